@@ -1,0 +1,47 @@
+# RefWatch: the two commands are `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= demo-workspace
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The demo passphrase protects synthetic data only; never reuse it for real work.
+DEMO_PASSPHRASE ?= demo-only-synthetic-data
+
+.PHONY: run test venv lint typecheck lock demo bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	@test -f $(DEMO_DIR)/workspace.json || REFWATCH_PASSPHRASE=$(DEMO_PASSPHRASE) $(BIN)/refwatch --workspace $(DEMO_DIR) demo
+
+run: demo
+	REFWATCH_PASSPHRASE=$(DEMO_PASSPHRASE) $(BIN)/refwatch --workspace $(DEMO_DIR) serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/ruff check refwatch tests benchmarks
+	$(BIN)/mypy refwatch
+	$(BIN)/python -m pytest -n auto -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check refwatch tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy refwatch
+
+# Regenerate the lock after editing pyproject.toml (needs `uv` on the developer's machine).
+lock:
+	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/import_speed.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR)

@@ -1,0 +1,79 @@
+"""One validated row of a case list: a person as one source reported them.
+
+This is the shape every importer (CSV, XLSX, JSON Lines, and later KoBo/Uwazi) produces
+and every exporter writes back, so the formats round-trip through one type.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from refwatch.domain.dates import DateInterval
+from refwatch.domain.enums import Flag, Sex, SourceType, Status
+
+# Column order of the case-list format (DOMAIN.md).
+CASE_COLUMNS: tuple[str, ...] = (
+    "source",
+    "source_type",
+    "reported_on",
+    "record_id",
+    "name_hangul",
+    "name_latin",
+    "sex",
+    "birth_year",
+    "age",
+    "origin",
+    "apprehended_on",
+    "apprehended_at",
+    "held_at",
+    "status",
+    "status_on",
+    "group",
+    "flags",
+    "notes",
+)
+REQUIRED_COLUMNS: frozenset[str] = frozenset({"source"})
+# Columns whose values are never shown in an error message, a log or an unencrypted file.
+PROTECTED_COLUMNS: frozenset[str] = frozenset({"name_hangul", "name_latin", "notes"})
+
+
+@dataclass(frozen=True, slots=True)
+class AgeRange:
+    """Age at apprehension as reported: `46`, `46~` (about: ±2 years) or `40-45`."""
+
+    text: str
+    low: int
+    high: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    source: str
+    source_type: SourceType | None
+    reported_on: DateInterval | None
+    record_id: str | None
+    name_hangul: str | None
+    name_latin: str | None
+    sex: Sex | None
+    birth_year: DateInterval | None
+    age: AgeRange | None
+    origin: str | None
+    apprehended_on: DateInterval | None
+    apprehended_at: str | None
+    held_at: str | None
+    status: Status | None
+    status_on: DateInterval | None
+    group: str | None
+    flags: tuple[Flag, ...]
+    notes: str | None
+
+    def canonical(self) -> str:
+        """A stable text of every field, for the keyed content fingerprint."""
+        values = asdict(self)
+        for key in ("reported_on", "birth_year", "apprehended_on", "status_on"):
+            interval = getattr(self, key)
+            values[key] = None if interval is None else interval.edtf
+        values["age"] = None if self.age is None else self.age.text
+        values["flags"] = [flag.value for flag in self.flags]
+        return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,118 @@
+"""Evidence that is not a person: sources, context observations and groups of unknown size."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, insert, select
+
+from refwatch.domain.dates import parse_date
+from refwatch.domain.enums import ObservationKind, SourceType
+from refwatch.domain.errors import InputError
+from refwatch.store import audit
+from refwatch.store.schema import Group, Observation, Source, table_of
+
+sources_table, observations_table, groups_table = (
+    table_of(Source),
+    table_of(Observation),
+    table_of(Group),
+)
+
+
+def get_or_create_source(conn: Connection, name: str, source_type: str | None, actor: str) -> str:
+    if source_type is not None:
+        SourceType(source_type)
+    found = conn.execute(
+        select(sources_table.c.id).where(sources_table.c.name == name)
+    ).scalar_one_or_none()
+    if found is not None:
+        return str(found)
+    source_id = uuid.uuid4().hex
+    conn.execute(
+        insert(sources_table).values(
+            id=source_id,
+            name=name,
+            source_type=source_type,
+            reliability=None,
+            contact_enc=None,
+            created_at=datetime.now(UTC),
+        )
+    )
+    audit.log(conn, actor, "source.create", table_name="sources", record_id=source_id)
+    return source_id
+
+
+def add_observation(
+    conn: Connection,
+    *,
+    source: str,
+    source_type: str | None,
+    observed_on: str,
+    kind: str,
+    description: str,
+    value: float | None = None,
+    unit: str | None = None,
+    actor: str,
+) -> str:
+    """Record a dated, sourced context figure (e.g. a network's capacity down 80%)."""
+    try:
+        ObservationKind(kind)
+    except ValueError:
+        raise InputError("unknown observation kind", column="kind", value=kind) from None
+    interval = parse_date(observed_on)
+    source_id = get_or_create_source(conn, source, source_type, actor)
+    observation_id = uuid.uuid4().hex
+    conn.execute(
+        insert(observations_table).values(
+            id=observation_id,
+            source_id=source_id,
+            observed_on=interval.edtf,
+            observed_earliest=interval.earliest,
+            observed_latest=interval.latest,
+            kind=kind,
+            value=value,
+            unit=unit,
+            description=description,
+            created_at=datetime.now(UTC),
+        )
+    )
+    audit.log(
+        conn, actor, "observation.create", table_name="observations", record_id=observation_id
+    )
+    return observation_id
+
+
+def add_group(
+    conn: Connection,
+    *,
+    source: str,
+    source_type: str | None,
+    label: str,
+    flags: list[str],
+    size_min: int | None,
+    size_max: int | None,
+    reported_on: str | None,
+    description: str | None,
+    actor: str,
+) -> str:
+    """Record a group a source reported, possibly of unknown size (guides detained, number
+    undetermined): it is evidence even before any of its members is a person record."""
+    if reported_on is not None:
+        parse_date(reported_on)
+    source_id = get_or_create_source(conn, source, source_type, actor)
+    group_id = uuid.uuid4().hex
+    conn.execute(
+        insert(groups_table).values(
+            id=group_id,
+            source_id=source_id,
+            label=label,
+            size_min=size_min,
+            size_max=size_max,
+            flags=";".join(sorted(flags)),
+            reported_on=reported_on,
+            description=description,
+        )
+    )
+    audit.log(conn, actor, "group.create", table_name="groups", record_id=group_id)
+    return group_id

@@ -1,0 +1,280 @@
+"""Write the evidence back out: mentions, persons or events, as CSV or JSON Lines.
+
+A mentions export uses the case-list columns, so with names it re-imports into another
+workspace unchanged (a test checks the round trip). Names and notes appear only when the
+caller passes a cipher and asks for them; that read of protected values is written to the
+audit trail before any byte leaves. Superseded versions are left out: the export shows what
+the evidence says now.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any, Literal, TextIO
+
+from sqlalchemy import Connection, select
+
+from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS
+from refwatch.domain.errors import RefWatchError
+from refwatch.store import audit
+from refwatch.store.crypto import FieldCipher
+from refwatch.store.schema import Event, Group, Mention, Report, Source, table_of
+from refwatch.store.workspace import Workspace
+
+Kind = Literal["mentions", "persons", "events"]
+Format = Literal["csv", "jsonl"]
+KINDS: tuple[str, ...] = ("mentions", "persons", "events")
+FORMATS: tuple[str, ...] = ("csv", "jsonl")
+
+rep, men, src, evt, grp = (
+    table_of(Report),
+    table_of(Mention),
+    table_of(Source),
+    table_of(Event),
+    table_of(Group),
+)
+
+MENTION_COLUMNS = (
+    "person_id",
+    "match_probability",
+    "mention_id",
+    *CASE_COLUMNS,
+    "origin_place_id",
+    "apprehended_place_id",
+    "held_at_place_id",
+)
+PERSON_COLUMNS = (
+    "person_id",
+    "mentions",
+    "sources",
+    "source_names",
+    "sex",
+    "flags",
+    "statuses",
+    "apprehended_earliest",
+    "apprehended_latest",
+)
+EVENT_COLUMNS = (
+    "event_id",
+    "person_id",
+    "mention_id",
+    "source",
+    "record_id",
+    "event_type",
+    "esf_code",
+    "date",
+    "earliest",
+    "latest",
+    "place",
+    "place_id",
+    "facility",
+    "facility_id",
+)
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Defuse spreadsheet formulas (`=HYPERLINK(…)`) in text cells of a CSV export."""
+    if (
+        isinstance(value, str)
+        and value
+        and (value.startswith(_FORMULA_START) or (value[0] == "-" and not value[1:2].isdigit()))
+    ):
+        return "'" + value
+    return value
+
+
+def _current_mentions(conn: Connection) -> Iterator[Any]:
+    newer = men.alias("newer")
+    query = (
+        select(
+            men,
+            rep.c.record_id,
+            rep.c.reported_on,
+            src.c.name.label("source"),
+            src.c.source_type,
+            grp.c.label.label("group_label"),
+        )
+        .join(rep, rep.c.id == men.c.report_id)
+        .join(src, src.c.id == rep.c.source_id)
+        .outerjoin(grp, grp.c.id == men.c.group_id)
+        .where(~select(newer.c.id).where(newer.c.supersedes_id == men.c.id).exists())
+        .order_by(men.c.person_id, src.c.name, rep.c.record_id, men.c.id)
+    )
+    yield from conn.execute(query)
+
+
+def _events_by_mention(conn: Connection) -> dict[str, list[Any]]:
+    events: dict[str, list[Any]] = defaultdict(list)
+    for row in conn.execute(select(evt)):
+        events[row.mention_id].append(row)
+    return events
+
+
+def mention_rows(conn: Connection, cipher: FieldCipher | None = None) -> Iterator[dict[str, Any]]:
+    events = _events_by_mention(conn)
+    for row in _current_mentions(conn):
+        start = next(
+            (e for e in events.get(row.id, []) if e.event_type in ("apprehension", "birth")), None
+        )
+        held = next(
+            (e for e in events.get(row.id, []) if e.event_type == "detention" and e.facility), None
+        )
+        out: dict[str, Any] = {
+            "person_id": row.person_id,
+            "match_probability": None,
+            "mention_id": row.id,
+            "source": row.source,
+            "source_type": row.source_type,
+            "reported_on": row.reported_on,
+            "record_id": row.record_id,
+            "sex": row.sex,
+            "birth_year": row.birth_year,
+            "age": row.age,
+            "origin": row.origin,
+            "apprehended_on": start.date_edtf if start else None,
+            "apprehended_at": start.place if start else None,
+            "held_at": (held.facility if held else (start.facility if start else None)),
+            "status": row.status,
+            "status_on": row.status_on,
+            "group": row.group_label,
+            "flags": row.flags or None,
+            "origin_place_id": row.origin_place_id,
+            "apprehended_place_id": start.place_id if start else None,
+            "held_at_place_id": (
+                held.facility_id if held else (start.facility_id if start else None)
+            ),
+        }
+        if cipher is not None:
+            out["name_hangul"] = cipher.open("mentions", "name_hangul", row.id, row.name_hangul_enc)
+            out["name_latin"] = cipher.open("mentions", "name_latin", row.id, row.name_latin_enc)
+            out["notes"] = cipher.open("mentions", "notes", row.id, row.notes_enc)
+        yield out
+
+
+def person_rows(conn: Connection) -> Iterator[dict[str, Any]]:
+    people: dict[str, dict[str, Any]] = {}
+    events = _events_by_mention(conn)
+    for row in _current_mentions(conn):
+        person = people.setdefault(
+            row.person_id,
+            {
+                "person_id": row.person_id,
+                "mentions": 0,
+                "_sources": set(),
+                "_sex": set(),
+                "_flags": set(),
+                "_statuses": set(),
+                "_lo": [],
+                "_hi": [],
+            },
+        )
+        person["mentions"] += 1
+        person["_sources"].add(row.source)
+        if row.sex:
+            person["_sex"].add(row.sex)
+        person["_flags"].update(f for f in (row.flags or "").split(";") if f)
+        if row.status:
+            person["_statuses"].add(row.status)
+        for event in events.get(row.id, []):
+            if event.event_type in ("apprehension", "birth") and event.date_earliest:
+                person["_lo"].append(event.date_earliest)
+                person["_hi"].append(event.date_latest)
+    for person in people.values():
+        sexes = sorted(person.pop("_sex"))
+        lo, hi = person.pop("_lo"), person.pop("_hi")
+        sources = sorted(person.pop("_sources"))
+        yield {
+            **person,
+            "sources": len(sources),
+            "source_names": ";".join(sources),
+            "sex": sexes[0] if len(sexes) == 1 else (";".join(sexes) or None),
+            "flags": ";".join(sorted(person.pop("_flags"))) or None,
+            "statuses": ";".join(sorted(person.pop("_statuses"))) or None,
+            "apprehended_earliest": min(lo).isoformat() if lo else None,
+            "apprehended_latest": max(hi).isoformat() if hi else None,
+        }
+
+
+def event_rows(conn: Connection) -> Iterator[dict[str, Any]]:
+    events = _events_by_mention(conn)
+    for row in _current_mentions(conn):
+        for event in events.get(row.id, []):
+            yield {
+                "event_id": event.id,
+                "person_id": row.person_id,
+                "mention_id": row.id,
+                "source": row.source,
+                "record_id": row.record_id,
+                "event_type": event.event_type,
+                "esf_code": event.esf_code,
+                "date": event.date_edtf,
+                "earliest": event.date_earliest.isoformat() if event.date_earliest else None,
+                "latest": event.date_latest.isoformat() if event.date_latest else None,
+                "place": event.place,
+                "place_id": event.place_id,
+                "facility": event.facility,
+                "facility_id": event.facility_id,
+            }
+
+
+def columns_for(kind: str, include_names: bool) -> tuple[str, ...]:
+    if kind == "mentions":
+        if include_names:
+            return MENTION_COLUMNS
+        return tuple(c for c in MENTION_COLUMNS if c not in PROTECTED_COLUMNS)
+    return PERSON_COLUMNS if kind == "persons" else EVENT_COLUMNS
+
+
+def export(
+    workspace: Workspace,
+    kind: str,
+    fmt: str,
+    out: TextIO,
+    *,
+    cipher: FieldCipher | None = None,
+    actor: str = "cli",
+) -> int:
+    """Write one export to `out`; return the number of rows. Passing `cipher` includes
+    names and notes (mentions only) and is audited first."""
+    if kind not in KINDS:
+        raise RefWatchError(f"unknown export {kind!r}: choose {', '.join(KINDS)}")
+    if fmt not in FORMATS:
+        raise RefWatchError(f"unknown format {fmt!r}: choose {', '.join(FORMATS)}")
+    if cipher is not None and kind != "mentions":
+        raise RefWatchError("--include-names applies to the mentions export only")
+    columns = columns_for(kind, cipher is not None)
+    if cipher is not None:
+        # Committed before any name is read, so a failed export still leaves its trace.
+        with workspace.write() as conn:
+            audit.log(
+                conn,
+                actor,
+                "export.names",
+                table_name="mentions",
+                details={"kind": kind, "format": fmt},
+            )
+    with workspace.read() as conn:
+        if kind == "mentions":
+            rows: Iterator[dict[str, Any]] = mention_rows(conn, cipher)
+        elif kind == "persons":
+            rows = person_rows(conn)
+        else:
+            rows = event_rows(conn)
+        count = 0
+        if fmt == "csv":
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(columns)
+            for row in rows:
+                writer.writerow(
+                    ["" if row.get(c) is None else neutralise(row.get(c)) for c in columns]
+                )
+                count += 1
+        else:
+            for row in rows:
+                out.write(json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False) + "\n")
+                count += 1
+    return count

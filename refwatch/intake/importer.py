@@ -1,0 +1,500 @@
+"""Import case lists: each file is one transaction, validated completely before any write.
+
+Evidence is append-only. A row whose `source` + `record_id` was imported before is
+compared by its keyed content fingerprint: identical means unchanged (nothing written);
+different means a new report and mention that supersede the old ones and keep its person.
+A row without a record id is unchanged when the same source already gave identical
+content. Until record linkage runs, every new mention starts as its own person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, text
+
+from refwatch.domain.caserecord import CaseRecord
+from refwatch.domain.enums import STATUS_EVENT, EventType, Flag, Status
+from refwatch.domain.errors import InputError
+from refwatch.intake.places import PlaceResolver, ensure_places
+from refwatch.intake.readers import read_rows
+from refwatch.intake.validate import RowValidator
+from refwatch.store import audit
+from refwatch.store.crypto import FieldCipher
+from refwatch.store.schema import (
+    Event,
+    Group,
+    ImportBatch,
+    Mention,
+    Person,
+    Report,
+    Source,
+    table_of,
+)
+from refwatch.store.workspace import Workspace
+
+Progress = Callable[[int, int], None]
+INSERT_CHUNK = 5000
+_IMPORT_LOCK = 0x5246_494D  # "RFIM": serialises imports on PostgreSQL
+
+T = {
+    "sources": table_of(Source),
+    "reports": table_of(Report),
+    "mentions": table_of(Mention),
+    "events": table_of(Event),
+    "persons": table_of(Person),
+    "groups": table_of(Group),
+    "batches": table_of(ImportBatch),
+}
+
+
+@dataclass
+class FileSummary:
+    file: str
+    rows: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    unknown_places: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    batch_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "rows": self.rows,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "unknown_places": self.unknown_places,
+            "warnings": self.warnings,
+            "batch_id": self.batch_id,
+        }
+
+
+@dataclass
+class ImportSummary:
+    files: list[FileSummary] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        return sum(int(getattr(f, name)) for f in self.files)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.total("rows"),
+            "new": self.total("new"),
+            "updated": self.total("updated"),
+            "unchanged": self.total("unchanged"),
+            "unknown_places": sorted({p for f in self.files for p in f.unknown_places}),
+            "warnings": [w for f in self.files for w in f.warnings],
+            "files": [f.as_dict() for f in self.files],
+        }
+
+
+def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
+    """`--map old=new` options into a dict; a malformed pair is an error."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        old, sep, new = pair.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise InputError(f"--map takes OLD=NEW, got {pair!r}")
+        mapping[old.strip()] = new.strip()
+    return mapping
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def read_records(
+    path: Path, mapping: Mapping[str, str] | None = None
+) -> list[tuple[int, CaseRecord]]:
+    """Read and validate a whole file; the first bad cell raises InputError."""
+    validator = RowValidator(path.name)
+    records = [
+        (row.number, validator.validate(row.number, row.cells)) for row in read_rows(path, mapping)
+    ]
+    seen: dict[tuple[str, str], int] = {}
+    for number, record in records:
+        if record.record_id is None:
+            continue
+        key = (record.source, record.record_id)
+        if key in seen:
+            raise InputError(
+                f"record_id repeats row {seen[key]} for the same source; give each row its own id",
+                file=path.name,
+                row=number,
+                column="record_id",
+                value=record.record_id,
+            )
+        seen[key] = number
+    return records
+
+
+def import_files(
+    workspace: Workspace,
+    cipher: FieldCipher,
+    paths: Sequence[Path],
+    *,
+    mapping: Mapping[str, str] | None = None,
+    actor: str = "cli",
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import each file in its own transaction; stop at the first file with an error
+    (files before it stay imported, as their summaries said)."""
+    summary = ImportSummary()
+    for path in paths:
+        summary.files.append(
+            import_file(workspace, cipher, path, mapping=mapping, actor=actor, progress=progress)
+        )
+    return summary
+
+
+def import_file(
+    workspace: Workspace,
+    cipher: FieldCipher,
+    path: Path,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    actor: str = "cli",
+    progress: Progress | None = None,
+) -> FileSummary:
+    if not path.is_file():
+        raise InputError("no such file", file=str(path))
+    records = read_records(path, mapping)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with workspace.write() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _IMPORT_LOCK})
+        ensure_places(conn)
+        writer = _FileWriter(conn, cipher, path.name, actor)
+        summary = writer.run(records, digest, progress)
+    return summary
+
+
+class _FileWriter:
+    """Builds the rows of one file's import in memory, then inserts them in bulk."""
+
+    def __init__(self, conn: Connection, cipher: FieldCipher, file: str, actor: str) -> None:
+        self.conn = conn
+        self.cipher = cipher
+        self.file = file
+        self.actor = actor
+        self.now = datetime.now(UTC)
+        self.places = PlaceResolver()
+        self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in T}
+        self.audit: list[audit.AuditRecord] = []
+        self.summary = FileSummary(file)
+
+    # -- look-ups ---------------------------------------------------------------------
+    def _sources(self, records: list[tuple[int, CaseRecord]]) -> dict[str, str]:
+        names = {record.source for _, record in records}
+        src = T["sources"]
+        existing = {
+            row.name: (row.id, row.source_type)
+            for row in self.conn.execute(
+                select(src.c.id, src.c.name, src.c.source_type).where(src.c.name.in_(names))
+            )
+        }
+        ids: dict[str, str] = {}
+        for number, record in records:
+            given = record.source_type.value if record.source_type else None
+            if record.source in ids:
+                known_type = existing[record.source][1]
+                if given and known_type and given != known_type:
+                    self.summary.warnings.append(
+                        f"{self.file}, row {number}: source {record.source!r} is of type "
+                        f"{known_type}, this row says {given}; kept {known_type}"
+                    )
+                continue
+            if record.source in existing:
+                ids[record.source] = existing[record.source][0]
+                continue
+            source_id = _new_id()
+            existing[record.source] = (source_id, given)
+            ids[record.source] = source_id
+            self.rows["sources"].append(
+                {
+                    "id": source_id,
+                    "name": record.source,
+                    "source_type": given,
+                    "reliability": None,
+                    "contact_enc": None,
+                    "created_at": self.now,
+                }
+            )
+            self.audit.append(audit.AuditRecord(self.actor, "source.create", "sources", source_id))
+        return ids
+
+    def _current_reports(
+        self, source_ids: Iterable[str]
+    ) -> tuple[dict[tuple[str, str], Any], set[tuple[str, str]]]:
+        """Current (not superseded) reports of these sources: by record id, and fingerprints."""
+        rep, men = T["reports"], T["mentions"]
+        newer = rep.alias("newer")
+        query = (
+            select(
+                rep.c.id,
+                rep.c.source_id,
+                rep.c.record_id,
+                rep.c.fingerprint,
+                men.c.id.label("mention_id"),
+                men.c.person_id,
+            )
+            .join(men, men.c.report_id == rep.c.id)
+            .where(rep.c.source_id.in_(list(source_ids)))
+            .where(~select(newer.c.id).where(newer.c.supersedes_id == rep.c.id).exists())
+        )
+        by_record: dict[tuple[str, str], Any] = {}
+        fingerprints: set[tuple[str, str]] = set()
+        for row in self.conn.execute(query):
+            fingerprints.add((row.source_id, row.fingerprint))
+            if row.record_id is not None:
+                by_record[(row.source_id, row.record_id)] = row
+        return by_record, fingerprints
+
+    def _group_id(
+        self, source_id: str, label: str | None, cache: dict[tuple[str, str], str]
+    ) -> str | None:
+        if label is None:
+            return None
+        key = (source_id, label)
+        if key not in cache:
+            grp = T["groups"]
+            found = self.conn.execute(
+                select(grp.c.id).where(grp.c.source_id == source_id, grp.c.label == label)
+            ).scalar_one_or_none()
+            if found is None:
+                found = _new_id()
+                self.rows["groups"].append(
+                    {
+                        "id": found,
+                        "source_id": source_id,
+                        "label": label,
+                        "size_min": None,
+                        "size_max": None,
+                        "flags": "",
+                        "reported_on": None,
+                        "description": None,
+                    }
+                )
+            cache[key] = found
+        return cache[key]
+
+    def _next_person_number(self) -> int:
+        last = self.conn.execute(select(func.max(T["persons"].c.id))).scalar_one_or_none()
+        return 1 if last is None else int(str(last).split("-")[1]) + 1
+
+    # -- building ---------------------------------------------------------------------
+    def run(
+        self, records: list[tuple[int, CaseRecord]], digest: str, progress: Progress | None
+    ) -> FileSummary:
+        summary = self.summary
+        summary.rows = len(records)
+        if not records:
+            return summary
+        source_ids = self._sources(records)
+        by_record, fingerprints = self._current_reports(set(source_ids.values()))
+        groups: dict[tuple[str, str], str] = {}
+        person_number = self._next_person_number()
+        batch_id = _new_id()
+        total = len(records)
+        for index, (number, record) in enumerate(records, start=1):
+            source_id = source_ids[record.source]
+            fingerprint = self.cipher.fingerprint(record.canonical())
+            previous = None
+            if record.record_id is not None:
+                previous = by_record.get((source_id, record.record_id))
+                if previous is not None and previous.fingerprint == fingerprint:
+                    summary.unchanged += 1
+                    continue
+            elif (source_id, fingerprint) in fingerprints:
+                summary.unchanged += 1
+                continue
+            fingerprints.add((source_id, fingerprint))
+            if previous is None:
+                person_id = f"P-{person_number:06d}"
+                person_number += 1
+                self.rows["persons"].append({"id": person_id, "created_at": self.now, "version": 1})
+                summary.new += 1
+            else:
+                person_id = previous.person_id
+                summary.updated += 1
+            group_id = self._group_id(source_id, record.group, groups)
+            self._add_row(
+                number, record, source_id, fingerprint, batch_id, person_id, group_id, previous
+            )
+            if progress is not None and index % 2000 == 0:
+                progress(index, total)
+        summary.unknown_places = sorted(self.places.unknown)
+        if summary.new or summary.updated:
+            summary.batch_id = batch_id
+            self.rows["batches"].append(
+                {
+                    "id": batch_id,
+                    "file_name": self.file,
+                    "file_sha256": digest,
+                    "imported_at": self.now,
+                    "actor": self.actor,
+                    "rows": summary.rows,
+                    "new": summary.new,
+                    "updated": summary.updated,
+                    "unchanged": summary.unchanged,
+                }
+            )
+            self.audit.append(
+                audit.AuditRecord(
+                    self.actor,
+                    "import.file",
+                    "import_batches",
+                    batch_id,
+                    {
+                        "sha256": digest,
+                        "rows": summary.rows,
+                        "new": summary.new,
+                        "updated": summary.updated,
+                        "unchanged": summary.unchanged,
+                    },
+                )
+            )
+            self._flush()
+        if progress is not None:
+            progress(total, total)
+        return summary
+
+    def _add_row(
+        self,
+        number: int,
+        record: CaseRecord,
+        source_id: str,
+        fingerprint: str,
+        batch_id: str,
+        person_id: str,
+        group_id: str | None,
+        previous: Any,
+    ) -> None:
+        report_id, mention_id = _new_id(), _new_id()
+        reported = record.reported_on
+        self.rows["reports"].append(
+            {
+                "id": report_id,
+                "source_id": source_id,
+                "record_id": record.record_id,
+                "reported_on": reported.edtf if reported else None,
+                "reported_earliest": reported.earliest if reported else None,
+                "reported_latest": reported.latest if reported else None,
+                "text_enc": None,
+                "language": None,
+                "fingerprint": fingerprint,
+                "supersedes_id": previous.id if previous is not None else None,
+                "batch_id": batch_id,
+                "row_number": number,
+                "received_at": self.now,
+            }
+        )
+        seal = self.cipher.seal
+        birth, status_on = record.birth_year, record.status_on
+        self.rows["mentions"].append(
+            {
+                "id": mention_id,
+                "report_id": report_id,
+                "person_id": person_id,
+                "supersedes_id": previous.mention_id if previous is not None else None,
+                "name_hangul_enc": seal("mentions", "name_hangul", mention_id, record.name_hangul),
+                "name_latin_enc": seal("mentions", "name_latin", mention_id, record.name_latin),
+                "notes_enc": seal("mentions", "notes", mention_id, record.notes),
+                "sex": record.sex.value if record.sex else None,
+                "birth_year": birth.edtf if birth else None,
+                "birth_earliest": birth.earliest if birth else None,
+                "birth_latest": birth.latest if birth else None,
+                "age": record.age.text if record.age else None,
+                "age_min": record.age.low if record.age else None,
+                "age_max": record.age.high if record.age else None,
+                "origin": record.origin,
+                "origin_place_id": self.places.origin(record.origin),
+                "status": record.status.value if record.status else None,
+                "status_on": status_on.edtf if status_on else None,
+                "status_earliest": status_on.earliest if status_on else None,
+                "status_latest": status_on.latest if status_on else None,
+                "group_id": group_id,
+                "flags": ";".join(flag.value for flag in record.flags),
+            }
+        )
+        for event in claimed_events(record):
+            self.rows["events"].append(
+                {
+                    "id": _new_id(),
+                    "mention_id": mention_id,
+                    **event,
+                    "place_id": self.places.place(event["place"]),
+                    "facility_id": self.places.facility(event["facility"]),
+                }
+            )
+        self.audit.append(
+            audit.AuditRecord(
+                self.actor,
+                "import.update" if previous is not None else "import.new",
+                "reports",
+                report_id,
+                {
+                    "row": number,
+                    "mention": mention_id,
+                    "person": person_id,
+                    "batch": batch_id,
+                    "supersedes": previous.id if previous is not None else None,
+                },
+            )
+        )
+
+    def _flush(self) -> None:
+        order = ("batches", "sources", "groups", "persons", "reports", "mentions", "events")
+        for name in order:
+            rows = self.rows[name]
+            for start in range(0, len(rows), INSERT_CHUNK):
+                self.conn.execute(insert(T[name]), rows[start : start + INSERT_CHUNK])
+        audit.append(self.conn, self.audit)
+
+
+def claimed_events(record: CaseRecord) -> list[dict[str, Any]]:
+    """The events a case-list row claims, in the order they happened.
+
+    A baby born in custody has a birth in detention, not an apprehension: its
+    `apprehended_on` is the birth date. Detention begins at the apprehension (or birth)
+    and names the facility; it is claimed when a facility is named or the status implies
+    custody (detained, returned from custody, released from it). A status other than
+    detained or unknown is the event that ended or followed it, dated by `status_on`.
+    """
+    events: list[dict[str, Any]] = []
+    when = record.apprehended_on
+    born_inside = Flag.BORN_IN_DETENTION in record.flags
+
+    def event(
+        kind: EventType, date: Any, place: str | None, facility: str | None
+    ) -> dict[str, Any]:
+        return {
+            "event_type": kind.value,
+            "esf_code": kind.esf_code,
+            "date_edtf": date.edtf if date else None,
+            "date_earliest": date.earliest if date else None,
+            "date_latest": date.latest if date else None,
+            "place": place,
+            "facility": facility,
+            "authority": None,
+        }
+
+    if born_inside:
+        events.append(event(EventType.BIRTH, when, record.apprehended_at, record.held_at))
+    elif when is not None or record.apprehended_at is not None:
+        events.append(event(EventType.APPREHENSION, when, record.apprehended_at, None))
+    held_statuses = (Status.DETAINED, Status.RETURNED, Status.RELEASED)
+    if record.held_at is not None or born_inside or record.status in held_statuses:
+        events.append(event(EventType.DETENTION, when, None, record.held_at))
+    if record.status is not None and record.status not in (Status.DETAINED, Status.UNKNOWN):
+        events.append(event(STATUS_EVENT[record.status], record.status_on, None, None))
+    return events

@@ -1,0 +1,116 @@
+"""Resolve place text through the gazetteer, and keep the database's copy of it current.
+
+Unknown places are not guessed: the text is kept as written, the id left empty, and the
+importer lists them so a researcher can add an alias to the gazetteer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from refwatch.gazetteer import Gazetteer, load_gazetteer
+from refwatch.store.schema import Place, WorkspaceMeta, table_of
+
+places_table = table_of(Place)
+meta_table = table_of(WorkspaceMeta)
+POINT_KINDS = frozenset({"country", "province", "prefecture", "county", "city"})
+FACILITY_KINDS = frozenset({"facility"})
+
+
+def gazetteer_digest(gazetteer: Gazetteer) -> str:
+    rows = [
+        [
+            p.id,
+            p.kind,
+            p.country,
+            p.parent_id,
+            p.name_latin,
+            p.name_hangul,
+            p.name_hanzi,
+            p.lat,
+            p.lon,
+        ]
+        for p in gazetteer
+    ]
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
+
+
+def ensure_places(conn: Connection, gazetteer: Gazetteer | None = None) -> bool:
+    """Copy the shipped gazetteer into `places` when it changed; True if it was rewritten."""
+    gaz = gazetteer or load_gazetteer()
+    digest = gazetteer_digest(gaz)
+    stored = conn.execute(
+        select(meta_table.c.value).where(meta_table.c.key == "gazetteer_digest")
+    ).scalar_one_or_none()
+    if stored == digest:
+        return False
+    conn.execute(delete(places_table))
+    conn.execute(
+        insert(places_table),
+        [
+            {
+                "id": p.id,
+                "kind": p.kind,
+                "country": p.country,
+                "parent_id": p.parent_id,
+                "name_latin": p.name_latin,
+                "name_hangul": p.name_hangul,
+                "name_hanzi": p.name_hanzi,
+                "lat": p.lat,
+                "lon": p.lon,
+            }
+            for p in gaz
+        ],
+    )
+    if stored is None:
+        conn.execute(insert(meta_table).values(key="gazetteer_digest", value=digest))
+    else:
+        conn.execute(
+            update(meta_table).where(meta_table.c.key == "gazetteer_digest").values(value=digest)
+        )
+    return True
+
+
+class PlaceResolver:
+    """Caches look-ups for one import and remembers the texts it could not resolve."""
+
+    def __init__(self, gazetteer: Gazetteer | None = None) -> None:
+        self.gazetteer = gazetteer or load_gazetteer()
+        self.unknown: dict[str, None] = {}
+        self._cache: dict[tuple[str, str], str | None] = {}
+
+    def _remember(self, key: tuple[str, str], place_id: str | None) -> str | None:
+        self._cache[key] = place_id
+        if place_id is None:
+            self.unknown.setdefault(key[1], None)
+        return place_id
+
+    def place(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        key = ("place", text)
+        if key in self._cache:
+            return self._cache[key]
+        found = self.gazetteer.resolve(text, kinds=POINT_KINDS)
+        return self._remember(key, None if found is None else found.id)
+
+    def facility(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        key = ("facility", text)
+        if key in self._cache:
+            return self._cache[key]
+        found = self.gazetteer.resolve(text, kinds=FACILITY_KINDS)
+        return self._remember(key, None if found is None else found.id)
+
+    def origin(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        key = ("origin", text)
+        if key in self._cache:
+            return self._cache[key]
+        found = self.gazetteer.resolve_origin(text)
+        return self._remember(key, None if found is None else found.id)

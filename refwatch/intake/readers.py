@@ -1,0 +1,232 @@
+"""Read case-list files (CSV, XLSX, JSON Lines) into numbered rows of text cells.
+
+Readers only decode and shape; validation is `refwatch.intake.validate`. Row numbers are
+what a user sees in a spreadsheet: the header is row 1, the first record row 2; in JSON
+Lines the row is the line number. Cells are NFC-normalised (Hangul typed on some systems
+arrives decomposed) and stripped; an empty cell is None, meaning unknown.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from refwatch.domain.caserecord import CASE_COLUMNS, REQUIRED_COLUMNS
+from refwatch.domain.errors import InputError
+
+RawRow = dict[str, str | None]
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_CELL_CHARS = 20_000
+XLSX_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
+FORMATS = ("csv", "xlsx", "jsonl")
+
+
+@dataclass(frozen=True, slots=True)
+class NumberedRow:
+    number: int
+    cells: RawRow
+
+
+def detect_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    if suffix == ".xlsx":
+        return "xlsx"
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    raise InputError(
+        "unknown file type: use .csv, .xlsx or .jsonl", file=path.name, value=path.suffix or None
+    )
+
+
+def _clean(value: object, file: str, row: int, column: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        text = (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
+    elif isinstance(value, date):
+        text = value.isoformat()
+    elif isinstance(value, bool):
+        raise InputError("expected text, found true/false", file=file, row=row, column=column)
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    elif isinstance(value, int | float | str):
+        text = str(value)
+    else:
+        raise InputError("expected text", file=file, row=row, column=column)
+    if "\x00" in text:
+        raise InputError("cell contains a NUL character", file=file, row=row, column=column)
+    text = unicodedata.normalize("NFC", text).strip()
+    if len(text) > MAX_CELL_CHARS:
+        raise InputError(
+            f"cell is longer than {MAX_CELL_CHARS} characters", file=file, row=row, column=column
+        )
+    return text or None
+
+
+def map_header(header: list[str], mapping: Mapping[str, str], file: str, row: int = 1) -> list[str]:
+    """Apply `--map old=new` and check the header: known, unique, required present."""
+    columns: list[str] = []
+    for raw in header:
+        name = unicodedata.normalize("NFC", (raw or "").strip())
+        name = mapping.get(name, name)
+        if not name:
+            raise InputError("a header cell is empty", file=file, row=row)
+        if name not in CASE_COLUMNS:
+            raise InputError(
+                "unknown column; rename it, map it with --map NAME=COLUMN, or remove it",
+                file=file,
+                row=row,
+                column=name,
+            )
+        if name in columns:
+            raise InputError("column appears twice", file=file, row=row, column=name)
+        columns.append(name)
+    missing = REQUIRED_COLUMNS.difference(columns)
+    if missing:
+        listed = ", ".join(sorted(missing))
+        raise InputError(f"required column missing: {listed}", file=file, row=row)
+    return columns
+
+
+def read_rows(path: Path, mapping: Mapping[str, str] | None = None) -> Iterator[NumberedRow]:
+    fmt = detect_format(path)
+    mapping = mapping or {}
+    if fmt == "csv":
+        return _read_csv(path, mapping)
+    if fmt == "xlsx":
+        return _read_xlsx(path, mapping)
+    return _read_jsonl(path, mapping)
+
+
+def _read_bytes(path: Path) -> bytes:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", file=path.name)
+    return path.read_bytes()
+
+
+def _decode(data: bytes, file: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            "not valid UTF-8 text; save the file as UTF-8 (CSV UTF-8 in spreadsheet programs)",
+            file=file,
+            row=line,
+        ) from None
+
+
+def _read_csv(path: Path, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
+    file = path.name
+    text = _decode(_read_bytes(path), file)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise InputError("the file is empty", file=file)
+        columns = map_header(header, mapping, file)
+        for record in reader:
+            number = reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) != len(columns):
+                raise InputError(
+                    f"has {len(record)} cells but the header has {len(columns)}",
+                    file=file,
+                    row=number,
+                )
+            yield NumberedRow(
+                number,
+                {
+                    col: _clean(cell, file, number, col)
+                    for col, cell in zip(columns, record, strict=True)
+                },
+            )
+    except csv.Error as exc:
+        raise InputError(
+            f"not a well-formed CSV file ({exc})", file=file, row=reader.line_num
+        ) from None
+
+
+def _read_xlsx(path: Path, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
+    from openpyxl import load_workbook  # imported here: loading openpyxl costs ~0.3 s
+
+    file = path.name
+    _read_bytes(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise InputError("not a readable XLSX file", file=file) from None
+    if total > XLSX_MAX_UNCOMPRESSED:
+        raise InputError("the XLSX file unpacks to more than 1 GiB; refusing it", file=file)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a broken workbook
+        raise InputError("not a readable XLSX file", file=file) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header_cells = next(rows, None)
+        if header_cells is None:
+            raise InputError("the first sheet is empty", file=file)
+        header = [str(cell) if cell is not None else "" for cell in header_cells]
+        while header and not header[-1]:
+            header.pop()
+        columns = map_header(header, mapping, file)
+        for number, values in enumerate(rows, start=2):
+            cells = list(values)
+            if any(cell not in (None, "") for cell in cells[len(columns) :]):
+                raise InputError("has a value beyond the last header column", file=file, row=number)
+            cells = (cells + [None] * len(columns))[: len(columns)]
+            if all(cell in (None, "") for cell in cells):
+                continue
+            yield NumberedRow(
+                number,
+                {
+                    col: _clean(cell, file, number, col)
+                    for col, cell in zip(columns, cells, strict=True)
+                },
+            )
+    finally:
+        workbook.close()
+
+
+def _read_jsonl(path: Path, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
+    file = path.name
+    text = _decode(_read_bytes(path), file)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            raise InputError("not a JSON object", file=file, row=number) from None
+        if not isinstance(obj, dict):
+            raise InputError("each line must be a JSON object", file=file, row=number)
+        if not obj:
+            continue
+        columns = map_header(list(obj), mapping, file, row=number)
+        cells: RawRow = {}
+        for key, col in zip(obj, columns, strict=True):
+            value = obj[key]
+            if col == "flags" and isinstance(value, list):
+                if not all(isinstance(item, str) for item in value):
+                    raise InputError(
+                        "flags must be a list of strings", file=file, row=number, column=col
+                    )
+                value = ";".join(value)
+            cells[col] = _clean(value, file, number, col)
+        yield NumberedRow(number, cells)

@@ -1,0 +1,98 @@
+"""Engines for the two supported databases, configured the one safe way.
+
+SQLite is the embedded default: WAL so readers never block the writer, `synchronous=FULL`
+so an acknowledged commit survives a power cut, foreign keys on, and every transaction
+opened with BEGIN IMMEDIATE (unless marked read-only) so writers queue on the lock instead
+of failing half-way (the audit chain needs writers in a line). PostgreSQL (psycopg 3)
+serves teams; a workspace lives in its own schema, chosen by `search_path` on connect.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from refwatch.domain.errors import WorkspaceError
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+pysqlite:///{path}"
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def check_schema_name(schema: str) -> str:
+    if not _SCHEMA_NAME.match(schema):
+        raise WorkspaceError(
+            f"PostgreSQL schema name {schema!r} is not allowed: use lowercase letters, "
+            "digits and underscores, starting with a letter"
+        )
+    return schema
+
+
+def create_db_engine(url: str, schema: str | None = None) -> Engine:
+    """An engine for `url`; for PostgreSQL, bound to `schema` (which must exist)."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url)
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        connect_args: dict[str, Any] = {}
+        if schema is not None:
+            connect_args["options"] = f"-c search_path={check_schema_name(schema)}"
+        return create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+    raise WorkspaceError(f"unsupported database {backend!r}: use a SQLite path or PostgreSQL URL")
+
+
+def create_pg_schema(url: str, schema: str) -> None:
+    engine = create_db_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{check_schema_name(schema)}"'))
+    finally:
+        engine.dispose()
+
+
+def drop_pg_schema(url: str, schema: str) -> None:
+    engine = create_db_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{check_schema_name(schema)}" CASCADE'))
+    finally:
+        engine.dispose()
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        # Take transaction control away from the sqlite3 module (it would otherwise
+        # issue its own deferred BEGIN) so that `begin` below decides.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted or rewritten pages (an old wrapped key after rotation) are zeroed.
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        readonly = conn.get_execution_options().get("refwatch_readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    return engine

@@ -1,0 +1,45 @@
+"""How much a workspace holds, counted without touching a protected value."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from refwatch.store.schema import (
+    AuditEntry,
+    Event,
+    Group,
+    Mention,
+    Observation,
+    Person,
+    Report,
+    Source,
+    WorkspaceMeta,
+    table_of,
+)
+from refwatch.store.workspace import Workspace
+
+COUNTED = {
+    "sources": Source,
+    "reports": Report,
+    "mentions": Mention,
+    "persons": Person,
+    "events": Event,
+    "groups": Group,
+    "observations": Observation,
+    "audit_entries": AuditEntry,
+}
+
+
+def workspace_stats(workspace: Workspace) -> dict[str, object]:
+    with workspace.read() as conn:
+        stats: dict[str, object] = {
+            name: conn.execute(select(func.count()).select_from(model.__table__)).scalar_one()
+            for name, model in COUNTED.items()
+        }
+        meta = table_of(WorkspaceMeta)
+        synthetic = conn.execute(
+            select(meta.c.value).where(meta.c.key == "synthetic")
+        ).scalar_one_or_none()
+    stats["synthetic"] = synthetic == "true"
+    stats["engine"] = workspace.dialect
+    return stats

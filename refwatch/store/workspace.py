@@ -1,0 +1,307 @@
+"""A workspace: one database (a SQLite file here, or a PostgreSQL schema) and its settings.
+
+The folder holds `workspace.json` (where the database is; never a key or a password), the
+SQLite database when that is the engine, and `audit-anchor.json` (the last audit link,
+kept outside the database so truncating the chain shows). Key material never lives here:
+the wrapped data key is in the database and the secret that unwraps it is the user's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, insert, select, text, update
+from sqlalchemy.engine import make_url
+
+from refwatch.domain.errors import WorkspaceError
+from refwatch.store import audit, migrate
+from refwatch.store.database import (
+    check_schema_name,
+    create_db_engine,
+    create_pg_schema,
+    is_sqlite,
+    sqlite_url,
+)
+from refwatch.store.keys import (
+    KdfParams,
+    KeyRing,
+    Secret,
+    check_keyfile_outside,
+    derive_kek,
+    new_data_key,
+    unwrap_key,
+    wrap_key,
+)
+from refwatch.store.schema import DataKey, WorkspaceMeta, table_of
+
+CONFIG_FILE = "workspace.json"
+ANCHOR_FILE = "audit-anchor.json"
+SQLITE_FILE = "refwatch.db"
+FORMAT = 1
+
+keys_table = table_of(DataKey)
+meta_table = table_of(WorkspaceMeta)
+
+
+@dataclass(frozen=True)
+class WorkspaceConfig:
+    workspace_id: str
+    db_url: str | None
+    schema: str | None
+    created_at: str
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": FORMAT,
+                "workspace_id": self.workspace_id,
+                "db_url": self.db_url,
+                "schema": self.schema,
+                "created_at": self.created_at,
+            },
+            indent=2,
+        )
+
+
+def _atomic_write(path: Path, content: str) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class Workspace:
+    """An open workspace. Reading structured data needs no key; protected values need
+    `unlock`. Use `write()` for every change so the audit anchor follows the chain."""
+
+    def __init__(self, path: Path, config: WorkspaceConfig, db_url: str | None = None) -> None:
+        self.path = path
+        self.config = config
+        self.url = db_url or config.db_url or sqlite_url(path / SQLITE_FILE)
+        self.schema = None if is_sqlite(self.url) else config.schema
+        self.engine: Engine = create_db_engine(self.url, self.schema)
+
+    @property
+    def workspace_id(self) -> str:
+        return self.config.workspace_id
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- transactions -------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One transaction; on success the audit anchor outside the database moves on."""
+        with self.engine.begin() as conn:
+            yield conn
+            new_head = audit.head(conn)
+        self._advance_anchor(new_head)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only look (a deferred transaction on SQLite, so writers are not held up)."""
+        with self.engine.connect() as conn:
+            conn.execution_options(refwatch_readonly=True)
+            yield conn
+
+    # -- audit anchor ---------------------------------------------------------------------
+    def anchor(self) -> audit.Anchor | None:
+        path = self.path / ANCHOR_FILE
+        if not path.exists():
+            return None
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return audit.Anchor(int(raw["seq"]), str(raw["hash"]))
+
+    def _advance_anchor(self, new_head: audit.Anchor) -> None:
+        current = self.anchor()
+        if current is not None and current.seq >= new_head.seq:
+            return
+        _atomic_write(
+            self.path / ANCHOR_FILE, json.dumps({"seq": new_head.seq, "hash": new_head.hash})
+        )
+
+    def verify_audit(self) -> audit.ChainReport:
+        with self.read() as conn:
+            return audit.verify(conn, self.anchor())
+
+    # -- keys ------------------------------------------------------------------------------
+    def unlock(self, secret: Secret) -> KeyRing:
+        """Unwrap the data keys; WrongPassphraseError (and nothing changed) if they don't open."""
+        if secret.keyfile is not None:
+            check_keyfile_outside(secret.keyfile, self.path)
+        with self.read() as conn:
+            rows = conn.execute(select(keys_table).order_by(keys_table.c.version)).all()
+        if not rows:
+            raise WorkspaceError("this workspace has no data key; was `refwatch init` completed?")
+        keys: dict[int, bytes] = {}
+        for row in rows:
+            if row.kek_kind != secret.kind:
+                raise WorkspaceError(
+                    f"this workspace's key is protected by a {row.kek_kind}, not a {secret.kind}"
+                )
+            kek = derive_kek(secret, row.kdf_salt, KdfParams.from_json(row.kdf_params))
+            keys[row.version] = unwrap_key(kek, row.wrapped, self.workspace_id, row.version)
+        return KeyRing(keys, active=max(keys))
+
+    def rotate_key(
+        self, old: Secret, new: Secret, actor: str, kdf: KdfParams | None = None
+    ) -> list[int]:
+        """Re-wrap every data key under `new`; after this, `old` opens nothing."""
+        if new.keyfile is not None:
+            check_keyfile_outside(new.keyfile, self.path)
+        ring = self.unlock(old)
+        params = kdf or KdfParams()
+        with self.write() as conn:
+            for version in ring.versions:
+                salt = secrets.token_bytes(16)
+                kek = derive_kek(new, salt, params)
+                conn.execute(
+                    update(keys_table)
+                    .where(keys_table.c.version == version)
+                    .values(
+                        wrapped=wrap_key(kek, ring.key(version), self.workspace_id, version),
+                        kek_kind=new.kind,
+                        kdf_salt=salt,
+                        kdf_params=params.to_json(),
+                    )
+                )
+            audit.log(
+                conn,
+                actor,
+                "key.rotate",
+                table_name="data_keys",
+                details={"versions": ring.versions, "kek_kind": new.kind},
+            )
+        self._purge_old_wrapped_keys()
+        return ring.versions
+
+    def _purge_old_wrapped_keys(self) -> None:
+        """Overwrite the freed copies of the old wrapped keys, which the engine would keep."""
+        if self.dialect == "sqlite":
+            raw = self.engine.raw_connection()
+            try:
+                # Outside any transaction: the sqlite3 connection runs in autocommit mode.
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+            finally:
+                raw.close()
+        else:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM FULL data_keys"))
+
+
+def _read_config(path: Path) -> WorkspaceConfig:
+    config_path = path / CONFIG_FILE
+    if not config_path.exists():
+        raise WorkspaceError(
+            f"no RefWatch workspace at {path} (create one with `refwatch init`, or choose it "
+            "with --workspace or REFWATCH_WORKSPACE)"
+        )
+    raw = json.loads(config_path.read_text(encoding="utf-8"))
+    if raw.get("format") != FORMAT:
+        raise WorkspaceError(f"{config_path} has an unknown format {raw.get('format')!r}")
+    return WorkspaceConfig(
+        workspace_id=raw["workspace_id"],
+        db_url=raw.get("db_url"),
+        schema=raw.get("schema"),
+        created_at=raw["created_at"],
+    )
+
+
+def open_workspace(path: Path, db_url: str | None = None, *, upgrade: bool = True) -> Workspace:
+    """Open an existing workspace, bringing its schema up to date."""
+    workspace = Workspace(path, _read_config(path), db_url)
+    if upgrade and migrate.current_revision(workspace.engine) != migrate.head_revision():
+        migrate.upgrade(workspace.engine)
+    return workspace
+
+
+def init_workspace(
+    path: Path,
+    secret: Secret,
+    *,
+    db_url: str | None = None,
+    schema: str | None = None,
+    actor: str = "cli",
+    kdf: KdfParams | None = None,
+) -> Workspace:
+    """Create a workspace: the database schema, one wrapped data key, nothing else."""
+    if (path / CONFIG_FILE).exists():
+        raise WorkspaceError(f"a workspace already exists at {path}")
+    if secret.keyfile is not None:
+        check_keyfile_outside(secret.keyfile, path)
+    workspace_id = uuid.uuid4().hex
+    stored_url: str | None = None
+    if db_url is not None and not is_sqlite(db_url):
+        if make_url(db_url).password is not None:
+            raise WorkspaceError(
+                "do not put a password in --db: RefWatch would have to store it; use a "
+                "password file (~/.pgpass) or trust/peer authentication"
+            )
+        stored_url = db_url
+        schema = check_schema_name(schema or f"refwatch_{workspace_id[:12]}")
+        create_pg_schema(db_url, schema)
+    elif db_url is not None:
+        stored_url = db_url
+        schema = None
+    else:
+        schema = None
+    path.mkdir(parents=True, exist_ok=True)
+    created = datetime.now(UTC)
+    config = WorkspaceConfig(workspace_id, stored_url, schema, created.isoformat())
+    workspace = Workspace(path, config)
+    try:
+        migrate.upgrade(workspace.engine)
+        params = kdf or KdfParams()
+        salt = secrets.token_bytes(16)
+        kek = derive_kek(secret, salt, params)
+        with workspace.engine.begin() as conn:
+            conn.execute(
+                insert(meta_table),
+                [
+                    {"key": "workspace_id", "value": workspace_id},
+                    {"key": "created_at", "value": created.isoformat()},
+                ],
+            )
+            conn.execute(
+                insert(keys_table).values(
+                    version=1,
+                    wrapped=wrap_key(kek, new_data_key(), workspace_id, 1),
+                    kek_kind=secret.kind,
+                    kdf_salt=salt,
+                    kdf_params=params.to_json(),
+                    created_at=created,
+                )
+            )
+            audit.log(conn, actor, "workspace.init", details={"engine": workspace.dialect})
+            first = audit.head(conn)
+    except Exception:
+        workspace.close()
+        raise
+    _atomic_write(path / CONFIG_FILE, config.to_json())
+    workspace._advance_anchor(first)
+    return workspace

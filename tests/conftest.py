@@ -1,0 +1,180 @@
+"""Shared fixtures: a fresh workspace per test, on SQLite and on PostgreSQL.
+
+PostgreSQL tests use the server named by REFWATCH_TEST_PG (CI sets it to the local
+server); each test gets its own schema, dropped afterwards. Outside CI, when the variable
+is unset, they are skipped with a message saying how to run them; in CI a missing server
+is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from refwatch.domain.caserecord import CASE_COLUMNS
+from refwatch.store.crypto import FieldCipher
+from refwatch.store.database import drop_pg_schema
+from refwatch.store.keys import KdfParams, Secret
+from refwatch.store.workspace import Workspace, init_workspace
+
+# Cheap Argon2id for the test suite only; a test checks the shipped default is strong.
+TEST_KDF = KdfParams(iterations=1, lanes=1, memory_cost_kib=1024)
+PASSPHRASE = "correct horse battery staple"
+PG_URL = os.environ.get("REFWATCH_TEST_PG")
+IN_CI = os.environ.get("CI") == "true"
+
+ENGINES = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.postgres),
+]
+
+
+def pg_url_or_skip() -> str:
+    if PG_URL:
+        return PG_URL
+    if IN_CI:
+        pytest.fail("CI must set REFWATCH_TEST_PG; PostgreSQL tests may not be skipped in CI")
+    pytest.skip(
+        "PostgreSQL tests skipped: set REFWATCH_TEST_PG="
+        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres to run them"
+    )
+
+
+@pytest.fixture
+def secret() -> Secret:
+    return Secret(passphrase=PASSPHRASE)
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_target(engine_name: str) -> Iterator[tuple[str | None, str | None]]:
+    """(db_url, schema) for a new workspace: (None, None) means SQLite in the folder."""
+    if engine_name == "sqlite":
+        yield None, None
+        return
+    url = pg_url_or_skip()
+    schema = f"rwtest_{uuid.uuid4().hex[:16]}"
+    try:
+        yield url, schema
+    finally:
+        drop_pg_schema(url, schema)
+
+
+WorkspaceFactory = Callable[..., Workspace]
+
+
+@pytest.fixture
+def make_workspace(
+    tmp_path: Path, db_target: tuple[str | None, str | None], secret: Secret
+) -> Iterator[WorkspaceFactory]:
+    opened: list[Workspace] = []
+    url, schema = db_target
+
+    def make(name: str = "ws", use_secret: Secret | None = None) -> Workspace:
+        # Several workspaces in one PostgreSQL test get schemas of their own.
+        own_schema = (
+            None if schema is None else (schema if not opened else f"{schema}_{len(opened)}")
+        )
+        ws = init_workspace(
+            tmp_path / name,
+            use_secret or secret,
+            db_url=url,
+            schema=own_schema,
+            actor="tester",
+            kdf=TEST_KDF,
+        )
+        opened.append(ws)
+        return ws
+
+    yield make
+    for ws in opened:
+        ws.close()
+        if ws.schema and ws.schema != schema and url:
+            drop_pg_schema(url, ws.schema)
+
+
+@pytest.fixture
+def workspace(make_workspace: WorkspaceFactory) -> Workspace:
+    return make_workspace()
+
+
+@pytest.fixture
+def cipher(workspace: Workspace, secret: Secret) -> FieldCipher:
+    return FieldCipher(workspace.unlock(secret))
+
+
+def row(**values: str) -> dict[str, str]:
+    """A case-list row with every column, empty unless given."""
+    unknown = set(values) - set(CASE_COLUMNS)
+    assert not unknown, unknown
+    return {column: values.get(column, "") for column in CASE_COLUMNS}
+
+
+def write_csv(
+    path: Path, rows: list[dict[str, str]], columns: tuple[str, ...] = CASE_COLUMNS
+) -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def sample_rows() -> list[dict[str, str]]:
+    return [
+        row(
+            source="Seoul Documentation Center",
+            source_type="ngo_list",
+            reported_on="2017-08-16",
+            record_id="SEO-00001",
+            name_hangul="김송국",
+            name_latin="Gim Songkook",
+            sex="M",
+            birth_year="1971",
+            age="46",
+            origin="Hamgyongbuk-do, Musan",
+            apprehended_on="2017-07-13",
+            apprehended_at="图们",
+            held_at="Tumen border detention center",
+            status="returned",
+            status_on="2017-08",
+            group="FA71271",
+            notes="canary-note-Zq81",
+        ),
+        row(
+            source="Seoul Documentation Center",
+            source_type="ngo_list",
+            reported_on="2017-08-16",
+            record_id="SEO-00002",
+            name_latin="Ri Myong-hui",
+            sex="F",
+            age="9",
+            apprehended_on="2017-07/2017-08",
+            apprehended_at="Xishuangbanna",
+            status="detained",
+            group="FA71271",
+            flags="child;ill",
+        ),
+        row(
+            source="Family contacts",
+            source_type="family",
+            reported_on="2017-09",
+            name_hangul="박영희",
+            sex="F",
+            birth_year="1950~",
+            apprehended_on="2017-07",
+            apprehended_at="a village near the river",
+            status="detained",
+            flags="older",
+        ),
+    ]

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, insert, inspect, select
+
+from refwatch.store import migrate
+from refwatch.store.schema import Base, Observation, Source
+from refwatch.store.workspace import Workspace
+
+
+def test_the_migrations_build_exactly_the_models(workspace: Workspace) -> None:
+    with workspace.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_migrations_go_down_and_up_with_data_in_the_tables(workspace: Workspace) -> None:
+    now = datetime.now(UTC)
+    with workspace.write() as conn:
+        conn.execute(
+            insert(Source.__table__).values(
+                id="s1", name="Northern rescue network", source_type="network", created_at=now
+            )
+        )
+        conn.execute(
+            insert(Observation.__table__).values(
+                id="o1",
+                source_id="s1",
+                observed_on="2017-06",
+                observed_earliest=date(2017, 6, 1),
+                observed_latest=date(2017, 6, 30),
+                kind="capacity_change",
+                value=-80.0,
+                unit="percent",
+                description="capacity down",
+                created_at=now,
+            )
+        )
+    assert migrate.current_revision(workspace.engine) == migrate.head_revision() == "0002"
+
+    migrate.downgrade(workspace.engine, "0001")
+    assert "observations" not in inspect(workspace.engine).get_table_names()
+    with workspace.read() as conn:
+        assert (
+            conn.execute(select(Source.__table__.c.name)).scalar_one() == "Northern rescue network"
+        )
+
+    migrate.upgrade(workspace.engine)
+    with workspace.read() as conn:
+        assert conn.execute(select(func.count()).select_from(Source.__table__)).scalar_one() == 1
+        assert (
+            conn.execute(select(func.count()).select_from(Observation.__table__)).scalar_one() == 0
+        )
+    assert workspace.verify_audit().ok
+
+
+def test_downgrading_to_nothing_removes_every_table(workspace: Workspace) -> None:
+    migrate.downgrade(workspace.engine, "base")
+    left = set(inspect(workspace.engine).get_table_names()) - {"alembic_version"}
+    assert left == set()
+    migrate.upgrade(workspace.engine)
+    assert set(Base.metadata.tables) <= set(inspect(workspace.engine).get_table_names())
