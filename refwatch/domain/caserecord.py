@@ -7,7 +7,7 @@ and every exporter writes back, so the formats round-trip through one type.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from refwatch.domain.dates import DateInterval
 from refwatch.domain.enums import Flag, Sex, SourceType, Status
@@ -70,10 +70,28 @@ class CaseRecord:
 
     def canonical(self) -> str:
         """A stable text of every field, for the keyed content fingerprint."""
-        values = asdict(self)
-        for key in ("reported_on", "birth_year", "apprehended_on", "status_on"):
-            interval = getattr(self, key)
-            values[key] = None if interval is None else interval.edtf
-        values["age"] = None if self.age is None else self.age.text
-        values["flags"] = [flag.value for flag in self.flags]
-        return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+        def edtf(interval: DateInterval | None) -> str | None:
+            return None if interval is None else interval.edtf
+
+        values = [
+            self.source,
+            self.source_type.value if self.source_type else None,
+            edtf(self.reported_on),
+            self.record_id,
+            self.name_hangul,
+            self.name_latin,
+            self.sex.value if self.sex else None,
+            edtf(self.birth_year),
+            None if self.age is None else self.age.text,
+            self.origin,
+            edtf(self.apprehended_on),
+            self.apprehended_at,
+            self.held_at,
+            self.status.value if self.status else None,
+            edtf(self.status_on),
+            self.group,
+            [flag.value for flag in self.flags],
+            self.notes,
+        ]
+        return json.dumps(values, ensure_ascii=False, separators=(",", ":"))

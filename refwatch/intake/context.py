@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, insert, select
@@ -11,6 +10,7 @@ from refwatch.domain.dates import parse_date
 from refwatch.domain.enums import ObservationKind, SourceType
 from refwatch.domain.errors import InputError
 from refwatch.store import audit
+from refwatch.store.ids import new_id
 from refwatch.store.schema import Group, Observation, Source, table_of
 
 sources_table, observations_table, groups_table = (
@@ -28,7 +28,7 @@ def get_or_create_source(conn: Connection, name: str, source_type: str | None, a
     ).scalar_one_or_none()
     if found is not None:
         return str(found)
-    source_id = uuid.uuid4().hex
+    source_id = new_id()
     conn.execute(
         insert(sources_table).values(
             id=source_id,
@@ -62,7 +62,7 @@ def add_observation(
         raise InputError("unknown observation kind", column="kind", value=kind) from None
     interval = parse_date(observed_on)
     source_id = get_or_create_source(conn, source, source_type, actor)
-    observation_id = uuid.uuid4().hex
+    observation_id = new_id()
     conn.execute(
         insert(observations_table).values(
             id=observation_id,
@@ -101,7 +101,7 @@ def add_group(
     if reported_on is not None:
         parse_date(reported_on)
     source_id = get_or_create_source(conn, source, source_type, actor)
-    group_id = uuid.uuid4().hex
+    group_id = new_id()
     conn.execute(
         insert(groups_table).values(
             id=group_id,

@@ -10,14 +10,13 @@ content. Until record linkage runs, every new mention starts as its own person.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, func, select, text
 
 from refwatch.domain.caserecord import CaseRecord
 from refwatch.domain.enums import STATUS_EVENT, EventType, Flag, Status
@@ -26,7 +25,9 @@ from refwatch.intake.places import PlaceResolver, ensure_places
 from refwatch.intake.readers import read_rows
 from refwatch.intake.validate import RowValidator
 from refwatch.store import audit
+from refwatch.store.bulk import bulk_insert
 from refwatch.store.crypto import FieldCipher
+from refwatch.store.ids import new_id
 from refwatch.store.schema import (
     Event,
     Group,
@@ -40,7 +41,6 @@ from refwatch.store.schema import (
 from refwatch.store.workspace import Workspace
 
 Progress = Callable[[int, int], None]
-INSERT_CHUNK = 5000
 _IMPORT_LOCK = 0x5246_494D  # "RFIM": serialises imports on PostgreSQL
 
 T = {
@@ -106,10 +106,6 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
             raise InputError(f"--map takes OLD=NEW, got {pair!r}")
         mapping[old.strip()] = new.strip()
     return mapping
-
-
-def _new_id() -> str:
-    return uuid.uuid4().hex
 
 
 def read_records(
@@ -216,7 +212,7 @@ class _FileWriter:
             if record.source in existing:
                 ids[record.source] = existing[record.source][0]
                 continue
-            source_id = _new_id()
+            source_id = new_id()
             existing[record.source] = (source_id, given)
             ids[record.source] = source_id
             self.rows["sources"].append(
@@ -259,33 +255,34 @@ class _FileWriter:
                 by_record[(row.source_id, row.record_id)] = row
         return by_record, fingerprints
 
+    def _existing_groups(self, source_ids: Iterable[str]) -> dict[tuple[str, str], str]:
+        grp = T["groups"]
+        query = select(grp.c.id, grp.c.source_id, grp.c.label).where(
+            grp.c.source_id.in_(list(source_ids))
+        )
+        return {(row.source_id, row.label): row.id for row in self.conn.execute(query)}
+
     def _group_id(
-        self, source_id: str, label: str | None, cache: dict[tuple[str, str], str]
+        self, source_id: str, label: str | None, known: dict[tuple[str, str], str]
     ) -> str | None:
         if label is None:
             return None
         key = (source_id, label)
-        if key not in cache:
-            grp = T["groups"]
-            found = self.conn.execute(
-                select(grp.c.id).where(grp.c.source_id == source_id, grp.c.label == label)
-            ).scalar_one_or_none()
-            if found is None:
-                found = _new_id()
-                self.rows["groups"].append(
-                    {
-                        "id": found,
-                        "source_id": source_id,
-                        "label": label,
-                        "size_min": None,
-                        "size_max": None,
-                        "flags": "",
-                        "reported_on": None,
-                        "description": None,
-                    }
-                )
-            cache[key] = found
-        return cache[key]
+        if key not in known:
+            known[key] = new_id()
+            self.rows["groups"].append(
+                {
+                    "id": known[key],
+                    "source_id": source_id,
+                    "label": label,
+                    "size_min": None,
+                    "size_max": None,
+                    "flags": "",
+                    "reported_on": None,
+                    "description": None,
+                }
+            )
+        return known[key]
 
     def _next_person_number(self) -> int:
         last = self.conn.execute(select(func.max(T["persons"].c.id))).scalar_one_or_none()
@@ -301,9 +298,9 @@ class _FileWriter:
             return summary
         source_ids = self._sources(records)
         by_record, fingerprints = self._current_reports(set(source_ids.values()))
-        groups: dict[tuple[str, str], str] = {}
+        groups = self._existing_groups(set(source_ids.values()))
         person_number = self._next_person_number()
-        batch_id = _new_id()
+        batch_id = new_id()
         total = len(records)
         for index, (number, record) in enumerate(records, start=1):
             source_id = source_ids[record.source]
@@ -379,7 +376,7 @@ class _FileWriter:
         group_id: str | None,
         previous: Any,
     ) -> None:
-        report_id, mention_id = _new_id(), _new_id()
+        report_id, mention_id = new_id(), new_id()
         reported = record.reported_on
         self.rows["reports"].append(
             {
@@ -429,7 +426,7 @@ class _FileWriter:
         for event in claimed_events(record):
             self.rows["events"].append(
                 {
-                    "id": _new_id(),
+                    "id": new_id(),
                     "mention_id": mention_id,
                     **event,
                     "place_id": self.places.place(event["place"]),
@@ -455,9 +452,7 @@ class _FileWriter:
     def _flush(self) -> None:
         order = ("batches", "sources", "groups", "persons", "reports", "mentions", "events")
         for name in order:
-            rows = self.rows[name]
-            for start in range(0, len(rows), INSERT_CHUNK):
-                self.conn.execute(insert(T[name]), rows[start : start + INSERT_CHUNK])
+            bulk_insert(self.conn, T[name], self.rows[name])
         audit.append(self.conn, self.audit)
 
 

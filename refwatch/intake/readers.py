@@ -48,9 +48,11 @@ def detect_format(path: Path) -> str:
 
 
 def _clean(value: object, file: str, row: int, column: str) -> str | None:
-    if value is None:
+    if value is None or value == "":
         return None
-    if isinstance(value, datetime):
+    if type(value) is str:
+        text = value
+    elif isinstance(value, datetime):
         text = (
             value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
         )
@@ -66,7 +68,9 @@ def _clean(value: object, file: str, row: int, column: str) -> str | None:
         raise InputError("expected text", file=file, row=row, column=column)
     if "\x00" in text:
         raise InputError("cell contains a NUL character", file=file, row=row, column=column)
-    text = unicodedata.normalize("NFC", text).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    text = text.strip()
     if len(text) > MAX_CELL_CHARS:
         raise InputError(
             f"cell is longer than {MAX_CELL_CHARS} characters", file=file, row=row, column=column

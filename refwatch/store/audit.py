@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from refwatch.store.bulk import bulk_insert
 from refwatch.store.schema import AuditEntry, AuditHead, table_of
 
 GENESIS = "0" * 64
@@ -113,8 +114,7 @@ def append(conn: Connection, records: Iterable[AuditRecord]) -> int:
         )
         prev = digest
     if rows:
-        for start in range(0, len(rows), 5000):
-            conn.execute(insert(entries_table), rows[start : start + 5000])
+        bulk_insert(conn, entries_table, rows)
         conn.execute(update(head_table).where(head_table.c.id == 1).values(seq=seq, hash=prev))
     return seq
 
