@@ -21,6 +21,7 @@ from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS
 from refwatch.domain.errors import RefWatchError
 from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
+from refwatch.store.queries import current_mentions, links, reports, sources
 from refwatch.store.schema import Event, Group, Mention, Report, Source, table_of
 from refwatch.store.workspace import Workspace
 
@@ -88,21 +89,8 @@ def neutralise(value: object) -> object:
 
 
 def _current_mentions(conn: Connection) -> Iterator[Any]:
-    newer = men.alias("newer")
-    query = (
-        select(
-            men,
-            rep.c.record_id,
-            rep.c.reported_on,
-            src.c.name.label("source"),
-            src.c.source_type,
-            grp.c.label.label("group_label"),
-        )
-        .join(rep, rep.c.id == men.c.report_id)
-        .join(src, src.c.id == rep.c.source_id)
-        .outerjoin(grp, grp.c.id == men.c.group_id)
-        .where(~select(newer.c.id).where(newer.c.supersedes_id == men.c.id).exists())
-        .order_by(men.c.person_id, src.c.name, rep.c.record_id, men.c.id)
+    query = current_mentions().order_by(
+        links.c.person_id, sources.c.name, reports.c.record_id, men.c.id
     )
     yield from conn.execute(query)
 
@@ -125,7 +113,7 @@ def mention_rows(conn: Connection, cipher: FieldCipher | None = None) -> Iterato
         )
         out: dict[str, Any] = {
             "person_id": row.person_id,
-            "match_probability": None,
+            "match_probability": row.match_probability,
             "mention_id": row.id,
             "source": row.source,
             "source_type": row.source_type,

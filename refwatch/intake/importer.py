@@ -34,6 +34,7 @@ from refwatch.store.schema import (
     ImportBatch,
     Mention,
     Person,
+    PersonLink,
     Report,
     Source,
     table_of,
@@ -51,6 +52,7 @@ T = {
     "persons": table_of(Person),
     "groups": table_of(Group),
     "batches": table_of(ImportBatch),
+    "links": table_of(PersonLink),
 }
 
 
@@ -241,9 +243,10 @@ class _FileWriter:
                 rep.c.record_id,
                 rep.c.fingerprint,
                 men.c.id.label("mention_id"),
-                men.c.person_id,
+                T["links"].c.person_id,
             )
             .join(men, men.c.report_id == rep.c.id)
+            .join(T["links"], T["links"].c.mention_id == men.c.id)
             .where(rep.c.source_id.in_(list(source_ids)))
             .where(~select(newer.c.id).where(newer.c.supersedes_id == rep.c.id).exists())
         )
@@ -401,7 +404,6 @@ class _FileWriter:
             {
                 "id": mention_id,
                 "report_id": report_id,
-                "person_id": person_id,
                 "supersedes_id": previous.mention_id if previous is not None else None,
                 "name_hangul_enc": seal("mentions", "name_hangul", mention_id, record.name_hangul),
                 "name_latin_enc": seal("mentions", "name_latin", mention_id, record.name_latin),
@@ -421,6 +423,15 @@ class _FileWriter:
                 "status_latest": status_on.latest if status_on else None,
                 "group_id": group_id,
                 "flags": ";".join(flag.value for flag in record.flags),
+            }
+        )
+        self.rows["links"].append(
+            {
+                "mention_id": mention_id,
+                "person_id": person_id,
+                "match_probability": None,
+                "run_id": None,
+                "linked_at": self.now,
             }
         )
         for event in claimed_events(record):
@@ -450,7 +461,16 @@ class _FileWriter:
         )
 
     def _flush(self) -> None:
-        order = ("batches", "sources", "groups", "persons", "reports", "mentions", "events")
+        order = (
+            "batches",
+            "sources",
+            "groups",
+            "persons",
+            "reports",
+            "mentions",
+            "links",
+            "events",
+        )
         for name in order:
             bulk_insert(self.conn, T[name], self.rows[name])
         audit.append(self.conn, self.audit)

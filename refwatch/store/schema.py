@@ -138,12 +138,11 @@ class Group(Base):
 
 
 class Mention(Base):
-    """A person as one report describes them."""
+    """A person as one report describes them (evidence: never updated; see PersonLink)."""
 
     __tablename__ = "mentions"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), unique=True)
-    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"))
     supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("mentions.id"))
     name_hangul_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     name_latin_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -164,10 +163,24 @@ class Mention(Base):
     group_id: Mapped[str | None] = mapped_column(ForeignKey("groups.id"))
     flags: Mapped[str] = mapped_column(String(200), default="")
 
-    __table_args__ = (
-        Index("ix_mentions_person", "person_id"),
-        Index("ix_mentions_supersedes", "supersedes_id"),
-    )
+    __table_args__ = (Index("ix_mentions_supersedes", "supersedes_id"),)
+
+
+class PersonLink(Base):
+    """Which person a mention currently belongs to: a conclusion, not evidence.
+
+    Record linkage rewrites these rows (the mentions themselves never change); until it
+    runs, each new mention is linked to a new person with no match probability.
+    """
+
+    __tablename__ = "person_links"
+    mention_id: Mapped[str] = mapped_column(ForeignKey("mentions.id"), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"))
+    match_probability: Mapped[float | None] = mapped_column(Float)
+    run_id: Mapped[str | None] = mapped_column(String(36))
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_person_links_person", "person_id"),)
 
 
 class Event(Base):

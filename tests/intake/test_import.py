@@ -11,7 +11,7 @@ from refwatch.domain.caserecord import CASE_COLUMNS
 from refwatch.domain.errors import InputError
 from refwatch.intake.importer import import_file, import_files, parse_mapping
 from refwatch.store.crypto import FieldCipher
-from refwatch.store.schema import Event, Mention, Person, Report, Source
+from refwatch.store.schema import Event, Mention, Person, PersonLink, Report, Source, table_of
 from refwatch.store.workspace import Workspace
 from tests.conftest import row, write_csv
 
@@ -97,13 +97,14 @@ def test_an_updated_row_supersedes_the_old_report_and_keeps_the_person(
     summary = import_file(workspace, cipher, write_csv(tmp_path / "v2.csv", changed))
     assert (summary.new, summary.updated, summary.unchanged) == (0, 1, 2)
     with workspace.read() as conn:
-        rep, men = Report.__table__, Mention.__table__
+        rep, men, links = table_of(Report), table_of(Mention), table_of(PersonLink)
         versions = conn.execute(
             select(rep.c.id, rep.c.supersedes_id).where(rep.c.record_id == "SEO-00002")
         ).all()
         people = (
             conn.execute(
-                select(men.c.person_id)
+                select(links.c.person_id)
+                .join(men, men.c.id == links.c.mention_id)
                 .join(rep, rep.c.id == men.c.report_id)
                 .where(rep.c.record_id == "SEO-00002")
             )

@@ -15,9 +15,24 @@ from refwatch.simulate.world import WorldSummary, simulate_world
 from .test_edtf_helper import parse_interval, year_range
 
 HEADER = [
-    "source", "source_type", "reported_on", "record_id", "name_hangul", "name_latin", "sex",
-    "birth_year", "age", "origin", "apprehended_on", "apprehended_at", "held_at", "status",
-    "status_on", "group", "flags", "notes",
+    "source",
+    "source_type",
+    "reported_on",
+    "record_id",
+    "name_hangul",
+    "name_latin",
+    "sex",
+    "birth_year",
+    "age",
+    "origin",
+    "apprehended_on",
+    "apprehended_at",
+    "held_at",
+    "status",
+    "status_on",
+    "group",
+    "flags",
+    "notes",
 ]
 SOURCE_TYPES = {"family", "activist", "network", "ngo_list", "media", "official", "self"}
 STATUSES = {"detained", "returned", "released", "safe", "died", "unknown"}

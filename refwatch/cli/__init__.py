@@ -1,0 +1,11 @@
+"""The `refwatch` command: one thin command per job over the library's functions.
+
+Every command that answers takes `--json`. Errors RefWatch expects print one line to stderr
+and exit with status 2; tracebacks never show local variables (they could hold names).
+Each module of this package registers the commands of one area on the shared app.
+"""
+
+from refwatch.cli import evidence, world
+from refwatch.cli.app import app, main
+
+__all__ = ["app", "evidence", "main", "world"]

@@ -1,0 +1,156 @@
+"""The shared parts of the `refwatch` command: the app, global options, output, errors.
+
+Every command that answers takes `--json`. Errors RefWatch expects print one line to stderr
+and exit with status 2; tracebacks never show local variables (they could hold names).
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from refwatch.domain.errors import RefWatchError
+from refwatch.store.keys import Secret
+from refwatch.store.workspace import Workspace, open_workspace
+
+app = typer.Typer(
+    help="RefWatch: document detentions and forced returns; publish numbers that hold up.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+err = Console(stderr=True)
+out = Console()
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Answer in JSON on standard output.")]
+
+
+@dataclass
+class Settings:
+    workspace: Path | None
+    db: str | None
+    actor: str
+    keyfile: Path | None
+
+
+def fail(message: str) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(2)
+
+
+def guarded(function: Callable[..., None]) -> Callable[..., None]:
+    """Turn an expected RefWatchError into one line on stderr and exit status 2."""
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            function(*args, **kwargs)
+        except RefWatchError as exc:
+            fail(str(exc))
+
+    return run
+
+
+def emit(data: dict[str, Any], as_json: bool, human: str) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        out.print(human, highlight=False)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    workspace: Annotated[
+        Path | None,
+        typer.Option("--workspace", "-w", envvar="REFWATCH_WORKSPACE", help="Workspace folder."),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", envvar="REFWATCH_DB", help="PostgreSQL URL (default: SQLite in the workspace)."
+        ),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            "--actor", envvar="REFWATCH_ACTOR", help="Who is acting, for the audit trail."
+        ),
+    ] = None,
+    keyfile: Annotated[
+        Path | None,
+        typer.Option(
+            "--keyfile",
+            envvar="REFWATCH_KEYFILE",
+            help="Keyfile (kept outside the workspace) instead of a passphrase.",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = Settings(workspace, db, actor or f"cli:{getpass.getuser()}", keyfile)
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def workspace_path_of(ctx: typer.Context) -> Path:
+    path = settings_of(ctx).workspace
+    if path is None:
+        fail("choose a workspace with --workspace DIR or REFWATCH_WORKSPACE")
+    return path
+
+
+def open_from(ctx: typer.Context) -> Workspace:
+    return open_workspace(workspace_path_of(ctx), settings_of(ctx).db)
+
+
+def secret_from(
+    ctx: typer.Context,
+    *,
+    confirm: bool = False,
+    env: str = "REFWATCH_PASSPHRASE",
+    keyfile: Path | None = None,
+    prompt: str = "Passphrase",
+) -> Secret:
+    chosen = keyfile if keyfile is not None else settings_of(ctx).keyfile
+    if chosen is not None and env == "REFWATCH_PASSPHRASE":
+        return Secret(keyfile=chosen)
+    if keyfile is not None:
+        return Secret(keyfile=keyfile)
+    passphrase = os.environ.get(env)
+    if passphrase is None:
+        if not sys.stdin.isatty():
+            fail(f"no passphrase: set {env} or run in a terminal to be asked")
+        passphrase = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    return Secret(passphrase=passphrase)
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,196 @@
+"""Commands on a workspace's evidence: init, import, export, audit, keys, status."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from refwatch.cli.app import (
+    JsonOpt,
+    app,
+    audit_app,
+    emit,
+    guarded,
+    open_from,
+    progress_bar,
+    secret_from,
+    settings_of,
+    workspace_path_of,
+)
+from refwatch.store.keys import create_keyfile
+from refwatch.store.workspace import init_workspace
+
+
+@app.command()
+@guarded
+def init(
+    ctx: typer.Context,
+    schema: Annotated[
+        str | None, typer.Option(help="PostgreSQL schema for this workspace.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a workspace: a database and one wrapped data key, nothing else."""
+    settings = settings_of(ctx)
+    path = workspace_path_of(ctx)
+    if settings.keyfile is not None and not settings.keyfile.exists():
+        create_keyfile(settings.keyfile)
+    secret = secret_from(ctx, confirm=True)
+    with init_workspace(
+        path, secret, db_url=settings.db, schema=schema, actor=settings.actor
+    ) as ws:
+        data = {
+            "workspace": str(path),
+            "workspace_id": ws.workspace_id,
+            "engine": ws.dialect,
+            "schema": ws.schema,
+            "key": secret.kind,
+        }
+    emit(
+        data,
+        as_json,
+        f"Created workspace {path} ({data['engine']}, key protected by a {secret.kind}).",
+    )
+
+
+@app.command("import")
+@guarded
+def import_command(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Case lists: .csv, .xlsx or .jsonl.")],
+    map_: Annotated[
+        list[str] | None, typer.Option("--map", help="Rename a column: OLD=NEW (repeatable).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import case lists; each file is one transaction."""
+    from refwatch.intake.importer import import_files, parse_mapping
+    from refwatch.store.crypto import FieldCipher
+
+    mapping = parse_mapping(map_ or [])
+    with open_from(ctx) as ws:
+        cipher = FieldCipher(ws.unlock(secret_from(ctx)))
+        with progress_bar() as progress:
+            task = progress.add_task("importing", total=None)
+
+            def tick(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            summary = import_files(
+                ws, cipher, files, mapping=mapping, actor=settings_of(ctx).actor, progress=tick
+            )
+    data = summary.as_dict()
+    lines = [
+        f"{f.file}: {f.rows} rows, {f.new} new, {f.updated} updated, {f.unchanged} unchanged"
+        for f in summary.files
+    ]
+    if data["unknown_places"]:
+        lines.append("Unknown places (kept as written): " + "; ".join(data["unknown_places"]))
+    lines.extend(f"warning: {w}" for w in data["warnings"])
+    emit(data, as_json, "\n".join(lines))
+
+
+@app.command("export")
+@guarded
+def export_command(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="mentions, persons or events.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="File to write (default: standard output).")
+    ] = None,
+    include_names: Annotated[
+        bool,
+        typer.Option(
+            "--include-names", help="Include names and notes (needs the passphrase; audited)."
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write mentions, persons or events out as CSV or JSON Lines."""
+    from refwatch.intake.export import export
+    from refwatch.store.crypto import FieldCipher
+
+    with open_from(ctx) as ws:
+        cipher = FieldCipher(ws.unlock(secret_from(ctx))) if include_names else None
+        with ExitStack() as stack:
+            handle = (
+                stack.enter_context(open(out_path, "w", encoding="utf-8", newline=""))
+                if out_path is not None
+                else sys.stdout
+            )
+            count = export(ws, kind, fmt, handle, cipher=cipher, actor=settings_of(ctx).actor)
+    if out_path is not None:
+        emit(
+            {
+                "kind": kind,
+                "format": fmt,
+                "rows": count,
+                "out": str(out_path),
+                "names": include_names,
+            },
+            as_json,
+            f"Wrote {count} {kind} to {out_path}.",
+        )
+
+
+@audit_app.command("verify")
+@guarded
+def audit_verify(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Check the audit chain; say where it breaks, if it does."""
+    with open_from(ctx) as ws:
+        report = ws.verify_audit()
+    human = (
+        f"Audit chain intact: {report.entries} entries."
+        if report.ok
+        else f"Audit chain BROKEN at entry {report.broken_at}: {report.problem}"
+    )
+    emit(report.as_dict(), as_json, human)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("rotate-key")
+@guarded
+def rotate_key(
+    ctx: typer.Context,
+    new_keyfile: Annotated[
+        Path | None,
+        typer.Option(help="Protect the key with this keyfile from now on (created if missing)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-wrap every data key under a new passphrase (REFWATCH_NEW_PASSPHRASE) or keyfile."""
+    with open_from(ctx) as ws:
+        old = secret_from(ctx)
+        if new_keyfile is not None and not new_keyfile.exists():
+            create_keyfile(new_keyfile)
+        new = secret_from(
+            ctx,
+            confirm=True,
+            env="REFWATCH_NEW_PASSPHRASE",
+            keyfile=new_keyfile,
+            prompt="New passphrase",
+        )
+        versions = ws.rotate_key(old, new, settings_of(ctx).actor)
+    emit(
+        {"rewrapped_versions": versions, "key": new.kind},
+        as_json,
+        f"Re-wrapped {len(versions)} data key(s) under the new {new.kind}; "
+        "the old one opens nothing.",
+    )
+
+
+@app.command()
+@guarded
+def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """How much evidence the workspace holds (no names)."""
+    from refwatch.store.stats import workspace_stats
+
+    with open_from(ctx) as ws:
+        stats = workspace_stats(ws)
+    emit(stats, as_json, "\n".join(f"{key}: {value}" for key, value in stats.items()))

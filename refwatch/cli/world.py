@@ -1,0 +1,85 @@
+"""Commands for synthetic data and serving: simulate, demo, serve."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from refwatch.cli.app import (
+    JsonOpt,
+    app,
+    emit,
+    guarded,
+    out,
+    secret_from,
+    settings_of,
+    workspace_path_of,
+)
+
+
+@app.command()
+@guarded
+def simulate(
+    outdir: Annotated[Path, typer.Argument(help="Folder for the synthetic case lists and truth.")],
+    people: Annotated[int, typer.Option(help="Persons in the synthetic population.")] = 400,
+    sources: Annotated[
+        int, typer.Option(help="Overlapping sources, each writing a case list.")
+    ] = 4,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same world).")] = 1,
+    as_json: JsonOpt = False,
+) -> None:
+    """Generate a synthetic world: case lists with realistic noise, plus the truth."""
+    from refwatch.simulate.world import simulate_world
+
+    summary = simulate_world(outdir, people=people, sources=sources, seed=seed)
+    data = dataclasses.asdict(summary)
+    emit(
+        data,
+        as_json,
+        f"Wrote a synthetic world of {people} persons and {sources} sources to {outdir}.",
+    )
+
+
+@app.command()
+@guarded
+def demo(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Build the demo workspace (synthetic seed scenario)."""
+    from refwatch.simulate.load_demo import build_demo
+
+    settings = settings_of(ctx)
+    path = workspace_path_of(ctx)
+    secret = secret_from(ctx, confirm=True)
+    with tempfile.TemporaryDirectory(prefix="refwatch-demo-") as tmp:
+        result = build_demo(path, secret, Path(tmp), db_url=settings.db, actor=settings.actor)
+    emit(
+        result,
+        as_json,
+        f"Built the demo workspace at {path}: SYNTHETIC data, {result['mentions']} mentions "
+        f"from {result['sources']} sources ({result['true_persons']} invented persons).",
+    )
+
+
+@app.command()
+@guarded
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the web app."""
+    import uvicorn
+
+    from refwatch.web.app import create_app
+
+    path = workspace_path_of(ctx)
+    application = create_app(path, settings_of(ctx).db)
+    out.print(f"RefWatch is serving workspace {path} at http://{host}:{port}/", highlight=False)
+    out.print(
+        "Sign-in and user accounts arrive with the web app; this page shows status only.",
+        highlight=False,
+    )
+    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)

@@ -1,0 +1,42 @@
+"""The queries every room needs: the current evidence, with each mention's person.
+
+"Current" means not superseded by a later version of the same record; a correction
+replaces what a report says without erasing that it once said otherwise.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+
+from refwatch.store.schema import Group, Mention, PersonLink, Report, Source, table_of
+
+mentions = table_of(Mention)
+reports = table_of(Report)
+sources = table_of(Source)
+groups = table_of(Group)
+links = table_of(PersonLink)
+
+
+def current_mentions() -> Select[tuple[object, ...]]:
+    """Current mentions with their person, report, source and group label."""
+    newer = mentions.alias("newer")
+    return (
+        select(
+            mentions,
+            links.c.person_id,
+            links.c.match_probability,
+            reports.c.record_id,
+            reports.c.reported_on,
+            reports.c.reported_earliest,
+            reports.c.reported_latest,
+            sources.c.id.label("source_id"),
+            sources.c.name.label("source"),
+            sources.c.source_type,
+            groups.c.label.label("group_label"),
+        )
+        .join(links, links.c.mention_id == mentions.c.id)
+        .join(reports, reports.c.id == mentions.c.report_id)
+        .join(sources, sources.c.id == reports.c.source_id)
+        .outerjoin(groups, groups.c.id == mentions.c.group_id)
+        .where(~select(newer.c.id).where(newer.c.supersedes_id == mentions.c.id).exists())
+    )
