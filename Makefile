@@ -9,7 +9,9 @@ PORT ?= 8000
 # The demo passphrase protects synthetic data only; never reuse it for real work.
 DEMO_PASSPHRASE ?= demo-only-synthetic-data
 
-.PHONY: run test venv lint typecheck lock demo bench clean
+NODE_STAMP := node_modules/.installed
+
+.PHONY: run test venv assets browser lint typecheck lock demo bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,13 +21,24 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP)
 
-demo: $(STAMP)
+# Browser assets (htmx, Vega, world outlines) from the npm registry, pinned by package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+assets: $(NODE_STAMP)
+
+# Browser tests drive Debian's Chromium; install it when missing (never `playwright install`).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+demo: $(STAMP) $(NODE_STAMP)
 	@test -f $(DEMO_DIR)/workspace.json || REFWATCH_PASSPHRASE=$(DEMO_PASSPHRASE) $(BIN)/refwatch --workspace $(DEMO_DIR) demo
 
 run: demo
 	REFWATCH_PASSPHRASE=$(DEMO_PASSPHRASE) $(BIN)/refwatch --workspace $(DEMO_DIR) serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/ruff check refwatch tests benchmarks
 	$(BIN)/mypy refwatch
 	$(BIN)/python -m pytest -n auto -p no:cacheprovider
@@ -44,4 +57,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/import_speed.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR)
+	rm -rf $(VENV) $(DEMO_DIR) node_modules

@@ -266,3 +266,10 @@ class AuditHead(Base):
 def table_of(model: type[Base]) -> Table:
     """The Core table of a model, typed as a Table (for insert/update/delete)."""
     return cast(Table, model.__table__)
+
+
+# The tables of later rooms live in modules of their own; importing them here puts every
+# table on `Base.metadata`, which the migrations are checked against.
+from refwatch.store import schema_ledger, schema_linkage, schema_web  # noqa: E402
+
+__all__ = ["Base", "schema_ledger", "schema_linkage", "schema_web", "table_of"]
