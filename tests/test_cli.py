@@ -116,3 +116,20 @@ def test_commands_need_a_workspace(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_missing_workspace_says_how_to_create_one(env: Path) -> None:
     code, _, err = invoke("status")
     assert code == 2 and "refwatch init" in err
+
+
+def test_backup_and_restore_from_the_command_line(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_rows: list[dict[str, str]]
+) -> None:
+    invoke("init")
+    invoke("import", str(write_csv(tmp_path / "l.csv", sample_rows)))
+    code, out, err = invoke("backup", str(tmp_path / "ws.backup"), "--json")
+    assert code == 0, err
+    assert json.loads(out)["rows"] > 0
+    code, _, err = invoke("backup", str(tmp_path / "ws.backup"))
+    assert code == 2 and "exists" in err
+    monkeypatch.setenv("REFWATCH_WORKSPACE", str(tmp_path / "restored"))
+    code, out, err = invoke("restore", str(tmp_path / "ws.backup"))
+    assert code == 0, err
+    code, out, _ = invoke("status", "--json")
+    assert json.loads(out)["mentions"] == 3
