@@ -69,5 +69,10 @@ class AuditChainError(RefWatchError):
     """The audit chain does not verify; the message says where it breaks."""
 
 
+class StorageError(RefWatchError):
+    """The database could not be written (disk full, I/O error, server gone); the
+    transaction was rolled back, so nothing of the failed change is kept."""
+
+
 class ConflictError(RefWatchError):
     """A concurrent change won; reload and try again."""

@@ -51,7 +51,9 @@ def create_db_engine(url: str, schema: str | None = None) -> Engine:
         connect_args: dict[str, Any] = {}
         if schema is not None:
             connect_args["options"] = f"-c search_path={check_schema_name(schema)}"
-        return create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+        return create_engine(
+            parsed, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True
+        )
     raise WorkspaceError(f"unsupported database {backend!r}: use a SQLite path or PostgreSQL URL")
 
 
@@ -74,7 +76,8 @@ def drop_pg_schema(url: str, schema: str) -> None:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 30})
+    # hide_parameters: a failed statement's message must not carry the values it wrote.
+    engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_conn: sqlite3.Connection, _record: object) -> None:

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
-from refwatch.domain.errors import WorkspaceError
+from refwatch.domain.errors import StorageError, WorkspaceError
 from refwatch.store import audit, migrate
 from refwatch.store.database import (
     check_schema_name,
@@ -116,10 +117,20 @@ class Workspace:
     # -- transactions -------------------------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """One transaction; on success the audit anchor outside the database moves on."""
-        with self.engine.begin() as conn:
-            yield conn
-            new_head = audit.head(conn)
+        """One transaction; on success the audit anchor outside the database moves on.
+
+        A failure of the database itself (disk full, I/O error, lost server) becomes a
+        StorageError saying so; the transaction is rolled back either way."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+                new_head = audit.head(conn)
+        except OperationalError as exc:
+            reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "unknown"
+            raise StorageError(
+                f"the database could not be written ({reason}); the change was rolled back "
+                "and nothing of it was kept"
+            ) from None
         self._advance_anchor(new_head)
 
     @contextmanager
