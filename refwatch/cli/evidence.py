@@ -241,3 +241,25 @@ def restore(
         as_json,
         f"Restored {summary.rows} rows into {workspace_path_of(ctx)}; the audit chain verifies.",
     )
+
+
+@app.command("delete-report")
+@guarded
+def delete_report_command(
+    ctx: typer.Context,
+    report_id: Annotated[str, typer.Argument(help="The report to erase (all its versions).")],
+    reason: Annotated[str, typer.Option(help="Why: the lawful request's reference.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Erase a report's names, notes and text on a lawful request (needs the passphrase)."""
+    from refwatch.intake.deletion import delete_report
+
+    with open_from(ctx) as ws:
+        ws.unlock(secret_from(ctx))  # only a key holder may erase evidence
+        result = delete_report(ws, report_id, reason, settings_of(ctx).actor)
+    emit(
+        result.as_dict(),
+        as_json,
+        f"Erased {len(result.report_ids)} version(s); persons affected: "
+        f"{', '.join(result.persons) or 'none'}.",
+    )

@@ -1,7 +1,8 @@
 """The queries every room needs: the current evidence, with each mention's person.
 
-"Current" means not superseded by a later version of the same record; a correction
-replaces what a report says without erasing that it once said otherwise.
+"Current" means not superseded by a later version of the same record (a correction
+replaces what a report says without erasing that it once said otherwise) and not erased
+on a lawful request (see `refwatch.intake.deletion`).
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 
 from refwatch.store.schema import Group, Mention, PersonLink, Report, Source, table_of
+from refwatch.store.schema_deletion import ReportDeletion
 
 mentions = table_of(Mention)
 reports = table_of(Report)
 sources = table_of(Source)
 groups = table_of(Group)
 links = table_of(PersonLink)
+deletions = table_of(ReportDeletion)
 
 
 def current_mentions() -> Select[tuple[object, ...]]:
@@ -39,4 +42,5 @@ def current_mentions() -> Select[tuple[object, ...]]:
         .join(sources, sources.c.id == reports.c.source_id)
         .outerjoin(groups, groups.c.id == mentions.c.group_id)
         .where(~select(newer.c.id).where(newer.c.supersedes_id == mentions.c.id).exists())
+        .where(~select(deletions.c.report_id).where(deletions.c.report_id == reports.c.id).exists())
     )

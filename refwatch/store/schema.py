@@ -270,6 +270,18 @@ def table_of(model: type[Base]) -> Table:
 
 # The tables of later rooms live in modules of their own; importing them here puts every
 # table on `Base.metadata`, which the migrations are checked against.
-from refwatch.store import schema_ledger, schema_linkage, schema_web  # noqa: E402
+from refwatch.store import (  # noqa: E402
+    schema_deletion,
+    schema_ledger,
+    schema_linkage,
+    schema_web,
+)
 
-__all__ = ["Base", "schema_ledger", "schema_linkage", "schema_web", "table_of"]
+__all__ = [
+    "Base",
+    "schema_deletion",
+    "schema_ledger",
+    "schema_linkage",
+    "schema_web",
+    "table_of",
+]

@@ -208,11 +208,13 @@ class Workspace:
                 table_name="data_keys",
                 details={"versions": ring.versions, "kek_kind": new.kind},
             )
-        self._purge_old_wrapped_keys()
+        self.scrub("data_keys")
         return ring.versions
 
-    def _purge_old_wrapped_keys(self) -> None:
-        """Overwrite the freed copies of the old wrapped keys, which the engine would keep."""
+    def scrub(self, *tables: str) -> None:
+        """Overwrite the freed copies of rewritten rows, which the engine would otherwise keep
+        (SQLite: `secure_delete` is on, so checkpoint and truncate the WAL; PostgreSQL:
+        rewrite the tables with VACUUM FULL so no old row version stays in the data files)."""
         if self.dialect == "sqlite":
             raw = self.engine.raw_connection()
             try:
@@ -220,9 +222,10 @@ class Workspace:
                 raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
             finally:
                 raw.close()
-        else:
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM FULL data_keys"))
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in tables:
+                conn.execute(text(f'VACUUM FULL "{table}"'))
 
 
 def _read_config(path: Path) -> WorkspaceConfig:

@@ -1,0 +1,113 @@
+"""Erase a report on a lawful request: its names, notes and text, in every version.
+
+The protected ciphertexts of the report and of every version of the same record (those it
+superseded and those that superseded it) are overwritten with NULL; a `report_deletions`
+row takes them out of the current evidence and keeps who, when, why and which persons
+were affected, so the counts and the number ledger can say what changed. The audit entry
+names the report, never a value. Afterwards the freed pages are scrubbed: SQLite runs with
+`secure_delete` and its WAL is checkpointed and truncated; PostgreSQL rewrites the tables
+(VACUUM FULL) so the old row versions are gone from the data files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from refwatch.domain.errors import RefWatchError
+from refwatch.store import audit
+from refwatch.store.schema import Mention, PersonLink, Report, table_of
+from refwatch.store.schema_deletion import ReportDeletion
+from refwatch.store.workspace import Workspace
+
+reports, mentions, links, deletions = (
+    table_of(Report),
+    table_of(Mention),
+    table_of(PersonLink),
+    table_of(ReportDeletion),
+)
+
+
+@dataclass(frozen=True)
+class DeletionResult:
+    report_ids: list[str]
+    persons: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"reports": self.report_ids, "persons": self.persons}
+
+
+def _versions(conn: Connection, report_id: str) -> list[str]:
+    chain = {report_id}
+    frontier = {report_id}
+    while frontier:
+        older = conn.execute(
+            select(reports.c.supersedes_id).where(
+                reports.c.id.in_(frontier), reports.c.supersedes_id.is_not(None)
+            )
+        ).scalars()
+        newer = conn.execute(
+            select(reports.c.id).where(reports.c.supersedes_id.in_(frontier))
+        ).scalars()
+        found = {str(r) for r in [*older, *newer]} - chain
+        chain |= found
+        frontier = found
+    return sorted(chain)
+
+
+def delete_report(workspace: Workspace, report_id: str, reason: str, actor: str) -> DeletionResult:
+    """Erase the protected values of `report_id` and all its versions; see the module doc."""
+    if not reason.strip():
+        raise RefWatchError("a lawful deletion needs a reason (e.g. the request's reference)")
+    with workspace.write() as conn:
+        if conn.execute(select(reports.c.id).where(reports.c.id == report_id)).first() is None:
+            raise RefWatchError(f"no report {report_id}")
+        versions = _versions(conn, report_id)
+        already = set(
+            conn.execute(
+                select(deletions.c.report_id).where(deletions.c.report_id.in_(versions))
+            ).scalars()
+        )
+        mention_ids = list(
+            conn.execute(select(mentions.c.id).where(mentions.c.report_id.in_(versions))).scalars()
+        )
+        persons = sorted(
+            {
+                str(p)
+                for p in conn.execute(
+                    select(links.c.person_id).where(links.c.mention_id.in_(mention_ids))
+                ).scalars()
+            }
+        )
+        conn.execute(update(reports).where(reports.c.id.in_(versions)).values(text_enc=None))
+        conn.execute(
+            update(mentions)
+            .where(mentions.c.id.in_(mention_ids))
+            .values(name_hangul_enc=None, name_latin_enc=None, notes_enc=None)
+        )
+        now = datetime.now(UTC)
+        for version in versions:
+            if version in already:
+                continue
+            conn.execute(
+                insert(deletions).values(
+                    report_id=version,
+                    reason=reason,
+                    actor=actor,
+                    deleted_at=now,
+                    persons=";".join(persons),
+                )
+            )
+        audit.log(
+            conn,
+            actor,
+            "report.delete",
+            table_name="reports",
+            record_id=report_id,
+            details={"versions": versions, "persons": persons},
+        )
+    workspace.scrub("reports", "mentions")
+    return DeletionResult(versions, persons)
