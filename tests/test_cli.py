@@ -133,3 +133,26 @@ def test_backup_and_restore_from_the_command_line(
     assert code == 0, err
     code, out, _ = invoke("status", "--json")
     assert json.loads(out)["mentions"] == 3
+
+
+def test_a_workspace_in_a_postgresql_schema_from_the_command_line(
+    env: Path, tmp_path: Path, sample_rows: list[dict[str, str]]
+) -> None:
+    import uuid
+
+    from refwatch.store.database import drop_pg_schema
+    from tests.conftest import pg_url_or_skip
+
+    url = pg_url_or_skip()
+    schema = f"rwcli_{uuid.uuid4().hex[:12]}"
+    try:
+        code, out, err = invoke("--db", url, "init", "--schema", schema, "--json")
+        assert code == 0, err
+        assert json.loads(out)["engine"] == "postgresql" and json.loads(out)["schema"] == schema
+        assert not (env / "refwatch.db").exists()
+        code, out, err = invoke("import", str(write_csv(tmp_path / "l.csv", sample_rows)), "--json")
+        assert code == 0, err
+        code, out, _ = invoke("status", "--json")
+        assert json.loads(out)["engine"] == "postgresql" and json.loads(out)["mentions"] == 3
+    finally:
+        drop_pg_schema(url, schema)
