@@ -30,7 +30,7 @@ assets: $(NODE_STAMP)
 
 # Browser tests drive Debian's Chromium; install it when missing (never `playwright install`).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 demo: $(STAMP) $(NODE_STAMP)
 	@test -f $(DEMO_DIR)/workspace.json || REFWATCH_PASSPHRASE=$(DEMO_PASSPHRASE) $(BIN)/refwatch --workspace $(DEMO_DIR) demo
@@ -41,6 +41,7 @@ run: demo
 test: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/ruff check refwatch tests benchmarks
 	$(BIN)/mypy refwatch
+	$(BIN)/bandit -q -r refwatch -lll
 	$(BIN)/python -m pytest -n auto -p no:cacheprovider
 
 lint: $(STAMP)

@@ -5,7 +5,17 @@ and exit with status 2; tracebacks never show local variables (they could hold n
 Each module of this package registers the commands of one area on the shared app.
 """
 
-from refwatch.cli import evidence, world
+from refwatch.cli import counting, estimate, evidence, linkage, publishing, users, world
 from refwatch.cli.app import app, main
 
-__all__ = ["app", "evidence", "main", "world"]
+__all__ = [
+    "app",
+    "counting",
+    "estimate",
+    "evidence",
+    "linkage",
+    "main",
+    "publishing",
+    "users",
+    "world",
+]

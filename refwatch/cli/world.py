@@ -14,6 +14,7 @@ from refwatch.cli.app import (
     app,
     emit,
     guarded,
+    open_from,
     out,
     secret_from,
     settings_of,
@@ -70,16 +71,39 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve the web app."""
+    """Serve the web app (unlocked with REFWATCH_PASSPHRASE or --keyfile when given)."""
+    import os
+
     import uvicorn
 
+    from refwatch.simulate.demo_users import DEMO_USERS
+    from refwatch.store.stats import workspace_stats
     from refwatch.web.app import create_app
 
+    settings = settings_of(ctx)
     path = workspace_path_of(ctx)
-    application = create_app(path, settings_of(ctx).db)
+    secret = None
+    if settings.keyfile is not None or os.environ.get("REFWATCH_PASSPHRASE") is not None:
+        secret = secret_from(ctx)
+    with open_from(ctx) as workspace:
+        if secret is not None:
+            workspace.unlock(secret)  # a wrong passphrase stops here, with a clear message
+        synthetic = bool(workspace_stats(workspace)["synthetic"])
+    application = create_app(path, settings.db, secret=secret)
     out.print(f"RefWatch is serving workspace {path} at http://{host}:{port}/", highlight=False)
-    out.print(
-        "Sign-in and user accounts arrive with the web app; this page shows status only.",
-        highlight=False,
-    )
+    if secret is None:
+        out.print(
+            "No passphrase or keyfile given: names and report text stay locked "
+            "(set REFWATCH_PASSPHRASE or --keyfile to unlock them).",
+            highlight=False,
+        )
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        out.print(
+            "Sessions use Secure cookies: serve other hosts behind HTTPS (a TLS proxy).",
+            highlight=False,
+        )
+    if synthetic:
+        out.print("SYNTHETIC demo workspace. Demo sign-ins (demo only):", highlight=False)
+        for username, role, password in DEMO_USERS:
+            out.print(f"  {role.value:11} {username} / {password}", highlight=False)
     uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)

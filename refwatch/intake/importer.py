@@ -22,7 +22,7 @@ from refwatch.domain.caserecord import CaseRecord
 from refwatch.domain.enums import STATUS_EVENT, EventType, Flag, Status
 from refwatch.domain.errors import InputError
 from refwatch.intake.places import PlaceResolver, ensure_places
-from refwatch.intake.readers import read_rows
+from refwatch.intake.readers import Upload, read_rows
 from refwatch.intake.validate import RowValidator
 from refwatch.store import audit
 from refwatch.store.bulk import bulk_insert
@@ -111,7 +111,7 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def read_records(
-    path: Path, mapping: Mapping[str, str] | None = None
+    path: Path | Upload, mapping: Mapping[str, str] | None = None
 ) -> list[tuple[int, CaseRecord]]:
     """Read and validate a whole file; the first bad cell raises InputError."""
     validator = RowValidator(path.name)

@@ -26,6 +26,9 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_CELL_CHARS = 20_000
 XLSX_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
 FORMATS = ("csv", "xlsx", "jsonl")
+# Let the csv module hand every cell over, however long, so that an over-long cell is
+# refused by `_clean` with its row and column rather than as a malformed file.
+csv.field_size_limit(MAX_FILE_BYTES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +106,19 @@ def map_header(header: list[str], mapping: Mapping[str, str], file: str, row: in
     return columns
 
 
-def read_rows(path: Path, mapping: Mapping[str, str] | None = None) -> Iterator[NumberedRow]:
-    fmt = detect_format(path)
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file received in memory (a web upload), read without ever writing it to disk:
+    case lists carry names, and a temporary file would leave them in plaintext."""
+
+    name: str
+    data: bytes
+
+
+def read_rows(
+    path: Path | Upload, mapping: Mapping[str, str] | None = None
+) -> Iterator[NumberedRow]:
+    fmt = detect_format(Path(path.name))
     mapping = mapping or {}
     if fmt == "csv":
         return _read_csv(path, mapping)
@@ -113,11 +127,15 @@ def read_rows(path: Path, mapping: Mapping[str, str] | None = None) -> Iterator[
     return _read_jsonl(path, mapping)
 
 
-def _read_bytes(path: Path) -> bytes:
-    size = path.stat().st_size
+def _read_bytes(path: Path | Upload) -> bytes:
+    size = len(path.data) if isinstance(path, Upload) else path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InputError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", file=path.name)
-    return path.read_bytes()
+    return path.data if isinstance(path, Upload) else path.read_bytes()
+
+
+def _openable(path: Path | Upload) -> Path | io.BytesIO:
+    return io.BytesIO(path.data) if isinstance(path, Upload) else path
 
 
 def _decode(data: bytes, file: str) -> str:
@@ -132,7 +150,7 @@ def _decode(data: bytes, file: str) -> str:
         ) from None
 
 
-def _read_csv(path: Path, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
+def _read_csv(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
     file = path.name
     text = _decode(_read_bytes(path), file)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -164,20 +182,20 @@ def _read_csv(path: Path, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
         ) from None
 
 
-def _read_xlsx(path: Path, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
+def _read_xlsx(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
     from openpyxl import load_workbook  # imported here: loading openpyxl costs ~0.3 s
 
     file = path.name
     _read_bytes(path)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(_openable(path)) as archive:
             total = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError):
         raise InputError("not a readable XLSX file", file=file) from None
     if total > XLSX_MAX_UNCOMPRESSED:
         raise InputError("the XLSX file unpacks to more than 1 GiB; refusing it", file=file)
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(_openable(path), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a broken workbook
         raise InputError("not a readable XLSX file", file=file) from None
     try:
@@ -208,7 +226,7 @@ def _read_xlsx(path: Path, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
         workbook.close()
 
 
-def _read_jsonl(path: Path, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
+def _read_jsonl(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
     file = path.name
     text = _decode(_read_bytes(path), file)
     for number, line in enumerate(text.splitlines(), start=1):

@@ -16,6 +16,7 @@ from sqlalchemy import insert
 from refwatch.intake.context import add_group, add_observation
 from refwatch.intake.importer import import_files
 from refwatch.simulate.demo import DEMO_GROUPS, DEMO_OBSERVATIONS, write_demo
+from refwatch.simulate.demo_users import add_demo_users
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.keys import KdfParams, Secret
 from refwatch.store.schema import WorkspaceMeta, table_of
@@ -43,6 +44,7 @@ def build_demo(
                 add_group(conn, actor=actor, **_typed(group))
             for observation in DEMO_OBSERVATIONS:
                 add_observation(conn, actor=actor, **_typed(observation))
+        users = add_demo_users(workspace, actor=actor)
     with open(files.truth, encoding="utf-8", newline="") as handle:
         true_persons = len({row["true_person_id"] for row in csv.DictReader(handle)})
     return {
@@ -53,6 +55,7 @@ def build_demo(
         "true_persons": true_persons,
         "groups": len(DEMO_GROUPS),
         "observations": len(DEMO_OBSERVATIONS),
+        "users": users,
         "unknown_places": summary.as_dict()["unknown_places"],
     }
 

@@ -274,6 +274,7 @@ from refwatch.store import (  # noqa: E402
     schema_deletion,
     schema_ledger,
     schema_linkage,
+    schema_person_edits,
     schema_web,
 )
 
@@ -282,6 +283,7 @@ __all__ = [
     "schema_deletion",
     "schema_ledger",
     "schema_linkage",
+    "schema_person_edits",
     "schema_web",
     "table_of",
 ]

@@ -1,0 +1,173 @@
+"""The `estimate` command: multiple systems estimation from a table or from the workspace."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from refwatch.cli.app import JsonOpt, app, emit, fail, guarded, open_from, settings_of
+
+
+def _parse_day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} takes a date like 2017-03-01, got {text!r}")
+
+
+def _human(data: dict[str, Any]) -> str:
+    def number(v: float | None) -> str:
+        return "no upper limit" if v is None else f"{v:,.0f}"
+
+    level = round(100 * data["level"])
+    model = data["model"]
+    how = (
+        f"model {model.get('name')} chosen by {model.get('selection', '').upper()}"
+        if data["method"] == "loglinear"
+        else f"LCMCR, K={model.get('K')}, {model.get('chains')} chains"
+    )
+    lines = [
+        f"Estimated total: {number(data['estimate'])} ({level}% interval "
+        f"{number(data['lower'])} to {number(data['upper'])}); {data['n_observed']:,} seen "
+        f"on {len(data['lists'])} lists; {how}.",
+    ]
+    for label, stratum in (data.get("strata") or {}).items():
+        if "error" in stratum:
+            lines.append(f"  {label}: no estimate — {stratum['error']}")
+        else:
+            lines.append(
+                f"  {label}: {number(stratum['estimate'])} ({number(stratum['lower'])} to "
+                f"{number(stratum['upper'])}), {stratum['n_observed']:,} seen"
+            )
+    lines += [f"Note: {n}" for n in data.get("notes", [])]
+    lines += [f"Warning: {w}" for w in data["warnings"]]
+    if data.get("ledger_ids"):
+        lines.append("Ledger entries: " + ", ".join(data["ledger_ids"].values()))
+    return escape("\n".join(lines))
+
+
+@app.command("estimate")
+@guarded
+def estimate_command(
+    ctx: typer.Context,
+    histories: Annotated[
+        Path | None,
+        typer.Argument(
+            help="CSV of capture histories (one 0/1 column per list and a count column). "
+            "Without it, histories are built from the workspace's linked persons."
+        ),
+    ] = None,
+    method: Annotated[str, typer.Option(help="loglinear or lcmcr.")] = "loglinear",
+    select: Annotated[
+        str | None,
+        typer.Option("--select", help="bic, aic or stepwise (default: bic up to 5 lists)."),
+    ] = None,
+    maxorder: Annotated[
+        int | None, typer.Option(help="Highest interaction order searched (default t-1).")
+    ] = None,
+    interval: Annotated[
+        str, typer.Option(help="bootstrap (redoes model selection) or profile.")
+    ] = "bootstrap",
+    nboot: Annotated[int, typer.Option(help="Bootstrap replicates.")] = 1000,
+    level: Annotated[float, typer.Option(help="Interval level.")] = 0.95,
+    seed: Annotated[int | None, typer.Option(help="Seed: same seed, same answer.")] = None,
+    lists: Annotated[str, typer.Option(help="Workspace lists: source or source_type.")] = "source",
+    stratify: Annotated[
+        str | None,
+        typer.Option(help="Also estimate per month, quarter, region, sex or age_band."),
+    ] = None,
+    period_from: Annotated[str | None, typer.Option("--from", help="First day (ISO).")] = None,
+    period_to: Annotated[str | None, typer.Option("--to", help="Last day (ISO).")] = None,
+    merge: Annotated[
+        list[str] | None,
+        typer.Option(help="Merge lists into one, e.g. --merge 'PF+NCA' (table input)."),
+    ] = None,
+    k_classes: Annotated[int, typer.Option("--K", help="LCMCR: most latent classes.")] = 5,
+    burnin: Annotated[int, typer.Option(help="LCMCR: burn-in sweeps per chain.")] = 10_000,
+    samples: Annotated[int, typer.Option(help="LCMCR: draws kept per chain.")] = 1_000,
+    thinning: Annotated[int, typer.Option(help="LCMCR: sweeps between kept draws.")] = 10,
+    chains: Annotated[int, typer.Option(help="LCMCR: chains (run on all cores).")] = 4,
+    linkage_sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--linkage-sensitivity",
+            help="Re-cluster at several match thresholds and show how the estimate moves.",
+        ),
+    ] = False,
+    purpose: Annotated[
+        str | None, typer.Option(help="What the estimate is for (kept in the ledger).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Estimate how many people no list recorded (multiple systems estimation)."""
+    from refwatch.estimate import EstimateOptions, LcmcrSettings, estimate_from_table
+    from refwatch.estimate.table import read_histories_csv
+
+    if method not in ("loglinear", "lcmcr"):
+        fail(f"--method is loglinear or lcmcr, not {method!r}")
+    if select not in (None, "bic", "aic", "stepwise"):
+        fail(f"--select is bic, aic or stepwise, not {select!r}")
+    if interval not in ("bootstrap", "profile"):
+        fail(f"--interval is bootstrap or profile, not {interval!r}")
+    options = EstimateOptions(
+        method=method,  # type: ignore[arg-type]
+        selection=select,  # type: ignore[arg-type]
+        maxorder=maxorder,
+        level=level,
+        interval=interval,  # type: ignore[arg-type]
+        nboot=nboot,
+        seed=seed,
+        lcmcr=LcmcrSettings(
+            K=k_classes,
+            burnin=burnin,
+            samples=samples,
+            thinning=thinning,
+            chains=chains,
+            seed=seed,
+        ),
+    )
+    if histories is not None:
+        table = read_histories_csv(histories)
+        if merge:
+            groups = [g.split("+") for g in merge]
+            merged = {name for g in groups for name in g}
+            groups += [[name] for name in table.lists if name not in merged]
+            table = table.merged(groups)
+        data = estimate_from_table(table, options).as_dict()
+        emit(data, as_json, _human(data))
+        return
+    start = _parse_day(period_from, "--from")
+    end = _parse_day(period_to, "--to")
+    with open_from(ctx) as workspace:
+        if linkage_sensitivity:
+            from refwatch.estimate.sensitivity import linkage_sensitivity as run_sensitivity
+
+            data = run_sensitivity(
+                workspace,
+                lists=lists,  # type: ignore[arg-type]
+                period_from=start,
+                period_to=end,
+                options=options,
+            )
+            emit(data, as_json, escape(str(data.get("summary", ""))))
+            return
+        from refwatch.estimate import estimate_from_workspace
+        from refwatch.estimate.record import record_estimates
+
+        result = estimate_from_workspace(
+            workspace,
+            lists=lists,  # type: ignore[arg-type]
+            stratify=stratify,
+            period_from=start,
+            period_to=end,
+            options=options,
+        )
+        record_estimates(workspace, result, actor=settings_of(ctx).actor, purpose=purpose)
+    data = result.as_dict()
+    emit(data, as_json, _human(data))

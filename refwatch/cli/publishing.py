@@ -1,0 +1,115 @@
+"""Commands for publications: fact sheets and public data releases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from refwatch.cli.app import JsonOpt, app, emit, guarded, open_from, settings_of
+
+
+@app.command()
+@guarded
+def factsheet(
+    ctx: typer.Context,
+    period_from: Annotated[str, typer.Option("--from", help="Start of the period (EDTF).")],
+    period_to: Annotated[str, typer.Option("--to", help="End of the period (EDTF).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for factsheet.html and .pdf.")],
+    public: Annotated[
+        bool, typer.Option("--public", help="Public edition: no ids, disclosure control.")
+    ] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Status date (default: end of the period).")
+    ] = None,
+    threshold: Annotated[
+        int, typer.Option("--threshold", help="Suppress public cells below this.")
+    ] = 5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a fact sheet (HTML and PDF); every number is footnoted to the ledger."""
+    from refwatch.publish.factsheet import build_factsheet
+
+    with open_from(ctx) as ws:
+        sheet = build_factsheet(
+            ws,
+            period_from=period_from,
+            period_to=period_to,
+            out_dir=out,
+            public=public,
+            as_of=as_of,
+            threshold=threshold,
+            actor=settings_of(ctx).actor,
+        )
+    data = {
+        "html": str(sheet.html),
+        "pdf": str(sheet.pdf),
+        "public": sheet.public,
+        "ledger_ids": sheet.ledger_ids,
+        "headlines": sheet.headlines,
+    }
+    human = "\n".join(
+        [
+            f"Wrote {sheet.html} and {sheet.pdf} ({'public' if public else 'internal'} edition).",
+            *sheet.headlines,
+            f"{len(sheet.ledger_ids)} numbers in the ledger "
+            f"({sheet.ledger_ids[0]} to {sheet.ledger_ids[-1]}).",
+        ]
+    )
+    emit(data, as_json, escape(human))
+
+
+@app.command("publish")
+@guarded
+def publish_command(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the release files.")],
+    period_from: Annotated[str | None, typer.Option("--from", help="Start (EDTF).")] = None,
+    period_to: Annotated[str | None, typer.Option("--to", help="End (EDTF).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Status date.")] = None,
+    threshold: Annotated[
+        int, typer.Option("--threshold", help="Suppress cells below this (default 5).")
+    ] = 5,
+    fmt: Annotated[
+        list[str] | None,
+        typer.Option("--format", help="csv, json, sqlite (repeatable; default all)."),
+    ] = None,
+    persons: Annotated[
+        bool,
+        typer.Option(
+            "--persons",
+            help="Also a person-level table (re-keyed, coarsened, k-anonymous or refused).",
+        ),
+    ] = False,
+    k: Annotated[int, typer.Option("--k", help="k for the person table's k-anonymity.")] = 5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Public data: aggregated tables with disclosure control, as CSV (HXL), JSON, SQLite."""
+    from refwatch.publish.release import publish
+
+    with open_from(ctx) as ws:
+        release = publish(
+            ws,
+            out,
+            period_from=period_from,
+            period_to=period_to,
+            as_of=as_of,
+            threshold=threshold,
+            formats=fmt or ("csv", "json", "sqlite"),
+            persons=persons,
+            k=k,
+            actor=settings_of(ctx).actor,
+        )
+    data = {
+        "files": [str(f) for f in release.files],
+        "ledger_ids": release.ledger_ids,
+        "suppressed_cells": release.suppressed_cells,
+        "persons": release.persons,
+    }
+    human = (
+        f"Wrote {len(release.files)} files to {out}; {release.suppressed_cells} cells "
+        f"suppressed; numbers in the ledger {release.ledger_ids[0]} to {release.ledger_ids[-1]}."
+    )
+    emit(data, as_json, escape(human))

@@ -1,0 +1,87 @@
+"""Counts as sentences: "at least 41 (up to 45) persons whose detention began …".
+
+Why: a number without its question is how numbers get misquoted. The CLI, the fact
+sheets and the web pages print the bounds with the question spelled out, in one wording.
+"""
+
+from __future__ import annotations
+
+from refwatch.counting.days import NEG, POS, from_day
+from refwatch.counting.query import CountQuery
+from refwatch.gazetteer import load_gazetteer
+
+EVENT_PHRASES = {
+    "apprehension": "apprehended",
+    "detention": "whose detention began",
+    "return": "forcibly returned",
+    "release": "released",
+    "safety": "who reached safety",
+    "death": "who died",
+    "birth": "born in detention",
+}
+FLAG_PHRASES = {
+    "child": "children",
+    "older": "older persons",
+    "pregnant": "pregnant women",
+    "ill": "ill",
+    "born_in_detention": "born in detention",
+    "guide": "guides",
+}
+
+
+def bounds_text(at_least: int, at_most: int) -> str:
+    """The house wording, also when the bounds meet: "at least 41 (up to 45)". "At least"
+    stays because a documented count never covers the persons no source reported."""
+    return f"at least {at_least} (up to {at_most})"
+
+
+def period_phrase(query: CountQuery) -> str:
+    start = None if query.start <= NEG else from_day(query.start).isoformat()
+    end = None if query.end >= POS else from_day(query.end).isoformat()
+    if start and end:
+        return f"between {start} and {end}"
+    if start:
+        return f"since {start}"
+    if end:
+        return f"up to {end}"
+    return ""
+
+
+def describe(query: CountQuery) -> str:
+    """The persons a query counts, in words."""
+    head = ["persons"]
+    if query.event is not None:
+        head.append(EVENT_PHRASES[query.event])
+        period = period_phrase(query)
+        if period:
+            head.append(period)
+    parts = [" ".join(head)]
+    if query.place_id is not None:
+        place = load_gazetteer().get(query.place_id)
+        parts.append(("held in " if query.place_is_facility else "in ") + place.name_latin)
+    if query.sex is not None:
+        parts.append("female" if query.sex == "F" else "male")
+    if query.age_band is not None:
+        parts.append(f"aged {query.age_band}")
+    if query.flags:
+        parts.append("flagged " + " and ".join(FLAG_PHRASES[f] for f in query.flags))
+    if query.source is not None:
+        parts.append(f"as reported by {query.source}")
+    if query.source_type is not None:
+        parts.append(f"as reported by {query.source_type} sources")
+    if query.status is not None:
+        parts.append(f"{query.status} as of {query.as_of}")
+    return ", ".join(parts)
+
+
+def cell_label(dimension: str, value: str) -> str:
+    """A cell's label for people: place names instead of gazetteer ids."""
+    if dimension in ("place", "province", "facility"):
+        gazetteer = load_gazetteer()
+        if value in gazetteer:
+            return gazetteer.get(value).name_latin
+    return value
+
+
+def sentence(query: CountQuery, at_least: int, at_most: int) -> str:
+    return f"{describe(query).capitalize()}: {bounds_text(at_least, at_most)}."

@@ -1,0 +1,90 @@
+"""The evidence arrays on disk, so a new process need not read a large workspace again.
+
+Why: reading a million persons' evidence from the database takes about a minute; a command
+line count starts a new process each time. When a load took long, the arrays are saved in
+the workspace folder (`cache/counting-evidence.npz`, readable by the owner only) with the
+audit-chain position they were read at, and the next process uses them if the evidence has
+not changed since (the same test as the in-memory cache). The file holds exactly what the
+counting engine holds in memory: pseudonymous ids, dates, codes — never a name, a note,
+report text or a contact. Deleting it is always safe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from refwatch.counting.evidence import RULES_VERSION, Evidence, SourceInfo
+from refwatch.store.workspace import Workspace
+
+CACHE_DIR = "cache"
+CACHE_FILE = "counting-evidence.npz"
+MIN_SECONDS = 2.0
+"""Only loads slower than this are worth a file."""
+_LISTS = ("person_ids", "mention_ids", "places")
+
+
+def cache_path(workspace: Workspace) -> Path:
+    return workspace.path / CACHE_DIR / CACHE_FILE
+
+
+def save(workspace: Workspace, evidence: Evidence, clock: tuple[int, str]) -> None:
+    """Write the arrays atomically; a failure to write only costs the next load."""
+    path = cache_path(workspace)
+    arrays: dict[str, Any] = {}
+    for field in dataclasses.fields(evidence):
+        value = getattr(evidence, field.name)
+        if isinstance(value, np.ndarray):
+            arrays[field.name] = value
+    for name in _LISTS:
+        arrays[name] = np.array(getattr(evidence, name) or [""], dtype=str)
+    meta = {
+        "rules": RULES_VERSION,
+        "clock": list(clock),
+        "snapshot_hash": evidence.snapshot_hash,
+        "link_runs": list(evidence.link_runs),
+        "sources": [dataclasses.asdict(s) for s in evidence.sources],
+        "empty": [name for name in _LISTS if not getattr(evidence, name)],
+    }
+    arrays["meta"] = np.array(json.dumps(meta))
+    try:
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(temporary, path)
+    except OSError:
+        return
+
+
+def load(workspace: Workspace) -> tuple[Evidence, tuple[int, str]] | None:
+    """The saved arrays and the audit position they were read at, if a usable file exists."""
+    path = cache_path(workspace)
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            if meta["rules"] != RULES_VERSION:
+                return None
+            values: dict[str, Any] = {}
+            for field in dataclasses.fields(Evidence):
+                if field.name in _LISTS:
+                    items = data[field.name].tolist()
+                    values[field.name] = [] if field.name in meta["empty"] else items
+                elif field.name not in ("sources", "link_runs", "snapshot_hash"):
+                    values[field.name] = data[field.name]
+    except (OSError, ValueError, KeyError):
+        return None
+    evidence = Evidence(
+        **values,
+        sources=[SourceInfo(**s) for s in meta["sources"]],
+        link_runs=tuple(meta["link_runs"]),
+        snapshot_hash=meta["snapshot_hash"],
+    )
+    return evidence, (int(meta["clock"][0]), str(meta["clock"][1]))

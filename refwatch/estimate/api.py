@@ -1,0 +1,144 @@
+"""The estimation room's front door: estimate from a table or from a workspace.
+
+Why a thin layer: the CLI, the REST API and the web page call these two functions and
+nothing deeper, so they always agree; each returns `EstimateResult`s whose `as_dict()`
+is the JSON answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from refwatch.estimate.errors import EstimationError
+from refwatch.estimate.histories import ListKey, WorkspaceHistories, workspace_histories
+from refwatch.estimate.lcmcr import LcmcrSettings, estimate_lcmcr
+from refwatch.estimate.loglinear import Selection, estimate_loglinear
+from refwatch.estimate.result import EstimateResult
+from refwatch.estimate.table import CaptureTable
+from refwatch.store.workspace import Workspace
+
+Method = Literal["loglinear", "lcmcr"]
+METHODS: tuple[str, ...] = ("loglinear", "lcmcr")
+
+
+@dataclass(frozen=True)
+class EstimateOptions:
+    """Everything that shapes an estimate besides the data (kept with it in the ledger)."""
+
+    method: Method = "loglinear"
+    selection: Selection | None = None
+    maxorder: int | None = None
+    level: float = 0.95
+    interval: Literal["bootstrap", "profile"] = "bootstrap"
+    nboot: int = 1000
+    seed: int | None = None
+    lcmcr: LcmcrSettings = field(default_factory=LcmcrSettings)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"method": self.method, "level": self.level, "seed": self.seed}
+        if self.method == "loglinear":
+            data.update(
+                selection=self.selection,
+                maxorder=self.maxorder,
+                interval=self.interval,
+                nboot=self.nboot,
+            )
+        else:
+            data.update(
+                K=self.lcmcr.K,
+                burnin=self.lcmcr.burnin,
+                samples=self.lcmcr.samples,
+                thinning=self.lcmcr.thinning,
+                chains=self.lcmcr.chains,
+            )
+        return data
+
+
+def estimate_from_table(
+    table: CaptureTable, options: EstimateOptions | None = None
+) -> EstimateResult:
+    """Estimate the total from a capture table with the chosen method."""
+    options = options or EstimateOptions()
+    if options.method == "loglinear":
+        return estimate_loglinear(
+            table,
+            selection=options.selection,
+            maxorder=options.maxorder,
+            level=options.level,
+            interval=options.interval,
+            nboot=options.nboot,
+            seed=options.seed,
+        )
+    if options.method == "lcmcr":
+        from refwatch.estimate.diagnostics import table_problems, table_warnings
+
+        problems = table_problems(table)
+        if problems:
+            raise EstimationError("; ".join(problems))
+        settings = options.lcmcr
+        if options.seed is not None and settings.seed is None:
+            settings = LcmcrSettings(**{**settings.__dict__, "seed": options.seed})
+        result = estimate_lcmcr(table, settings, level=options.level)
+        result.warnings[:0] = table_warnings(table)
+        return result
+    raise EstimationError(f"methods are {', '.join(METHODS)}, not {options.method!r}")
+
+
+@dataclass
+class WorkspaceEstimate:
+    """The estimate over all selected persons and one per stratum (or why there is none)."""
+
+    total: EstimateResult
+    strata: dict[str, EstimateResult | str]
+    histories: WorkspaceHistories
+    options: EstimateOptions
+    ledger_ids: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = self.total.as_dict()
+        data["notes"] = list(self.histories.notes)
+        data["query"] = {**self.histories.query, **self.options.as_dict()}
+        if self.strata:
+            data["strata"] = {
+                label: (r.as_dict() if isinstance(r, EstimateResult) else {"error": r})
+                for label, r in self.strata.items()
+            }
+        if self.ledger_ids:
+            data["ledger_ids"] = dict(self.ledger_ids)
+        return data
+
+
+def estimate_from_workspace(
+    workspace: Workspace,
+    *,
+    lists: ListKey = "source",
+    stratify: str | None = None,
+    period_from: date | None = None,
+    period_to: date | None = None,
+    options: EstimateOptions | None = None,
+) -> WorkspaceEstimate:
+    """Capture histories from the linked persons, then the estimate, overall and by stratum.
+
+    A stratum whose lists cannot support an estimate gets the reason instead of a number.
+    """
+    options = options or EstimateOptions()
+    histories = workspace_histories(
+        workspace, lists=lists, stratify=stratify, period_from=period_from, period_to=period_to
+    )
+    total = estimate_from_table(histories.total, options)
+    strata: dict[str, EstimateResult | str] = {}
+    for label, table in histories.strata.items():
+        try:
+            result = estimate_from_table(table, options)
+        except EstimationError as exc:
+            strata[label] = str(exc)
+            continue
+        result.stratum = label
+        strata[label] = result
+    if strata:
+        total.warnings.append(
+            "strata are estimated separately; their sum need not equal the total estimate"
+        )
+    return WorkspaceEstimate(total, strata, histories, options)

@@ -1,0 +1,354 @@
+"""The LCMCR Gibbs sampler, compiled with Numba (Manrique-Vallier 2016, Biometrics 72:1246).
+
+Why its own module: this is the hot loop (a million sweeps should take seconds), so it is
+written as plain array code for `numba.njit`, and kept apart from the Python that
+prepares data, runs chains and summarises them (`refwatch.estimate.lcmcr`).
+
+The model: each person belongs to one of K latent classes (a truncated stick-breaking,
+i.e. Dirichlet-process, prior with concentration alpha ~ Gamma(a, b)); within a class the
+lists capture independently with probabilities lambda[j, k] ~ Beta(1, 1).  The sampler
+works on tabulated histories (one multinomial draw of class counts per observed cell), and
+imputes the unseen people: n0 ~ NegBin(n, 1 - P(unseen)), their classes ~ Multinomial.
+Each step mirrors `CNPLCM_CR_Basic_Freq::Update` of the R package LCMCR (Manrique-Vallier,
+GPL-2), including its initialisation and 500-sweep warm-up; the code is RefWatch's own.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from refwatch.estimate import rng
+from refwatch.estimate.rng import Spare, State
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@njit(cache=True)
+def _log_sum(a: float, b: float) -> float:
+    if a < b:
+        return b + math.log1p(math.exp(a - b))
+    return a + math.log1p(math.exp(b - a))
+
+
+@njit(cache=True)
+def _multinomial(
+    st: State, total: int, weights: FloatArray, out: IntArray, order: IntArray
+) -> None:
+    """Multinomial(total, weights / sum(weights)), exactly.
+
+    Classes are visited from the most to the least probable: conditional binomials while
+    many members remain, then one categorical draw per remaining member (a binomial
+    costs as much as several categorical draws, and after the first few classes few
+    members are left).
+    """
+    k_count = weights.shape[0]
+    norm = 0.0
+    for k in range(k_count):
+        norm += weights[k]
+        out[k] = 0
+        # insertion sort, descending
+        i = k
+        while i > 0 and weights[order[i - 1]] < weights[k]:
+            order[i] = order[i - 1]
+            i -= 1
+        order[i] = k
+    remaining = total
+    left = norm
+    i = 0
+    while i < k_count - 1 and remaining > SMALL and left > 0.0:
+        k = order[i]
+        p = weights[k] / left
+        if p >= 1.0:
+            out[k] += remaining
+            return
+        if p > 0.0:
+            x = rng.binomial(st, remaining, p)
+            out[k] += x
+            remaining -= x
+        left -= weights[k]
+        i += 1
+    if remaining == 0:
+        return
+    if i == k_count - 1 or left <= 0.0:
+        out[order[i]] += remaining
+        return
+    for _ in range(remaining):
+        u = rng.uniform(st) * left
+        acc = 0.0
+        chosen = order[k_count - 1]
+        for c in range(i, k_count):
+            acc += weights[order[c]]
+            if u < acc:
+                chosen = order[c]
+                break
+        out[chosen] += 1
+
+
+SMALL = 16
+
+
+@njit(cache=True)
+def _sweep(
+    st: State,
+    sp: Spare,
+    cells: IntArray,
+    freq: IntArray,
+    n: int,
+    lam: FloatArray,
+    nu: FloatArray,
+    log_nu: FloatArray,
+    count_mk: IntArray,
+    count0: IntArray,
+    state: FloatArray,
+    a_alpha: float,
+    b_alpha: float,
+    update_alpha: bool,
+    probs: FloatArray,
+    aux1: IntArray,
+    count_k: IntArray,
+    on_lists: IntArray,
+    on_count: IntArray,
+    work: FloatArray,
+    order: IntArray,
+) -> None:
+    """One Gibbs sweep.  state = [alpha, n0, prob_zero, k_star].
+
+    A cell's class weights are nu_k * prod_j (1 - lambda_jk) * prod_{j on} odds_jk, so
+    each needs one product per list the cell is on, not one per list.
+    """
+    m_count, j_count = cells.shape
+    k_count = nu.shape[0]
+    base = work[0]
+    odds = work[1 : 1 + j_count]
+    for k in range(k_count):
+        b = nu[k]
+        for j in range(j_count):
+            b *= 1.0 - lam[j, k]
+            odds[j, k] = lam[j, k] / (1.0 - lam[j, k])
+        base[k] = b
+    # classes of the observed people, cell by cell
+    for m in range(m_count):
+        for k in range(k_count):
+            p = base[k]
+            for i in range(on_count[m]):
+                p *= odds[on_lists[m, i], k]
+            probs[k] = p
+        _multinomial(st, freq[m], probs, count_mk[m], order)
+    # capture probabilities given classes (observed and imputed people)
+    for k in range(k_count):
+        count_k[k] = count0[k]
+        for j in range(j_count):
+            aux1[j, k] = 0
+    for m in range(m_count):
+        for k in range(k_count):
+            c = count_mk[m, k]
+            if c:
+                count_k[k] += c
+                for i in range(on_count[m]):
+                    aux1[on_lists[m, i], k] += c
+    for j in range(j_count):
+        for k in range(k_count):
+            a = 1.0 + aux1[j, k]
+            b = 1.0 + (count_k[k] - aux1[j, k])
+            draw = rng.beta(st, sp, a, b)
+            # a draw that rounds to exactly 1 would make the odds infinite
+            lam[j, k] = draw if draw < 1.0 else 1.0 - 2.0**-53
+    # stick-breaking weights
+    alpha = state[0]
+    n0 = int(state[1])
+    n_acc = 0
+    l_acc = 0.0
+    k_star = 0
+    for k in range(k_count):
+        if count_k[k] > 0:
+            k_star += 1
+    for k in range(k_count - 1):
+        n_acc += count_k[k]
+        g1 = rng.log_gamma(st, sp, 1.0 + count_k[k])
+        g2 = rng.log_gamma(st, sp, alpha + (n0 + n - n_acc))
+        gs = _log_sum(g1, g2)
+        log_nu[k] = g1 - gs + l_acc
+        l_acc += g2 - gs
+        nu[k] = math.exp(log_nu[k])
+    log_nu[k_count - 1] = l_acc
+    nu[k_count - 1] = math.exp(l_acc)
+    # the unseen: how many, and their classes
+    prob_zero = 0.0
+    for k in range(k_count):
+        p = nu[k]
+        for j in range(j_count):
+            p *= 1.0 - lam[j, k]
+        probs[k] = p
+        prob_zero += p
+    success = 1.0 - prob_zero
+    if success <= 1e-12:
+        success = 1e-12
+    n0 = rng.negative_binomial(st, sp, n, success)
+    _multinomial(st, n0, probs, count0, order)
+    if update_alpha:
+        rate = b_alpha - log_nu[k_count - 1]
+        alpha = rng.gamma(st, sp, a_alpha + k_count - 1.0) / rate
+    state[0] = alpha
+    state[1] = n0
+    state[2] = prob_zero
+    state[3] = k_star
+
+
+@njit(cache=True)
+def run_chain(
+    cells: IntArray,
+    freq: IntArray,
+    k_count: int,
+    a_alpha: float,
+    b_alpha: float,
+    burnin: int,
+    samples: int,
+    thinning: int,
+    st: State,
+    sp: Spare,
+) -> tuple[IntArray, FloatArray, IntArray]:
+    """Initialise as LCMCR does, warm up 500 sweeps, burn in, then keep every
+    `thinning`-th sweep (advancing the generator state `st`, `sp`).
+
+    Returns the traces of n0 (people unseen), alpha and the number of occupied classes.
+    """
+    m_count, j_count = cells.shape
+    n = 0
+    for m in range(m_count):
+        n += freq[m]
+    lam = np.empty((j_count, k_count))
+    nu = np.empty(k_count)
+    log_nu = np.empty(k_count)
+    count_mk = np.zeros((m_count, k_count), dtype=np.int64)
+    count0 = np.zeros(k_count, dtype=np.int64)
+    probs = np.empty(k_count)
+    aux1 = np.zeros((j_count, k_count), dtype=np.int64)
+    work = np.zeros((1 + j_count, k_count))
+    order = np.zeros(k_count, dtype=np.int64)
+    on_lists = np.full((m_count, j_count), -1, dtype=np.int64)
+    on_count = np.zeros(m_count, dtype=np.int64)
+    for m in range(m_count):
+        for j in range(j_count):
+            if cells[m, j] == 1:
+                on_lists[m, on_count[m]] = j
+                on_count[m] += 1
+    count_k = np.zeros(k_count, dtype=np.int64)
+    state = np.zeros(4)
+    # stick-breaking draw with alpha = 1, as LCMCR's Initializes()
+    l_acc = 0.0
+    for k in range(k_count - 1):
+        g1 = rng.log_gamma(st, sp, 1.0)
+        g2 = rng.log_gamma(st, sp, 1.0)
+        gs = _log_sum(g1, g2)
+        log_nu[k] = g1 - gs + l_acc
+        l_acc += g2 - gs
+    log_nu[k_count - 1] = l_acc
+    # capture probabilities start at each list's share of the people seen
+    for j in range(j_count):
+        seen = 0
+        for m in range(m_count):
+            if cells[m, j] == 1:
+                seen += freq[m]
+        for k in range(k_count):
+            lam[j, k] = seen / n
+    # LCMCR then fixes alpha = 0.3 / K and puts 90% of the weight on four classes
+    state[0] = 0.3 / k_count
+    head = min(4, k_count)
+    for k in range(k_count):
+        if k < head:
+            nu[k] = 0.9 / head if k_count > head else 1.0 / head
+        else:
+            nu[k] = 0.1 / (k_count - head)
+    for _ in range(500):
+        _sweep(
+            st,
+            sp,
+            cells,
+            freq,
+            n,
+            lam,
+            nu,
+            log_nu,
+            count_mk,
+            count0,
+            state,
+            a_alpha,
+            b_alpha,
+            False,
+            probs,
+            aux1,
+            count_k,
+            on_lists,
+            on_count,
+            work,
+            order,
+        )
+    # relabel classes by decreasing weight
+    relabel = np.argsort(-nu)
+    lam[:, :] = lam[:, relabel]
+    nu[:] = nu[relabel]
+    log_nu[:] = log_nu[relabel]
+    count0[:] = count0[relabel]
+    for m in range(m_count):
+        count_mk[m, :] = count_mk[m, relabel]
+    for _ in range(burnin):
+        _sweep(
+            st,
+            sp,
+            cells,
+            freq,
+            n,
+            lam,
+            nu,
+            log_nu,
+            count_mk,
+            count0,
+            state,
+            a_alpha,
+            b_alpha,
+            True,
+            probs,
+            aux1,
+            count_k,
+            on_lists,
+            on_count,
+            work,
+            order,
+        )
+    n0_trace = np.empty(samples, dtype=np.int64)
+    alpha_trace = np.empty(samples)
+    kstar_trace = np.empty(samples, dtype=np.int64)
+    for s in range(samples):
+        for _ in range(thinning):
+            _sweep(
+                st,
+                sp,
+                cells,
+                freq,
+                n,
+                lam,
+                nu,
+                log_nu,
+                count_mk,
+                count0,
+                state,
+                a_alpha,
+                b_alpha,
+                True,
+                probs,
+                aux1,
+                count_k,
+                on_lists,
+                on_count,
+                work,
+                order,
+            )
+        n0_trace[s] = int(state[1])
+        alpha_trace[s] = state[0]
+        kstar_trace[s] = int(state[3])
+    return n0_trace, alpha_trace, kstar_trace

@@ -1,0 +1,277 @@
+"""The mention feature table linkage compares: one row per current mention, in memory.
+
+Why a table of its own: Splink compares columns of one table. This module reads the
+current mentions (not superseded), their claimed apprehension (or birth in custody) and
+detention, decrypts their names, and derives comparable columns: name keys
+(`refwatch.linkage.names`), a birth-year interval (from the birth year, or from the age
+at apprehension), day numbers for the apprehension interval, gazetteer ids and
+coordinates for places.
+
+Confidentiality: the name keys are as identifying as the names, so the table exists only
+as an Arrow table in this process (and in DuckDB's memory, see `run.duckdb_connection`);
+nothing here is written to a database, a file or a log. Reading the names is audited by
+the caller with counts only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pyarrow as pa  # type: ignore[import-untyped]
+from sqlalchemy import Connection, String, case, cast, func, select
+
+from refwatch.gazetteer import Gazetteer, load_gazetteer
+from refwatch.linkage.names import NameKeyer
+from refwatch.store.crypto import FieldCipher
+from refwatch.store.queries import current_mentions, links, mentions, reports, sources
+from refwatch.store.schema import Event, table_of
+
+events = table_of(Event)
+
+SCHEMA = pa.schema(
+    [
+        ("unique_id", pa.int64()),
+        ("source_id", pa.string()),
+        ("group_id", pa.string()),
+        ("name_key", pa.string()),
+        ("name_key_alt", pa.string()),
+        ("surname", pa.string()),
+        ("given", pa.string()),
+        ("hangul", pa.string()),
+        ("sex", pa.string()),
+        ("birth_lo", pa.int32()),
+        ("birth_hi", pa.int32()),
+        ("origin_id", pa.string()),
+        ("origin_province", pa.string()),
+        ("appr_lo", pa.int32()),
+        ("appr_hi", pa.int32()),
+        ("appr_month", pa.int32()),
+        ("appr_place_id", pa.string()),
+        ("appr_area", pa.string()),
+        ("appr_lat", pa.float64()),
+        ("appr_lon", pa.float64()),
+        ("status", pa.string()),
+        ("status_lo", pa.int32()),
+        ("status_hi", pa.int32()),
+        ("facility_id", pa.string()),
+        ("facility_lat", pa.float64()),
+        ("facility_lon", pa.float64()),
+    ]
+)
+"""The columns Splink sees. `unique_id` is the row's position in `MentionTable.mention_ids`."""
+
+
+@dataclass
+class MentionTable:
+    """The feature table and what maps its rows back to the evidence."""
+
+    table: pa.Table
+    mention_ids: list[str]
+    person_ids: list[str]
+    names_read: int
+
+    def __len__(self) -> int:
+        return len(self.mention_ids)
+
+
+class _Days:
+    """ISO date text -> day number, memoised (dates repeat: months, surges)."""
+
+    def __init__(self) -> None:
+        self._memo: dict[str, int] = {}
+
+    def __call__(self, text: str | None) -> int | None:
+        if text is None:
+            return None
+        found = self._memo.get(text)
+        if found is None:
+            found = self._memo[text] = date.fromisoformat(text[:10]).toordinal()
+        return found
+
+    @staticmethod
+    def year(day: int | None) -> int | None:
+        return None if day is None else date.fromordinal(day).year
+
+    @staticmethod
+    def month(day: int | None) -> int | None:
+        """Months since year 0: a blocking key for "caught in the same month"."""
+        if day is None:
+            return None
+        when = date.fromordinal(day)
+        return when.year * 12 + when.month - 1
+
+
+def _as_text(column: Any) -> Any:
+    """A date column read as ISO text: parsing it in SQLAlchemy costs more than the query."""
+    return cast(column, String).label(column.name)
+
+
+_START = ("apprehension", "birth")
+
+
+def _claims_subquery() -> Any:
+    """One row per mention: its apprehension (or birth) interval and place, its facility.
+
+    The importer claims at most one apprehension-or-birth and one detention per mention,
+    so MAX picks that one value; aggregating in SQL spares a Python pass over the events.
+    """
+    start = events.c.event_type.in_(_START)
+
+    def when(condition: Any, column: Any) -> Any:
+        return func.max(case((condition, column), else_=None))
+
+    return (
+        select(
+            events.c.mention_id,
+            when(start, cast(events.c.date_earliest, String)).label("appr_lo"),
+            when(start, cast(events.c.date_latest, String)).label("appr_hi"),
+            when(start, events.c.place_id).label("place_id"),
+            func.coalesce(
+                when(events.c.event_type == "detention", events.c.facility_id),
+                when(events.c.event_type == "birth", events.c.facility_id),
+            ).label("facility_id"),
+        )
+        .where(events.c.event_type.in_((*_START, "detention")))
+        .group_by(events.c.mention_id)
+        .subquery("claims")
+    )
+
+
+def birth_interval(
+    birth_earliest: int | None,
+    birth_latest: int | None,
+    age_min: int | None,
+    age_max: int | None,
+    when_lo: int | None,
+    when_hi: int | None,
+) -> tuple[int | None, int | None]:
+    """Birth year as an interval: from the birth year if given, else from the age.
+
+    Arguments are years. An age is "at apprehension" (or at the report when no
+    apprehension date is known); whole years and a birthday not yet reached make it one
+    year less precise.
+    """
+    if birth_earliest is not None and birth_latest is not None:
+        return birth_earliest, birth_latest
+    if age_min is not None and age_max is not None and when_lo is not None:
+        return when_lo - age_max - 1, (when_hi or when_lo) - age_min
+    return None, None
+
+
+class _Places:
+    """The gazetteer as flat look-up tables: province, area and coordinates of each id."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.known = {place.id for place in gazetteer}
+        self.province: dict[str | None, str | None] = {}
+        self.area: dict[str | None, str | None] = {}
+        self.lat: dict[str | None, float | None] = {}
+        self.lon: dict[str | None, float | None] = {}
+        for place in gazetteer:
+            found = gazetteer.province_of(place.id)
+            self.province[place.id] = found.id if found is not None else None
+            lineage = [place, *gazetteer.ancestors(place.id)]
+            # The prefecture a place is in (or the place itself): what "same area" means.
+            self.area[place.id] = next((p.id for p in lineage if p.kind == "prefecture"),
+                                       place.id)
+            self.lat[place.id], self.lon[place.id] = place.lat, place.lon
+
+
+def load_mentions(
+    conn: Connection,
+    cipher: FieldCipher,
+    *,
+    only: Iterable[str] | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> MentionTable:
+    """The feature table of the current mentions (or of the `only` ones among them)."""
+    claims = _claims_subquery()
+    query = (
+        current_mentions()
+        .with_only_columns(
+            mentions.c.id,
+            links.c.person_id,
+            sources.c.id.label("source_id"),
+            mentions.c.group_id,
+            mentions.c.name_hangul_enc,
+            mentions.c.name_latin_enc,
+            mentions.c.sex,
+            _as_text(mentions.c.birth_earliest),
+            _as_text(mentions.c.birth_latest),
+            mentions.c.age_min,
+            mentions.c.age_max,
+            mentions.c.origin_place_id,
+            mentions.c.status,
+            _as_text(mentions.c.status_earliest),
+            _as_text(mentions.c.status_latest),
+            _as_text(reports.c.reported_earliest),
+            _as_text(reports.c.reported_latest),
+            claims.c.appr_lo,
+            claims.c.appr_hi,
+            claims.c.place_id,
+            claims.c.facility_id,
+        )
+        .outerjoin(claims, claims.c.mention_id == mentions.c.id)
+        .order_by(mentions.c.id)
+    )
+    if only is not None:
+        query = query.where(mentions.c.id.in_(sorted(set(only))))
+    rows = conn.execute(query).all()
+    days = _Days()
+    places = _Places(gazetteer or load_gazetteer())
+    known, province, area, lat, lon = (
+        places.known, places.province, places.area, places.lat, places.lon
+    )
+    keyer = NameKeyer()
+    open_ = cipher.open
+    out: list[tuple[Any, ...]] = []
+    append = out.append
+    names_read = 0
+    for index, (
+        mention_id, _person, source_id, group_id, hangul_enc, latin_enc, sex, birth_lo_text,
+        birth_hi_text, age_min, age_max, origin_id, status, status_lo_text, status_hi_text,
+        reported_lo_text, reported_hi_text, appr_lo_text, appr_hi_text, place_id, facility_id,
+    ) in enumerate(rows):
+        names_read += (hangul_enc is not None) + (latin_enc is not None)
+        names = keyer.features(
+            open_("mentions", "name_hangul", mention_id, hangul_enc),
+            open_("mentions", "name_latin", mention_id, latin_enc),
+        )
+        appr_lo, appr_hi = days(appr_lo_text), days(appr_hi_text)
+        birth_lo: int | None
+        birth_hi: int | None
+        if birth_lo_text and birth_hi_text:
+            birth_lo, birth_hi = int(birth_lo_text[:4]), int(birth_hi_text[:4])
+        else:
+            when_lo = appr_lo if appr_lo is not None else days(reported_lo_text)
+            when_hi = appr_hi if appr_hi is not None else days(reported_hi_text)
+            birth_lo, birth_hi = birth_interval(
+                None, None, age_min, age_max, days.year(when_lo), days.year(when_hi)
+            )
+        origin = origin_id if origin_id in known else None
+        status_lo = days(status_lo_text)
+        append(
+            (
+                index, source_id, group_id, names.key, names.key_alt, names.surname,
+                names.given, names.hangul, sex, birth_lo, birth_hi, origin, province.get(origin),
+                appr_lo, appr_hi, days.month(appr_lo), place_id, area.get(place_id),
+                lat.get(place_id), lon.get(place_id), status if status_lo is not None else None,
+                status_lo, days(status_hi_text), facility_id, lat.get(facility_id),
+                lon.get(facility_id),
+            )
+        )
+    keyer.clear()
+    columns = list(zip(*out, strict=True)) if out else [() for _ in SCHEMA]
+    table = pa.Table.from_pydict(
+        {field.name: list(values) for field, values in zip(SCHEMA, columns, strict=True)},
+        schema=SCHEMA,
+    )
+    return MentionTable(table, [r[0] for r in rows], [r[1] for r in rows], names_read)
+
+
+def current_links(conn: Connection) -> dict[str, str]:
+    """Mention id -> person id of every link (current and superseded mentions)."""
+    return {row.mention_id: row.person_id for row in conn.execute(select(links))}

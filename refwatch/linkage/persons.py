@@ -1,0 +1,98 @@
+"""Stable person ids: a re-run keeps the ids of the persons it finds again.
+
+Researchers cite person ids (P-000123) in notes, alerts and publications, so a re-run
+must not renumber everyone. The policy:
+
+1. Each new cluster may take the id of one person from before the run: the person
+   holding the most of the cluster's mentions. Competing claims are settled greedily,
+   largest shared count first, ties to the lowest old id (then to the cluster whose
+   smallest mention id sorts first), so each old id goes to at most one cluster.
+2. A cluster that gets no old id gets a new one, numbered after the highest id ever
+   issued (retired ids included): ids are never reused.
+3. An old id that no cluster takes is retired: its `persons` row stays (so the number is
+   never issued again) and a `person_retirements` row records when, by which run, and
+   which person took most of its mentions.
+4. A kept id whose membership changed gets `persons.version` + 1. Membership is compared
+   by each mention's original report (the root of its chain of corrections), so an
+   imported correction of a report does not count as a change of person.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Assignment:
+    """The outcome of the id policy for one clustering."""
+
+    person_of: list[str]
+    created: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    retired: dict[str, str | None] = field(default_factory=dict)
+    kept: int = 0
+
+
+def person_number(person_id: str) -> int:
+    return int(person_id.split("-", 1)[1])
+
+
+def person_id(number: int) -> str:
+    return f"P-{number:06d}"
+
+
+def assign_ids(
+    labels: Sequence[int],
+    old_person: Sequence[str],
+    roots: Sequence[str],
+    order_keys: Sequence[str],
+    next_number: int,
+) -> Assignment:
+    """Give each cluster (rows with one label) a person id, by the policy above.
+
+    `old_person[i]` is row i's person before the run, `roots[i]` the id of its original
+    report's mention, `order_keys[i]` its mention id (for deterministic tie-breaks).
+    """
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for row, label in enumerate(labels):
+        clusters[label].append(row)
+    first_key = {label: min(order_keys[r] for r in rows) for label, rows in clusters.items()}
+    claims: list[tuple[int, str, str, int]] = []
+    for label, rows in clusters.items():
+        for old, count in Counter(old_person[r] for r in rows).items():
+            claims.append((-count, old, first_key[label], label))
+    claims.sort()
+    taken: dict[int, str] = {}
+    used: set[str] = set()
+    for _count, old, _key, label in claims:
+        if label in taken or old in used:
+            continue
+        taken[label] = old
+        used.add(old)
+    result = Assignment(person_of=[""] * len(labels))
+    for label in sorted(clusters, key=lambda lab: first_key[lab]):
+        if label not in taken:
+            taken[label] = person_id(next_number)
+            result.created.append(taken[label])
+            next_number += 1
+        for row in clusters[label]:
+            result.person_of[row] = taken[label]
+    before: dict[str, set[str]] = defaultdict(set)
+    after: dict[str, set[str]] = defaultdict(set)
+    rows_of: dict[str, list[int]] = defaultdict(list)
+    for row, root in enumerate(roots):
+        before[old_person[row]].add(root)
+        after[result.person_of[row]].add(root)
+        rows_of[old_person[row]].append(row)
+    for old in sorted(before):
+        if old in used:
+            result.kept += 1
+            if before[old] != after[old]:
+                result.changed.append(old)
+            continue
+        successors = Counter(result.person_of[r] for r in rows_of[old])
+        best = sorted(successors.items(), key=lambda item: (-item[1], item[0]))
+        result.retired[old] = best[0][0]
+    return result

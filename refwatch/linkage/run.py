@@ -1,0 +1,387 @@
+"""A linkage run, start to finish: read, train, score, cluster, keep ids, write.
+
+1. Register the run and audit the reading of names (counts only), then build the feature
+   table in memory (`features`).
+2. Train and score on DuckDB, in memory, with spilling to disk switched off: the feature
+   table holds name keys, which must never reach a temporary file. DuckDB's extension
+   auto-install is off too: nothing is downloaded.
+3. Cluster the scored pairs, obeying active decisions (`cluster`).
+4. Give the clusters person ids by the stable-id policy (`persons`) and write everything
+   in one transaction (`writer`). If new evidence was imported meanwhile, the run is
+   refused (ConflictError) rather than overwriting links it never saw.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+from sqlalchemy import Connection, func, insert, select, text, update
+
+from refwatch.domain.errors import ConflictError
+from refwatch.intake.importer import _IMPORT_LOCK
+from refwatch.linkage import decisions as decision_store
+from refwatch.linkage.chains import Chains, load_chains
+from refwatch.linkage.cluster import Clustering, cluster, weight_of
+from refwatch.linkage.features import MentionTable, load_mentions
+from refwatch.linkage.model import Scores, score
+from refwatch.linkage.persons import Assignment, assign_ids
+from refwatch.linkage.settings import LinkageConfig, saved_settings
+from refwatch.linkage.writer import (
+    bump_versions,
+    create_persons,
+    next_person_number,
+    replace_pairs,
+    retire,
+    rewrite_links,
+)
+from refwatch.store import audit
+from refwatch.store.crypto import FieldCipher
+from refwatch.store.ids import new_id
+from refwatch.store.schema import Mention, table_of
+from refwatch.store.schema_deletion import ReportDeletion
+from refwatch.store.schema_linkage import LinkageDecision, LinkageRun
+from refwatch.store.workspace import Workspace
+
+Progress = Callable[[str, int, int], None]
+"""Called with (what is happening, steps done, steps in all)."""
+
+STEPS = 11
+runs = table_of(LinkageRun)
+mentions_table = table_of(Mention)
+deletions_table = table_of(ReportDeletion)
+decisions_table = table_of(LinkageDecision)
+
+
+@dataclass
+class LinkageSummary:
+    """What a run did, in counts (safe to show anyone who may see the workspace's status)."""
+
+    run_id: str
+    backend: str
+    mentions: int
+    persons_before: int
+    persons: int
+    created: int
+    retired: int
+    changed: int
+    kept: int
+    pairs_scored: int
+    pairs_kept: int
+    refused_same: int
+    refused_joins: int
+    decisions_applied: int
+    threshold: float
+    seconds: float
+    training: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def duckdb_connection(config: LinkageConfig) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that never writes temporary files and never downloads."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET temp_directory = ''")
+    con.execute(f"SET memory_limit = '{config.memory_limit}'")
+    con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET enable_external_access = false")
+    return con
+
+
+@dataclass
+class _Constraints:
+    same: list[tuple[int, int]]
+    different: list[tuple[int, int]]
+    must_rows: set[int]
+
+
+def _constraints(conn: Connection, table: MentionTable, chains: Chains) -> _Constraints:
+    """Active decisions as row pairs of the feature table (corrections followed forward)."""
+    row_of = {mention_id: row for row, mention_id in enumerate(table.mention_ids)}
+    result = _Constraints([], [], set())
+    for decision in decision_store.load(conn, active_only=True):
+        if decision.kind == "skip":
+            continue
+        a = row_of.get(chains.current_of(decision.mention_a))
+        b = row_of.get(chains.current_of(decision.mention_b))
+        if a is None or b is None or a == b:
+            continue
+        if decision.kind == "same":
+            result.same.append((a, b))
+            result.must_rows.update((a, b))
+        else:
+            result.different.append((a, b))
+    return result
+
+
+def _keys(table: MentionTable) -> list[frozenset[str]]:
+    keys = table.table.column("name_key").to_pylist()
+    alts = table.table.column("name_key_alt").to_pylist()
+    return [frozenset(k for k in pair if k) for pair in zip(keys, alts, strict=True)]
+
+
+def _link_probabilities(
+    n: int, labels: list[int], scores: Scores, must_rows: set[int]
+) -> list[float | None]:
+    """Per row: how strongly it holds to its person (see docs/linkage.md)."""
+    inside: list[float] = [0.0] * n
+    outside: list[float] = [0.0] * n
+    for pair in scores.pairs:
+        a, b, p = pair.a, pair.b, pair.probability
+        if labels[a] == labels[b]:
+            inside[a] = max(inside[a], p)
+            inside[b] = max(inside[b], p)
+        else:
+            outside[a] = max(outside[a], p)
+            outside[b] = max(outside[b], p)
+    sizes: dict[int, int] = {}
+    for label in labels:
+        sizes[label] = sizes.get(label, 0) + 1
+    result: list[float | None] = []
+    for row in range(n):
+        if sizes[labels[row]] > 1:
+            result.append(1.0 if row in must_rows and inside[row] == 0.0 else inside[row])
+        else:
+            result.append(1.0 - outside[row])
+    return result
+
+
+def _pairs_to_keep(
+    table: MentionTable, scores: Scores, labels: list[int], config: LinkageConfig, run_id: str
+) -> list[dict[str, Any]]:
+    ids = table.mention_ids
+    kept = []
+    for pair in scores.pairs:
+        if labels[pair.a] != labels[pair.b] and pair.probability < config.review_low:
+            continue
+        a, b = ids[pair.a], ids[pair.b]
+        if a > b:
+            a, b = b, a
+        kept.append(
+            {
+                "mention_a": a,
+                "mention_b": b,
+                "run_id": run_id,
+                "match_probability": pair.probability,
+                "match_weight": pair.weight,
+                "tf_weight": pair.tf_weight,
+                "detail": pair.detail,
+            }
+        )
+    return kept
+
+
+def _evidence_state(conn: Connection) -> tuple[int, ...]:
+    """Counts that change whenever evidence or decisions change (they only ever grow)."""
+    return tuple(
+        int(conn.execute(query).scalar_one())
+        for query in (
+            select(func.count()).select_from(mentions_table),
+            select(func.count()).select_from(deletions_table),
+            select(func.count()).select_from(decisions_table),
+            select(func.count())
+            .select_from(decisions_table)
+            .where(decisions_table.c.undone_at.is_not(None)),
+        )
+    )
+
+
+def _start(workspace: Workspace, actor: str, backend: str, config: LinkageConfig) -> str:
+    run_id = new_id()
+    with workspace.write() as conn:
+        conn.execute(
+            insert(runs).values(
+                id=run_id,
+                started_at=datetime.now(UTC),
+                finished_at=None,
+                actor=actor,
+                status="running",
+                backend=backend,
+                mentions=0,
+                persons=0,
+                settings=json.dumps({"refwatch": config.as_dict()}),
+                summary=None,
+            )
+        )
+    return run_id
+
+
+def _fail(workspace: Workspace, run_id: str, reason: str) -> None:
+    with workspace.write() as conn:
+        conn.execute(
+            update(runs)
+            .where(runs.c.id == run_id)
+            .values(
+                status="failed",
+                finished_at=datetime.now(UTC),
+                summary=json.dumps({"error": reason}),
+            )
+        )
+
+
+def run_linkage(
+    workspace: Workspace,
+    cipher: FieldCipher,
+    actor: str,
+    progress: Progress | None = None,
+    *,
+    config: LinkageConfig | None = None,
+    backend: str = "duckdb",
+) -> LinkageSummary:
+    """Link all current mentions into persons and write the result.
+
+    `backend` is "duckdb" (embedded, default) or "spark" (Splink's Spark backend in the
+    session `refwatch.linkage.spark.spark_session` gives; see docs/linkage.md).
+    """
+    config = config or LinkageConfig()
+    started = time.perf_counter()
+    done = 0
+
+    def step(what: str) -> None:
+        nonlocal done
+        done = STEPS if what == "done" else min(done + 1, STEPS - 1)
+        if progress is not None:
+            progress(what, done, STEPS)
+
+    run_id = _start(workspace, actor, backend, config)
+    try:
+        return _run(workspace, cipher, actor, config, backend, run_id, step, started)
+    except BaseException as exc:
+        _fail(workspace, run_id, type(exc).__name__)
+        raise
+
+
+def _run(
+    workspace: Workspace,
+    cipher: FieldCipher,
+    actor: str,
+    config: LinkageConfig,
+    backend: str,
+    run_id: str,
+    step: Callable[[str], None],
+    started: float,
+) -> LinkageSummary:
+    step("reading mentions")
+    with workspace.read() as conn:
+        state_before = _evidence_state(conn)
+    with workspace.write() as conn:
+        audit.log(
+            conn,
+            actor,
+            "linkage.read_names",
+            table_name="mentions",
+            record_id=run_id,
+            details={"run": run_id, "mentions": state_before[0], "purpose": "linkage"},
+        )
+    with workspace.read() as conn:
+        table = load_mentions(conn, cipher)
+        chains = load_chains(conn)
+        constraints = _constraints(conn, table, chains)
+    n = len(table)
+    if backend == "spark":
+        from refwatch.linkage.spark import score_on_spark
+
+        scores = score_on_spark(table.table, config, labels=constraints.same, step=step)
+    else:
+        with duckdb_connection(config) as con:
+            from splink import DuckDBAPI
+
+            scores = score(DuckDBAPI(con), table.table, config, labels=constraints.same, step=step)
+    step("clustering")
+    clustering: Clustering = cluster(
+        n,
+        [(p.a, p.b, p.weight) for p in scores.pairs],
+        keys=_keys(table),
+        threshold_weight=weight_of(config.threshold),
+        unseen_weight=weight_of(config.keep_pairs_min),
+        same=constraints.same,
+        different=constraints.different,
+    )
+    probabilities = _link_probabilities(n, clustering.labels, scores, constraints.must_rows)
+    step("writing persons")
+    now = datetime.now(UTC)
+    with workspace.write() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _IMPORT_LOCK})
+        if _evidence_state(conn) != state_before:
+            raise ConflictError(
+                "evidence or decisions changed while linkage ran; run `refwatch link` again"
+            )
+        assignment: Assignment = assign_ids(
+            clustering.labels,
+            table.person_ids,
+            [chains.root_of(m) for m in table.mention_ids],
+            table.mention_ids,
+            next_person_number(conn),
+        )
+        create_persons(conn, assignment.created, now)
+        bump_versions(conn, assignment.changed)
+        retire(conn, assignment.retired, run_id=run_id, reason="linkage", now=now)
+        person_of = dict(zip(table.mention_ids, assignment.person_of, strict=True))
+        probability_of = dict(zip(table.mention_ids, probabilities, strict=True))
+
+        link_rows = [
+            (mention_id, person_of[mention_id], probability_of[mention_id])
+            for mention_id in table.mention_ids
+        ]
+        for old in chains.superseded():
+            current = chains.current_of(old)
+            if current in person_of:
+                link_rows.append((old, person_of[current], probability_of[current]))
+        rewrite_links(conn, link_rows, run_id=run_id, now=now)
+        kept = replace_pairs(conn, _pairs_to_keep(table, scores, clustering.labels, config, run_id))
+        persons_after = len(set(assignment.person_of))
+        summary = LinkageSummary(
+            run_id=run_id,
+            backend=backend,
+            mentions=n,
+            persons_before=len(set(table.person_ids)),
+            persons=persons_after,
+            created=len(assignment.created),
+            retired=len(assignment.retired),
+            changed=len(assignment.changed),
+            kept=assignment.kept,
+            pairs_scored=len(scores.pairs),
+            pairs_kept=kept,
+            refused_same=len(clustering.refused_same),
+            refused_joins=clustering.refused_joins,
+            decisions_applied=len(constraints.same) + len(constraints.different),
+            threshold=config.threshold,
+            seconds=round(time.perf_counter() - started, 2),
+            training=scores.training,
+        )
+        conn.execute(
+            update(runs)
+            .where(runs.c.id == run_id)
+            .values(
+                status="done",
+                finished_at=datetime.now(UTC),
+                mentions=n,
+                persons=persons_after,
+                settings=saved_settings(config, scores.model),
+                summary=json.dumps(summary.as_dict()),
+            )
+        )
+        audit.log(
+            conn,
+            actor,
+            "linkage.run",
+            table_name="linkage_runs",
+            record_id=run_id,
+            details={
+                "mentions": n,
+                "persons": persons_after,
+                "created": summary.created,
+                "retired": summary.retired,
+                "changed": summary.changed,
+                "backend": backend,
+            },
+        )
+    step("done")
+    return summary

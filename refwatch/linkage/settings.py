@@ -1,0 +1,349 @@
+"""The linkage model, declared: comparisons, blocking rules, training plan, thresholds.
+
+Why declarative: a linkage result must be explainable and reproducible. Everything that
+decides which mentions are one person is in the `LinkageConfig` and the Splink settings
+built here; both are saved as JSON with every run (with the trained parameters), so a
+run can be read, diffed against another and re-run. The SQL is plain enough to run on
+Splink's DuckDB and Spark backends alike (string distance is Levenshtein, which both
+have).
+
+Each comparison starts from prior m and u probabilities (how often a level is seen
+among true matches and among non-matches), so a workspace too small to train on still
+links sensibly; training replaces them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+SETTINGS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class LinkageConfig:
+    """The knobs of a run, saved with it.
+
+    - `threshold`: two groups of mentions join when the average match weight of the pairs
+      between them is at least that of this probability (see `cluster`).
+    - `review_low`, `review_high`: pairs scored in this band are uncertain and go to the
+      review queue.
+    - `keep_pairs_min`: pairs scored below this are dropped; a dropped pair of mentions
+      that share a name key counts as evidence against joining them.
+    - `prior_match`: probability that two random mentions are one person before training
+      (None: one over the number of mentions).
+    - `u_max_pairs`, `em_max_pairs`: sample sizes for training; `seed` makes them repeatable.
+    - `min_mentions_to_train`: below this, the priors are used as they are.
+    - `min_labels_to_train`: "same person" decisions needed before they train m values.
+    - `m_floor`: no trained m probability goes below this (see `model.regularise`).
+    - `memory_limit`: DuckDB's memory ceiling (it never spills to disk; see run.py).
+    """
+
+    threshold: float = 0.35
+    review_low: float = 0.1
+    review_high: float = 0.9
+    keep_pairs_min: float = 0.01
+    prior_match: float | None = None
+    u_max_pairs: float = 2e6
+    em_max_pairs: float = 2e6
+    seed: int = 42
+    min_mentions_to_train: int = 50
+    min_labels_to_train: int = 20
+    m_floor: float = 0.002
+    memory_limit: str = "6GB"
+    blocking: tuple[tuple[str, ...], ...] = field(
+        default_factory=lambda: (
+            ("name_key", "appr_month"),
+            ("name_key", "appr_place_id"),
+            ("name_key", "birth_lo"),
+            ("name_key", "sex", "origin_id"),
+            ("surname", "appr_lo", "sex"),
+            ("given", "appr_lo"),
+            ("given", "appr_month", "appr_place_id"),
+        )
+    )
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["blocking"] = [list(rule) for rule in self.blocking]
+        data["settings_version"] = SETTINGS_VERSION
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LinkageConfig:
+        values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if "blocking" in values:
+            values["blocking"] = tuple(tuple(rule) for rule in values["blocking"])
+        return cls(**values)
+
+
+def _level(sql: str, label: str, m: float, u: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "sql_condition": sql,
+        "label_for_charts": label,
+        "m_probability": m,
+        "u_probability": u,
+        **extra,
+    }
+
+
+def _null(sql: str, label: str) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": label, "is_null_level": True}
+
+
+def _else(m: float, u: float, label: str = "everything else") -> dict[str, Any]:
+    return _level("ELSE", label, m, u)
+
+
+def _overlap(lo: str, hi: str) -> str:
+    return f"greatest({lo}_l, {lo}_r) <= least({hi}_l, {hi}_r)"
+
+
+def _gap(lo: str, hi: str) -> str:
+    return f"greatest({lo}_l, {lo}_r) - least({hi}_l, {hi}_r)"
+
+
+def name_comparison() -> cl.CustomComparison:
+    """Names through their keys: exact Hangul, same key, near key, family name only."""
+    same_key = (
+        "name_key_l = name_key_r OR name_key_l = name_key_alt_r OR name_key_alt_l = name_key_r"
+    )
+    return cl.CustomComparison(
+        output_column_name="name",
+        comparison_description="Names, compared through Hangul and romanisation-insensitive keys",
+        comparison_levels=[
+            _null("name_key_l IS NULL OR name_key_r IS NULL", "a name is missing or unreadable"),
+            _level(
+                "name_key_l = name_key_r",
+                "same name under every spelling",
+                0.3,
+                0.001,
+                tf_adjustment_column="name_key",
+                tf_adjustment_weight=1.0,
+            ),
+            _level(same_key, "same name in another reading of the order", 0.05, 0.0005),
+            cll.And(cll.ExactMatchLevel("surname"), cll.LevenshteinLevel("given", 1)).configure(
+                label_for_charts="same family name, given name one letter apart",
+                m_probability=0.07,
+                u_probability=0.005,
+            ),
+            cll.Or(
+                cll.And(cll.ExactMatchLevel("surname"), cll.LevenshteinLevel("given", 2)),
+                cll.ExactMatchLevel("given"),
+            ).configure(
+                label_for_charts="given names close, or same given name and other family name",
+                m_probability=0.04,
+                u_probability=0.02,
+            ),
+            cll.ExactMatchLevel("surname").configure(
+                label_for_charts="same family name only", m_probability=0.02, u_probability=0.1
+            ),
+            _else(0.02, 0.87, "different names"),
+        ],
+    )
+
+
+def event_comparison() -> cl.CustomComparison:
+    """Apprehension date and place, as one comparison.
+
+    Date and place are compared together because they are not independent: people
+    caught together share both, so counting a shared day and a shared town as two
+    separate pieces of evidence would take any two members of one group for one person.
+    A place and the region containing it (Mengla in Xishuangbanna) count as the same
+    place; an unknown place is kept apart from a different one.
+    """
+    both_dates = "appr_lo_l IS NOT NULL AND appr_lo_r IS NOT NULL"
+    place_unknown = "appr_lat_l IS NULL OR appr_lat_r IS NULL"
+    precise = (
+        f"appr_hi_l - appr_lo_l <= 3 AND appr_hi_r - appr_lo_r <= 3 "
+        f"AND {_overlap('appr_lo', 'appr_hi')}"
+    )
+    overlap = _overlap("appr_lo", "appr_hi")
+    near = cll.Or(
+        cll.CustomLevel("appr_place_id_l = appr_place_id_r OR appr_area_l = appr_area_r"),
+        cll.DistanceInKMLevel("appr_lat", "appr_lon", 60, not_null=True),
+    )
+
+    def sql(condition: str) -> cll.CustomLevel:
+        return cll.CustomLevel(condition)
+
+    def level(creator: Any, label: str, m: float, u: float) -> Any:
+        return creator.configure(label_for_charts=label, m_probability=m, u_probability=u)
+
+    return cl.CustomComparison(
+        output_column_name="apprehended",
+        comparison_description=(
+            "Apprehension (or birth in custody): date interval and place (gazetteer, km)"
+        ),
+        comparison_levels=[
+            _null(
+                f"(appr_lo_l IS NULL OR appr_lo_r IS NULL) AND ({place_unknown})",
+                "neither date nor place comparable",
+            ),
+            level(cll.And(sql(precise), near), "same day, same place", 0.3, 0.0002),
+            level(cll.And(sql(overlap), near), "overlapping dates, same place", 0.5, 0.005),
+            level(
+                sql(f"({precise}) AND ({place_unknown})"), "same day, place unknown", 0.03, 0.0005
+            ),
+            level(
+                sql(f"({overlap}) AND ({place_unknown})"),
+                "overlapping dates, place unknown",
+                0.07,
+                0.005,
+            ),
+            level(sql(overlap), "overlapping dates, other place", 0.03, 0.05),
+            level(sql(f"{_gap('appr_lo', 'appr_hi')} <= 31"), "dates within a month", 0.02, 0.05),
+            level(
+                cll.And(sql(f"NOT ({both_dates})"), near), "a date unknown, same place", 0.03, 0.02
+            ),
+            level(sql(f"NOT ({both_dates})"), "a date unknown, other place", 0.005, 0.02),
+            _else(0.015, 0.8503, "dates more than a month apart"),
+        ],
+    )
+
+
+def comparisons() -> list[Any]:
+    """Every comparison of the model, in the order explanations list them."""
+    return [
+        name_comparison(),
+        cl.CustomComparison(
+            output_column_name="sex",
+            comparison_description=(
+                "Sex (fixed weights: Korean given names mostly tell sex, so a shared sex "
+                "says little once names agree, and a different sex says much)"
+            ),
+            comparison_levels=[
+                _null("sex_l IS NULL OR sex_r IS NULL", "sex unknown"),
+                _level(
+                    "sex_l = sex_r",
+                    "same sex",
+                    0.998,
+                    0.97,
+                    fix_m_probability=True,
+                    fix_u_probability=True,
+                ),
+                _level(
+                    "ELSE",
+                    "different sex",
+                    0.002,
+                    0.03,
+                    fix_m_probability=True,
+                    fix_u_probability=True,
+                ),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="birth",
+            comparison_description="Birth year, given or derived from the age at apprehension",
+            comparison_levels=[
+                _null("birth_lo_l IS NULL OR birth_lo_r IS NULL", "birth year unknown"),
+                _level(
+                    f"birth_hi_l - birth_lo_l <= 1 AND birth_hi_r - birth_lo_r <= 1 "
+                    f"AND {_overlap('birth_lo', 'birth_hi')}",
+                    "same birth year",
+                    0.7,
+                    0.03,
+                ),
+                _level(_overlap("birth_lo", "birth_hi"), "birth years compatible", 0.15, 0.05),
+                _level(f"{_gap('birth_lo', 'birth_hi')} <= 2", "birth years within 2", 0.1, 0.1),
+                _level(f"{_gap('birth_lo', 'birth_hi')} <= 5", "birth years within 5", 0.03, 0.15),
+                _else(0.02, 0.67, "birth years far apart"),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="origin",
+            comparison_description="Home place in North Korea (gazetteer)",
+            comparison_levels=[
+                _null("origin_id_l IS NULL OR origin_id_r IS NULL", "origin unknown"),
+                _level("origin_id_l = origin_id_r", "same home place", 0.8, 0.1),
+                _level("origin_province_l = origin_province_r", "same home province", 0.15, 0.15),
+                _else(0.05, 0.75, "different provinces"),
+            ],
+        ),
+        event_comparison(),
+        cl.CustomComparison(
+            output_column_name="outcome",
+            comparison_description="What became of the person (returned, released ...) and when",
+            comparison_levels=[
+                _null("status_lo_l IS NULL OR status_lo_r IS NULL", "no dated outcome"),
+                _level(
+                    f"status_l = status_r AND {_overlap('status_lo', 'status_hi')}",
+                    "same outcome on the same dates",
+                    0.7,
+                    0.01,
+                ),
+                _level(
+                    f"status_l = status_r AND {_gap('status_lo', 'status_hi')} <= 31",
+                    "same outcome within a month",
+                    0.15,
+                    0.05,
+                ),
+                _level(_overlap("status_lo", "status_hi"), "other outcome, same dates", 0.03, 0.01),
+                _else(0.12, 0.93, "different outcomes or dates"),
+            ],
+        ),
+        cl.CustomComparison(
+            output_column_name="source",
+            comparison_description="Reporting source (a source rarely lists one person twice)",
+            comparison_levels=[
+                _null("source_id_l IS NULL OR source_id_r IS NULL", "source unknown"),
+                _level("source_id_l = source_id_r", "same source", 0.04, 0.3),
+                _else(0.96, 0.7, "different sources"),
+            ],
+        ),
+    ]
+
+
+def blocking_rule(columns: tuple[str, ...]) -> Any:
+    return block_on(*columns)
+
+
+def settings_creator(config: LinkageConfig) -> SettingsCreator:
+    """Splink settings for deduplicating all mentions (dialect-neutral)."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=[blocking_rule(r) for r in config.blocking],
+        probability_two_random_records_match=config.prior_match or 1e-4,
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=True,
+        max_iterations=25,
+        em_convergence=0.0001,
+    )
+
+
+# Rules whose pairs train the m values by EM: each leaves some comparisons free to learn.
+# Each block leaves the comparisons it does not block on free to learn, and holds enough
+# true matches for EM to find them: same name and day (trains birth, origin, outcome),
+# same day, place and birth year (trains the name), same name, birth year and origin
+# (trains the apprehension). Blocks on one name alone hold too few matches among the
+# many people who share a common name, and EM then learns something else.
+EM_TRAINING_RULES: tuple[tuple[str, ...], ...] = (
+    ("name_key", "appr_lo"),
+    ("appr_lo", "appr_place_id", "birth_lo"),
+    ("name_key", "birth_lo", "origin_id"),
+)
+
+# Pairs these rules find are almost surely the same person (used to estimate how many
+# pairs match at all, with an assumed recall).
+DETERMINISTIC_RULES: tuple[str, ...] = (
+    "l.name_key = r.name_key AND l.appr_lo = r.appr_lo AND l.appr_hi - l.appr_lo <= 3 "
+    "AND l.sex = r.sex",
+)
+DETERMINISTIC_RECALL = 0.6
+
+
+def saved_settings(config: LinkageConfig, model: dict[str, Any]) -> str:
+    """The JSON saved with a run: RefWatch's configuration and Splink's trained model."""
+    return json.dumps(
+        {"refwatch": config.as_dict(), "splink": model},
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+    )

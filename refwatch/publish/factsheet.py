@@ -1,0 +1,335 @@
+"""The fact sheet: headline numbers as sentences with bounds, charts, tables, a map, notes.
+
+Why: researchers hand a fact sheet to journalists and diplomats. Every number in it comes
+from `count_persons`, is written as "at least N (up to M)", and carries a footnote to its
+number-ledger entry, so anyone can later ask `refwatch ledger show` whether it still
+holds. The internal edition adds the urgent-action list (persons whose records end in
+detention, by pseudonymous id); the public edition has no ids, shows places as provinces
+and passes every table through disclosure control. HTML and PDF (WeasyPrint) are written
+side by side, with charts as SVG rendered offline.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import select
+
+from refwatch.counting import count_persons, trend
+from refwatch.counting.count import CountResult
+from refwatch.counting.days import NEG, POS, from_day, month_number, month_start
+from refwatch.counting.describe import bounds_text
+from refwatch.counting.facts import DETENTION
+from refwatch.counting.query import make_query
+from refwatch.counting.snapshot import load_snapshot
+from refwatch.counting.status import resolve_status, status_sets
+from refwatch.gazetteer import load_gazetteer
+from refwatch.publish import charts
+from refwatch.publish.disclosure import (
+    DEFAULT_THRESHOLD,
+    TOTAL,
+    PublicCell,
+    PublicTable,
+    is_small,
+    suppress,
+)
+from refwatch.store.schema import WorkspaceMeta, table_of
+from refwatch.store.workspace import Workspace
+
+URGENT_ROWS = 100
+"""The urgent-action list shows this many persons; the rest are counted, not listed."""
+FLAG_TITLES = {
+    "child": "children",
+    "older": "older persons",
+    "pregnant": "pregnant women",
+    "ill": "ill",
+    "born_in_detention": "born in detention",
+    "guide": "guides",
+}
+
+
+@dataclass
+class FactSheet:
+    html: Path
+    pdf: Path
+    ledger_ids: list[str]
+    public: bool
+    headlines: list[str] = field(default_factory=list)
+
+
+class _Notes:
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    def add(self, result: CountResult) -> int:
+        assert result.ledger_id is not None
+        self.ids.append(result.ledger_id)
+        return len(self.ids)
+
+
+def _shown(result: CountResult, public: bool, threshold: int) -> str:
+    if public and is_small(PublicCell((), result.at_least, result.at_most), threshold):
+        if result.at_most < threshold:
+            return f"fewer than {threshold} (exact number withheld)"
+        return f"up to {result.at_most} (lower bound withheld)"
+    return bounds_text(result.at_least, result.at_most)
+
+
+def _label(dimension: str, value: str) -> str:
+    gazetteer = load_gazetteer()
+    if dimension in ("place", "province") and value in gazetteer:
+        return gazetteer.get(value).name_latin
+    if dimension == "flag":
+        return FLAG_TITLES.get(value, value)
+    return value
+
+
+def _table(
+    result: CountResult,
+    total: CountResult | None,
+    dimension: str,
+    public: bool,
+    threshold: int,
+) -> PublicTable:
+    cells = {c.key: PublicCell(c.key, c.at_least, c.at_most) for c in result.cells}
+    groups: list[list[tuple[str, ...]]] = []
+    if total is not None:
+        cells[(TOTAL,)] = PublicCell((TOTAL,), total.at_least, total.at_most)
+        groups = [list(cells)]
+    table = PublicTable(dimension, (dimension,), cells, groups)
+    return suppress(table, threshold) if public else table
+
+
+def _rows(table: PublicTable, dimension: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": "all" if cell.key[0] == TOTAL else _label(dimension, cell.key[0]),
+            "at_least": cell.at_least,
+            "at_most": cell.at_most,
+            "suppressed": cell.suppressed,
+            "reason": cell.reason,
+        }
+        for cell in table.rows()
+    ]
+
+
+def _data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _synthetic(workspace: Workspace) -> bool:
+    meta = table_of(WorkspaceMeta)
+    with workspace.read() as conn:
+        value = conn.execute(
+            select(meta.c.value).where(meta.c.key == "synthetic")
+        ).scalar_one_or_none()
+    return value == "true"
+
+
+def _urgent(workspace: Workspace, as_of: str) -> list[dict[str, str]]:
+    """Persons whose records certainly end in detention as of the date."""
+    snapshot = load_snapshot(workspace)
+    ev, facts = snapshot.evidence, snapshot.facts
+    day = make_query(as_of=as_of).as_of_day
+    held = status_sets(facts, day).certain("detained")
+    last = resolve_status(ev, day).last_report
+    gazetteer = load_gazetteer()
+    names: dict[int, set[str]] = {}
+    for person, code in zip(
+        facts.facility_person.tolist(), facts.facility_code.tolist(), strict=True
+    ):
+        place = ev.places[code]
+        names.setdefault(person, set()).add(
+            gazetteer.get(place).name_latin if place in gazetteer else place
+        )
+    out = []
+    for person in np.flatnonzero(held).tolist():
+        lo, hi = int(facts.lo[DETENTION][person]), int(facts.hi[DETENTION][person])
+        since = "unknown" if lo <= NEG else from_day(lo).isoformat()
+        if lo > NEG and hi < POS and hi != lo:
+            since += f" to {from_day(hi).isoformat()}"
+        out.append(
+            {
+                "person": ev.person_ids[person],
+                "since": since,
+                "facility": "; ".join(sorted(names.get(person, set()))) or "unknown",
+                "last_report": "unknown"
+                if last[person] <= NEG
+                else from_day(int(last[person])).isoformat(),
+            }
+        )
+    return sorted(out, key=lambda r: (r["since"], r["person"]))
+
+
+def build_factsheet(
+    workspace: Workspace,
+    *,
+    period_from: str | date,
+    period_to: str | date,
+    out_dir: Path,
+    public: bool = False,
+    as_of: str | date | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+    actor: str = "library",
+) -> FactSheet:
+    """Write factsheet.html and factsheet.pdf to `out_dir`; every number goes to the ledger."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    base = make_query(event="detention", period_from=period_from, period_to=period_to)
+    as_of_text = (
+        make_query(as_of=as_of).as_of
+        if as_of is not None
+        else from_day(min(base.end, make_query(as_of=date.today()).as_of_day)).isoformat()
+    )
+    assert as_of_text is not None
+    edition = "Public edition" if public else "Internal edition — not for publication"
+    purpose = f"factsheet {base.period_text()} ({'public' if public else 'internal'})"
+    notes = _Notes()
+
+    def count(**query: Any) -> CountResult:
+        return count_persons(workspace, record=True, actor=actor, purpose=purpose, **query)
+
+    period = {"period_from": period_from, "period_to": period_to}
+    headlines: list[dict[str, Any]] = []
+
+    def headline(result: CountResult, words: str) -> None:
+        text = f"{_shown(result, public, threshold).capitalize()} {words}."
+        headlines.append({"text": text, "note": notes.add(result)})
+
+    span = base.period_text()
+    headline(count(event="detention", **period), f"persons whose detention began ({span})")
+    headline(count(event="detention", flags=["child"], **period), "of them children")
+    headline(count(event="detention", flags=["older"], sex="F", **period), "of them older women")
+    headline(
+        count(event="detention", flags=["born_in_detention"], **period),
+        "of them babies born in detention",
+    )
+    headline(
+        count(event="return", period_from=period_from, period_to=as_of_text),
+        f"forcibly returned between {from_day(base.start).isoformat()} and {as_of_text}",
+    )
+    headline(
+        count(status="detained", as_of=as_of_text, event="detention", **period),
+        f"still held as of {as_of_text}, as far as the records show",
+    )
+
+    trend_line = _trend_line(workspace, base, public, threshold, actor, purpose, notes)
+
+    monthly = count(event="detention", by="month", **period)
+    month_table = _table(monthly, None, "month", public, threshold)
+    chart_rows = [
+        {"month": c.key[0], "at_least": c.at_least, "at_most": c.at_most}
+        for c in month_table.rows()
+        if not c.suppressed
+    ]
+    monthly_note = notes.add(monthly)
+
+    tables: list[dict[str, Any]] = []
+    total = count(event="detention", **period)
+    notes.add(total)
+    for dimension, title, query in (
+        ("status", f"Status as of {as_of_text}", {"by": "status", "as_of": as_of_text}),
+        ("flag", "Vulnerability (a person may have several)", {"by": "flag"}),
+        (
+            "province" if public else "place",
+            "Where custody began" + (" (province)" if public else ""),
+            {"by": "province" if public else "place"},
+        ),
+    ):
+        result = count(event="detention", **period, **query)
+        table = _table(result, None if dimension == "flag" else total, dimension, public, threshold)
+        tables.append(
+            {
+                "title": title,
+                "label": dimension.replace("_", " "),
+                "rows": _rows(table, dimension),
+                "note": "Persons whose detention began in the period.",
+                "footnote": notes.add(result),
+                "table": table,
+            }
+        )
+
+    place_table: PublicTable = tables[-1]["table"]
+    gazetteer = load_gazetteer()
+    points = [
+        {
+            "lon": gazetteer.get(c.key[0]).lon,
+            "lat": gazetteer.get(c.key[0]).lat,
+            "at_most": c.at_most,
+        }
+        for c in place_table.rows()
+        if not c.suppressed and c.key[0] in gazetteer
+    ]
+    chart_uris = {
+        "monthly": _data_uri(charts.monthly_chart(chart_rows, "Persons whose detention began")),
+        "map": _data_uri(charts.place_map(points, "Where custody began (up to)")),
+    }
+    urgent = [] if public else _urgent(workspace, as_of_text)
+    environment = Environment(
+        loader=PackageLoader("refwatch.publish", "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
+    html = environment.get_template("factsheet.html").render(
+        title=f"Detentions of North Korean refugees in China, {span}",
+        edition=edition,
+        as_of=as_of_text,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        synthetic=_synthetic(workspace),
+        headlines=headlines,
+        trend=trend_line,
+        charts=chart_uris,
+        monthly_note=monthly_note,
+        tables=tables,
+        urgent=None if public else urgent[:URGENT_ROWS],
+        urgent_more=0 if public else max(0, len(urgent) - URGENT_ROWS),
+        public=public,
+        threshold=threshold,
+        footnotes=notes.ids,
+    )
+    html_path = out_dir / "factsheet.html"
+    html_path.write_text(html, encoding="utf-8")
+    pdf_path = out_dir / "factsheet.pdf"
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    HTML(string=html, base_url=str(out_dir)).write_pdf(pdf_path)
+    return FactSheet(html_path, pdf_path, notes.ids, public, [h["text"] for h in headlines])
+
+
+def _trend_line(
+    workspace: Workspace,
+    base: Any,
+    public: bool,
+    threshold: int,
+    actor: str,
+    purpose: str,
+    notes: _Notes,
+) -> dict[str, Any] | None:
+    """The last two months of the period against the twelve months before them."""
+    if base.start <= NEG or base.end >= POS:
+        return None
+    last = month_number(from_day(base.end))
+    first = max(last - 1, month_number(from_day(base.start)))
+    if month_number(from_day(base.start)) > last - 3:
+        return None
+    result = trend(
+        workspace,
+        period_from=month_start(first),
+        period_to=from_day(base.end),
+        record=True,
+        actor=actor,
+        purpose=purpose,
+    )
+    if public and any(
+        is_small(PublicCell((), r.at_least, r.at_most), threshold)
+        for r in (result.current, result.year_before)
+    ):
+        return None
+    note = notes.add(result.current)
+    notes.add(result.year_before)
+    notes.add(result.previous)
+    return {"text": result.sentence()[0].upper() + result.sentence()[1:], "note": note}

@@ -1,0 +1,55 @@
+"""Password hashing: Argon2id PHC strings (argon2-cffi), upgraded when parameters change.
+
+The default parameters are argon2-cffi's, RFC 9106's low-memory recommendation (t=3,
+64 MiB, p=4). A stored hash made with other parameters still verifies; `needs_rehash`
+tells the sign-in code to store a new hash made with today's parameters.
+"""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from refwatch.domain.errors import InputError
+
+MIN_LENGTH = 10
+MAX_LENGTH = 1024
+DEFAULT_HASHER = PasswordHasher()
+
+
+def check_strength(password: str) -> None:
+    """Refuse passwords too short to resist guessing, or long enough to be a DoS."""
+    if len(password) < MIN_LENGTH:
+        raise InputError(f"a password needs at least {MIN_LENGTH} characters")
+    if len(password) > MAX_LENGTH:
+        raise InputError(f"a password may have at most {MAX_LENGTH} characters")
+    if password.strip() == "":
+        raise InputError("a password cannot be only spaces")
+
+
+def hash_password(password: str, hasher: PasswordHasher | None = None) -> str:
+    return (hasher or DEFAULT_HASHER).hash(password)
+
+
+def verify_password(stored: str, password: str, hasher: PasswordHasher | None = None) -> bool:
+    """True when `password` matches the PHC string `stored` (never raises on mismatch)."""
+    try:
+        return (hasher or DEFAULT_HASHER).verify(stored, password[:MAX_LENGTH])
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str, hasher: PasswordHasher | None = None) -> bool:
+    return (hasher or DEFAULT_HASHER).check_needs_rehash(stored)
+
+
+_DUMMY: dict[tuple[int, int, int], str] = {}
+
+
+def burn_time(password: str, hasher: PasswordHasher | None = None) -> None:
+    """Verify against a throwaway hash, so an unknown username takes as long as a known one."""
+    used = hasher or DEFAULT_HASHER
+    key = (used.time_cost, used.memory_cost, used.parallelism)
+    if key not in _DUMMY:
+        _DUMMY[key] = used.hash("refwatch-no-such-user")
+    verify_password(_DUMMY[key], password, used)

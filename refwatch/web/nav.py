@@ -1,0 +1,30 @@
+"""The navigation bar: each entry shows only when its page exists and the role may open it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from refwatch.web.permissions import check_known
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    path: str
+    label: str  # an English msgid; the template translates it
+    permission: str
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("/", "Dashboard", "dashboard.view"),
+    NavItem("/persons", "Persons", "persons.view"),
+    NavItem("/intake", "Intake", "evidence.write"),
+    NavItem("/reports", "Reports", "reports.view"),
+    NavItem("/sources", "Sources", "sources.view"),
+    NavItem("/context", "Context", "context.view"),
+    NavItem("/linkage", "Linkage", "linkage.review"),
+    NavItem("/audit", "Audit", "audit.view"),
+    NavItem("/users", "Users", "users.manage"),
+)
+
+for _item in NAV:
+    check_known(_item.permission)

@@ -1,0 +1,65 @@
+"""The dashboard: status counts, apprehensions per month, the urgent-action list, the map,
+the latest reports. Viewers see the aggregate panels only; the urgent list and the reports
+(pseudonymous ids, sources) need the roles that may read persons and reports."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from refwatch.web import i18n
+from refwatch.web.caches import snapshot, today
+from refwatch.web.dashboard_data import (
+    apprehensions_per_month,
+    held_count,
+    latest_reports,
+    map_points,
+    place_label,
+    status_counts,
+    urgent_list,
+)
+from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[User, Depends(require("dashboard.view"))]
+URGENT_ROWS = 15
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, user: Viewer) -> Response:
+    snap = snapshot(request)
+    counts = status_counts(snap)
+    lang = i18n.language_of(request)
+    context: dict[str, object] = {
+        "counts": counts,
+        "total": len(snap),
+        "conflicts": sum(c.conflicting for c in counts),
+        "months": apprehensions_per_month(get_workspace(request), snap),
+        "urgent": [],
+        "held": 0,
+        "reports": [],
+        "place_label": lambda place_id: place_label(place_id, lang),
+    }
+    if user.can("persons.view"):
+        context["held"] = held_count(snap)
+        context["urgent"] = urgent_list(snap, today(request), URGENT_ROWS)
+    if user.can("reports.view"):
+        with get_workspace(request).read() as conn:
+            context["reports"] = latest_reports(conn, snap)
+    return render(request, "dashboard.html", context)
+
+
+@router.get("/dashboard/apprehensions.json")
+def apprehensions_json(request: Request, user: Viewer) -> Response:
+    """Persons apprehended per month, with at-least / at-most bounds (the chart's data)."""
+    months = apprehensions_per_month(get_workspace(request), snapshot(request))
+    return JSONResponse({"months": months})
+
+
+@router.get("/dashboard/map.json")
+def map_json(request: Request, user: Viewer) -> Response:
+    """Apprehension places and facilities with the number of persons at each."""
+    return JSONResponse(map_points(snapshot(request), i18n.language_of(request)))

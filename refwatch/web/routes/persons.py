@@ -1,0 +1,253 @@
+"""The person list (filters, name search, CSV) and the person page.
+
+A name search is a POST, so a name never travels in a URL (where browser history,
+proxies and access logs would keep it), and it needs `names.view`; analysts and viewers
+get no name search and see no name anywhere. Every page that shows names logs the read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import numpy as np
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from refwatch.domain.enums import Status
+from refwatch.domain.errors import InputError
+from refwatch.store.schema import Mention, Source, table_of
+from refwatch.web import evidence_format, i18n  # noqa: F401 (registers template helpers)
+from refwatch.web.caches import name_index, names_of_persons, snapshot, today
+from refwatch.web.dashboard_data import place_label
+from refwatch.web.deps import User, audit_name_read, get_cipher, get_workspace, require
+from refwatch.web.person_detail import load_person
+from refwatch.web.person_filters import (
+    FLAGS,
+    Indices,
+    PersonFilter,
+    facility_options,
+    parse_filter,
+    place_options,
+    select_persons,
+)
+from refwatch.web.snapshot import Snapshot
+from refwatch.web.templating import gettext, render
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[User, Depends(require("persons.view"))]
+NameReader = Annotated[User, Depends(require("names.view"))]
+PAGE_SIZE = 50
+SEARCH_LIMIT = 200
+MAX_QUERY = 100
+sources_table = table_of(Source)
+mentions = table_of(Mention)
+NONE: Indices = np.zeros(0, dtype=np.int64)
+
+
+def source_options(request: Request) -> list[tuple[str, str]]:
+    with get_workspace(request).read() as conn:
+        rows = conn.execute(
+            select(sources_table.c.id, sources_table.c.name).order_by(sources_table.c.name)
+        )
+        return [(row.id, row.name) for row in rows]
+
+
+def _list_page(
+    request: Request,
+    snap: Snapshot,
+    chosen: PersonFilter,
+    found: Indices,
+    *,
+    page: int = 1,
+    query: str = "",
+    error: str | None = None,
+    searched: bool = False,
+    status_code: int = 200,
+) -> Response:
+    pages = max(1, (len(found) + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = min(max(page, 1), pages)
+    shown = snap.summaries(found if searched else found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+    names = names_of_persons(request, [p.person_id for p in shown], "persons list")
+    lang = i18n.language_of(request)
+    params = request.query_params
+    base_query = urlencode([(k, v) for k, v in params.multi_items() if k != "page" and v])
+    return render(
+        request,
+        "persons.html",
+        {
+            "persons": shown,
+            "total": len(found),
+            "all": len(snap),
+            "page": page,
+            "pages": pages,
+            "base_query": base_query,
+            "filter": chosen,
+            "query": query,
+            "searched": searched,
+            "error": error,
+            "names": names,
+            "statuses": list(Status),
+            "flags": FLAGS,
+            "places": place_options(snap),
+            "facilities": facility_options(snap),
+            "sources": source_options(request),
+            "place_label": lambda place_id: place_label(place_id, lang),
+            "today": today(request),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/persons", response_class=HTMLResponse)
+def persons_list(request: Request, user: Reader, page: int = 1) -> Response:
+    snap = snapshot(request)
+    try:
+        chosen = parse_filter(request.query_params, request.query_params.getlist("flag"))
+    except InputError as exc:
+        return _list_page(request, snap, PersonFilter(), NONE, error=str(exc), status_code=400)
+    return _list_page(request, snap, chosen, select_persons(snap, chosen), page=page)
+
+
+@router.post("/persons", response_class=HTMLResponse)
+async def persons_search(request: Request, user: NameReader) -> Response:
+    """Search by name (any script) within the filters; names stay out of the URL."""
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    flags = [v for v in form.getlist("flag") if isinstance(v, str)]
+    query = fields.get("q", "").strip()[:MAX_QUERY]
+    return await run_in_threadpool(_search, request, fields, flags, query)
+
+
+def _search(request: Request, fields: dict[str, str], flags: list[str], query: str) -> Response:
+    snap = snapshot(request)
+    try:
+        chosen = parse_filter(fields, flags)
+    except InputError as exc:
+        return _list_page(request, snap, PersonFilter(), NONE, error=str(exc), status_code=400)
+    if query:
+        cipher = get_cipher(request)
+        if cipher is None:
+            message = gettext(request, "Names are locked: the server was started without the key.")
+            return _list_page(request, snap, chosen, NONE, query=query, error=message)
+        ids = name_index(request, cipher).search(query, limit=SEARCH_LIMIT)
+        chosen = chosen.with_persons(ids)
+    found = select_persons(snap, chosen)
+    return _list_page(
+        request, snap, chosen, found[:SEARCH_LIMIT], query=query, searched=bool(query)
+    )
+
+
+CSV_COLUMNS = (
+    "person_id",
+    "status",
+    "status_conflict",
+    "status_as_of",
+    "custody_began_earliest",
+    "custody_began_latest",
+    "held_by",
+    "last_news",
+    "sex",
+    "flags",
+    "apprehension_places",
+    "facilities",
+    "sources",
+    "mentions",
+)
+
+
+@router.get("/persons.csv")
+def persons_csv(request: Request, user: Reader) -> Response:
+    """The filtered list as CSV: pseudonymous ids and structured facts, never a name."""
+    snap = snapshot(request)
+    try:
+        chosen = parse_filter(request.query_params, request.query_params.getlist("flag"))
+    except InputError as exc:
+        raise HTTPException(400, str(exc)) from None
+    sources = dict(source_options(request))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for p in snap.summaries(select_persons(snap, chosen)):
+        start = p.custody_start
+        writer.writerow(
+            [
+                p.person_id,
+                p.status.value,
+                "yes" if p.status_conflict else "",
+                p.status_as_of or "",
+                start[0] if start else "",
+                start[1] if start else "",
+                p.held_by or "",
+                p.last_news or "",
+                p.sex or "",
+                ";".join(sorted(p.flags)),
+                ";".join(sorted(p.place_ids)),
+                ";".join(sorted(p.facility_ids)),
+                ";".join(sorted(sources.get(s, s) for s in p.source_ids)),
+                p.mentions,
+            ]
+        )
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="persons.csv"'},
+    )
+
+
+@router.get("/persons/{person_id}", response_class=HTMLResponse)
+def person_page(request: Request, person_id: str, user: Reader) -> Response:
+    with get_workspace(request).read() as conn:
+        detail = load_person(conn, person_id)
+    if detail is None:
+        raise HTTPException(404)
+    summary = snapshot(request).get(person_id)
+    mention_names: dict[str, Any] = {}
+    notes: dict[str, str] = {}
+    cipher = get_cipher(request)
+    if cipher is not None:
+        index = name_index(request, cipher)
+        for mention in detail.mentions:
+            found = index.names_of_mention(mention.id)
+            if found is not None:
+                mention_names[mention.id] = found
+        if user.can("reports.text"):
+            notes = _notes(request, [m.id for m in detail.mentions])
+        shown = sum(len(n.written()) for n in mention_names.values())
+        if shown or notes:
+            audit_name_read(request, "person page", shown + len(notes), person_id)
+    lang = i18n.language_of(request)
+    return render(
+        request,
+        "person.html",
+        {
+            "detail": detail,
+            "summary": summary,
+            "names": mention_names,
+            "all_names": list(dict.fromkeys(mention_names.values())),
+            "notes": notes,
+            "today": today(request),
+            "place_label": lambda place_id: place_label(place_id, lang),
+        },
+    )
+
+
+def _notes(request: Request, mention_ids: list[str]) -> dict[str, str]:
+    cipher = get_cipher(request)
+    assert cipher is not None
+    found: dict[str, str] = {}
+    with get_workspace(request).read() as conn:
+        rows = conn.execute(
+            select(mentions.c.id, mentions.c.notes_enc).where(
+                mentions.c.id.in_(mention_ids), mentions.c.notes_enc.is_not(None)
+            )
+        )
+        for row in rows:
+            text = cipher.open("mentions", "notes", row.id, row.notes_enc)
+            if text:
+                found[row.id] = text
+    return found

@@ -1,0 +1,94 @@
+"""Reports: the list (newest first, by source and date) and a report's page.
+
+A report's text is shown only with `reports.text`, and the name a report gives only with
+`names.view`; each such read is logged. Analysts see the structured report: source,
+dates, the person it is linked to and the events it claims.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from refwatch.domain.dates import parse_optional_date
+from refwatch.domain.errors import DateError
+from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
+from refwatch.web.deps import User, audit_name_read, get_cipher, get_workspace, require
+from refwatch.web.evidence_queries import ReportFilter, report_detail, report_page, source_rows
+from refwatch.web.name_index import Names
+from refwatch.web.templating import gettext, render
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[User, Depends(require("reports.view"))]
+PAGE_SIZE = 50
+
+
+def parse_report_filter(params: Any) -> ReportFilter:
+    """Filters from query fields; DateError when a date is not EDTF."""
+    start = parse_optional_date(params.get("from"))
+    end = parse_optional_date(params.get("to"))
+    return ReportFilter(
+        source=(params.get("source") or "").strip() or None,
+        reported_from=start.earliest if start else None,
+        reported_to=end.latest if end else None,
+        include_superseded=params.get("all") in ("1", "on", "true"),
+    )
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_list(request: Request, user: Reader, page: int = 1) -> Response:
+    error = None
+    try:
+        chosen = parse_report_filter(request.query_params)
+    except DateError:
+        chosen, error = ReportFilter(), gettext(request, "Write dates as EDTF, e.g. 2017-07.")
+    page = max(page, 1)
+    with get_workspace(request).read() as conn:
+        rows, total = report_page(conn, chosen, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+        all_sources = source_rows(conn)
+    params = request.query_params
+    base_query = urlencode([(k, v) for k, v in params.multi_items() if k != "page" and v])
+    return render(
+        request,
+        "reports.html",
+        {
+            "reports": rows,
+            "total": total,
+            "page": page,
+            "pages": max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
+            "base_query": base_query,
+            "filter": chosen,
+            "sources": all_sources,
+            "error": error,
+        },
+        status_code=400 if error else 200,
+    )
+
+
+@router.get("/reports/{report_id}", response_class=HTMLResponse)
+def report_view(request: Request, report_id: str, user: Reader) -> Response:
+    with get_workspace(request).read() as conn:
+        detail = report_detail(conn, report_id)
+    if detail is None:
+        raise HTTPException(404)
+    report = detail["report"]
+    text = None
+    names = None
+    cipher = get_cipher(request)
+    shown = 0
+    if cipher is not None and user.can("reports.text") and report.text_enc is not None:
+        text = cipher.open("reports", "text", report.id, report.text_enc)
+        shown += 1
+    mention = detail["mention"]
+    if cipher is not None and mention is not None:
+        names = Names(
+            cipher.open("mentions", "name_hangul", mention.id, mention.name_hangul_enc),
+            cipher.open("mentions", "name_latin", mention.id, mention.name_latin_enc),
+        )
+        shown += len(names.written())
+    if shown:
+        audit_name_read(request, "report page", shown, report.id)
+    return render(request, "report.html", {**detail, "text": text, "names": names})

@@ -1,0 +1,61 @@
+"""Workspace status (counts and the audit chain check) and who the caller is."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+
+from refwatch import __version__
+from refwatch.store.stats import workspace_stats
+from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.templating import render
+
+router = APIRouter()
+
+
+class Me(BaseModel):
+    username: str
+    role: str
+    via: str
+    permissions: list[str]
+
+
+@router.get("/status", response_class=HTMLResponse, include_in_schema=False)
+def status_page(
+    request: Request, user: Annotated[User, Depends(require("dashboard.view"))]
+) -> Response:
+    workspace = get_workspace(request)
+    return render(
+        request,
+        "status.html",
+        {
+            "stats": workspace_stats(workspace),
+            "chain": workspace.verify_audit(),
+            "version": __version__,
+        },
+    )
+
+
+@router.get("/api/v1/status", tags=["workspace"])
+def status_api(
+    request: Request, user: Annotated[User, Depends(require("counts.view"))]
+) -> dict[str, Any]:
+    """How much the workspace holds, and whether its audit chain verifies."""
+    workspace = get_workspace(request)
+    return {**workspace_stats(workspace), "audit": workspace.verify_audit().as_dict()}
+
+
+@router.get("/api/v1/me", tags=["account"], response_model=Me)
+def me(user: Annotated[User, Depends(require("account.self"))]) -> Me:
+    """The account the request is signed in as, its role and what that role may do."""
+    from refwatch.web.permissions import granted
+
+    return Me(
+        username=user.username,
+        role=user.role.value,
+        via=user.via,
+        permissions=sorted(granted(user.role)),
+    )

@@ -1,0 +1,157 @@
+"""The admins' users page: create users, set roles, disable, reset passwords, API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from refwatch.domain.errors import RefWatchError
+from refwatch.domain.roles import Role
+from refwatch.store import accounts, tokens
+from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+Admin = Annotated[User, Depends(require("users.manage"))]
+RoleField = Annotated[Role, Form()]
+
+
+def users_page(
+    request: Request,
+    *,
+    error: str | None = None,
+    issued: tuple[str, str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    workspace = get_workspace(request)
+    return render(
+        request,
+        "users.html",
+        {
+            "accounts": accounts.list_accounts(workspace),
+            "tokens": [t for t in tokens.list_tokens(workspace) if not t.revoked],
+            "roles": list(Role),
+            "error": error,
+            "issued": issued,
+        },
+        status_code=status_code,
+    )
+
+
+def done() -> Response:
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.get("/users", response_class=HTMLResponse)
+def list_users(request: Request, admin: Admin) -> Response:
+    return users_page(request)
+
+
+@router.post("/users", response_class=HTMLResponse)
+def create_user(
+    request: Request,
+    admin: Admin,
+    username: Annotated[str, Form(max_length=100)],
+    role: RoleField,
+    password: Annotated[str, Form(max_length=2000)],
+) -> Response:
+    try:
+        accounts.create_user(
+            get_workspace(request),
+            username,
+            password,
+            role,
+            actor=admin.actor,
+            hasher=request.app.state.password_hasher,
+        )
+    except RefWatchError as exc:
+        return users_page(request, error=str(exc), status_code=400)
+    return done()
+
+
+def _known(request: Request, user_id: str) -> accounts.Account:
+    with get_workspace(request).read() as conn:
+        account = accounts.get_account(conn, user_id)
+    if account is None:
+        raise HTTPException(404)
+    return account
+
+
+@router.post("/users/{user_id}/role", response_class=HTMLResponse)
+def set_role(request: Request, admin: Admin, user_id: str, role: RoleField) -> Response:
+    _known(request, user_id)
+    try:
+        accounts.set_role(get_workspace(request), user_id, role, actor=admin.actor)
+    except RefWatchError as exc:
+        return users_page(request, error=str(exc), status_code=400)
+    return done()
+
+
+@router.post("/users/{user_id}/disable", response_class=HTMLResponse)
+def disable(request: Request, admin: Admin, user_id: str) -> Response:
+    _known(request, user_id)
+    try:
+        accounts.set_disabled(get_workspace(request), user_id, True, actor=admin.actor)
+    except RefWatchError as exc:
+        return users_page(request, error=str(exc), status_code=400)
+    return done()
+
+
+@router.post("/users/{user_id}/enable", response_class=HTMLResponse)
+def enable(request: Request, admin: Admin, user_id: str) -> Response:
+    _known(request, user_id)
+    accounts.set_disabled(get_workspace(request), user_id, False, actor=admin.actor)
+    return done()
+
+
+@router.post("/users/{user_id}/password", response_class=HTMLResponse)
+def reset_password(
+    request: Request,
+    admin: Admin,
+    user_id: str,
+    password: Annotated[str, Form(max_length=2000)],
+) -> Response:
+    _known(request, user_id)
+    try:
+        accounts.set_password(
+            get_workspace(request),
+            user_id,
+            password,
+            actor=admin.actor,
+            hasher=request.app.state.password_hasher,
+        )
+    except RefWatchError as exc:
+        return users_page(request, error=str(exc), status_code=400)
+    return done()
+
+
+@router.post("/users/{user_id}/tokens", response_class=HTMLResponse)
+def issue_token(
+    request: Request,
+    admin: Admin,
+    user_id: str,
+    role: RoleField,
+    label: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    account = _known(request, user_id)
+    try:
+        _token_id, raw = tokens.issue_token(
+            get_workspace(request), user_id, role, label, actor=admin.actor
+        )
+    except RefWatchError as exc:
+        return users_page(request, error=str(exc), status_code=400)
+    return users_page(request, issued=(account.username, role.value, raw))
+
+
+@router.post("/users/tokens/{token_id}/revoke", response_class=HTMLResponse)
+def revoke_token(request: Request, admin: Admin, token_id: str) -> Response:
+    if tokens.token_owner(get_workspace(request), token_id) is None:
+        raise HTTPException(404)
+    try:
+        tokens.revoke_token(get_workspace(request), token_id, actor=admin.actor)
+    except RefWatchError as exc:
+        return users_page(request, error=str(exc), status_code=400)
+    return done()

@@ -1,0 +1,133 @@
+"""Jinja2 templates with translations and the helpers every page uses.
+
+Templates get, besides what a route passes: `user` (or None), `csrf_token`, `synthetic`
+(the workspace is the demo), `lang`, `languages`, `nav` (the entries this user may open),
+and the functions `_()`/`gettext()`/`ngettext()` (in the request's language),
+`csrf_field()` (the hidden form input), `can("permission")`, `lang_url("ko")`,
+`format_date(d)`, `format_number(n)`. Routes render with `render(request, name, context)`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from importlib import resources
+from typing import Any
+
+from babel.dates import format_date as babel_format_date
+from babel.numbers import format_decimal
+from fastapi import Request
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup
+from starlette.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+from refwatch.web import i18n
+from refwatch.web.deps import csrf_token, current_user
+from refwatch.web.nav import NAV, NavItem
+
+TEMPLATE_DIR = str(resources.files("refwatch.web") / "templates")
+
+
+def _request(context: Context) -> Request:
+    request = context.get("request")
+    assert isinstance(request, Request), "render templates with a request in the context"
+    return request
+
+
+@pass_context
+def _gettext(context: Context, message: str, **variables: object) -> str:
+    return i18n.gettext(_request(context), message, **variables)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int, **variables: object) -> str:
+    return i18n.ngettext(_request(context), singular, plural, n, **variables)
+
+
+@pass_context
+def _csrf_field(context: Context) -> Markup:
+    token = csrf_token(_request(context))
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(token)
+
+
+@pass_context
+def _can(context: Context, permission: str) -> bool:
+    user = current_user(_request(context))
+    return user is not None and user.can(permission)
+
+
+@pass_context
+def _lang_url(context: Context, lang: str) -> str:
+    """This page's address with `?lang=` set (a relative link: no host in the page)."""
+    url = _request(context).url.include_query_params(lang=lang)
+    return f"{url.path}?{url.query}"
+
+
+@pass_context
+def _format_date(context: Context, value: date | datetime | None, form: str = "medium") -> str:
+    if value is None:
+        return ""
+    return babel_format_date(value, format=form, locale=i18n.language_of(_request(context)))
+
+
+@pass_context
+def _format_number(context: Context, value: float | int | None) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, locale=i18n.language_of(_request(context)))
+
+
+def nav_for(request: Request) -> list[NavItem]:
+    user = current_user(request)
+    if user is None:
+        return []
+    existing: frozenset[str] = getattr(request.app.state, "page_paths", frozenset())
+    return [item for item in NAV if item.path in existing and user.can(item.permission)]
+
+
+def _context(request: Request) -> dict[str, Any]:
+    return {
+        "user": current_user(request),
+        "csrf_token": csrf_token(request),
+        "synthetic": bool(getattr(request.app.state, "synthetic", False)),
+        "lang": i18n.language_of(request),
+        "languages": i18n.LANGUAGES,
+        "nav": nav_for(request),
+    }
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(("html", "xml")),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext, ngettext=_ngettext, newstyle=True
+    )
+    env.globals.update(
+        csrf_field=_csrf_field,
+        can=_can,
+        lang_url=_lang_url,
+        format_date=_format_date,
+        format_number=_format_number,
+    )
+    return env
+
+
+templates = Jinja2Templates(env=_environment(), context_processors=[_context])
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """Render template `name` for this request (the helpers above are always there)."""
+    return templates.TemplateResponse(request, name, context or {}, status_code=status_code)
+
+
+def gettext(request: Request, message: str, **variables: object) -> str:
+    """Translate a message in Python code (flash lines, error texts)."""
+    return i18n.gettext(request, message, **variables)

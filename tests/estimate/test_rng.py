@@ -1,0 +1,94 @@
+"""The sampler's random variates follow their distributions (checked against SciPy)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from numba import njit
+from scipy import stats
+
+from refwatch.estimate import rng
+from refwatch.estimate.rng import Spare, State, new_state
+
+DRAWS = 200_000
+
+
+@njit(cache=True)
+def _binomials(st: State, n: int, p: float, size: int) -> npt.NDArray[np.int64]:
+    out = np.empty(size, dtype=np.int64)
+    for i in range(size):
+        out[i] = rng.binomial(st, n, p)
+    return out
+
+
+@njit(cache=True)
+def _gammas(st: State, sp: Spare, shape: float, size: int) -> npt.NDArray[np.float64]:
+    out = np.empty(size)
+    for i in range(size):
+        out[i] = rng.gamma(st, sp, shape)
+    return out
+
+
+@njit(cache=True)
+def _poissons(st: State, lam: float, size: int) -> npt.NDArray[np.int64]:
+    out = np.empty(size, dtype=np.int64)
+    for i in range(size):
+        out[i] = rng.poisson(st, lam)
+    return out
+
+
+@njit(cache=True)
+def _negbins(st: State, sp: Spare, n: int, p: float, size: int) -> npt.NDArray[np.int64]:
+    out = np.empty(size, dtype=np.int64)
+    for i in range(size):
+        out[i] = rng.negative_binomial(st, sp, n, p)
+    return out
+
+
+def _chi2_pvalue(draws: npt.NDArray[np.int64], pmf: npt.NDArray[np.float64]) -> float:
+    observed = np.bincount(draws, minlength=len(pmf))[: len(pmf)].astype(float)
+    expected = pmf * len(draws)
+    keep = expected > 5
+    rest_obs = len(draws) - observed[keep].sum()
+    rest_exp = len(draws) - expected[keep].sum()
+    obs = np.append(observed[keep], rest_obs)
+    exp = np.append(expected[keep], rest_exp)
+    if rest_exp < 5:
+        obs, exp = obs[:-1], exp[:-1] * (obs[:-1].sum() / exp[:-1].sum())
+    return float(stats.chisquare(obs, exp).pvalue)
+
+
+@pytest.mark.parametrize(("n", "p"), [(7, 0.3), (60, 0.1), (1131, 0.42), (4400, 0.93), (90, 0.5)])
+def test_binomial_draws_follow_the_binomial_distribution(n: int, p: float) -> None:
+    st, _ = new_state(11 + n)
+    draws = _binomials(st, n, p, DRAWS)
+    assert _chi2_pvalue(draws, stats.binom.pmf(np.arange(n + 1), n, p)) > 1e-4
+
+
+@pytest.mark.parametrize("shape", [0.25, 1.0, 2.5, 800.0])
+def test_gamma_draws_follow_the_gamma_distribution(shape: float) -> None:
+    st, sp = new_state(7)
+    draws = _gammas(st, sp, shape, DRAWS)
+    assert stats.kstest(draws, stats.gamma(shape).cdf).pvalue > 1e-4
+
+
+@pytest.mark.parametrize("lam", [2.5, 45.0, 6000.0])
+def test_poisson_draws_follow_the_poisson_distribution(lam: float) -> None:
+    st, _ = new_state(3)
+    draws = _poissons(st, lam, DRAWS)
+    top = int(lam + 10 * np.sqrt(lam) + 10)
+    assert _chi2_pvalue(draws, stats.poisson.pmf(np.arange(top), lam)) > 1e-4
+
+
+def test_negative_binomial_counts_failures_before_the_nth_success() -> None:
+    st, sp = new_state(5)
+    draws = _negbins(st, sp, 40, 0.3, DRAWS)
+    pmf = stats.nbinom.pmf(np.arange(400), 40, 0.3)
+    assert _chi2_pvalue(draws, pmf) > 1e-4
+
+
+def test_the_same_seed_gives_the_same_stream() -> None:
+    a, _ = new_state(2024)
+    b, _ = new_state(2024)
+    assert _binomials(a, 100, 0.4, 50).tolist() == _binomials(b, 100, 0.4, 50).tolist()

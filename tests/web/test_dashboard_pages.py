@@ -1,0 +1,124 @@
+"""The dashboard: persons by status, apprehensions per month with bounds, the urgent-action
+list longest held first, the map's points, and what a viewer may see of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from refwatch.counting import count_persons
+from refwatch.store.crypto import FieldCipher
+from refwatch.web.caches import WebCaches
+from tests.conftest import row
+from tests.web.conftest import WebEnv
+from tests.web.evidence_helpers import ids_in_order, load_rows
+
+
+def tile(html: str, status: str) -> int:
+    start = html.index(f"tile-{status}")
+    number = html.index('class="tile-number">', start) + len('class="tile-number">')
+    return int(html[number : html.index("<", number)].replace(",", ""))
+
+
+def test_the_dashboard_counts_persons_by_status_now(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path, sample_rows: list[dict[str, str]]
+) -> None:
+    load_rows(web, cipher, tmp_path, sample_rows)
+    page = web.sign_in("researcher").get("/").text
+    assert tile(page, "detained") == 2
+    assert tile(page, "returned") == 1
+    assert tile(page, "released") == tile(page, "safe") == tile(page, "unknown") == 0
+
+
+def test_the_dashboard_says_what_the_counting_engine_counts(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path, sample_rows: list[dict[str, str]]
+) -> None:
+    load_rows(web, cipher, tmp_path, sample_rows)
+    page = web.sign_in("researcher").get("/").text
+    for status in ("detained", "returned", "unknown"):
+        counted = count_persons(web.workspace, status=status)
+        assert counted.at_least == counted.at_most == tile(page, status), status
+
+
+def test_the_urgent_list_shows_persons_still_held_longest_held_first(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path, sample_rows: list[dict[str, str]]
+) -> None:
+    load_rows(web, cipher, tmp_path, sample_rows)
+    page = web.sign_in("analyst").get("/").text
+    # P-000003 was certainly held by 2017-07-31, P-000002 only by 2017-08-31;
+    # P-000001 was returned and is not on the list.
+    assert ids_in_order(page, "urgent-list") == ["P-000003", "P-000002"]
+    assert "≥" in page
+
+
+def test_apprehensions_per_month_count_an_uncertain_month_only_as_at_most(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path, sample_rows: list[dict[str, str]]
+) -> None:
+    load_rows(web, cipher, tmp_path, sample_rows)
+    months = web.sign_in("viewer").get("/dashboard/apprehensions.json").json()["months"]
+    assert months == [
+        {"month": "2017-07", "at_least": 2, "at_most": 3},
+        {"month": "2017-08", "at_least": 0, "at_most": 1},
+    ]
+
+
+def test_the_map_places_persons_at_gazetteer_places_and_skips_unknown_ones(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path, sample_rows: list[dict[str, str]]
+) -> None:
+    load_rows(web, cipher, tmp_path, sample_rows)
+    points = web.sign_in("viewer").get("/dashboard/map.json").json()
+    places = {p["id"]: p for p in points["places"]}
+    assert set(places) == {"cn-jilin-tumen", "cn-yunnan-xishuangbanna"}
+    assert places["cn-jilin-tumen"]["persons"] == 1
+    assert -90 <= places["cn-jilin-tumen"]["lat"] <= 90
+    facilities = {f["id"]: f for f in points["facilities"]}
+    assert facilities["fac-cn-tumen-border-detention"]["held"] == 0
+    korean = web.sign_in("viewer").get("/dashboard/map.json?lang=ko").json()
+    assert {p["name"] for p in korean["places"]} >= {"도문"}
+
+
+def test_a_viewer_sees_the_figures_but_no_person_or_report(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path, sample_rows: list[dict[str, str]]
+) -> None:
+    load_rows(web, cipher, tmp_path, sample_rows)
+    page = web.sign_in("viewer").get("/").text
+    assert tile(page, "detained") == 2
+    assert "P-00000" not in page and "/reports/" not in page and "urgent-list" not in page
+    assert 'id="chart"' in page and 'id="map"' in page
+
+
+def test_the_dashboard_follows_new_evidence_without_a_restart(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path, sample_rows: list[dict[str, str]]
+) -> None:
+    browser = web.sign_in("researcher")
+    load_rows(web, cipher, tmp_path, sample_rows[:1], "first.csv")
+    assert tile(browser.get("/").text, "returned") == 1
+    load_rows(web, cipher, tmp_path, sample_rows[1:], "second.csv")
+    assert tile(browser.get("/").text, "detained") == 2
+
+
+def test_reading_names_does_not_throw_the_summaries_away(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path, sample_rows: list[dict[str, str]]
+) -> None:
+    load_rows(web, cipher, tmp_path, sample_rows)
+    browser = web.sign_in("researcher")
+    browser.get("/")
+    caches = web.app.state.evidence_caches
+    assert isinstance(caches, WebCaches) and caches.snapshots is not None
+    before = caches.snapshots._snapshot
+    assert "Gim Songkook" in browser.get("/persons/P-000001").text  # an audited name read
+    browser.get("/")
+    assert caches.snapshots._snapshot is before
+    load_rows(web, cipher, tmp_path, [row(source="New list", name_latin="Ko Un")], "new.csv")
+    browser.get("/")
+    assert caches.snapshots._snapshot is not before
+
+
+def test_the_dashboard_checks_the_permissions_it_should(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path, sample_rows: list[dict[str, str]]
+) -> None:
+    load_rows(web, cipher, tmp_path, sample_rows)
+    browser = web.sign_in("viewer")
+    web.app.state.permission_log = []
+    assert browser.get("/").status_code == 200
+    checked = {(path, permission) for _m, path, permission, _ok in web.app.state.permission_log}
+    assert checked == {("/", "dashboard.view")}
