@@ -261,5 +261,6 @@ def delete_report_command(
         result.as_dict(),
         as_json,
         f"Erased {len(result.report_ids)} version(s); persons affected: "
-        f"{', '.join(result.persons) or 'none'}.",
+        f"{', '.join(result.persons) or 'none'}; published numbers to re-check "
+        f"(refwatch ledger show ID): {', '.join(result.ledger_entries) or 'none'}.",
     )

@@ -11,16 +11,18 @@ names the report, never a value. Afterwards the freed pages are scrubbed: SQLite
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 
 from refwatch.domain.errors import RefWatchError
 from refwatch.store import audit
 from refwatch.store.schema import Mention, PersonLink, Report, table_of
 from refwatch.store.schema_deletion import ReportDeletion
+from refwatch.store.schema_ledger import LedgerEntry
 from refwatch.store.workspace import Workspace
 
 reports, mentions, links, deletions = (
@@ -35,9 +37,35 @@ reports, mentions, links, deletions = (
 class DeletionResult:
     report_ids: list[str]
     persons: list[str]
+    ledger_entries: list[str]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"reports": self.report_ids, "persons": self.persons}
+        return {
+            "reports": self.report_ids,
+            "persons": self.persons,
+            "ledger_entries": self.ledger_entries,
+        }
+
+
+def affected_ledger_entries(conn: Connection, persons: list[str]) -> list[str]:
+    """Published numbers (ledger entries) that counted any of `persons`: `refwatch ledger
+    show` on each says how the number changes now that the report is gone."""
+    if not persons:
+        return []
+    ledger = table_of(LedgerEntry)
+    wanted = set(persons)
+    prefilter = or_(*(ledger.c.persons.contains(f'"{p}"') for p in persons))
+    found = []
+    for entry_id, raw in conn.execute(select(ledger.c.id, ledger.c.persons).where(prefilter)):
+        stored = json.loads(raw)
+        listed = (
+            stored
+            if isinstance(stored, list)
+            else [*stored.get("certain", []), *stored.get("uncertain", [])]
+        )
+        if wanted.intersection(listed):
+            found.append(str(entry_id))
+    return sorted(found)
 
 
 def _versions(conn: Connection, report_id: str) -> list[str]:
@@ -101,13 +129,14 @@ def delete_report(workspace: Workspace, report_id: str, reason: str, actor: str)
                     persons=";".join(persons),
                 )
             )
+        entries = affected_ledger_entries(conn, persons)
         audit.log(
             conn,
             actor,
             "report.delete",
             table_name="reports",
             record_id=report_id,
-            details={"versions": versions, "persons": persons},
+            details={"versions": versions, "persons": persons, "ledger_entries": entries},
         )
     workspace.scrub("reports", "mentions")
-    return DeletionResult(versions, persons)
+    return DeletionResult(versions, persons, entries)

@@ -23,6 +23,7 @@ from refwatch.linkage.decisions import Decision
 from refwatch.linkage.edits import EditResult, apply_different, apply_same, check_same
 from refwatch.linkage.evidence import MentionEvidence, audit_name_read, mention_evidence
 from refwatch.linkage.explain import ComparisonPart, explain_pair, run_model
+from refwatch.linkage.settings import LinkageConfig
 from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.ids import new_id
@@ -65,7 +66,7 @@ def review_queue(
         model, run = loaded
         low = float(model.refwatch.get("review_low", 0.1))
         high = float(model.refwatch.get("review_high", 0.9))
-        line = weight_of(float(model.refwatch.get("threshold", 0.25)))
+        line = weight_of(float(model.refwatch.get("threshold", LinkageConfig().threshold)))
         answered = {(d.mention_a, d.mention_b) for d in decision_store.load(conn, active_only=True)}
         candidates = [
             row
@@ -105,6 +106,10 @@ def review_queue(
                 parts=explained.parts,
             )
         )
+    # Most informative first, by the weight the reviewer is shown (the explanation's).
+    queue.sort(
+        key=lambda p: (abs(p.match_weight - line), p.mention_a.mention_id, p.mention_b.mention_id)
+    )
     return queue
 
 

@@ -79,3 +79,16 @@ def test_a_deletion_needs_a_reason(
     import_file(workspace, cipher, write_csv(tmp_path / "l.csv", [row(source="S", record_id="1")]))
     with pytest.raises(RefWatchError, match="needs a reason"):
         delete_report(workspace, _report_of(workspace, "1"), "  ", "admin")
+
+
+def test_a_deletion_names_the_published_numbers_it_changes(
+    tmp_path: Path, workspace: Workspace, cipher: FieldCipher, sample_rows: list[dict[str, str]]
+) -> None:
+    from refwatch.counting import count_persons
+
+    import_file(workspace, cipher, write_csv(tmp_path / "l.csv", sample_rows))
+    counted = count_persons(workspace, record=True, actor="tester")
+    assert counted.ledger_id is not None and counted.at_least == 3
+    result = delete_report(workspace, _report_of(workspace, "SEO-00001"), "request REF-2", "admin")
+    assert result.ledger_entries == [counted.ledger_id]
+    assert count_persons(workspace).at_most == 2
