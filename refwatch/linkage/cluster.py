@@ -13,13 +13,25 @@ Human decisions are constraints, not evidence: "same person" pairs are joined fi
 the order they were made), and a join that would put the two mentions of a "not the same"
 decision into one person is refused — directly or through any chain of other joins,
 because the check looks at every member of both groups.
+
+Joins only ever happen along pairs at or above the threshold, so the mentions are first
+split into the connected pieces of that graph (and of the "same person" decisions), and
+each piece is clustered on its own with only its own pairs: a million mentions make a
+few hundred thousand small problems.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
+from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
+
+IntArray = np.ndarray
+FloatArray = np.ndarray
 
 
 def weight_of(probability: float) -> float:
@@ -37,96 +49,131 @@ class Clustering:
     refused_joins: int = 0
 
 
-class _Groups:
-    def __init__(self, n: int, cannot: Iterable[tuple[int, int]]) -> None:
-        self.owner = list(range(n))
-        self.members: dict[int, list[int]] = {i: [i] for i in range(n)}
-        self.cannot: dict[int, set[int]] = {}
-        for a, b in cannot:
-            self.cannot.setdefault(a, set()).add(b)
-            self.cannot.setdefault(b, set()).add(a)
+class _Piece:
+    """Average-link clustering of one connected piece, with its own pair weights."""
+
+    def __init__(self, members: list[int], cannot: dict[int, set[int]]) -> None:
+        self.owner = {m: m for m in members}
+        self.groups: dict[int, list[int]] = {m: [m] for m in members}
+        self.cannot = cannot
 
     def forbidden(self, x: int, y: int) -> bool:
-        """Would joining groups x and y put a "not the same" pair together?"""
-        small, other = (x, y) if len(self.members[x]) <= len(self.members[y]) else (y, x)
-        owner = self.owner
-        for member in self.members[small]:
+        small, other = (x, y) if len(self.groups[x]) <= len(self.groups[y]) else (y, x)
+        for member in self.groups[small]:
             for partner in self.cannot.get(member, ()):
-                if owner[partner] == other:
+                if self.owner.get(partner) == other:
                     return True
         return False
 
     def join(self, x: int, y: int) -> None:
-        if len(self.members[x]) < len(self.members[y]):
+        if len(self.groups[x]) < len(self.groups[y]):
             x, y = y, x
-        moved = self.members.pop(y)
+        moved = self.groups.pop(y)
         for member in moved:
             self.owner[member] = x
-        self.members[x].extend(moved)
+        self.groups[x].extend(moved)
+
+
+def _share_key(keys: IntArray, a: int, b: int) -> bool:
+    ka, kb = keys[a], keys[b]
+    return bool(
+        (ka[0] >= 0 and (ka[0] == kb[0] or ka[0] == kb[1]))
+        or (ka[1] >= 0 and (ka[1] == kb[0] or ka[1] == kb[1]))
+    )
 
 
 def cluster(
     n: int,
-    pairs: Sequence[tuple[int, int, float]],
+    a: Sequence[int] | IntArray,
+    b: Sequence[int] | IntArray,
+    weights: Sequence[float] | FloatArray,
     *,
-    keys: Sequence[frozenset[str]],
+    keys: IntArray | None = None,
     threshold_weight: float,
     unseen_weight: float,
     same: Sequence[tuple[int, int]] = (),
     different: Sequence[tuple[int, int]] = (),
 ) -> Clustering:
-    """Cluster rows 0..n-1 given scored pairs (a, b, match weight).
+    """Cluster rows 0..n-1 given scored pairs (a[i], b[i], weights[i] in bits).
 
-    `keys[i]` are row i's name keys: two rows sharing one were compared, so a missing
-    pair between them is evidence against (`unseen_weight`). `same` and `different` are
-    the human decisions, as row pairs.
+    `keys[i]` holds row i's name keys as two integer ids (-1: none): two rows sharing one
+    were compared, so a missing pair between them is evidence against (`unseen_weight`).
+    `same` and `different` are the human decisions, as row pairs.
     """
-    groups = _Groups(n, different)
+    left = np.asarray(a, dtype=np.int64)
+    right = np.asarray(b, dtype=np.int64)
+    weight = np.asarray(weights, dtype=np.float64)
+    key_ids = keys if keys is not None else np.full((n, 2), -1, dtype=np.int64)
     result = Clustering(labels=[])
-    for a, b in same:
-        x, y = groups.owner[a], groups.owner[b]
-        if x == y:
-            continue
-        if groups.forbidden(x, y):
-            result.refused_same.append((a, b))
-            continue
-        groups.join(x, y)
-
-    weights: dict[int, float] = {}
-    for a, b, w in pairs:
-        lo, hi = (a, b) if a < b else (b, a)
-        weights[lo * n + hi] = w
-
-    def weight(a: int, b: int) -> float | None:
-        lo, hi = (a, b) if a < b else (b, a)
-        found = weights.get(lo * n + hi)
-        if found is not None:
-            return found
-        return unseen_weight if keys[a] & keys[b] else None
-
-    ordered = sorted(
-        ((w, min(a, b), max(a, b)) for a, b, w in pairs if w >= threshold_weight),
-        key=lambda edge: (-edge[0], edge[1], edge[2]),
+    strong = weight >= threshold_weight
+    same_a = np.array([x for x, _ in same], dtype=np.int64)
+    same_b = np.array([y for _, y in same], dtype=np.int64)
+    graph = coo_matrix(
+        (
+            np.ones(int(strong.sum()) + len(same), dtype=np.int8),
+            (np.concatenate([left[strong], same_a]), np.concatenate([right[strong], same_b])),
+        ),
+        shape=(n, n),
     )
-    for _w, a, b in ordered:
-        x, y = groups.owner[a], groups.owner[b]
-        if x == y:
-            continue
-        if groups.forbidden(x, y):
-            result.refused_joins += 1
-            continue
-        total, count = 0.0, 0
-        for p in groups.members[x]:
-            for q in groups.members[y]:
-                found = weight(p, q)
-                if found is not None:
-                    total += found
-                    count += 1
-        if count and total / count < threshold_weight:
-            result.refused_joins += 1
-            continue
-        groups.join(x, y)
-
-    smallest = {root: min(members) for root, members in groups.members.items()}
-    result.labels = [smallest[groups.owner[i]] for i in range(n)]
+    _, piece_of = connected_components(graph, directed=False)
+    members: dict[int, list[int]] = {}
+    for row in np.flatnonzero(np.bincount(piece_of)[piece_of] > 1):
+        members.setdefault(int(piece_of[row]), []).append(int(row))
+    cannot: dict[int, set[int]] = {}
+    for x, y in different:
+        if piece_of[x] == piece_of[y]:
+            cannot.setdefault(x, set()).add(y)
+            cannot.setdefault(y, set()).add(x)
+    same_by_piece: dict[int, list[tuple[int, int]]] = {}
+    for x, y in same:
+        same_by_piece.setdefault(int(piece_of[x]), []).append((x, y))
+    inside = piece_of[left] == piece_of[right]
+    order = np.argsort(piece_of[left[inside]], kind="stable")
+    pl, pr, pw = left[inside][order], right[inside][order], weight[inside][order]
+    starts = np.searchsorted(piece_of[pl], np.arange(piece_of.max() + 2 if n else 1))
+    labels = np.arange(n, dtype=np.int64)
+    for piece, rows in members.items():
+        lo, hi = starts[piece], starts[piece + 1]
+        piece_pairs = {
+            (int(x), int(y)) if x < y else (int(y), int(x)): float(w)
+            for x, y, w in zip(pl[lo:hi], pr[lo:hi], pw[lo:hi], strict=True)
+        }
+        groups = _Piece(rows, cannot)
+        for x, y in same_by_piece.get(piece, []):
+            gx, gy = groups.owner[x], groups.owner[y]
+            if gx == gy:
+                continue
+            if groups.forbidden(gx, gy):
+                result.refused_same.append((x, y))
+                continue
+            groups.join(gx, gy)
+        edges = sorted(
+            ((w, x, y) for (x, y), w in piece_pairs.items() if w >= threshold_weight),
+            key=lambda edge: (-edge[0], edge[1], edge[2]),
+        )
+        for _w, x, y in edges:
+            gx, gy = groups.owner[x], groups.owner[y]
+            if gx == gy:
+                continue
+            if groups.forbidden(gx, gy):
+                result.refused_joins += 1
+                continue
+            total, count = 0.0, 0
+            for p in groups.groups[gx]:
+                for q in groups.groups[gy]:
+                    found = piece_pairs.get((p, q) if p < q else (q, p))
+                    if found is None and _share_key(key_ids, p, q):
+                        found = unseen_weight
+                    if found is not None:
+                        total += found
+                        count += 1
+            if count and total / count < threshold_weight:
+                result.refused_joins += 1
+                continue
+            groups.join(gx, gy)
+        for group in groups.groups.values():
+            smallest = min(group)
+            for member in group:
+                labels[member] = smallest
+    result.labels = labels.tolist()
     return result

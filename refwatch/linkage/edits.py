@@ -309,8 +309,9 @@ def apply_different(conn: Connection, mention_a: str, mention_b: str, result: Ed
     ).all()
     clustering = cluster(
         len(members),
-        [(row[a], row[b], float(w)) for a, b, w in scored],
-        keys=[frozenset()] * len(members),
+        [row[a] for a, _, _ in scored],
+        [row[b] for _, b, _ in scored],
+        [float(w) for _, _, w in scored],
         threshold_weight=weight_of(threshold),
         unseen_weight=weight_of(keep_min),
         same=[(row[a], row[b]) for a, b in same if a in row and b in row],

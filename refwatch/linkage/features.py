@@ -15,6 +15,7 @@ the caller with counts only.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -35,12 +36,11 @@ SCHEMA = pa.schema(
     [
         ("unique_id", pa.int64()),
         ("source_id", pa.string()),
-        ("group_id", pa.string()),
         ("name_key", pa.string()),
         ("name_key_alt", pa.string()),
         ("surname", pa.string()),
         ("given", pa.string()),
-        ("hangul", pa.string()),
+        ("name_key_rare", pa.string()),
         ("sex", pa.string()),
         ("birth_lo", pa.int32()),
         ("birth_hi", pa.int32()),
@@ -48,17 +48,11 @@ SCHEMA = pa.schema(
         ("origin_province", pa.string()),
         ("appr_lo", pa.int32()),
         ("appr_hi", pa.int32()),
-        ("appr_month", pa.int32()),
         ("appr_place_id", pa.string()),
         ("appr_area", pa.string()),
-        ("appr_lat", pa.float64()),
-        ("appr_lon", pa.float64()),
         ("status", pa.string()),
         ("status_lo", pa.int32()),
         ("status_hi", pa.int32()),
-        ("facility_id", pa.string()),
-        ("facility_lat", pa.float64()),
-        ("facility_lon", pa.float64()),
     ]
 )
 """The columns Splink sees. `unique_id` is the row's position in `MentionTable.mention_ids`."""
@@ -95,14 +89,6 @@ class _Days:
     def year(day: int | None) -> int | None:
         return None if day is None else date.fromordinal(day).year
 
-    @staticmethod
-    def month(day: int | None) -> int | None:
-        """Months since year 0: a blocking key for "caught in the same month"."""
-        if day is None:
-            return None
-        when = date.fromordinal(day)
-        return when.year * 12 + when.month - 1
-
 
 def _as_text(column: Any) -> Any:
     """A date column read as ISO text: parsing it in SQLAlchemy costs more than the query."""
@@ -113,28 +99,24 @@ _START = ("apprehension", "birth")
 
 
 def _claims_subquery() -> Any:
-    """One row per mention: its apprehension (or birth) interval and place, its facility.
+    """One row per mention: its apprehension (or birth in custody) interval and place.
 
-    The importer claims at most one apprehension-or-birth and one detention per mention,
-    so MAX picks that one value; aggregating in SQL spares a Python pass over the events.
+    The importer claims at most one apprehension-or-birth per mention, so MAX picks that
+    one value. Aggregating in SQL spares a Python pass over the events; grouping all of
+    them (no filter on the type) lets SQLite read them in the order of their mention index.
     """
     start = events.c.event_type.in_(_START)
 
-    def when(condition: Any, column: Any) -> Any:
-        return func.max(case((condition, column), else_=None))
+    def when(column: Any) -> Any:
+        return func.max(case((start, column), else_=None))
 
     return (
         select(
             events.c.mention_id,
-            when(start, cast(events.c.date_earliest, String)).label("appr_lo"),
-            when(start, cast(events.c.date_latest, String)).label("appr_hi"),
-            when(start, events.c.place_id).label("place_id"),
-            func.coalesce(
-                when(events.c.event_type == "detention", events.c.facility_id),
-                when(events.c.event_type == "birth", events.c.facility_id),
-            ).label("facility_id"),
+            when(cast(events.c.date_earliest, String)).label("appr_lo"),
+            when(cast(events.c.date_latest, String)).label("appr_hi"),
+            when(events.c.place_id).label("place_id"),
         )
-        .where(events.c.event_type.in_((*_START, "detention")))
         .group_by(events.c.mention_id)
         .subquery("claims")
     )
@@ -162,22 +144,25 @@ def birth_interval(
 
 
 class _Places:
-    """The gazetteer as flat look-up tables: province, area and coordinates of each id."""
+    """The gazetteer as flat look-up tables: province and area of each place id."""
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.known = {place.id for place in gazetteer}
         self.province: dict[str | None, str | None] = {}
         self.area: dict[str | None, str | None] = {}
-        self.lat: dict[str | None, float | None] = {}
-        self.lon: dict[str | None, float | None] = {}
         for place in gazetteer:
             found = gazetteer.province_of(place.id)
             self.province[place.id] = found.id if found is not None else None
-            lineage = [place, *gazetteer.ancestors(place.id)]
-            # The prefecture a place is in (or the place itself): what "same area" means.
-            self.area[place.id] = next((p.id for p in lineage if p.kind == "prefecture"),
-                                       place.id)
-            self.lat[place.id], self.lon[place.id] = place.lat, place.lon
+            # The area of a place is its largest division below the province: the
+            # prefecture (Yanji, Tumen → Yanbian), the prefecture-level city (Changbai →
+            # Baishan) or the place itself. A report naming the region, or a town in it,
+            # then agrees with one naming another town of that region.
+            below = [
+                p
+                for p in [place, *gazetteer.ancestors(place.id)]
+                if p.kind not in ("province", "country")
+            ]
+            self.area[place.id] = below[-1].id if below else place.id
 
 
 def load_mentions(
@@ -186,8 +171,13 @@ def load_mentions(
     *,
     only: Iterable[str] | None = None,
     gazetteer: Gazetteer | None = None,
+    rare_name_cap: int = 50,
 ) -> MentionTable:
-    """The feature table of the current mentions (or of the `only` ones among them)."""
+    """The feature table of the current mentions (or of the `only` ones among them).
+
+    `name_key_rare` repeats the name key of names held by at most `rare_name_cap`
+    mentions: a blocking rule compares all mentions of a rare name, whatever their dates.
+    """
     claims = _claims_subquery()
     query = (
         current_mentions()
@@ -195,7 +185,6 @@ def load_mentions(
             mentions.c.id,
             links.c.person_id,
             sources.c.id.label("source_id"),
-            mentions.c.group_id,
             mentions.c.name_hangul_enc,
             mentions.c.name_latin_enc,
             mentions.c.sex,
@@ -212,7 +201,6 @@ def load_mentions(
             claims.c.appr_lo,
             claims.c.appr_hi,
             claims.c.place_id,
-            claims.c.facility_id,
         )
         .outerjoin(claims, claims.c.mention_id == mentions.c.id)
         .order_by(mentions.c.id)
@@ -222,19 +210,34 @@ def load_mentions(
     rows = conn.execute(query).all()
     days = _Days()
     places = _Places(gazetteer or load_gazetteer())
-    known, province, area, lat, lon = (
-        places.known, places.province, places.area, places.lat, places.lon
-    )
+    known, province, area = places.known, places.province, places.area
     keyer = NameKeyer()
     open_ = cipher.open
     out: list[tuple[Any, ...]] = []
     append = out.append
     names_read = 0
-    for index, (
-        mention_id, _person, source_id, group_id, hangul_enc, latin_enc, sex, birth_lo_text,
-        birth_hi_text, age_min, age_max, origin_id, status, status_lo_text, status_hi_text,
-        reported_lo_text, reported_hi_text, appr_lo_text, appr_hi_text, place_id, facility_id,
-    ) in enumerate(rows):
+    for index, row in enumerate(rows):
+        (
+            mention_id,
+            _person,
+            source_id,
+            hangul_enc,
+            latin_enc,
+            sex,
+            birth_lo_text,
+            birth_hi_text,
+            age_min,
+            age_max,
+            origin_id,
+            status,
+            status_lo_text,
+            status_hi_text,
+            reported_lo_text,
+            reported_hi_text,
+            appr_lo_text,
+            appr_hi_text,
+            place_id,
+        ) = row
         names_read += (hangul_enc is not None) + (latin_enc is not None)
         names = keyer.features(
             open_("mentions", "name_hangul", mention_id, hangul_enc),
@@ -253,22 +256,21 @@ def load_mentions(
             )
         origin = origin_id if origin_id in known else None
         status_lo = days(status_lo_text)
-        append(
-            (
-                index, source_id, group_id, names.key, names.key_alt, names.surname,
-                names.given, names.hangul, sex, birth_lo, birth_hi, origin, province.get(origin),
-                appr_lo, appr_hi, days.month(appr_lo), place_id, area.get(place_id),
-                lat.get(place_id), lon.get(place_id), status if status_lo is not None else None,
-                status_lo, days(status_hi_text), facility_id, lat.get(facility_id),
-                lon.get(facility_id),
-            )
-        )
+        append((
+            index, source_id, names.key, names.key_alt, names.surname, names.given, None, sex,
+            birth_lo, birth_hi, origin, province.get(origin), appr_lo, appr_hi, place_id,
+            area.get(place_id), status if status_lo is not None else None, status_lo,
+            days(status_hi_text),
+        ))  # fmt: skip
     keyer.clear()
     columns = list(zip(*out, strict=True)) if out else [() for _ in SCHEMA]
-    table = pa.Table.from_pydict(
-        {field.name: list(values) for field, values in zip(SCHEMA, columns, strict=True)},
-        schema=SCHEMA,
-    )
+    data = {field.name: list(values) for field, values in zip(SCHEMA, columns, strict=True)}
+    counts = Counter(data["name_key"])
+    data["name_key_rare"] = [
+        key if key is not None and counts[key] <= rare_name_cap else None
+        for key in data["name_key"]
+    ]
+    table = pa.Table.from_pydict(data, schema=SCHEMA)
     return MentionTable(table, [r[0] for r in rows], [r[1] for r in rows], names_read)
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 from splink import Linker, block_on
 from splink.internals.database_api import DatabaseAPI
@@ -40,22 +41,37 @@ Step = Callable[[str], None]
 
 
 @dataclass
-class ScoredPair:
-    """Two feature-table rows (a < b) and what the model says about them."""
-
-    a: int
-    b: int
-    probability: float
-    weight: float
-    detail: str
-    tf_weight: float | None
-
-
-@dataclass
 class Scores:
-    pairs: list[ScoredPair]
+    """The scored pairs (a < b, rows of the feature table) as columns, and the model.
+
+    `parts[i, j]` is pair i's match weight on comparison j (bits), `tf[i]` its name's
+    term-frequency adjustment (NaN: none). Columns, not objects: a million mentions give
+    millions of pairs.
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    probability: np.ndarray
+    weight: np.ndarray
+    parts: np.ndarray
+    tf: np.ndarray
     model: dict[str, Any]
     training: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def details(self, rows: np.ndarray) -> list[str]:
+        """ "level:weight;…" per comparison, for these pairs (see LinkagePair.detail)."""
+        levels = LevelOf(self.model)
+        columns = []
+        for j in range(self.parts.shape[1]):
+            values = self.parts[rows, j]
+            gammas = levels.vector(j, values)
+            columns.append(
+                [f"{g}:{v:.2f}" for g, v in zip(gammas.tolist(), values.tolist(), strict=True)]
+            )
+        return [";".join(items) for items in zip(*columns, strict=True)] if columns else []
 
 
 def comparison_names(model: dict[str, Any]) -> list[str]:
@@ -155,42 +171,74 @@ def train(
     return notes
 
 
+class LevelOf:
+    """Which comparison level a pair reached, read back from its match weight.
+
+    Predictions keep the weight of each comparison but not its level (keeping the levels
+    would also keep every compared column of every pair in memory). Within a comparison
+    each level has its own weight, log2(m/u), so the nearest one is the level reached;
+    a missing value (null level) weighs exactly zero.
+    """
+
+    def __init__(self, model: dict[str, Any]) -> None:
+        self.levels: list[list[tuple[float, int]]] = []
+        for comparison in model["comparisons"]:
+            levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+            weights = []
+            for index, level in enumerate(levels):
+                m, u = level.get("m_probability"), level.get("u_probability")
+                if m and u:
+                    weights.append((math.log2(m / u), len(levels) - 1 - index))
+            self.levels.append(weights)
+
+    def vector(self, comparison: int, weights: np.ndarray) -> np.ndarray:
+        candidates = sorted(self.levels[comparison], key=lambda item: -item[1])
+        if not candidates:
+            return np.full(len(weights), -1, dtype=np.int64)
+        known = np.array([w for w, _ in candidates])
+        gammas = np.array([g for _, g in candidates], dtype=np.int64)
+        nearest = np.abs(weights[:, None] - known[None, :]).argmin(axis=1)
+        return np.where(weights == 0.0, -1, gammas[nearest])
+
+
+def _arrow_of(result: Any) -> pa.Table:
+    if hasattr(result, "to_arrow_table"):  # DuckDB
+        return result.to_arrow_table()
+    return result.toArrow()  # Spark 4
+
+
 def fetch_pairs(
-    db_api: DatabaseAPI[Any], predictions: SplinkDataFrame, comparisons: Sequence[str]
-) -> list[ScoredPair]:
-    """The scored pairs as Python objects (gamma level and weight per comparison)."""
-    gammas = ", ".join(f"gamma_{c}, mw_{c}" for c in comparisons)
+    db_api: DatabaseAPI[Any], predictions: SplinkDataFrame, model: dict[str, Any]
+) -> Scores:
+    """The scored pairs as columns (weights per comparison), smaller row first."""
+    comparisons = comparison_names(model)
+    weights = ", ".join(f"mw_{c}" for c in comparisons)
     sql = (
-        f"SELECT unique_id_l, unique_id_r, match_probability, match_weight, {gammas}, "
+        f"SELECT unique_id_l, unique_id_r, match_probability, match_weight, {weights}, "
         f"mw_tf_adj_name FROM {predictions.physical_name}"
     )
-    result = db_api._execute_sql_against_backend(sql)
-    rows: list[tuple[Any, ...]]
-    if hasattr(result, "fetchall"):
-        rows = result.fetchall()
-    else:  # Spark
-        rows = [tuple(r) for r in result.collect()]
-    pairs = []
-    for row in rows:
-        a, b, probability, weight = int(row[0]), int(row[1]), float(row[2]), float(row[3])
-        parts = []
-        for index in range(len(comparisons)):
-            gamma, mw = row[4 + 2 * index], row[5 + 2 * index]
-            parts.append(f"{int(gamma)}:{float(mw):.2f}")
-        tf = row[4 + 2 * len(comparisons)]
-        if a > b:
-            a, b = b, a
-        pairs.append(
-            ScoredPair(
-                a,
-                b,
-                probability,
-                weight if math.isfinite(weight) else (50.0 if weight > 0 else -50.0),
-                ";".join(parts),
-                None if tf is None else float(tf),
-            )
-        )
-    return pairs
+    table = _arrow_of(db_api._execute_sql_against_backend(sql))
+
+    def column(name: str, kind: Any) -> np.ndarray:
+        return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=kind)
+
+    left, right = column("unique_id_l", np.int64), column("unique_id_r", np.int64)
+    weight = column("match_weight", np.float64)
+    weight = np.where(np.isfinite(weight), weight, np.sign(weight) * 50.0)
+    parts = (
+        np.stack([column(f"mw_{c}", np.float64) for c in comparisons], axis=1)
+        if len(table)
+        else np.zeros((0, len(comparisons)))
+    )
+    return Scores(
+        a=np.minimum(left, right),
+        b=np.maximum(left, right),
+        probability=column("match_probability", np.float64),
+        weight=weight,
+        parts=parts,
+        tf=column("mw_tf_adj_name", np.float64),
+        model=model,
+    )
 
 
 def _identity(table: pa.Table) -> Any:
@@ -233,6 +281,7 @@ def score(
         threshold_match_probability=config.keep_pairs_min, warning_mode="never"
     )
     model = linker.misc.save_model_to_json()
-    pairs = fetch_pairs(db_api, predictions, comparison_names(model))
+    scores = fetch_pairs(db_api, predictions, model)
     predictions.drop_table_from_database_and_remove_from_cache()
-    return Scores(pairs, model, notes)
+    scores.training = notes
+    return scores

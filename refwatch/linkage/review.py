@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from refwatch.linkage import decisions as decision_store
 from refwatch.linkage.cluster import weight_of
@@ -23,7 +23,6 @@ from refwatch.linkage.decisions import Decision
 from refwatch.linkage.edits import EditResult, apply_different, apply_same, check_same
 from refwatch.linkage.evidence import MentionEvidence, audit_name_read, mention_evidence
 from refwatch.linkage.explain import ComparisonPart, explain_pair, run_model
-from refwatch.linkage.settings import LinkageConfig
 from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.ids import new_id
@@ -66,14 +65,18 @@ def review_queue(
         model, run = loaded
         low = float(model.refwatch.get("review_low", 0.1))
         high = float(model.refwatch.get("review_high", 0.9))
-        line = weight_of(float(model.refwatch.get("threshold", LinkageConfig().threshold)))
+        line = weight_of(float(model.refwatch.get("threshold", 0.25)))
         answered = {(d.mention_a, d.mention_b) for d in decision_store.load(conn, active_only=True)}
+        wanted_rows = max(limit, 0) * 2 + len(answered)
         candidates = [
             row
             for row in conn.execute(
-                select(pairs).where(
-                    pairs.c.match_probability >= low, pairs.c.match_probability <= high
+                select(pairs)
+                .where(pairs.c.match_probability >= low, pairs.c.match_probability <= high)
+                .order_by(
+                    func.abs(pairs.c.match_weight - line), pairs.c.mention_a, pairs.c.mention_b
                 )
+                .limit(wanted_rows)
             )
             if (row.mention_a, row.mention_b) not in answered
         ]
@@ -106,10 +109,6 @@ def review_queue(
                 parts=explained.parts,
             )
         )
-    # Most informative first, by the weight the reviewer is shown (the explanation's).
-    queue.sort(
-        key=lambda p: (abs(p.match_weight - line), p.mention_a.mention_id, p.mention_b.mention_id)
-    )
     return queue
 
 

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+import numpy as np
 from sqlalchemy import Connection, func, insert, select, text, update
 
 from refwatch.domain.errors import ConflictError
@@ -91,6 +93,7 @@ def duckdb_connection(config: LinkageConfig) -> duckdb.DuckDBPyConnection:
     con.execute(f"SET memory_limit = '{config.memory_limit}'")
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET enable_external_access = false")
+    con.execute("SET preserve_insertion_order = false")
     return con
 
 
@@ -120,58 +123,75 @@ def _constraints(conn: Connection, table: MentionTable, chains: Chains) -> _Cons
     return result
 
 
-def _keys(table: MentionTable) -> list[frozenset[str]]:
-    keys = table.table.column("name_key").to_pylist()
-    alts = table.table.column("name_key_alt").to_pylist()
-    return [frozenset(k for k in pair if k) for pair in zip(keys, alts, strict=True)]
+def key_ids(table: MentionTable) -> np.ndarray:
+    """Each row's name keys as two integer ids (-1: none), for `cluster`."""
+    ids: dict[str, int] = {}
+    out = np.full((len(table), 2), -1, dtype=np.int64)
+    for column, name in enumerate(("name_key", "name_key_alt")):
+        for row, key in enumerate(table.table.column(name).to_pylist()):
+            if key is not None:
+                out[row, column] = ids.setdefault(key, len(ids))
+    return out
 
 
-def _link_probabilities(
-    n: int, labels: list[int], scores: Scores, must_rows: set[int]
+def link_probabilities(
+    labels: np.ndarray, scores: Scores, must_rows: set[int]
 ) -> list[float | None]:
-    """Per row: how strongly it holds to its person (see docs/linkage.md)."""
-    inside: list[float] = [0.0] * n
-    outside: list[float] = [0.0] * n
-    for pair in scores.pairs:
-        a, b, p = pair.a, pair.b, pair.probability
-        if labels[a] == labels[b]:
-            inside[a] = max(inside[a], p)
-            inside[b] = max(inside[b], p)
-        else:
-            outside[a] = max(outside[a], p)
-            outside[b] = max(outside[b], p)
-    sizes: dict[int, int] = {}
-    for label in labels:
-        sizes[label] = sizes.get(label, 0) + 1
-    result: list[float | None] = []
-    for row in range(n):
-        if sizes[labels[row]] > 1:
-            result.append(1.0 if row in must_rows and inside[row] == 0.0 else inside[row])
-        else:
-            result.append(1.0 - outside[row])
-    return result
+    """Per row: how strongly it holds to its person (see docs/linkage.md).
+
+    In a person with others: the probability of its strongest pair inside the person
+    (1.0 if only a human decision holds it there). Alone: one minus the probability of
+    its strongest pair with anyone.
+    """
+    n = len(labels)
+    inside = np.zeros(n)
+    outside = np.zeros(n)
+    same = labels[scores.a] == labels[scores.b]
+    for mask, target in ((same, inside), (~same, outside)):
+        for rows in (scores.a[mask], scores.b[mask]):
+            np.maximum.at(target, rows, scores.probability[mask])
+    sizes = np.bincount(labels, minlength=n)[labels]
+    result = np.where(sizes > 1, inside, 1.0 - outside)
+    for row in must_rows:
+        if sizes[row] > 1 and inside[row] == 0.0:
+            result[row] = 1.0
+    return [float(p) for p in result]
 
 
-def _pairs_to_keep(
-    table: MentionTable, scores: Scores, labels: list[int], config: LinkageConfig, run_id: str
+def pairs_to_keep(
+    table: MentionTable,
+    scores: Scores,
+    labels: np.ndarray,
+    config: LinkageConfig,
+    run_id: str,
 ) -> list[dict[str, Any]]:
+    """The pairs a run stores: all within a person (for explanations), and the uncertain
+    ones between persons nearest the line (for the review queue, at most
+    `config.max_review_pairs`)."""
+    same = labels[scores.a] == labels[scores.b]
+    band = (
+        ~same
+        & (scores.probability >= config.review_low)
+        & (scores.probability <= config.review_high)
+    )
+    line = weight_of(config.threshold)
+    candidates = np.flatnonzero(band)
+    nearest = candidates[np.argsort(np.abs(scores.weight[candidates] - line), kind="stable")]
+    rows = np.sort(np.concatenate([np.flatnonzero(same), nearest[: config.max_review_pairs]]))
     ids = table.mention_ids
+    details = scores.details(rows)
     kept = []
-    for pair in scores.pairs:
-        if labels[pair.a] != labels[pair.b] and pair.probability < config.review_low:
-            continue
-        a, b = ids[pair.a], ids[pair.b]
-        if a > b:
-            a, b = b, a
+    for row, detail in zip(rows.tolist(), details, strict=True):
+        tf = float(scores.tf[row])
         kept.append(
             {
-                "mention_a": a,
-                "mention_b": b,
+                "mention_a": ids[int(scores.a[row])],
+                "mention_b": ids[int(scores.b[row])],
                 "run_id": run_id,
-                "match_probability": pair.probability,
-                "match_weight": pair.weight,
-                "tf_weight": pair.tf_weight,
-                "detail": pair.detail,
+                "match_probability": float(scores.probability[row]),
+                "match_weight": float(scores.weight[row]),
+                "tf_weight": None if math.isnan(tf) else tf,
+                "detail": detail,
             }
         )
     return kept
@@ -280,7 +300,7 @@ def _run(
             details={"run": run_id, "mentions": state_before[0], "purpose": "linkage"},
         )
     with workspace.read() as conn:
-        table = load_mentions(conn, cipher)
+        table = load_mentions(conn, cipher, rare_name_cap=config.rare_name_cap)
         chains = load_chains(conn)
         constraints = _constraints(conn, table, chains)
     n = len(table)
@@ -296,14 +316,17 @@ def _run(
     step("clustering")
     clustering: Clustering = cluster(
         n,
-        [(p.a, p.b, p.weight) for p in scores.pairs],
-        keys=_keys(table),
+        scores.a,
+        scores.b,
+        scores.weight,
+        keys=key_ids(table),
         threshold_weight=weight_of(config.threshold),
         unseen_weight=weight_of(config.keep_pairs_min),
         same=constraints.same,
         different=constraints.different,
     )
-    probabilities = _link_probabilities(n, clustering.labels, scores, constraints.must_rows)
+    labels = np.asarray(clustering.labels, dtype=np.int64)
+    probabilities = link_probabilities(labels, scores, constraints.must_rows)
     step("writing persons")
     now = datetime.now(UTC)
     with workspace.write() as conn:
@@ -335,7 +358,7 @@ def _run(
             if current in person_of:
                 link_rows.append((old, person_of[current], probability_of[current]))
         rewrite_links(conn, link_rows, run_id=run_id, now=now)
-        kept = replace_pairs(conn, _pairs_to_keep(table, scores, clustering.labels, config, run_id))
+        kept = replace_pairs(conn, pairs_to_keep(table, scores, labels, config, run_id))
         persons_after = len(set(assignment.person_of))
         summary = LinkageSummary(
             run_id=run_id,
@@ -347,7 +370,7 @@ def _run(
             retired=len(assignment.retired),
             changed=len(assignment.changed),
             kept=assignment.kept,
-            pairs_scored=len(scores.pairs),
+            pairs_scored=len(scores),
             pairs_kept=kept,
             refused_same=len(clustering.refused_same),
             refused_joins=clustering.refused_joins,

@@ -43,6 +43,8 @@ PERMISSIONS: dict[str, Permission] = {
         Permission("evidence.write", "enter reports and mentions, import case lists"),
         Permission("context.write", "record context observations and groups"),
         Permission("linkage.run", "run record linkage"),
+        Permission("estimates.run", "estimate the undocumented and record it in the ledger"),
+        Permission("factsheets.make", "make fact sheets (recorded in the number ledger)"),
         Permission("linkage.review", "confirm or reject proposed links"),
         Permission("audit.view", "read the audit trail and its chain check"),
         Permission("users.manage", "create users, set roles, disable, reset, issue tokens"),
@@ -71,6 +73,12 @@ RULES: tuple[Rule, ...] = (
         READERS,
         frozenset({"persons.view", "reports.view", "sources.view", "context.view"}),
         "analysts and above read structured evidence under pseudonymous ids",
+    ),
+    Rule(
+        "analysis",
+        READERS,
+        frozenset({"estimates.run", "factsheets.make"}),
+        "analysts and above compute estimates and fact sheets under pseudonymous ids",
     ),
     Rule(
         "protected-values",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from refwatch.linkage.cluster import cluster, weight_of
 
-NO_KEYS: list[frozenset[str]] = []
 THRESHOLD = weight_of(0.25)
 UNSEEN = weight_of(0.01)
 
@@ -21,13 +21,24 @@ def run(
 ) -> list[int]:
     return cluster(
         n,
-        pairs,
-        keys=keys or [frozenset()] * n,
+        [a for a, _, _ in pairs],
+        [b for _, b, _ in pairs],
+        [w for _, _, w in pairs],
+        keys=key_array(keys or [frozenset()] * n),
         threshold_weight=THRESHOLD,
         unseen_weight=UNSEEN,
         same=same or [],
         different=different or [],
     ).labels
+
+
+def key_array(keys: list[frozenset[str]]) -> np.ndarray:
+    ids: dict[str, int] = {}
+    out = np.full((len(keys), 2), -1, dtype=np.int64)
+    for row, found in enumerate(keys):
+        for column, key in enumerate(sorted(found)[:2]):
+            out[row, column] = ids.setdefault(key, len(ids))
+    return out
 
 
 def test_two_strong_pairs_make_one_person_of_three_mentions() -> None:
@@ -65,7 +76,8 @@ def test_a_same_person_decision_that_contradicts_a_not_the_same_one_is_refused()
     result = cluster(
         3,
         [],
-        keys=[frozenset()] * 3,
+        [],
+        [],
         threshold_weight=THRESHOLD,
         unseen_weight=UNSEEN,
         same=[(0, 1), (1, 2)],

@@ -24,7 +24,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("REFWATCH_PASSPHRASE", PASSPHRASE)
     monkeypatch.setenv("REFWATCH_ACTOR", "cli-test")
     assert runner.invoke(app, ["init"]).exit_code == 0
-    world = simulate_world(tmp_path / "world", people=45, sources=4, seed=3)
+    world = simulate_world(tmp_path / "world", people=80, sources=4, seed=7)
     result = runner.invoke(app, ["import", *map(str, world.case_lists)])
     assert result.exit_code == 0, result.stderr
     return workspace

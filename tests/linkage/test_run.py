@@ -8,12 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
+from splink import DuckDBAPI, Linker
 from sqlalchemy import select
 
 from refwatch.domain.errors import ConflictError
 from refwatch.intake.export import export
-from refwatch.linkage import decide, run_linkage
+from refwatch.linkage import LinkageConfig, decide, run_linkage
+from refwatch.linkage.features import load_mentions
 from refwatch.linkage.names import name_features
+from refwatch.linkage.run import duckdb_connection
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import AuditEntry, Person, table_of
 from refwatch.store.schema_linkage import LinkagePair, LinkageRun, PersonRetirement
@@ -225,3 +228,45 @@ def test_the_saved_settings_are_declarative_json_with_the_trained_model(
         for level in c["comparison_levels"]
     )
     assert kept and all(len(p.detail.split(";")) == len(names) for p in kept)
+
+
+def test_the_saved_model_scores_the_kept_pairs_again_to_the_same_probabilities(
+    workspace: Workspace, cipher: FieldCipher, make_world: WorldFactory
+) -> None:
+    make_world(workspace, cipher, people=80)
+    run_linkage(workspace, cipher, "tester")
+    with workspace.read() as conn:
+        saved = json.loads(conn.execute(select(runs.c.settings)).scalar_one())
+        kept = {
+            (p.mention_a, p.mention_b): p.match_probability
+            for p in conn.execute(select(pair_table))
+        }
+        table = load_mentions(conn, cipher, rare_name_cap=saved["refwatch"]["rare_name_cap"])
+    with duckdb_connection(LinkageConfig()) as con:
+        db_api = DuckDBAPI(con)
+        linker = Linker(db_api.register(table.table), saved["splink"], log_level=None)
+        again = linker.inference.predict(warning_mode="never").as_record_list()
+    ids = table.mention_ids
+    rescored = {
+        tuple(sorted((ids[r["unique_id_l"]], ids[r["unique_id_r"]]))): r["match_probability"]
+        for r in again
+    }
+    assert kept and all(rescored[pair] == pytest.approx(p, abs=1e-9) for pair, p in kept.items())
+
+
+def test_enough_same_person_decisions_train_the_model_too(
+    workspace: Workspace, cipher: FieldCipher, make_world: WorldFactory
+) -> None:
+    world = make_world(workspace, cipher, people=120, seed=4)
+    truth = world.true_person_of(workspace)
+    by_person: dict[str, list[str]] = {}
+    for mention, person in sorted(truth.items()):
+        by_person.setdefault(person, []).append(mention)
+    true_pairs = [tuple(ms[:2]) for ms in by_person.values() if len(ms) >= 2]
+    assert len(true_pairs) >= 20
+    for a, b in true_pairs[:20]:
+        decide(workspace, a, b, True, "reviewer")
+    summary = run_linkage(workspace, cipher, "tester")
+    assert "m from 20 reviewed pairs: ok" in summary.training
+    now = person_of(workspace)
+    assert all(now[a] == now[b] for a, b in true_pairs[:20])

@@ -36,6 +36,7 @@ CHILD = textwrap.dedent(
 
     workspace = open_workspace(Path(sys.argv[1]), sys.argv[2] or None)
     cipher = FieldCipher(workspace.unlock(Secret(passphrase=sys.argv[3])))
+    print("READY", flush=True)
     for name in sys.argv[4:]:
         import_file(workspace, cipher, Path(name), actor="crash-test")
         print("COMMITTED", Path(name).name, flush=True)
@@ -86,28 +87,60 @@ def _integrity(workspace: Workspace) -> None:
     assert links == reports  # every mention has its person: no half-written row set
 
 
+def _spawn(
+    workspace: Workspace, url: str, files: list[Path]
+) -> tuple[subprocess.Popen[str], float]:
+    """Start the importing child; return it once it has opened the workspace, with that moment.
+
+    Kill points are timed from here so they land in the import itself, not in the
+    interpreter's start-up, whatever the speed of the machine."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(workspace.path), url, PASSPHRASE, *map(str, files)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    assert child.stdout is not None
+    first = child.stdout.readline()
+    assert first.strip() == "READY", f"the child failed to start: {first!r} {child.stderr!r}"
+    return child, time.monotonic()
+
+
+def _import_duration(workspace: Workspace, url: str, files: list[Path]) -> float:
+    """Time one uninterrupted import of all files (then empty the workspace again)."""
+    child, ready = _spawn(workspace, url, files)
+    out, err = child.communicate(timeout=600)
+    duration = time.monotonic() - ready
+    assert child.returncode == 0, err
+    assert out.count("COMMITTED") == len(files)
+    reopened = open_workspace(workspace.path, url or None)
+    _reset(reopened, close=True)
+    return duration
+
+
 @pytest.mark.slow
 def test_an_import_killed_at_random_moments_loses_nothing_acknowledged(
     tmp_path: Path, workspace: Workspace, secret: Secret, engine_name: str
 ) -> None:
     files = _files(tmp_path)
     url = workspace.url if workspace.dialect != "sqlite" else ""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     rng = random.Random(f"crash-{engine_name}")
     workspace.close()
+    duration = _import_duration(workspace, url, files)
     kills = 0
     for _ in range(KILL_POINTS[engine_name]):
-        child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(workspace.path), url, PASSPHRASE, *map(str, files)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            text=True,
-        )
-        time.sleep(rng.uniform(0.3, 4.0))
+        child, ready = _spawn(workspace, url, files)
+        # Uniform over the import, with a small tail past its usual end.
+        deadline = ready + rng.uniform(0.0, 1.1 * duration)
+        time.sleep(max(0.0, deadline - time.monotonic()))
         child.send_signal(signal.SIGKILL)
-        out, _ = child.communicate()
-        kills += child.returncode == -signal.SIGKILL
+        out, err = child.communicate()
+        if child.returncode == -signal.SIGKILL:
+            kills += 1
+        else:
+            assert child.returncode == 0, f"the import failed on its own: {err}"
         acknowledged = [
             line.split()[1] for line in out.splitlines() if line.startswith("COMMITTED")
         ]

@@ -37,6 +37,8 @@ EXPECTED_GRANTS = {
         "reports.view",
         "sources.view",
         "context.view",
+        "estimates.run",
+        "factsheets.make",
     },
     "researcher": {
         "dashboard.view",
@@ -46,6 +48,8 @@ EXPECTED_GRANTS = {
         "reports.view",
         "sources.view",
         "context.view",
+        "estimates.run",
+        "factsheets.make",
         "names.view",
         "reports.text",
         "sources.contacts",
