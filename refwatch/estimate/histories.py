@@ -101,13 +101,18 @@ def _age_band(age: int | None) -> str:
 
 
 def load_persons(
-    conn: Connection, lists: ListKey = "source", *, split_below: float | None = None
+    conn: Connection,
+    lists: ListKey = "source",
+    *,
+    split_below: float | None = None,
+    persons_of: dict[str, str] | None = None,
 ) -> list[PersonHistory]:
     """Every linked person with the lists that mention them and their strata facts.
 
     `split_below`: treat a mention linked with a match probability below this as a
     person of its own (what a stricter linkage threshold would do); links without a
-    probability (confirmed by a person) are kept.
+    probability (confirmed by a person) are kept. `persons_of`: another clustering of
+    the mentions (mention id → person label), such as `linkage.recluster` gives.
     """
     if lists not in LIST_KEYS:
         raise EstimationError(f"lists are made by source or source_type, not {lists!r}")
@@ -116,6 +121,8 @@ def load_persons(
     per_person: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         person = row["person_id"]
+        if persons_of is not None:
+            person = persons_of.get(row["id"], person)
         probability = row["match_probability"]
         if split_below is not None and probability is not None and probability < split_below:
             person = f"{person}/{row['id']}"

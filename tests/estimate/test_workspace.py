@@ -138,17 +138,3 @@ def test_region_strata_come_from_the_gazetteer_province_of_the_apprehension_plac
     histories = workspace_histories(linked, stratify="region")
     assert len(histories.strata) == 1
     assert "unknown" not in histories.strata
-
-
-def test_linkage_sensitivity_breaks_weak_links_and_shows_how_the_estimate_moves(
-    linked: Workspace,
-) -> None:
-    from refwatch.estimate.sensitivity import linkage_sensitivity
-
-    # every link in this workspace has probability 0.97
-    report = linkage_sensitivity(linked, thresholds=(0.0, 0.9, 0.99))
-    kept, also_kept, broken = report["rows"]
-    assert kept["persons"] == also_kept["persons"] == 120
-    assert kept["estimate"] == also_kept["estimate"]
-    assert broken["persons"] > 120
-    assert "error" in broken  # with every link broken, no one is on two lists
