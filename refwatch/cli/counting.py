@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 
 from refwatch.cli.app import JsonOpt, app, emit, guarded, open_from, settings_of
+from refwatch.store.workspace import Workspace
 
 ledger_app = typer.Typer(
     help="The number ledger: every published number, reproducible.", no_args_is_help=True
@@ -249,9 +250,12 @@ def ledger_show_command(
 ) -> None:
     """Recompute a ledger entry on today's data: same number? which persons changed?"""
     from refwatch.counting.describe import bounds_text, describe
-    from refwatch.counting.ledger import ledger_show
+    from refwatch.counting.ledger import ledger_show, read_entry
 
     with open_from(ctx) as ws:
+        if read_entry(ws, entry_id)["kind"] == "estimate":
+            _show_estimate_entry(ws, entry_id, as_json)
+            return
         check = ledger_show(ws, entry_id)
     entry = check.entry
     then = bounds_text(entry["at_least"], entry["at_most"])
@@ -281,4 +285,41 @@ def ledger_show_command(
             lines.append(f"{label}: {', '.join(people)}")
     for cell in check.changed_cells:
         lines.append(f"Cell {' / '.join(cell['cell'])}: {cell['then']} -> {cell['now']}")
+    emit(check.as_dict(), as_json, escape("\n".join(lines)))
+
+
+def _show_estimate_entry(ws: Workspace, entry_id: str, as_json: bool) -> None:
+    """`ledger show` for an estimate: rebuild its capture table today and estimate again."""
+    from refwatch.counting.ledger import read_entry
+    from refwatch.estimate.record import recheck_estimate
+
+    check = recheck_estimate(ws, read_entry(ws, entry_id))
+    entry, then = check.entry, check.entry["numbers"]
+
+    def said(numbers: dict[str, Any]) -> str:
+        return (
+            f"{numbers['estimate']:,.0f} persons ({numbers['level']:.0%} interval "
+            f"{numbers['lower']:,.0f}-{numbers['upper']:,.0f}), {numbers['n_observed']:,} observed"
+        )
+
+    stratum = entry["query"].get("stratum")
+    lines = [
+        f"{entry['id']} (estimate, {entry['created_at']}, by {entry['actor']}): "
+        f"{then['method']} by {entry['query'].get('lists', 'source')}"
+        + (f", stratum {stratum}" if stratum else ""),
+        f"Then: {said(then)} (snapshot {entry['snapshot_hash'][:12]}).",
+        f"Now:  {said(check.now)}." if check.now else f"Now:  no estimate ({check.error}).",
+    ]
+    if check.same_numbers:
+        lines.append("Today's data gives the same estimate from the same capture table.")
+    elif check.same_table and not check.seeded:
+        lines.append(
+            "Same capture table; the interval differs only because no seed was stored "
+            "(bootstrap or sampler noise)."
+        )
+    else:
+        lines.append("Today's data gives a DIFFERENT estimate.")
+    for label, people in (("Persons added", check.added), ("Persons removed", check.removed)):
+        if people:
+            lines.append(f"{label}: {', '.join(people)}")
     emit(check.as_dict(), as_json, escape("\n".join(lines)))

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
-from refwatch.estimate.api import WorkspaceEstimate
+from refwatch.estimate.api import EstimateOptions, WorkspaceEstimate, estimate_from_table
+from refwatch.estimate.errors import EstimationError
+from refwatch.estimate.histories import workspace_histories
+from refwatch.estimate.lcmcr import LcmcrSettings
 from refwatch.estimate.result import EstimateResult
 from refwatch.estimate.table import CaptureTable
 from refwatch.store.schema import PersonLink, table_of
@@ -65,3 +71,110 @@ def record_estimates(
         )
     estimate.ledger_ids = ids
     return ids
+
+
+def options_from_query(query: dict[str, Any]) -> EstimateOptions:
+    """The estimate options a ledger entry's query was made with."""
+    method = query.get("method", "loglinear")
+    if method == "lcmcr":
+        settings = LcmcrSettings(
+            K=int(query.get("K", LcmcrSettings.K)),
+            burnin=int(query.get("burnin", LcmcrSettings.burnin)),
+            samples=int(query.get("samples", LcmcrSettings.samples)),
+            thinning=int(query.get("thinning", LcmcrSettings.thinning)),
+            chains=int(query.get("chains", LcmcrSettings.chains)),
+        )
+        return EstimateOptions(
+            method="lcmcr", level=float(query["level"]), seed=query.get("seed"), lcmcr=settings
+        )
+    return EstimateOptions(
+        method="loglinear",
+        selection=query.get("selection"),
+        maxorder=query.get("maxorder"),
+        level=float(query["level"]),
+        interval=query.get("interval", "bootstrap"),
+        nboot=int(query.get("nboot", 1000)),
+        seed=query.get("seed"),
+    )
+
+
+@dataclass(frozen=True)
+class EstimateCheck:
+    """A ledger entry of kind "estimate" next to what the same question gives today.
+
+    The capture table decides: the same table from the same persons is the same evidence;
+    with a stored seed the estimate then reproduces exactly (without one, a bootstrap or
+    a Gibbs sampler gives a slightly different interval each time, and the check says so).
+    """
+
+    entry: dict[str, Any]
+    now: dict[str, Any] | None
+    error: str | None
+    same_snapshot: bool
+    same_table: bool
+    same_numbers: bool
+    seeded: bool
+    added: list[str]
+    removed: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "entry": self.entry,
+            "now": self.now,
+            "error": self.error,
+            "same_snapshot": self.same_snapshot,
+            "same_table": self.same_table,
+            "same_numbers": self.same_numbers,
+            "seeded": self.seeded,
+            "persons_added": self.added,
+            "persons_removed": self.removed,
+        }
+
+
+def _parse_day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def recheck_estimate(workspace: Workspace, entry: dict[str, Any]) -> EstimateCheck:
+    """Rebuild the entry's capture table from today's persons and estimate again."""
+    query = entry["query"]
+    stratum = query.get("stratum")
+    histories = workspace_histories(
+        workspace,
+        lists=query.get("lists", "source"),
+        stratify=query.get("stratify"),
+        period_from=_parse_day(query.get("from")),
+        period_to=_parse_day(query.get("to")),
+    )
+    label = stratum or "total"
+    table = histories.total if stratum is None else histories.strata.get(stratum)
+    persons = histories.persons.get(label, [])
+    then_persons, now_persons = set(entry["certain"]), set(persons)
+    then_rows = entry["numbers"].get("histories")
+    same_table = table is not None and table.rows() == then_rows
+    now: dict[str, Any] | None = None
+    error: str | None = None
+    if table is None:
+        error = f"today's data has no stratum {stratum!r}"
+    else:
+        try:
+            now = estimate_from_table(table, options_from_query(query)).as_dict()
+        except EstimationError as exc:
+            error = str(exc)
+    then_numbers = entry["numbers"]
+    same_numbers = now is not None and all(
+        now.get(key) == then_numbers.get(key)
+        for key in ("n_observed", "estimate", "lower", "upper")
+    )
+    return EstimateCheck(
+        entry=entry,
+        now=now,
+        error=error,
+        same_snapshot=table is not None
+        and snapshot_hash(table, persons) == entry["snapshot_hash"],
+        same_table=same_table,
+        same_numbers=same_numbers,
+        seeded=query.get("seed") is not None,
+        added=sorted(now_persons - then_persons),
+        removed=sorted(then_persons - now_persons),
+    )

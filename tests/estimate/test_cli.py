@@ -157,3 +157,34 @@ def test_workspace_estimate_by_quarter_is_recorded_in_the_ledger(env: Path) -> N
         kinds = conn.execute(select(ledger.c.kind, ledger.c.purpose)).all()
     assert len(kinds) == 1 + len(data["strata"])
     assert {tuple(k) for k in kinds} == {("estimate", "test")}
+
+
+def test_ledger_show_reproduces_an_estimate_and_names_the_persons_that_changed(
+    env: Path,
+) -> None:
+    with open_workspace(env / "ws") as workspace:
+        link_by_key(workspace)
+    made = runner.invoke(
+        app, ["estimate", "--interval", "profile", "--stratify", "quarter", "--json"]
+    )
+    assert made.exit_code == 0, made.output
+    ids = json.loads(made.stdout)["ledger_ids"]
+    for entry_id in (ids["total"], ids["2017-Q3"]):
+        shown = runner.invoke(app, ["ledger", "show", entry_id, "--json"])
+        assert shown.exit_code == 0, shown.output
+        check = json.loads(shown.stdout)
+        assert check["same_table"] and check["same_snapshot"] and check["same_numbers"]
+        assert check["now"]["estimate"] == check["entry"]["numbers"]["estimate"]
+    human = runner.invoke(app, ["ledger", "show", ids["total"]])
+    assert "same estimate" in human.stdout
+    # One more person on one list: the table and the estimate move, the person is named.
+    extra = [r for r in _people_rows(61) if r["record_id"].startswith("P060-")]
+    path = write_csv(env / "more.csv", extra)
+    assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+    with open_workspace(env / "ws") as workspace:
+        link_by_key(workspace)
+    again = json.loads(runner.invoke(app, ["ledger", "show", ids["total"], "--json"]).stdout)
+    assert not again["same_table"] and not again["same_numbers"]
+    assert again["now"]["n_observed"] == 61
+    assert len(again["persons_added"]) == 1 and again["persons_removed"] == []
+    assert "DIFFERENT" in runner.invoke(app, ["ledger", "show", ids["total"]]).stdout
