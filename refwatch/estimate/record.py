@@ -135,8 +135,14 @@ def _parse_day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def recheck_estimate(workspace: Workspace, entry: dict[str, Any]) -> EstimateCheck:
-    """Rebuild the entry's capture table from today's persons and estimate again."""
+def recheck_estimate(
+    workspace: Workspace, entry: dict[str, Any], *, recompute: bool = True
+) -> EstimateCheck:
+    """Rebuild the entry's capture table from today's persons and estimate again.
+
+    `recompute=False` stops after the table (cheap): enough to say whether the evidence
+    behind the estimate is unchanged, without redoing a bootstrap or a sampler.
+    """
     query = entry["query"]
     stratum = query.get("stratum")
     histories = workspace_histories(
@@ -156,7 +162,7 @@ def recheck_estimate(workspace: Workspace, entry: dict[str, Any]) -> EstimateChe
     error: str | None = None
     if table is None:
         error = f"today's data has no stratum {stratum!r}"
-    else:
+    elif recompute:
         try:
             now = estimate_from_table(table, options_from_query(query)).as_dict()
         except EstimationError as exc:

@@ -98,6 +98,25 @@ def _guarded(linker: Linker, action: Callable[[], Any]) -> str | None:
     return None
 
 
+class NoSurePairs(ValueError):
+    """The deterministic rules found no pair: the data say nothing about the prior."""
+
+
+def _train_prior(linker: Linker, training: Any) -> None:
+    """How often two mentions match, from pairs the deterministic rules call sure.
+
+    When the rules find no pair (dates only to the month, say, or no apprehension at
+    all), Splink does not refuse: it sets the probability to 0, and every match weight
+    would then be minus infinity. That is refused here, so `_guarded` keeps the prior.
+    """
+    training.estimate_probability_two_random_records_match(
+        list(DETERMINISTIC_RULES), recall=DETERMINISTIC_RECALL
+    )
+    value = linker._settings_obj._probability_two_random_records_match
+    if value is None or not 0.0 < float(value) < 1.0 or math.isnan(float(value)):
+        raise NoSurePairs(f"the deterministic rules gave a match probability of {value}")
+
+
 def regularise(linker: Linker, m_floor: float, u_floor: float) -> None:
     """Keep every trained probability away from zero.
 
@@ -132,12 +151,7 @@ def train(
         return notes
     training = linker.training
     step("training: how often two mentions match")
-    failed = _guarded(
-        linker,
-        lambda: training.estimate_probability_two_random_records_match(
-            list(DETERMINISTIC_RULES), recall=DETERMINISTIC_RECALL
-        ),
-    )
+    failed = _guarded(linker, lambda: _train_prior(linker, training))
     notes.append(f"match probability: {'prior kept (' + failed + ')' if failed else 'trained'}")
     step("training: u probabilities from random pairs")
     failed = _guarded(

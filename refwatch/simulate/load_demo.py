@@ -31,8 +31,14 @@ def build_demo(
     db_url: str | None = None,
     actor: str = "demo",
     kdf: KdfParams | None = None,
+    link: bool = False,
 ) -> dict[str, Any]:
-    """Create a workspace at `path` holding the demo; return what was loaded."""
+    """Create a workspace at `path` holding the demo; return what was loaded.
+
+    `link=True` also runs record linkage (as `refwatch demo` does), so the demo's persons,
+    counts and estimates are those of linked mentions; tests that exercise linkage itself
+    start from the unlinked demo.
+    """
     files = write_demo(scratch)
     with init_workspace(path, secret, db_url=db_url, actor=actor, kdf=kdf) as workspace:
         with workspace.write() as conn:
@@ -45,6 +51,11 @@ def build_demo(
             for observation in DEMO_OBSERVATIONS:
                 add_observation(conn, actor=actor, **_typed(observation))
         users = add_demo_users(workspace, actor=actor)
+        persons = None
+        if link:
+            from refwatch.linkage import run_linkage
+
+            persons = run_linkage(workspace, cipher, actor).persons
     with open(files.truth, encoding="utf-8", newline="") as handle:
         true_persons = len({row["true_person_id"] for row in csv.DictReader(handle)})
     return {
@@ -53,6 +64,7 @@ def build_demo(
         "sources": len({f.stem for f in files.case_lists}),
         "mentions": summary.total("new"),
         "true_persons": true_persons,
+        "persons_linked": persons,
         "groups": len(DEMO_GROUPS),
         "observations": len(DEMO_OBSERVATIONS),
         "users": users,

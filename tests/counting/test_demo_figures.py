@@ -89,3 +89,25 @@ def test_55_are_still_held_the_urgent_action_list(linked: Path) -> None:
     returned = count(linked, "--status", "returned", "--as-of", "2017-09-30")
     assert bounds(returned) == (37, 37)
     assert not set(held["persons"]) & set(returned["persons"])  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_the_demo_refwatch_demo_builds_is_linked_by_real_linkage_and_gives_the_figures(
+    tmp_path: Path,
+) -> None:
+    """`make run` builds the demo with `refwatch demo`, which runs Splink linkage: the
+    scenario's figures must then hold with no answer key at all."""
+    path = tmp_path / "demo"
+    env = {"REFWATCH_PASSPHRASE": "demo passphrase", "COLUMNS": "200"}
+    built = runner.invoke(app, ["--workspace", str(path), "demo", "--json"], env=env)
+    assert built.exit_code == 0, built.output
+    assert json.loads(built.stdout)["persons_linked"] == 92
+    since = ("--event", "detention", "--from", "2016-07")
+    assert bounds(count(path, *since)) == (92, 92)
+    assert bounds(count(path, "--event", "detention", "--from", "2017-07", "--to", "2017-08")) == (
+        41,
+        41,
+    )
+    assert bounds(count(path, "--event", "return", "--from", "2016-07")) == (37, 37)
+    held = count(path, "--status", "detained", "--as-of", "2017-09-30")
+    assert bounds(held) == (55, 55)

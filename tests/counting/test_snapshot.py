@@ -132,3 +132,12 @@ def test_a_slow_load_is_kept_on_disk_for_the_next_process_until_the_evidence_cha
     )
     forget(workspace)
     assert load_snapshot(workspace).evidence.persons == 2
+
+
+def test_reading_names_or_reasons_for_review_does_not_count_as_an_evidence_change() -> None:
+    from refwatch.counting.snapshot import changes_evidence
+
+    for action in ("linkage.read_names", "linkage.read_reasons", "names.read", "login"):
+        assert not changes_evidence(action), action
+    for action in ("linkage.run", "linkage.decide", "import", "mention.create"):
+        assert changes_evidence(action), action

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from refwatch.domain.errors import ConflictError
 from refwatch.intake.export import export
+from refwatch.intake.importer import import_files
 from refwatch.linkage import LinkageConfig, decide, run_linkage
 from refwatch.linkage.features import load_mentions
 from refwatch.linkage.names import name_features
@@ -270,3 +271,32 @@ def test_enough_same_person_decisions_train_the_model_too(
     assert "m from 20 reviewed pairs: ok" in summary.training
     now = person_of(workspace)
     assert all(now[a] == now[b] for a, b in true_pairs[:20])
+
+
+def test_a_workspace_whose_dates_are_only_months_links_without_a_sure_pair(
+    workspace: Workspace, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    """The deterministic rules need a day-precise date; with none, Splink would set the
+    prior match probability to 0 (every weight minus infinity). The prior is kept."""
+    given = ["Yong-chol", "Myong-hui", "Song-ae", "Chol-min", "Kum-sun", "Hyok", "Un-jong"]
+    family = ["Kim", "Ri", "Pak", "Choe", "Jong", "Han", "Kang", "Yun", "O"]
+    rows = []
+    for k in range(40):
+        name = f"{family[k % len(family)]} {given[k % len(given)]} {k}"
+        for source in ("Family contacts", "Seoul list"):
+            rows.append(
+                row(
+                    source=source,
+                    record_id=f"{source[:4]}-{k}",
+                    name_latin=name,
+                    sex="F" if k % 2 else "M",
+                    apprehended_on=f"2017-{1 + k % 12:02d}",
+                    apprehended_at="Tumen",
+                    status="detained",
+                )
+            )
+    import_files(workspace, cipher, [write_csv(tmp_path / "months.csv", rows)], actor="t")
+    summary = run_linkage(workspace, cipher, "tester")
+    assert summary.mentions == 80
+    assert summary.persons < 80
+    assert any("prior kept" in note for note in summary.training)

@@ -1,4 +1,5 @@
-"""The person list (filters, name search, CSV) and the person page.
+"""The person list (filters, name search, CSV) and the person page, with its merge and
+split forms (record linkage by hand, for roles holding `linkage.review`).
 
 A name search is a POST, so a name never travels in a URL (where browser history,
 proxies and access logs would keep it), and it needs `names.view`; analysts and viewers
@@ -13,13 +14,15 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import numpy as np
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from refwatch.domain.enums import Status
-from refwatch.domain.errors import InputError
+from refwatch.domain.errors import ConflictError, InputError, RefWatchError
+from refwatch.linkage import merge_persons, split_person
+from refwatch.store.queries import current_mentions, links
 from refwatch.store.schema import Mention, Source, table_of
 from refwatch.web import evidence_format, i18n  # noqa: F401 (registers template helpers)
 from refwatch.web.caches import name_index, names_of_persons, snapshot, today
@@ -41,6 +44,7 @@ from refwatch.web.templating import gettext, render
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[User, Depends(require("persons.view"))]
 NameReader = Annotated[User, Depends(require("names.view"))]
+LinkageReviewer = Annotated[User, Depends(require("linkage.review"))]
 PAGE_SIZE = 50
 SEARCH_LIMIT = 200
 MAX_QUERY = 100
@@ -201,6 +205,20 @@ def persons_csv(request: Request, user: Reader) -> Response:
 
 @router.get("/persons/{person_id}", response_class=HTMLResponse)
 def person_page(request: Request, person_id: str, user: Reader) -> Response:
+    return _person_response(request, person_id, user)
+
+
+def _person_response(
+    request: Request,
+    person_id: str,
+    user: User,
+    *,
+    linkage_error: str | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The person page (404 when no current mention is linked to the id); with a merge or
+    split refused, the message and what was typed."""
     with get_workspace(request).read() as conn:
         detail = load_person(conn, person_id)
     if detail is None:
@@ -232,8 +250,107 @@ def person_page(request: Request, person_id: str, user: Reader) -> Response:
             "notes": notes,
             "today": today(request),
             "place_label": lambda place_id: place_label(place_id, lang),
+            "linkage_error": linkage_error,
+            "linkage_values": values or {},
+            "key_loaded": request.app.state.cipher is not None,
         },
+        status_code=status_code,
     )
+
+
+# -- merge and split (record linkage by hand; see refwatch.linkage.edits) ---------------
+
+
+def _has_current_mentions(request: Request, person_id: str) -> bool:
+    with get_workspace(request).read() as conn:
+        found = conn.execute(
+            current_mentions().where(links.c.person_id == person_id).limit(1)
+        ).first()
+    return found is not None
+
+
+def _person_id(text: str) -> str:
+    """What a reviewer typed as a person id: "P-000123", "p-123" and "123" are one id."""
+    cleaned = text.strip().upper()
+    digits = cleaned.removeprefix("P-").removeprefix("P")
+    return f"P-{int(digits):06d}" if digits.isdigit() and len(digits) <= 9 else cleaned
+
+
+def _edit_refused(
+    request: Request, person_id: str, user: User, exc: RefWatchError, values: dict[str, Any]
+) -> Response:
+    message = gettext(request, "Nothing was changed: %(why)s", why=str(exc))
+    code = 409 if isinstance(exc, ConflictError) else 400
+    return _person_response(
+        request, person_id, user, linkage_error=message, values=values, status_code=code
+    )
+
+
+@router.post("/persons/{person_id}/merge", response_class=HTMLResponse)
+def merge_person(
+    request: Request,
+    person_id: str,
+    reader: Reader,
+    user: LinkageReviewer,
+    other: Annotated[str, Form(max_length=32)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Make this person and another one person; go to the one that keeps its id."""
+    if not _has_current_mentions(request, person_id):
+        raise HTTPException(404)
+    why = reason.strip()
+    values: dict[str, Any] = {"other": other.strip(), "reason": why}
+    other_id = _person_id(other)
+    if not other_id or other_id == person_id:
+        message = gettext(request, "Give the id of another person to merge with this one.")
+        return _person_response(
+            request, person_id, user, linkage_error=message, values=values, status_code=400
+        )
+    try:
+        result = merge_persons(
+            get_workspace(request),
+            [person_id, other_id],
+            user.actor,
+            why or None,
+            cipher=get_cipher(request),
+        )
+    except RefWatchError as exc:
+        return _edit_refused(request, person_id, user, exc, values)
+    return RedirectResponse(f"/persons/{result.persons[0]}", status_code=303)
+
+
+@router.post("/persons/{person_id}/split", response_class=HTMLResponse)
+def split_off(
+    request: Request,
+    person_id: str,
+    reader: Reader,
+    user: LinkageReviewer,
+    mention: Annotated[list[str] | None, Form()] = None,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Move the chosen mentions of this person into a new person; go to the new person."""
+    if not _has_current_mentions(request, person_id):
+        raise HTTPException(404)
+    chosen = sorted({m.strip() for m in mention or [] if m.strip()})
+    why = reason.strip()
+    values: dict[str, Any] = {"mentions": chosen, "reason": why}
+    if not chosen or any(len(m) > 36 for m in chosen):
+        message = gettext(request, "Choose the mentions to move into a new person.")
+        return _person_response(
+            request, person_id, user, linkage_error=message, values=values, status_code=400
+        )
+    try:
+        result = split_person(
+            get_workspace(request),
+            person_id,
+            chosen,
+            user.actor,
+            why or None,
+            cipher=get_cipher(request),
+        )
+    except RefWatchError as exc:
+        return _edit_refused(request, person_id, user, exc, values)
+    return RedirectResponse(f"/persons/{result.created[0]}", status_code=303)
 
 
 def _notes(request: Request, mention_ids: list[str]) -> dict[str, str]:

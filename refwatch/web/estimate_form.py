@@ -1,0 +1,250 @@
+"""The estimates page's form: its fields, their defaults and caps, and what they become.
+
+Why a module of its own: the form must ask exactly what `refwatch estimate` asks from the
+workspace (lists, stratum, period, method, selection, interval, seed, LCMCR settings) and
+turn it into the same `EstimateOptions` the command builds, so a page and a command given
+the same choices and seed compute, and record in the ledger, the same estimate.
+
+Differences from the command, each for a reason:
+
+- `from`/`to` take EDTF (`2017-07`, `2017`, `2017-07/2017-08`) like every other date field
+  of the app: `from` is the first day the date allows, `to` the last.
+- The page computes while the browser waits, so work is capped (`MAX_*` below): at most
+  `MAX_NBOOT` bootstrap replicates and at most `MAX_SWEEPS` LCMCR sweeps per table
+  (chains × (burn-in + samples × thinning)), for the total and again for each stratum.
+  Larger runs belong to the command line. The defaults answer in seconds on the demo.
+- LCMCR chains run one after another in the request's thread (`processes=1`): forking a
+  threaded web server is unsafe. The chains' seeds, and therefore the draws, are the same
+  as when the command runs them in parallel.
+- An empty seed field gets a fresh seed on the form (never a silent "no seed"), so every
+  estimate the page records can be recomputed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal, cast
+
+from refwatch.domain.dates import parse_date
+from refwatch.domain.errors import DateError
+from refwatch.estimate import EstimateOptions, EstimationError, LcmcrSettings
+from refwatch.estimate.histories import LIST_KEYS, STRATA, ListKey
+from refwatch.estimate.loglinear import Selection
+
+METHOD_CHOICES: tuple[str, ...] = ("loglinear", "lcmcr")
+SELECTION_CHOICES: tuple[str, ...] = ("bic", "aic", "stepwise")
+INTERVAL_CHOICES: tuple[str, ...] = ("bootstrap", "profile")
+LEVEL_CHOICES: tuple[str, ...] = ("0.8", "0.9", "0.95", "0.99")
+LIST_CHOICES: tuple[str, ...] = LIST_KEYS
+STRATUM_CHOICES: tuple[str, ...] = STRATA
+
+MAX_NBOOT = 1_000
+"""Bootstrap replicates per table (the command's default; it redoes model selection each time)."""
+MAX_SWEEPS = 1_000_000
+"""LCMCR Gibbs sweeps per table, all chains together: a few seconds on one core."""
+MAX_SEED = 2**32 - 1
+MAX_TEXT = 200
+
+# (lowest, highest) for the whole-number fields
+BOUNDS: dict[str, tuple[int, int]] = {
+    "nboot": (0, MAX_NBOOT),
+    "maxorder": (1, 9),
+    "seed": (0, MAX_SEED),
+    "K": (2, 50),
+    "burnin": (0, MAX_SWEEPS),
+    "samples": (4, 20_000),
+    "thinning": (1, 100),
+    "chains": (1, 4),
+}
+
+DEFAULTS: dict[str, str] = {
+    "lists": "source",
+    "stratify": "",
+    "from": "",
+    "to": "",
+    "method": "loglinear",
+    "select": "",
+    "interval": "bootstrap",
+    "nboot": "200",
+    "level": "0.95",
+    "maxorder": "",
+    "seed": "",
+    "K": "5",
+    "burnin": "5000",
+    "samples": "1000",
+    "thinning": "10",
+    "chains": "2",
+    "purpose": "",
+}
+FIELDS: tuple[str, ...] = tuple(DEFAULTS)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A field the user must change: an English message (translated by the page) and its
+    variables."""
+
+    name: str
+    message: str
+    variables: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EstimateRequest:
+    """What `estimate_from_workspace` and `record_estimates` are called with."""
+
+    lists: ListKey
+    stratify: str | None
+    period_from: date | None
+    period_to: date | None
+    options: EstimateOptions
+    purpose: str | None
+
+
+def fresh_values() -> dict[str, str]:
+    """The form as first shown: the defaults and a fresh seed."""
+    return {**DEFAULTS, "seed": str(secrets.randbelow(1_000_000))}
+
+
+def form_values(submitted: Mapping[str, object]) -> dict[str, str]:
+    """The submitted fields, trimmed and cut to a sane length; missing ones empty, except
+    an empty seed, which gets a fresh one (shown on the page and kept in the ledger)."""
+    values = {}
+    for name in FIELDS:
+        raw = submitted.get(name)
+        values[name] = raw.strip()[:MAX_TEXT] if isinstance(raw, str) else ""
+    if not values["seed"]:
+        values["seed"] = fresh_values()["seed"]
+    return values
+
+
+def _whole(values: dict[str, str], name: str, problems: list[Problem]) -> int | None:
+    text = values[name].replace(",", "").replace("_", "")
+    if not text:
+        return None
+    low, high = BOUNDS[name]
+    try:
+        number = int(text)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        problems.append(
+            Problem(
+                name, "Write a whole number from %(low)s to %(high)s.", {"low": low, "high": high}
+            )
+        )
+        return None
+    return number
+
+
+def _day(values: dict[str, str], name: str, end: bool, problems: list[Problem]) -> date | None:
+    text = values[name]
+    if not text:
+        return None
+    try:
+        interval = parse_date(text)
+    except DateError:
+        problems.append(Problem(name, "Not an EDTF date; write e.g. 2017-07 or 2017-07-13."))
+        return None
+    return interval.latest if end else interval.earliest
+
+
+def _choice(
+    values: dict[str, str],
+    name: str,
+    choices: tuple[str, ...],
+    message: str,
+    problems: list[Problem],
+) -> str | None:
+    value = values[name]
+    if value and value not in choices:
+        problems.append(Problem(name, message))
+        return None
+    return value or None
+
+
+def parse_request(values: dict[str, str]) -> tuple[EstimateRequest | None, list[Problem]]:
+    """The request the form describes, or the problems to show next to its fields."""
+    problems: list[Problem] = []
+    lists = _choice(
+        values, "lists", LIST_CHOICES, "Choose lists by source or by source type.", problems
+    )
+    stratify = _choice(
+        values, "stratify", STRATUM_CHOICES, "Choose a stratum from the list, or none.", problems
+    )
+    start = _day(values, "from", False, problems)
+    end = _day(values, "to", True, problems)
+    if start is not None and end is not None and end < start:
+        problems.append(Problem("to", "The period ends before it starts."))
+    method = _choice(values, "method", METHOD_CHOICES, "Choose log-linear or LCMCR.", problems)
+    selection = _choice(
+        values, "select", SELECTION_CHOICES, "Choose BIC, AIC or stepwise selection.", problems
+    )
+    interval = _choice(
+        values, "interval", INTERVAL_CHOICES, "Choose a bootstrap or a profile interval.", problems
+    )
+    level = _choice(
+        values, "level", LEVEL_CHOICES, "Choose an interval level from the list.", problems
+    )
+    seed = _whole(values, "seed", problems)
+    method = method or "loglinear"
+    nboot = maxorder = None
+    k = burnin = samples = thinning = chains = None
+    if method == "loglinear":
+        nboot = _whole(values, "nboot", problems)
+        maxorder = _whole(values, "maxorder", problems)
+    else:
+        k = _whole(values, "K", problems)
+        burnin = _whole(values, "burnin", problems)
+        samples = _whole(values, "samples", problems)
+        thinning = _whole(values, "thinning", problems)
+        chains = _whole(values, "chains", problems)
+    defaults = LcmcrSettings()
+    settings = {
+        "K": defaults.K if k is None else k,
+        "burnin": defaults.burnin if burnin is None else burnin,
+        "samples": defaults.samples if samples is None else samples,
+        "thinning": defaults.thinning if thinning is None else thinning,
+        "chains": defaults.chains if chains is None else chains,
+    }
+    if method == "lcmcr" and not problems:
+        sweeps = settings["chains"] * (
+            settings["burnin"] + settings["samples"] * settings["thinning"]
+        )
+        if sweeps > MAX_SWEEPS:
+            problems.append(
+                Problem(
+                    "burnin",
+                    "These settings make %(sweeps)s sweeps (chains × (burn-in + samples × "
+                    "thinning)); this page runs at most %(cap)s per table. Lower them, or "
+                    "run longer chains with the refwatch estimate command.",
+                    {"sweeps": f"{sweeps:,}", "cap": f"{MAX_SWEEPS:,}"},
+                )
+            )
+    if problems:
+        return None, problems
+    try:
+        options = EstimateOptions(
+            method=cast(Literal["loglinear", "lcmcr"], method),
+            selection=cast(Selection | None, selection),
+            maxorder=maxorder,
+            level=float(level or DEFAULTS["level"]),
+            interval=cast(Literal["bootstrap", "profile"], interval or "bootstrap"),
+            nboot=int(DEFAULTS["nboot"]) if nboot is None else nboot,
+            seed=seed,
+            lcmcr=LcmcrSettings(**settings, seed=seed, processes=1),
+        )
+    except EstimationError as exc:
+        return None, [Problem("K", str(exc))]
+    request = EstimateRequest(
+        lists=cast(ListKey, lists or "source"),
+        stratify=stratify,
+        period_from=start,
+        period_to=end,
+        options=options,
+        purpose=values["purpose"] or None,
+    )
+    return request, []

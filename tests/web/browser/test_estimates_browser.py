@@ -1,0 +1,114 @@
+"""An analyst estimates the undocumented in a real browser: the demo (linked by its answer
+key), a log-linear estimate by source, the result and its profile-likelihood plot drawn by
+Vega under the pages' CSP. Screenshots go to tests/web/browser/artifacts/ (estimates-*).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from refwatch.simulate.load_demo import build_demo
+from refwatch.store.keys import Secret
+from refwatch.store.workspace import open_workspace
+from tests.conftest import TEST_KDF
+from tests.web.browser.conftest import (
+    DEMO_PASSWORDS,
+    PASSPHRASE,
+    SERVE_APP,
+    LiveApp,
+    _wait_until_serving,
+    free_port,
+)
+from tests.web.browser.test_tour import LAPTOP, PHONE, Tour, sign_in
+from tests.web.estimate_helpers import link_by_truth
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def linked_demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    """The demo served as `live_app` serves it, after linking its lists by the answer key
+    (estimates need persons linked across lists)."""
+    root = tmp_path_factory.mktemp("estimates-live")
+    workspace = root / "demo"
+    scratch = root / "scratch"
+    build_demo(workspace, Secret(passphrase=PASSPHRASE), scratch, kdf=TEST_KDF)
+    opened = open_workspace(workspace)
+    try:
+        link_by_truth(opened, scratch / "truth.csv")
+    finally:
+        opened.close()
+    port = free_port()
+    log = root / "server.log"
+    env = {**os.environ, "REFWATCH_PASSPHRASE": PASSPHRASE}
+    with open(log, "wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, str(SERVE_APP), str(workspace), str(port)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=Path(__file__).parents[3],
+        )
+    app = LiveApp(f"http://127.0.0.1:{port}", workspace, log, process)
+    try:
+        _wait_until_serving(app.base_url, process, log)
+        yield app
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_an_analyst_runs_a_log_linear_estimate_by_source_and_sees_the_plot(
+    linked_demo_app: LiveApp, chromium: Any, artifacts: Path
+) -> None:
+    assert "analyst" in DEMO_PASSWORDS
+    context = chromium.new_context(viewport=LAPTOP, locale="en-GB")
+    tour = Tour(context.new_page(), linked_demo_app, artifacts)
+    page = tour.page
+    sign_in(tour, "analyst")
+
+    page.click("nav.mainnav a[href='/estimates']")
+    page.wait_for_selector("#estimate-form")
+    assert page.locator("main h1").inner_text() == "Estimating the undocumented"
+    tour.shot("estimates-01-form")
+
+    page.select_option("#estimate-form select[name=lists]", "source")
+    page.select_option("#estimate-form select[name=method]", "loglinear")
+    page.select_option("#estimate-form select[name=interval]", "profile")
+    page.fill("#estimate-form input[name=seed]", "2017")
+    page.click("#estimate-form button[type=submit]")
+    page.wait_for_selector("#estimate-summary", timeout=120_000)
+
+    summary = page.locator("#estimate-summary")
+    seen = int(summary.get_attribute("data-n") or 0)
+    estimate = float(summary.get_attribute("data-estimate") or 0)
+    assert seen > 0 and estimate >= seen
+    expect(summary).to_contain_text("estimated in total")
+    assert page.locator("#estimate-table tbody tr").count() == 1
+    expect(page.locator("#estimate-table a.ledger-link")).to_have_text(re.compile(r"L-\d{6}"))
+    expect(page.locator("#estimate-model")).to_contain_text("chosen by BIC")
+
+    # The plot: Vega drew an SVG with the curve (a line mark) under the CSP.
+    page.wait_for_selector("#estimate-chart.chart-ready svg .mark-line path", timeout=20_000)
+    assert page.locator("#estimate-chart.chart-failed").count() == 0
+    page.locator("#estimate-result").scroll_into_view_if_needed()
+    tour.shot("estimates-02-result")
+
+    page.set_viewport_size(PHONE)
+    page.wait_for_selector("#estimate-chart svg")
+    tour.shot("estimates-03-result-phone")
+    context.close()
+    assert tour.problems == []
