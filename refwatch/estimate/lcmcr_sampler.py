@@ -37,31 +37,25 @@ def _log_sum(a: float, b: float) -> float:
 
 @njit(cache=True)
 def _multinomial(
-    st: State, total: int, weights: FloatArray, out: IntArray, order: IntArray
+    st: State, total: int, weights: FloatArray, out: IntArray, cum: FloatArray
 ) -> None:
     """Multinomial(total, weights / sum(weights)), exactly.
 
-    Classes are visited from the most to the least probable: conditional binomials while
-    many members remain, then one categorical draw per remaining member (a binomial
-    costs as much as several categorical draws, and after the first few classes few
-    members are left).
+    Conditional binomials class by class while many members remain, then one
+    categorical draw per remaining member, found by counting the cumulative weights
+    below the uniform (no branch to mispredict). Classes are taken in their own order:
+    the sampler keeps them labelled by decreasing weight (stick-breaking), so the big
+    classes come first without sorting.
     """
     k_count = weights.shape[0]
     norm = 0.0
     for k in range(k_count):
         norm += weights[k]
         out[k] = 0
-        # insertion sort, descending
-        i = k
-        while i > 0 and weights[order[i - 1]] < weights[k]:
-            order[i] = order[i - 1]
-            i -= 1
-        order[i] = k
     remaining = total
     left = norm
-    i = 0
-    while i < k_count - 1 and remaining > SMALL and left > 0.0:
-        k = order[i]
+    k = 0
+    while k < k_count - 1 and remaining > SMALL and left > 0.0:
         p = weights[k] / left
         if p >= 1.0:
             out[k] += remaining
@@ -71,21 +65,22 @@ def _multinomial(
             out[k] += x
             remaining -= x
         left -= weights[k]
-        i += 1
-    if remaining == 0:
+        k += 1
+    if remaining <= 0:
         return
-    if i == k_count - 1 or left <= 0.0:
-        out[order[i]] += remaining
+    if k == k_count - 1 or left <= 0.0:
+        out[k] += remaining
         return
+    acc = 0.0
+    for c in range(k, k_count):
+        acc += weights[c]
+        cum[c] = acc
+    last = k_count - 1
     for _ in range(remaining):
-        u = rng.uniform(st) * left
-        acc = 0.0
-        chosen = order[k_count - 1]
-        for c in range(i, k_count):
-            acc += weights[order[c]]
-            if u < acc:
-                chosen = order[c]
-                break
+        u = rng.uniform(st) * acc
+        chosen = k
+        for d in range(k, last):
+            chosen += u >= cum[d]
         out[chosen] += 1
 
 
@@ -114,7 +109,7 @@ def _sweep(
     on_lists: IntArray,
     on_count: IntArray,
     work: FloatArray,
-    order: IntArray,
+    cum: FloatArray,
 ) -> None:
     """One Gibbs sweep.  state = [alpha, n0, prob_zero, k_star].
 
@@ -138,7 +133,7 @@ def _sweep(
             for i in range(on_count[m]):
                 p *= odds[on_lists[m, i], k]
             probs[k] = p
-        _multinomial(st, freq[m], probs, count_mk[m], order)
+        _multinomial(st, freq[m], probs, count_mk[m], cum)
     # capture probabilities given classes (observed and imputed people)
     for k in range(k_count):
         count_k[k] = count0[k]
@@ -189,7 +184,7 @@ def _sweep(
     if success <= 1e-12:
         success = 1e-12
     n0 = rng.negative_binomial(st, sp, n, success)
-    _multinomial(st, n0, probs, count0, order)
+    _multinomial(st, n0, probs, count0, cum)
     if update_alpha:
         rate = b_alpha - log_nu[k_count - 1]
         alpha = rng.gamma(st, sp, a_alpha + k_count - 1.0) / rate
@@ -229,7 +224,7 @@ def run_chain(
     probs = np.empty(k_count)
     aux1 = np.zeros((j_count, k_count), dtype=np.int64)
     work = np.zeros((1 + j_count, k_count))
-    order = np.zeros(k_count, dtype=np.int64)
+    cum = np.zeros(k_count)
     on_lists = np.full((m_count, j_count), -1, dtype=np.int64)
     on_count = np.zeros(m_count, dtype=np.int64)
     for m in range(m_count):
@@ -286,7 +281,7 @@ def run_chain(
             on_lists,
             on_count,
             work,
-            order,
+            cum,
         )
     # relabel classes by decreasing weight
     relabel = np.argsort(-nu)
@@ -318,7 +313,7 @@ def run_chain(
             on_lists,
             on_count,
             work,
-            order,
+            cum,
         )
     n0_trace = np.empty(samples, dtype=np.int64)
     alpha_trace = np.empty(samples)
@@ -346,7 +341,7 @@ def run_chain(
                 on_lists,
                 on_count,
                 work,
-                order,
+                cum,
             )
         n0_trace[s] = int(state[1])
         alpha_trace[s] = state[0]
