@@ -133,13 +133,11 @@ def select_fit(
     return fits[0] if fits else None
 
 
-def profile_interval(
-    table: CaptureTable, fit: Fit, level: float = 0.95
-) -> tuple[float, float, float | None]:
-    """(point, lower, upper) from the multinomial profile likelihood of N (Cormack 1992).
+def profile_loglik(table: CaptureTable, fit: Fit) -> Callable[[float], float]:
+    """N -> the multinomial profile log-likelihood of the total N under `fit`'s model.
 
-    `upper` is None when the likelihood never drops far enough: the data are consistent
-    with arbitrarily many unseen people under this model.
+    Public because the estimates page draws this curve: it must be the very function
+    the interval is read from.
     """
     x, keep, _ = _reduced_design(table.t, fit.model, fit.removed_terms)
     zero = np.zeros((1, x.shape[1]))
@@ -156,6 +154,19 @@ def profile_interval(
         positive = y > 0
         return float(ll + np.sum(y[positive] * np.log(p[positive])))
 
+    return loglik
+
+
+def profile_interval(
+    table: CaptureTable, fit: Fit, level: float = 0.95
+) -> tuple[float, float, float | None]:
+    """(point, lower, upper) from the multinomial profile likelihood of N (Cormack 1992).
+
+    `upper` is None when the likelihood never drops far enough: the data are consistent
+    with arbitrarily many unseen people under this model.
+    """
+    loglik = profile_loglik(table, fit)
+    n = table.n
     start = max(fit.estimate, n + 1e-6)
     best = minimize_scalar(
         lambda v: -loglik(v),

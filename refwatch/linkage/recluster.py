@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from refwatch.linkage import decisions as decision_store
 from refwatch.linkage.chains import load_chains
 from refwatch.linkage.cluster import cluster, weight_of
+from refwatch.linkage.run import row_constraints
 from refwatch.store.queries import current_mentions
 from refwatch.store.schema import table_of
 from refwatch.store.schema_linkage import LinkagePair
@@ -52,17 +52,7 @@ def recluster(conn: Connection, threshold: float) -> dict[str, str]:
         a.append(left)
         b.append(right)
         weights.append(float(pair.match_weight))
-    chains = load_chains(conn)
-    same: list[tuple[int, int]] = []
-    different: list[tuple[int, int]] = []
-    for decision in decision_store.load(conn, active_only=True):
-        if decision.kind == "skip":
-            continue
-        x = row_of.get(chains.current_of(decision.mention_a))
-        y = row_of.get(chains.current_of(decision.mention_b))
-        if x is None or y is None or x == y:
-            continue
-        (same if decision.kind == "same" else different).append((x, y))
+    decided = row_constraints(conn, mention_ids, load_chains(conn))
     line = weight_of(threshold)
     clustering = cluster(
         len(mention_ids),
@@ -71,8 +61,8 @@ def recluster(conn: Connection, threshold: float) -> dict[str, str]:
         weights,
         threshold_weight=line,
         unseen_weight=line,
-        same=same,
-        different=different,
+        same=decided.same,
+        different=decided.different,
     )
     members: dict[int, list[int]] = {}
     for row, label in enumerate(clustering.labels):

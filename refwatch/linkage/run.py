@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -98,16 +98,16 @@ def duckdb_connection(config: LinkageConfig) -> duckdb.DuckDBPyConnection:
 
 
 @dataclass
-class _Constraints:
+class Constraints:
     same: list[tuple[int, int]]
     different: list[tuple[int, int]]
     must_rows: set[int]
 
 
-def _constraints(conn: Connection, table: MentionTable, chains: Chains) -> _Constraints:
-    """Active decisions as row pairs of the feature table (corrections followed forward)."""
-    row_of = {mention_id: row for row, mention_id in enumerate(table.mention_ids)}
-    result = _Constraints([], [], set())
+def row_constraints(conn: Connection, mention_ids: Sequence[str], chains: Chains) -> Constraints:
+    """Active decisions as pairs of rows of `mention_ids` (corrections followed forward)."""
+    row_of = {mention_id: row for row, mention_id in enumerate(mention_ids)}
+    result = Constraints([], [], set())
     for decision in decision_store.load(conn, active_only=True):
         if decision.kind == "skip":
             continue
@@ -302,7 +302,7 @@ def _run(
     with workspace.read() as conn:
         table = load_mentions(conn, cipher, rare_name_cap=config.rare_name_cap)
         chains = load_chains(conn)
-        constraints = _constraints(conn, table, chains)
+        constraints = row_constraints(conn, table.mention_ids, chains)
     n = len(table)
     if backend == "spark":
         from refwatch.linkage.spark import score_on_spark

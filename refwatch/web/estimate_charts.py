@@ -5,25 +5,22 @@ profile interval is read from (Cormack 1992): the interval holds every N whose
 log-likelihood is within chi2(level, 1)/2 of the best. LCMCR: the posterior distribution of
 N, the histogram of the draws the library already summarises.
 
-Why the curve is computed here: `refwatch.estimate.loglinear.profile_interval` finds only
-where the curve crosses the cut-off, not the curve. `profile_loglik` evaluates the same
-multinomial profile likelihood (same reduced design, same Poisson fit with the unseen cell
-set to N - n) for the model the library chose, which is rebuilt from the result's terms
-and checked against its estimate; tests check that the curve crosses the cut-off exactly
-at the library's interval ends. Nothing in `refwatch.estimate` is changed or re-decided.
+The curve is the library's own `refwatch.estimate.loglinear.profile_loglik` (the function
+`profile_interval` reads the interval from), for the model the library chose, rebuilt from
+the result's terms and checked against its estimate; tests check that the curve crosses
+the cut-off exactly at the library's interval ends.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy.special import gammaln  # type: ignore[import-untyped]
 from scipy.stats import chi2  # type: ignore[import-untyped]
 
-from refwatch.estimate.glm import Fit, _reduced_design, fit_model, poisson_irls
+from refwatch.estimate.glm import Fit, fit_model
+from refwatch.estimate.loglinear import profile_loglik
 from refwatch.estimate.models import Model, candidate_terms, popcount, term_label
 from refwatch.estimate.result import EstimateResult
 from refwatch.estimate.table import CaptureTable
@@ -54,26 +51,6 @@ def chosen_fit(table: CaptureTable, result: EstimateResult) -> Fit | None:
     if fit is None or not math.isclose(fit.estimate, result.estimate, rel_tol=1e-9):
         return None
     return fit
-
-
-def profile_loglik(table: CaptureTable, fit: Fit) -> Callable[[float], float]:
-    """N -> the profile log-likelihood of the total N under `fit`'s model."""
-    x, keep, _ = _reduced_design(table.t, fit.model, fit.removed_terms)
-    zero = np.zeros((1, x.shape[1]))
-    zero[0, 0] = 1.0
-    design = np.ascontiguousarray(np.vstack([zero, x]))
-    y_obs = table.counts[1:][keep].astype(np.float64)
-    n = table.n
-
-    def loglik(total: float) -> float:
-        y = np.concatenate([[total - n], y_obs])
-        _, mu, _, _ = poisson_irls(design, y)
-        p = mu / total
-        value = gammaln(total + 1.0) - gammaln(total - n + 1.0)
-        positive = y > 0
-        return float(value + np.sum(y[positive] * np.log(p[positive])))
-
-    return loglik
 
 
 def profile_points(table: CaptureTable, result: EstimateResult) -> dict[str, Any] | None:

@@ -22,14 +22,14 @@ from sqlalchemy import func, select
 from refwatch.counting.ledger import read_entry
 from refwatch.estimate import EstimateOptions, LcmcrSettings, estimate_from_workspace
 from refwatch.estimate.api import WorkspaceEstimate
-from refwatch.estimate.loglinear import estimate_loglinear
+from refwatch.estimate.loglinear import estimate_loglinear, profile_loglik
 from refwatch.estimate.table import read_histories_csv
 from refwatch.simulate.demo import DemoFiles
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import Person, table_of
 from refwatch.store.schema_ledger import LedgerEntry
 from refwatch.store.workspace import Workspace
-from refwatch.web.estimate_charts import chosen_fit, profile_loglik, profile_points
+from refwatch.web.estimate_charts import chosen_fit, profile_points
 from refwatch.web.estimate_form import MAX_NBOOT, MAX_SWEEPS
 from tests.conftest import write_csv
 from tests.web.conftest import WebEnv, csrf_of

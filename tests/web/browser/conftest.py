@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,11 +77,9 @@ def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -
     raise RuntimeError("the app did not start within 60 s")
 
 
-@pytest.fixture(scope="module")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    root = tmp_path_factory.mktemp("live")
-    workspace = root / "demo"
-    build_demo(workspace, Secret(passphrase=PASSPHRASE), root / "scratch", kdf=TEST_KDF)
+@contextmanager
+def serving(workspace: Path, root: Path) -> Iterator[LiveApp]:
+    """The app serving `workspace` in its own process on a free port, its log in `root`."""
     port = free_port()
     log = root / "server.log"
     env = {**os.environ, "REFWATCH_PASSPHRASE": PASSPHRASE}
@@ -103,6 +102,15 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    root = tmp_path_factory.mktemp("live")
+    workspace = root / "demo"
+    build_demo(workspace, Secret(passphrase=PASSPHRASE), root / "scratch", kdf=TEST_KDF)
+    with serving(workspace, root) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

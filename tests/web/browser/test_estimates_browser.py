@@ -1,14 +1,12 @@
-"""An analyst estimates the undocumented in a real browser: the demo (linked by its answer
-key), a log-linear estimate by source, the result and its profile-likelihood plot drawn by
-Vega under the pages' CSP. Screenshots go to tests/web/browser/artifacts/ (estimates-*).
+"""An analyst estimates the undocumented in a real browser: the demo (linked by record
+linkage, as `refwatch demo` builds it), a log-linear estimate by source, the result and
+its profile-likelihood plot drawn by Vega under the pages' CSP. Screenshots go to
+tests/web/browser/artifacts/ (estimates-*).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,57 +16,22 @@ from playwright.sync_api import expect
 
 from refwatch.simulate.load_demo import build_demo
 from refwatch.store.keys import Secret
-from refwatch.store.workspace import open_workspace
 from tests.conftest import TEST_KDF
-from tests.web.browser.conftest import (
-    DEMO_PASSWORDS,
-    PASSPHRASE,
-    SERVE_APP,
-    LiveApp,
-    _wait_until_serving,
-    free_port,
-)
+from tests.web.browser.conftest import DEMO_PASSWORDS, PASSPHRASE, LiveApp, serving
 from tests.web.browser.test_tour import LAPTOP, PHONE, Tour, sign_in
-from tests.web.estimate_helpers import link_by_truth
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def linked_demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    """The demo served as `live_app` serves it, after linking its lists by the answer key
-    (estimates need persons linked across lists)."""
+    """The demo as `refwatch demo` builds it: linked by real record linkage (estimates
+    need persons linked across lists)."""
     root = tmp_path_factory.mktemp("estimates-live")
     workspace = root / "demo"
-    scratch = root / "scratch"
-    build_demo(workspace, Secret(passphrase=PASSPHRASE), scratch, kdf=TEST_KDF)
-    opened = open_workspace(workspace)
-    try:
-        link_by_truth(opened, scratch / "truth.csv")
-    finally:
-        opened.close()
-    port = free_port()
-    log = root / "server.log"
-    env = {**os.environ, "REFWATCH_PASSPHRASE": PASSPHRASE}
-    with open(log, "wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, str(SERVE_APP), str(workspace), str(port)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=Path(__file__).parents[3],
-        )
-    app = LiveApp(f"http://127.0.0.1:{port}", workspace, log, process)
-    try:
-        _wait_until_serving(app.base_url, process, log)
+    build_demo(workspace, Secret(passphrase=PASSPHRASE), root / "scratch", kdf=TEST_KDF, link=True)
+    with serving(workspace, root) as app:
         yield app
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_an_analyst_runs_a_log_linear_estimate_by_source_and_sees_the_plot(
