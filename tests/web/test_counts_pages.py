@@ -489,3 +489,28 @@ def test_the_korean_page_keeps_the_numbers(loaded: WebEnv) -> None:
     assert '<html lang="ko">' in page
     assert figure(page, "at-least") == expected.at_least
     assert "최소" in page
+
+
+def test_a_korean_page_says_the_count_in_korean_and_keeps_the_english_for_quoting(
+    loaded: WebEnv,
+) -> None:
+    url = "/counts?event=apprehension&from=2017-07&to=2017-08&flag=child&lang=ko"
+    page = html.unescape(loaded.sign_in("viewer").get(url).text)
+    expected = count_persons(
+        loaded.workspace,
+        event="apprehension",
+        period_from="2017-07",
+        period_to="2017-08",
+        flags=("child",),
+    )
+    korean = re.search(r'id="count-sentence" lang="ko">([^<]*)<', page)
+    assert korean is not None
+    said = korean.group(1)
+    assert "2017-07-01부터 2017-08-31까지 체포된 인물" in said
+    assert "아동" in said
+    assert f"최소 {expected.at_least:,}명 (최대 {expected.at_most:,}명)" in said
+    english = sentence(expected.query, expected.at_least, expected.at_most)
+    assert f'id="count-sentence-en" lang="en">{english}<' in page
+    english_page = html.unescape(loaded.sign_in("viewer").get(url.replace("ko", "en")).text)
+    assert f'id="count-sentence" lang="en">{english}<' in english_page
+    assert "count-sentence-en" not in english_page

@@ -33,7 +33,9 @@ from refwatch.domain.errors import DateError, InputError
 from refwatch.gazetteer import load_gazetteer
 from refwatch.store.schema import Source, table_of
 from refwatch.store.workspace import Workspace
+from refwatch.web.count_sentence import localized_sentence
 from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.i18n import language_of
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -247,7 +249,13 @@ def _page(
         **form_options(request, user),
     }
     if result is not None:
-        context["sentence"] = sentence(result.query, result.at_least, result.at_most)
+        english = sentence(result.query, result.at_least, result.at_most)
+        lang = language_of(request)
+        context["sentence"] = localized_sentence(
+            lang, result.query, result.at_least, result.at_most
+        )
+        context["sentence_lang"] = lang
+        context["sentence_en"] = english if lang != "en" else None
         context["cells"] = cells_of(result)
         context["dims"] = result.query.by
         if result.query.by == CHART_DIMENSIONS:
@@ -453,7 +461,10 @@ def ledger_page(request: Request, entry_id: str, user: Counter) -> Response:
     except ENGINE_ERRORS as exc:
         context["check_error"] = engine_message(request, exc)
         return render(request, "counts_ledger.html", context)
-    context["entry_sentence"] = sentence(query, entry["at_least"], entry["at_most"])
+    context["entry_sentence"] = localized_sentence(
+        language_of(request), query, entry["at_least"], entry["at_most"]
+    )
+    context["sentence_lang"] = language_of(request)
     context["check"] = check
     context["changed_cells"] = _changed_cells(check.changed_cells, dims)
     context["changes"] = {
