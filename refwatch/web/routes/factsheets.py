@@ -180,18 +180,10 @@ def factsheets_page(request: Request, user: Maker) -> Response:
     return _form_page(request, user, {"edition": "public", "threshold": str(DEFAULT_THRESHOLD)})
 
 
-def _checked(request: Request, user: User, values: dict[str, str]) -> tuple[bool, int, str | None]:
-    """(public, threshold, as_of) from the form; InputError/DateError/PermissionError."""
-    edition = values["edition"]
-    if edition not in EDITIONS:
-        raise InputError(gettext(request, "Choose the public or the internal edition."))
-    public = edition == "public"
-    if not public and not user.can("persons.view"):
-        raise PermissionError(
-            gettext(request, "The internal edition lists persons by id: your role may not.")
-        )
+def checked_threshold(request: Request, raw: str) -> int:
+    """The disclosure threshold from a form (fact sheets and public releases)."""
     try:
-        threshold = int(values["threshold"] or DEFAULT_THRESHOLD)
+        threshold = int(raw or DEFAULT_THRESHOLD)
     except ValueError:
         raise InputError(
             gettext(request, "The disclosure threshold must be a whole number.")
@@ -202,6 +194,20 @@ def _checked(request: Request, user: User, values: dict[str, str]) -> tuple[bool
                 request, "The disclosure threshold must be between 1 and %(n)s.", n=MAX_THRESHOLD
             )
         )
+    return threshold
+
+
+def _checked(request: Request, user: User, values: dict[str, str]) -> tuple[bool, int, str | None]:
+    """(public, threshold, as_of) from the form; InputError/DateError/PermissionError."""
+    edition = values["edition"]
+    if edition not in EDITIONS:
+        raise InputError(gettext(request, "Choose the public or the internal edition."))
+    public = edition == "public"
+    if not public and not user.can("persons.view"):
+        raise PermissionError(
+            gettext(request, "The internal edition lists persons by id: your role may not.")
+        )
+    threshold = checked_threshold(request, values["threshold"])
     if not values["from"] or not values["to"]:
         raise InputError(gettext(request, "A fact sheet needs a period: fill in From and To."))
     as_of = values["as_of"] or None

@@ -33,6 +33,7 @@ from refwatch.store import audit
 from refwatch.store.workspace import Workspace
 from refwatch.web.deps import User, get_workspace, require
 from refwatch.web.routes.counts import engine_message
+from refwatch.web.routes.factsheets import checked_threshold
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +43,6 @@ FOLDER = "releases"
 META = "release.json"
 RELEASE_ID = re.compile(r"^[0-9a-f]{24}$")
 FORMATS = ("csv", "json", "sqlite")
-MAX_THRESHOLD = 100
 LISTED = 20
 
 
@@ -99,18 +99,7 @@ def releases_page(request: Request, user: Maker) -> Response:
 
 def _checked(request: Request, values: dict[str, Any]) -> int:
     """The threshold; InputError/DateError for anything else wrong, before anything is made."""
-    try:
-        threshold = int(values["threshold"] or DEFAULT_THRESHOLD)
-    except ValueError:
-        raise InputError(
-            gettext(request, "The disclosure threshold must be a whole number.")
-        ) from None
-    if not 1 <= threshold <= MAX_THRESHOLD:
-        raise InputError(
-            gettext(
-                request, "The disclosure threshold must be between 1 and %(n)s.", n=MAX_THRESHOLD
-            )
-        )
+    threshold = checked_threshold(request, values["threshold"])
     if not values["formats"] or any(f not in FORMATS for f in values["formats"]):
         raise InputError(gettext(request, "Choose at least one format: CSV, JSON or SQLite."))
     make_query(
