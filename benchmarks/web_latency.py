@@ -2,8 +2,9 @@
 
 Serves a workspace with the real command (`refwatch serve`, uvicorn in a subprocess) and
 times a bounded number of sequential requests with httpx2, signed in through the real
-sign-in form: the demo workspace, then one of N synthetic persons (default 100,000; each
-imported case-list row is its own person until linkage runs). The person page is timed as
+sign-in form: the demo workspace (linked, as `make run` serves it), then one of N
+synthetic persons (default 100,000; each imported case-list row is its own person until
+linkage runs). The person page is timed as
 a researcher (names decrypted, and each read written to the audit chain) and as an
 analyst (no names). As a baseline measured in the same run: the sign-in form, a page that
 reads no evidence. The first dashboard request after start-up (which builds the in-memory
@@ -216,7 +217,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="refwatch-web-bench-") as tmp:
         folder = Path(tmp)
         demo = folder / "demo"
-        build_demo(demo, Secret(passphrase=PASSPHRASE), folder / "scratch", kdf=CHEAP_KDF)
+        build_demo(
+            demo, Secret(passphrase=PASSPHRASE), folder / "scratch", kdf=CHEAP_KDF, link=True
+        )
         measure("demo workspace", demo, folder, args.requests)
         print(f"\nbuilding a workspace of {args.persons:,} synthetic persons …")
         measure(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from refwatch.store.crypto import FieldCipher
 from refwatch.store.database import drop_pg_schema
 from refwatch.store.keys import KdfParams, Secret
 from refwatch.store.workspace import Workspace, init_workspace
+from tests import figures
 
 # Cheap Argon2id for the test suite only; a test checks the shipped default is strong.
 TEST_KDF = KdfParams(iterations=1, lanes=1, memory_cost_kib=1024)
@@ -32,6 +34,28 @@ ENGINES = [
     "sqlite",
     pytest.param("postgresql", marks=pytest.mark.postgres),
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The controller names the figures file; xdist workers inherit the variable.
+    if os.environ.get(figures.ENV) is None and not hasattr(config, "workerinput"):
+        handle, name = tempfile.mkstemp(prefix="refwatch-figures-", suffix=".jsonl")
+        os.close(handle)
+        os.environ[figures.ENV] = name
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if hasattr(terminalreporter.config, "workerinput"):
+        return
+    path = Path(os.environ.get(figures.ENV, ""))
+    rows = figures.read(path) if path.name else []
+    if path.name:
+        path.unlink(missing_ok=True)
+    if not rows:
+        return
+    terminalreporter.section("figures measured by the tests")
+    for row in rows:
+        terminalreporter.write_line(f"{row['test']}: {row['figure']} = {row['value']}")
 
 
 def pg_url_or_skip() -> str:

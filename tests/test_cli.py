@@ -89,12 +89,72 @@ def test_rotate_key_takes_the_new_passphrase_and_refuses_the_old(
     invoke("init")
     monkeypatch.setenv("REFWATCH_NEW_PASSPHRASE", "the new long passphrase")
     code, out, err = invoke("rotate-key", "--json")
-    assert code == 0, err and json.loads(out)["rewrapped_versions"] == [1]
+    assert code == 0, err
+    assert json.loads(out) == {"rewrapped_versions": [1], "key": "passphrase"}
     code, _, err = invoke("export", "mentions", "--include-names")
     assert code == 2 and "does not open" in err
     monkeypatch.setenv("REFWATCH_PASSPHRASE", "the new long passphrase")
     code, _, err = invoke("export", "mentions", "--include-names")
     assert code == 0, err
+
+
+def test_after_rotate_key_the_names_export_is_identical_and_the_old_passphrase_opens_nothing(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_rows: list[dict[str, str]]
+) -> None:
+    canary = "Canaryname Rotatewx"
+    rows = [dict(r) for r in sample_rows]
+    rows[1]["name_latin"], rows[1]["notes"] = canary, "canary-note-rotate-5521"
+    invoke("init")
+    code, _, err = invoke("import", str(write_csv(tmp_path / "l.csv", rows)))
+    assert code == 0, err
+    export = ("export", "mentions", "--format", "jsonl", "--include-names")
+    code, before, err = invoke(*export)
+    assert code == 0, err
+    assert canary in before and "canary-note-rotate-5521" in before and "김송국" in before
+    monkeypatch.setenv("REFWATCH_NEW_PASSPHRASE", "the new long passphrase")
+    code, out, err = invoke("rotate-key", "--json")
+    assert code == 0, err
+    assert json.loads(out)["rewrapped_versions"] == [1]
+    code, _, err = invoke(*export)
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().splitlines() == [
+        "error: the passphrase or keyfile does not open this workspace; nothing was changed"
+    ]
+    monkeypatch.setenv("REFWATCH_PASSPHRASE", "the new long passphrase")
+    code, after, err = invoke(*export)
+    assert code == 0, err
+    assert after == before
+    code, out, _ = invoke("audit", "verify", "--json")
+    assert code == 0 and json.loads(out)["ok"] is True
+
+
+def test_a_wrong_passphrase_changes_no_row_and_no_audit_entry(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_rows: list[dict[str, str]]
+) -> None:
+    invoke("init")
+    invoke("import", str(write_csv(tmp_path / "l.csv", sample_rows)))
+    _, status_before, _ = invoke("status", "--json")
+    _, chain_before, _ = invoke("audit", "verify", "--json")
+    monkeypatch.setenv("REFWATCH_PASSPHRASE", "wrong passphrase!")
+    monkeypatch.setenv("REFWATCH_NEW_PASSPHRASE", "the new long passphrase")
+    changed = [dict(r) for r in sample_rows]
+    changed[0]["status"] = "released"
+    for args in (
+        ("import", str(write_csv(tmp_path / "l2.csv", changed))),
+        ("export", "mentions", "--include-names"),
+        ("rotate-key",),
+        ("backup", str(tmp_path / "b.backup")),
+        ("delete-report", "R-1", "--reason", "test"),
+    ):
+        code, _, err = invoke(*args)
+        assert code == 2 and "does not open this workspace" in err, args
+    assert not (tmp_path / "b.backup").exists()
+    _, status_after, _ = invoke("status", "--json")
+    _, chain_after, _ = invoke("audit", "verify", "--json")
+    assert json.loads(status_after) == json.loads(status_before)
+    assert json.loads(status_before)["mentions"] == 3
+    assert json.loads(chain_after) == json.loads(chain_before)
+    assert json.loads(chain_before)["entries"] > 1
 
 
 def test_a_tampered_audit_chain_makes_verify_fail(env: Path) -> None:

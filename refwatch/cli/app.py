@@ -18,6 +18,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from refwatch.domain.errors import RefWatchError
@@ -47,12 +48,23 @@ class Settings:
 
 
 def fail(message: str) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # soft_wrap: one line however long, also when stderr is a file or a pipe (80 columns).
+    err.print(
+        f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True
+    )
     raise typer.Exit(2)
 
 
+def os_error_text(exc: OSError) -> str:
+    """An operating-system error as one line: what failed, and on which path."""
+    reason = exc.strerror or exc.__class__.__name__
+    where = f": {exc.filename}" if exc.filename is not None else ""
+    return f"{reason}{where}"
+
+
 def guarded(function: Callable[..., None]) -> Callable[..., None]:
-    """Turn an expected RefWatchError into one line on stderr and exit status 2."""
+    """Turn an expected RefWatchError, or a file the system refuses (missing folder, no
+    permission, full disk), into one line on stderr and exit status 2."""
 
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> None:
@@ -60,6 +72,8 @@ def guarded(function: Callable[..., None]) -> Callable[..., None]:
             function(*args, **kwargs)
         except RefWatchError as exc:
             fail(str(exc))
+        except OSError as exc:
+            fail(os_error_text(exc))
 
     return run
 
@@ -68,7 +82,8 @@ def emit(data: dict[str, Any], as_json: bool, human: str) -> None:
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
     else:
-        out.print(human, highlight=False)
+        # As written (no markup: a source may be called "[NGO] list") and never wrapped.
+        out.print(human, highlight=False, markup=False, soft_wrap=True)
 
 
 @app.callback()
@@ -140,7 +155,9 @@ def secret_from(
     return Secret(passphrase=passphrase)
 
 
-def progress_bar() -> Progress:
+def progress_bar(*, hidden: bool = False) -> Progress:
+    """A progress bar on stderr; not shown with --json (`hidden`) or when stderr is not a
+    terminal, so that scripts and logs get only the answer."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -148,7 +165,7 @@ def progress_bar() -> Progress:
         TimeElapsedColumn(),
         console=err,
         transient=True,
-        disable=not err.is_terminal,
+        disable=hidden or not err.is_terminal,
     )
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO, cast
 
 import typer
 
@@ -14,15 +15,44 @@ from refwatch.cli.app import (
     app,
     audit_app,
     emit,
+    fail,
     guarded,
     open_from,
+    os_error_text,
     progress_bar,
     secret_from,
     settings_of,
     workspace_path_of,
 )
-from refwatch.store.keys import create_keyfile
-from refwatch.store.workspace import init_workspace
+from refwatch.store.keys import check_keyfile_outside, create_keyfile
+from refwatch.store.workspace import CONFIG_FILE, init_workspace
+
+
+def _new_keyfile(keyfile: Path, workspace: Path) -> bool:
+    """Create `keyfile` unless it exists; say whether it was created. Refused, with nothing
+    written, when it would sit inside the workspace or its folder cannot take it."""
+    check_keyfile_outside(keyfile, workspace)
+    if keyfile.exists():
+        return False
+    if not keyfile.parent.is_dir():
+        fail(f"cannot create the keyfile {keyfile}: its folder {keyfile.parent} does not exist")
+    try:
+        create_keyfile(keyfile)
+    except OSError as exc:
+        fail(f"cannot create the keyfile {keyfile}: {os_error_text(exc)}")
+    return True
+
+
+class _LineCounter:
+    """A text stream that passes writes on and moves a progress bar by the lines written."""
+
+    def __init__(self, target: TextIO, tick: Callable[[int], None]) -> None:
+        self.target = target
+        self.tick = tick
+
+    def write(self, text: str) -> int:
+        self.tick(text.count("\n"))
+        return self.target.write(text)
 
 
 @app.command()
@@ -37,19 +67,25 @@ def init(
     """Create a workspace: a database and one wrapped data key, nothing else."""
     settings = settings_of(ctx)
     path = workspace_path_of(ctx)
-    if settings.keyfile is not None and not settings.keyfile.exists():
-        create_keyfile(settings.keyfile)
+    if (path / CONFIG_FILE).exists():
+        fail(f"a workspace already exists at {path}")
+    created = settings.keyfile is not None and _new_keyfile(settings.keyfile, path)
     secret = secret_from(ctx, confirm=True)
-    with init_workspace(
-        path, secret, db_url=settings.db, schema=schema, actor=settings.actor
-    ) as ws:
-        data = {
-            "workspace": str(path),
-            "workspace_id": ws.workspace_id,
-            "engine": ws.dialect,
-            "schema": ws.schema,
-            "key": secret.kind,
-        }
+    try:
+        with init_workspace(
+            path, secret, db_url=settings.db, schema=schema, actor=settings.actor
+        ) as ws:
+            data = {
+                "workspace": str(path),
+                "workspace_id": ws.workspace_id,
+                "engine": ws.dialect,
+                "schema": ws.schema,
+                "key": secret.kind,
+            }
+    except BaseException:
+        if created and settings.keyfile is not None:
+            settings.keyfile.unlink(missing_ok=True)  # it protects nothing: no workspace
+        raise
     emit(
         data,
         as_json,
@@ -74,7 +110,7 @@ def import_command(
     mapping = parse_mapping(map_ or [])
     with open_from(ctx) as ws:
         cipher = FieldCipher(ws.unlock(secret_from(ctx)))
-        with progress_bar() as progress:
+        with progress_bar(hidden=as_json) as progress:
             task = progress.add_task("importing", total=None)
 
             def tick(done: int, total: int) -> None:
@@ -123,7 +159,13 @@ def export_command(
                 if out_path is not None
                 else sys.stdout
             )
-            count = export(ws, kind, fmt, handle, cipher=cipher, actor=settings_of(ctx).actor)
+            # Not over the data itself when it goes to the terminal (standard output).
+            progress = stack.enter_context(progress_bar(hidden=as_json or out_path is None))
+            task = progress.add_task(f"exporting {kind}", total=None)
+            counted = _LineCounter(handle, lambda lines: progress.advance(task, lines))
+            count = export(
+                ws, kind, fmt, cast(TextIO, counted), cipher=cipher, actor=settings_of(ctx).actor
+            )
     if out_path is not None:
         emit(
             {
@@ -167,8 +209,11 @@ def rotate_key(
     """Re-wrap every data key under a new passphrase (REFWATCH_NEW_PASSPHRASE) or keyfile."""
     with open_from(ctx) as ws:
         old = secret_from(ctx)
-        if new_keyfile is not None and not new_keyfile.exists():
-            create_keyfile(new_keyfile)
+        if new_keyfile is not None:
+            check_keyfile_outside(new_keyfile, ws.path)
+            if not new_keyfile.exists():
+                ws.unlock(old)  # a wrong passphrase stops here, before a keyfile is written
+                _new_keyfile(new_keyfile, ws.path)
         new = secret_from(
             ctx,
             confirm=True,
@@ -176,7 +221,9 @@ def rotate_key(
             keyfile=new_keyfile,
             prompt="New passphrase",
         )
-        versions = ws.rotate_key(old, new, settings_of(ctx).actor)
+        with progress_bar(hidden=as_json) as progress:
+            progress.add_task("re-wrapping the data keys", total=None)
+            versions = ws.rotate_key(old, new, settings_of(ctx).actor)
     emit(
         {"rewrapped_versions": versions, "key": new.kind},
         as_json,
@@ -207,7 +254,10 @@ def backup(
     from refwatch.store.backup import create_backup
 
     with open_from(ctx) as ws:
-        summary = create_backup(ws, secret_from(ctx), out_file, settings_of(ctx).actor)
+        secret = secret_from(ctx)
+        with progress_bar(hidden=as_json) as progress:
+            progress.add_task("backing up", total=None)
+            summary = create_backup(ws, secret, out_file, settings_of(ctx).actor)
     emit(
         summary.as_dict(),
         as_json,
@@ -228,14 +278,12 @@ def restore(
     from refwatch.store.backup import restore_backup
 
     settings = settings_of(ctx)
-    summary = restore_backup(
-        backup_file,
-        workspace_path_of(ctx),
-        secret_from(ctx),
-        db_url=settings.db,
-        schema=schema,
-        actor=settings.actor,
-    )
+    path, secret = workspace_path_of(ctx), secret_from(ctx)
+    with progress_bar(hidden=as_json) as progress:
+        progress.add_task("restoring", total=None)
+        summary = restore_backup(
+            backup_file, path, secret, db_url=settings.db, schema=schema, actor=settings.actor
+        )
     emit(
         summary.as_dict(),
         as_json,

@@ -122,7 +122,7 @@ def link(
             return
         cipher = FieldCipher(ws.unlock(secret_from(ctx)))
         config = LinkageConfig() if threshold is None else LinkageConfig(threshold=threshold)
-        with progress_bar() as progress:
+        with progress_bar(hidden=as_json) as progress:
             task = progress.add_task("linking", total=None)
 
             def tick(what: str, done: int, total: int) -> None:

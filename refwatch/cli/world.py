@@ -16,6 +16,7 @@ from refwatch.cli.app import (
     guarded,
     open_from,
     out,
+    progress_bar,
     secret_from,
     settings_of,
     workspace_path_of,
@@ -36,7 +37,9 @@ def simulate(
     """Generate a synthetic world: case lists with realistic noise, plus the truth."""
     from refwatch.simulate.world import simulate_world
 
-    summary = simulate_world(outdir, people=people, sources=sources, seed=seed)
+    with progress_bar(hidden=as_json) as progress:
+        progress.add_task("simulating", total=None)
+        summary = simulate_world(outdir, people=people, sources=sources, seed=seed)
     data = dataclasses.asdict(summary)
     emit(
         data,
@@ -60,7 +63,11 @@ def demo(
     settings = settings_of(ctx)
     path = workspace_path_of(ctx)
     secret = secret_from(ctx, confirm=True)
-    with tempfile.TemporaryDirectory(prefix="refwatch-demo-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="refwatch-demo-") as tmp,
+        progress_bar(hidden=as_json) as progress,
+    ):
+        progress.add_task("building the demo workspace", total=None)
         result = build_demo(
             path, secret, Path(tmp), db_url=settings.db, actor=settings.actor, link=link
         )

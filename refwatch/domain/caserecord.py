@@ -33,6 +33,9 @@ CASE_COLUMNS: tuple[str, ...] = (
     "flags",
     "notes",
 )
+# Made once (json.dumps with options builds an encoder per call; this runs once per row).
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 REQUIRED_COLUMNS: frozenset[str] = frozenset({"source"})
 # Columns whose values are never shown in an error message, a log or an unencrypted file.
 PROTECTED_COLUMNS: frozenset[str] = frozenset({"name_hangul", "name_latin", "notes"})
@@ -94,4 +97,4 @@ class CaseRecord:
             [flag.value for flag in self.flags],
             self.notes,
         ]
-        return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+        return _COMPACT.encode(values)

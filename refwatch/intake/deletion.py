@@ -1,7 +1,9 @@
 """Erase a report on a lawful request: its names, notes and text, in every version.
 
 The protected ciphertexts of the report and of every version of the same record (those it
-superseded and those that superseded it) are overwritten with NULL; a `report_deletions`
+superseded and those that superseded it) are overwritten with NULL, and so are the reasons
+reviewers gave for linkage decisions about its mentions (free text that may quote the
+name); a `report_deletions`
 row takes them out of the current evidence and keeps who, when, why and which persons
 were affected, so the counts and the number ledger can say what changed. The audit entry
 names the report, never a value. Afterwards the freed pages are scrubbed: SQLite runs with
@@ -23,13 +25,15 @@ from refwatch.store import audit
 from refwatch.store.schema import Mention, PersonLink, Report, table_of
 from refwatch.store.schema_deletion import ReportDeletion
 from refwatch.store.schema_ledger import LedgerEntry
+from refwatch.store.schema_linkage import LinkageDecision
 from refwatch.store.workspace import Workspace
 
-reports, mentions, links, deletions = (
+reports, mentions, links, deletions, decisions = (
     table_of(Report),
     table_of(Mention),
     table_of(PersonLink),
     table_of(ReportDeletion),
+    table_of(LinkageDecision),
 )
 
 
@@ -116,6 +120,14 @@ def delete_report(workspace: Workspace, report_id: str, reason: str, actor: str)
             .where(mentions.c.id.in_(mention_ids))
             .values(name_hangul_enc=None, name_latin_enc=None, notes_enc=None)
         )
+        reasons = conn.execute(
+            update(decisions)
+            .where(
+                or_(decisions.c.mention_a.in_(mention_ids), decisions.c.mention_b.in_(mention_ids)),
+                decisions.c.reason_enc.is_not(None),
+            )
+            .values(reason_enc=None)
+        ).rowcount
         now = datetime.now(UTC)
         for version in versions:
             if version in already:
@@ -136,7 +148,12 @@ def delete_report(workspace: Workspace, report_id: str, reason: str, actor: str)
             "report.delete",
             table_name="reports",
             record_id=report_id,
-            details={"versions": versions, "persons": persons, "ledger_entries": entries},
+            details={
+                "versions": versions,
+                "persons": persons,
+                "ledger_entries": entries,
+                "decision_reasons_erased": reasons,
+            },
         )
-    workspace.scrub("reports", "mentions")
+    workspace.scrub("reports", "mentions", "linkage_decisions")
     return DeletionResult(versions, persons, entries)

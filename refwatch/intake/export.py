@@ -15,10 +15,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any, Literal, TextIO
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS
 from refwatch.domain.errors import RefWatchError
+from refwatch.domain.formulas import neutral_row
+from refwatch.domain.formulas import neutralise as neutralise  # re-exported for callers
 from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.queries import current_mentions, links, reports, sources
@@ -74,18 +76,6 @@ EVENT_COLUMNS = (
     "facility",
     "facility_id",
 )
-_FORMULA_START = ("=", "+", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """Defuse spreadsheet formulas (`=HYPERLINK(…)`) in text cells of a CSV export."""
-    if (
-        isinstance(value, str)
-        and value
-        and (value.startswith(_FORMULA_START) or (value[0] == "-" and not value[1:2].isdigit()))
-    ):
-        return "'" + value
-    return value
 
 
 def _current_mentions(conn: Connection) -> Iterator[Any]:
@@ -237,13 +227,17 @@ def export(
     columns = columns_for(kind, cipher is not None)
     if cipher is not None:
         # Committed before any name is read, so a failed export still leaves its trace.
+        # The details say how many rows of names are about to leave (never their values).
         with workspace.write() as conn:
+            rows_with_names = conn.execute(
+                select(func.count()).select_from(current_mentions().subquery())
+            ).scalar_one()
             audit.log(
                 conn,
                 actor,
                 "export.names",
                 table_name="mentions",
-                details={"kind": kind, "format": fmt},
+                details={"kind": kind, "format": fmt, "rows": rows_with_names},
             )
     with workspace.read() as conn:
         if kind == "mentions":
@@ -257,9 +251,7 @@ def export(
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(columns)
             for row in rows:
-                writer.writerow(
-                    ["" if row.get(c) is None else neutralise(row.get(c)) for c in columns]
-                )
+                writer.writerow(neutral_row(row.get(c) for c in columns))
                 count += 1
         else:
             for row in rows:

@@ -201,18 +201,16 @@ class _FileWriter:
             )
         }
         ids: dict[str, str] = {}
+        clashes: dict[tuple[str, str, str], list[int]] = {}  # -> [first row, rows]
         for number, record in records:
             given = record.source_type.value if record.source_type else None
-            if record.source in ids:
-                known_type = existing[record.source][1]
-                if given and known_type and given != known_type:
-                    self.summary.warnings.append(
-                        f"{self.file}, row {number}: source {record.source!r} is of type "
-                        f"{known_type}, this row says {given}; kept {known_type}"
-                    )
-                continue
             if record.source in existing:
-                ids[record.source] = existing[record.source][0]
+                # Known from an earlier row of this file or an earlier import: its type stays.
+                source_id, known_type = existing[record.source]
+                ids[record.source] = source_id
+                if given and known_type and given != known_type:
+                    clash = clashes.setdefault((record.source, known_type, given), [number, 0])
+                    clash[1] += 1
                 continue
             source_id = new_id()
             existing[record.source] = (source_id, given)
@@ -228,6 +226,12 @@ class _FileWriter:
                 }
             )
             self.audit.append(audit.AuditRecord(self.actor, "source.create", "sources", source_id))
+        for (name, known_type, given), (first, rows) in clashes.items():
+            more = f" (and {rows - 1} more row{'s' if rows > 2 else ''})" if rows > 1 else ""
+            self.summary.warnings.append(
+                f"{self.file}, row {first}{more}: source {name!r} is of type {known_type}, "
+                f"this row says {given}; kept {known_type}"
+            )
         return ids
 
     def _current_reports(

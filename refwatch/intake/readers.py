@@ -11,14 +11,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from refwatch.domain.caserecord import CASE_COLUMNS, REQUIRED_COLUMNS
+from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS, REQUIRED_COLUMNS
 from refwatch.domain.errors import InputError
 
 RawRow = dict[str, str | None]
@@ -29,6 +30,13 @@ FORMATS = ("csv", "xlsx", "jsonl")
 # Let the csv module hand every cell over, however long, so that an over-long cell is
 # refused by `_clean` with its row and column rather than as a malformed file.
 csv.field_size_limit(MAX_FILE_BYTES)
+# A byte that is not UTF-8 survives decoding as a lone surrogate (errors="surrogateescape"),
+# so that the cell holding it can be named by row and column.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+# Any other lone surrogate (JSON can spell one, "\ud800") is no text: it cannot be stored.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = "contains a lone surrogate (\\ud800-\\udfff), which is not text"
+NOT_UTF8 = "not valid UTF-8 text; save the file as UTF-8 (CSV UTF-8 in spreadsheet programs)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +80,10 @@ def _clean(value: object, file: str, row: int, column: str) -> str | None:
     if "\x00" in text:
         raise InputError("cell contains a NUL character", file=file, row=row, column=column)
     if not text.isascii():
+        if _UNDECODED.search(text):
+            raise _not_utf8(text, file, row, column)
+        if _SURROGATE.search(text):
+            raise InputError(f"cell {LONE_SURROGATE}", file=file, row=row, column=column)
         text = unicodedata.normalize("NFC", text)
     text = text.strip()
     if len(text) > MAX_CELL_CHARS:
@@ -85,6 +97,10 @@ def map_header(header: list[str], mapping: Mapping[str, str], file: str, row: in
     """Apply `--map old=new` and check the header: known, unique, required present."""
     columns: list[str] = []
     for raw in header:
+        if raw and _UNDECODED.search(raw):
+            raise _not_utf8(raw, file, row, None)
+        if raw and _SURROGATE.search(raw):
+            raise InputError(f"a header cell {LONE_SURROGATE}", file=file, row=row)
         name = unicodedata.normalize("NFC", (raw or "").strip())
         name = mapping.get(name, name)
         if not name:
@@ -134,25 +150,41 @@ def _read_bytes(path: Path | Upload) -> bytes:
     return path.data if isinstance(path, Upload) else path.read_bytes()
 
 
-def _openable(path: Path | Upload) -> Path | io.BytesIO:
-    return io.BytesIO(path.data) if isinstance(path, Upload) else path
-
-
-def _decode(data: bytes, file: str) -> str:
+def _decode(data: bytes) -> str:
+    """UTF-8 text (a byte order mark is dropped). Bytes that are not UTF-8 are kept as lone
+    surrogates; the reader meets them in a cell and `_clean` names that cell."""
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            "not valid UTF-8 text; save the file as UTF-8 (CSV UTF-8 in spreadsheet programs)",
-            file=file,
-            row=line,
-        ) from None
+    except UnicodeDecodeError:
+        return data.decode("utf-8-sig", errors="surrogateescape")
+
+
+def _not_utf8(text: str, file: str, row: int, column: str | None) -> InputError:
+    """The error for a cell (or header cell) holding bytes that are not UTF-8.
+
+    Outside the protected columns it shows the offending bytes in hex and the cell with
+    each of them replaced by U+FFFD. In a name or notes column it shows nothing of the
+    cell: the bytes are the name in another encoding, and error messages reach logs."""
+    if column in PROTECTED_COLUMNS:
+        return InputError(NOT_UTF8, file=file, row=row, column=column)
+    raw = text.encode("utf-8", errors="surrogateescape")
+    bad = " ".join(f"{ord(ch) - 0xDC00:02x}" for ch in _UNDECODED.findall(text))
+    return InputError(
+        f"{NOT_UTF8}; bytes {bad} are not UTF-8",
+        file=file,
+        row=row,
+        column=column,
+        value=_shortened(raw.decode("utf-8", errors="replace")),
+    )
+
+
+def _shortened(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _read_csv(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
     file = path.name
-    text = _decode(_read_bytes(path), file)
+    text = _decode(_read_bytes(path))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
@@ -182,25 +214,37 @@ def _read_csv(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[Numbe
         ) from None
 
 
+def _sheet_rows(rows: Iterable[tuple[object, ...]], file: str) -> Iterator[tuple[object, ...]]:
+    """openpyxl unpacks and parses a sheet while it is read, so a damaged one fails mid-way
+    with any of many errors (zlib, a bad CRC, XML, ValueError, TypeError): an InputError."""
+    try:
+        yield from rows
+    except Exception:
+        raise InputError(
+            "not a readable XLSX file (its first sheet is damaged)", file=file
+        ) from None
+
+
 def _read_xlsx(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
     from openpyxl import load_workbook  # imported here: loading openpyxl costs ~0.3 s
 
     file = path.name
-    _read_bytes(path)
+    # Read once, opened from memory: openpyxl leaves a file it failed to load open.
+    data = _read_bytes(path)
     try:
-        with zipfile.ZipFile(_openable(path)) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             total = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError):
         raise InputError("not a readable XLSX file", file=file) from None
     if total > XLSX_MAX_UNCOMPRESSED:
         raise InputError("the XLSX file unpacks to more than 1 GiB; refusing it", file=file)
     try:
-        workbook = load_workbook(_openable(path), read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a broken workbook
         raise InputError("not a readable XLSX file", file=file) from None
     try:
         sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        rows = _sheet_rows(sheet.iter_rows(values_only=True), file)
         header_cells = next(rows, None)
         if header_cells is None:
             raise InputError("the first sheet is empty", file=file)
@@ -228,13 +272,15 @@ def _read_xlsx(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[Numb
 
 def _read_jsonl(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
     file = path.name
-    text = _decode(_read_bytes(path), file)
-    for number, line in enumerate(text.splitlines(), start=1):
+    text = _decode(_read_bytes(path))
+    # Lines end at \n (or \r\n) only: JSON strings may hold U+2028, U+0085, \x0c...
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # ValueError: also a 5000-digit number
             raise InputError("not a JSON object", file=file, row=number) from None
         if not isinstance(obj, dict):
             raise InputError("each line must be a JSON object", file=file, row=number)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from refwatch.domain.formulas import neutral_row
 from refwatch.gazetteer import load_gazetteer
 from refwatch.publish.disclosure import TOTAL, PublicCell, PublicTable
 
@@ -65,6 +66,7 @@ def record_of(table: PublicTable, cell: PublicCell) -> dict[str, Any]:
 
 
 def write_csv(table: PublicTable, path: Path) -> Path:
+    """The table as CSV with an HXL hashtag row; cells pass `neutral_row` (formulas defused)."""
     columns = columns_of(table)
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -72,7 +74,7 @@ def write_csv(table: PublicTable, path: Path) -> Path:
         writer.writerow([HXL[c] for c in columns])
         for cell in table.rows():
             record = record_of(table, cell)
-            writer.writerow(["" if record[c] is None else record[c] for c in columns])
+            writer.writerow(neutral_row(record[c] for c in columns))
     return path
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from refwatch.counting.query import make_query
 from refwatch.domain.errors import InputError
+from refwatch.domain.formulas import neutral_row
 from refwatch.publish.disclosure import DEFAULT_K, DEFAULT_THRESHOLD
 from refwatch.publish.formats import (
     FORMATS,
@@ -94,7 +95,7 @@ def publish(
             writer = csv.writer(handle)
             writer.writerow(PERSON_COLUMNS)
             writer.writerow(PERSON_HXL)
-            writer.writerows([r[c] for c in PERSON_COLUMNS] for r in rows)
+            writer.writerows(neutral_row(r[c] for c in PERSON_COLUMNS) for r in rows)
         release.files.append(path)
         if "json" in formats:
             people = out_dir / "persons.json"

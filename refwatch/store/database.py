@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from refwatch.domain.errors import WorkspaceError
+from refwatch.domain.errors import InputError, WorkspaceError
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -51,10 +51,26 @@ def create_db_engine(url: str, schema: str | None = None) -> Engine:
         connect_args: dict[str, Any] = {}
         if schema is not None:
             connect_args["options"] = f"-c search_path={check_schema_name(schema)}"
-        return create_engine(
+        engine = create_engine(
             parsed, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True
         )
+        event.listen(engine, "before_cursor_execute", _refuse_nul)
+        return engine
     raise WorkspaceError(f"unsupported database {backend!r}: use a SQLite path or PostgreSQL URL")
+
+
+def _refuse_nul(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    """PostgreSQL text cannot hold a NUL character (SQLite can): a parameter with one is
+    bad input, refused as an InputError (the web answers 400, the transaction rolls back)
+    before the server's DataError could surface as a crash."""
+    if not parameters:
+        return
+    for row in parameters if executemany else [parameters]:
+        values = row.values() if isinstance(row, dict) else row
+        if any(isinstance(value, str) and "\x00" in value for value in values):
+            raise InputError("text may not contain a NUL character")
 
 
 def create_pg_schema(url: str, schema: str) -> None:

@@ -20,9 +20,11 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from refwatch.domain.roles import Role
@@ -30,6 +32,7 @@ from refwatch.store import audit, tokens, websessions
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.websessions import OpenSession, SessionPolicy
 from refwatch.store.workspace import Workspace
+from refwatch.web import i18n
 from refwatch.web.permissions import allowed, check_known, explain
 
 SESSION_COOKIE = "__Host-refwatch_session"
@@ -37,6 +40,43 @@ PRE_COOKIE = "__Host-refwatch_pre"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_REFUSED = "the form has expired or did not come from RefWatch; reload it"
+SIGN_IN_FIRST = "sign in first"
+
+# The API's token scheme as the OpenAPI schema declares it. Only documentation: it never
+# refuses a request itself (auto_error=False); `_resolve` below reads the header.
+API_TOKEN = HTTPBearer(
+    scheme_name="ApiToken",
+    bearerFormat="rwt_…",
+    description=(
+        "An API token issued by an admin on the users page, sent as "
+        "`Authorization: Bearer rwt_…`. It acts with the role it was issued for (never "
+        "above its user's) and stops working when revoked or when its user is disabled. "
+        "A browser's session cookie works too, with the CSRF token in `X-CSRF-Token` "
+        "on POST, PUT, PATCH and DELETE."
+    ),
+    auto_error=False,
+)
+
+
+class ApiError(BaseModel):
+    """The body of every refusal under /api/."""
+
+    detail: str
+
+
+API_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ApiError, "description": "No valid token or session: sign in first"},
+    403: {
+        "model": ApiError,
+        "description": "The role may not do this, or the CSRF token is missing",
+    },
+    404: {
+        "model": ApiError,
+        "description": "Not found, or not readable by this role (existence is not revealed)",
+    },
+}
+"""Refusals to document on the API's operations (`APIRouter(responses=API_ERRORS)`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,20 +210,29 @@ def _log_check(request: Request, permission: str, granted: bool) -> None:
         log.append((request.method, request.url.path, permission, granted))
 
 
-def require(permission: str, *, hide: bool | None = None) -> Callable[[Request], User]:
+def require(permission: str, *, hide: bool | None = None) -> Callable[..., User]:
     """A dependency that returns the signed-in user if their role has `permission`.
 
     Anonymous: 401. Refused: 404 when the permission guards confidential objects (or
-    `hide=True`), else 403. An unknown permission name fails at import time.
+    `hide=True`), else 403. An unknown permission name fails at import time. The
+    `API_TOKEN` parameter only declares the token scheme in the OpenAPI schema, so every
+    operation guarded by a permission says that it takes a token.
     """
     hidden = check_known(permission).hidden if hide is None else hide
 
-    def dependency(request: Request) -> User:
+    def dependency(
+        request: Request,
+        _token: Annotated[HTTPAuthorizationCredentials | None, Security(API_TOKEN)] = None,
+    ) -> User:
         user = current_user(request)
         decision = explain(None if user is None else user.role, permission)
         _log_check(request, permission, decision.allowed)
         if user is None:
-            raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401,
+                i18n.page_message(request, SIGN_IN_FIRST),
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         if not decision.allowed:
             raise HTTPException(404 if hidden else 403)
         return user
@@ -227,7 +276,7 @@ async def check_csrf(request: Request) -> None:
             sent = value if isinstance(value, str) else None
     expected = await run_in_threadpool(csrf_token, request)
     if not sent or not hmac.compare_digest(sent.encode("utf-8"), expected.encode("utf-8")):
-        raise HTTPException(403, "the form has expired or did not come from RefWatch; reload it")
+        raise HTTPException(403, i18n.page_message(request, CSRF_REFUSED))
 
 
 def audit_name_read(request: Request, what: str, count: int, record_id: str | None = None) -> None:

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from refwatch.domain.errors import ConflictError, RefWatchError
 from refwatch.store.timeutil import now_utc
+from refwatch.web.i18n import error_text
 from refwatch.web.templating import gettext, render
 
 log = logging.getLogger("refwatch.web")
@@ -96,7 +97,9 @@ async def validation_error(request: Request, exc: Exception) -> Response:
 
 async def refwatch_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RefWatchError)
-    return error_response(request, 409 if isinstance(exc, ConflictError) else 400, str(exc))
+    # Pages speak the reader's language; the API answers in English for scripts.
+    message = str(exc) if request.url.path.startswith("/api/") else error_text(request, exc)
+    return error_response(request, 409 if isinstance(exc, ConflictError) else 400, message)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:

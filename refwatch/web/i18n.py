@@ -4,18 +4,27 @@ The catalogue is the `.po` file itself, read with Babel when the app starts and 
 memory, so there is no compile step and no `.mo` file to forget. Language choice, first
 match wins: `?lang=` in the URL (which also sets the `refwatch_lang` cookie), that cookie,
 the browser's Accept-Language, English.
+
+Messages raised in English below the web layer (the store's password and account rules,
+the CSRF refusal, a filter's InputError) are translated when a page shows them, with
+`error_text` / `page_message`: the English text is the message id, and a text with a
+number or a name in it is matched by one of `PATTERNS` to find its message id. The CLI and
+the JSON API keep the English text.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import re
 from importlib import resources
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from starlette.requests import Request
+
+from refwatch.domain.errors import InputError
 
 LANGUAGES = {"en": "English", "ko": "한국어"}
 DEFAULT = "en"
@@ -86,3 +95,78 @@ def gettext(request: Request, message: str, **variables: object) -> str:
 def ngettext(request: Request, singular: str, plural: str, n: int, **variables: object) -> str:
     text = translations(language_of(request)).ngettext(singular, plural, n)
     return text % {"num": n, **variables}
+
+
+# Messages with a value in them: (the English as raised, the message id it translates by).
+PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), message_id)
+    for pattern, message_id in (
+        (
+            r"a password needs at least (?P<n>\d+) characters",
+            "a password needs at least %(n)s characters",
+        ),
+        (
+            r"a password may have at most (?P<n>\d+) characters",
+            "a password may have at most %(n)s characters",
+        ),
+        (
+            r"there is already a user called (?P<name>'.*')",
+            "there is already a user called %(name)s",
+        ),
+        (
+            r"a token cannot act above its user's role \((?P<role>\w+)\)",
+            "a token cannot act above its user's role (%(role)s)",
+        ),
+        (
+            r"not an EDTF date \((?P<why>.*)\); write e\.g\. 2017-07 or 2017-07-13",
+            "not an EDTF date (%(why)s); write e.g. 2017-07 or 2017-07-13",
+        ),
+    )
+)
+
+
+def message_text(request: Request, message: str) -> str:
+    """An English message raised below the web layer, in the request's language."""
+    lang = language_of(request)
+    if lang == DEFAULT:
+        return message
+    catalogue = translations(lang)
+    found = catalogue.gettext(message)
+    if found != message:
+        return found
+    for pattern, message_id in PATTERNS:
+        match = pattern.fullmatch(message)
+        if match:
+            translated = catalogue.gettext(message_id)
+            return translated % match.groupdict() if translated != message_id else message
+    return message
+
+
+def error_text(request: Request, error: BaseException) -> str:
+    """What a page shows for an expected error: its message in the request's language.
+
+    An InputError keeps its shape (file, row, column: reason (value …)) with each part
+    translated; in English the text is exactly `str(error)`.
+    """
+    if language_of(request) == DEFAULT or not isinstance(error, InputError):
+        return message_text(request, str(error))
+    where = [] if error.file is None else [error.file]
+    if error.row is not None:
+        where.append(gettext(request, "row %(n)s", n=error.row))
+    if error.column is not None:
+        where.append(gettext(request, "column %(column)s", column=repr(error.column)))
+    text = message_text(request, error.reason)
+    if error.value is not None:
+        text = gettext(
+            request, "%(reason)s (value %(value)s)", reason=text, value=repr(error.value)
+        )
+    return (
+        gettext(request, "%(where)s: %(reason)s", where=", ".join(where), reason=text)
+        if where
+        else text
+    )
+
+
+def page_message(request: Request, message: str) -> str:
+    """A refusal's detail: translated for a page, English under /api/ (scripts parse it)."""
+    return message if request.url.path.startswith("/api/") else message_text(request, message)

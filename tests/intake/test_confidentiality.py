@@ -3,6 +3,7 @@ outside their ciphertexts, whatever an attacker copies (database file, WAL, logs
 
 from __future__ import annotations
 
+import io
 import logging
 import uuid
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from refwatch.domain.errors import DecryptionError, InputError
-from refwatch.intake.export import mention_rows
+from refwatch.intake.export import export, mention_rows
 from refwatch.intake.importer import import_file
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.database import drop_pg_schema
@@ -98,8 +99,22 @@ def test_a_canary_name_is_stored_only_as_ciphertext_in_postgresql(
 def test_importing_logs_no_protected_value(
     tmp_path: Path, workspace: Workspace, cipher: FieldCipher, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.DEBUG):
+    """Everything logged at DEBUG, SQLAlchemy's statement log (echo) included, while the
+    canary is imported, read back and exported with names: no record carries it."""
+    with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, "sqlalchemy.engine"):
         import_file(workspace, cipher, _canary_file(tmp_path))
+        with workspace.read() as conn:
+            names = [m["name_latin"] for m in mention_rows(conn, cipher)]
+        export(workspace, "mentions", "jsonl", io.StringIO(), cipher=cipher, actor="t")
+    assert names == [CANARY_LATIN]  # the values did pass through while logging was on
+    engine_log = [r for r in caplog.records if r.name.startswith("sqlalchemy.engine")]
+    statements = [r.getMessage() for r in engine_log]
+    assert any(m.lstrip().upper().startswith("INSERT INTO") and "mentions" in m for m in statements)
+    assert any("name_latin_enc" in m for m in statements)
+    assert len(engine_log) > 20, len(engine_log)
+    for record in caplog.records:
+        _assert_absent(record.getMessage().encode(), f"the log record {record.name}")
+        _assert_absent(repr(record.args).encode(), f"the arguments of log record {record.name}")
     _assert_absent(caplog.text.encode(), "the log")
 
 

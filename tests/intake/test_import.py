@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from refwatch.domain.caserecord import CASE_COLUMNS
 from refwatch.domain.errors import InputError
@@ -218,13 +220,53 @@ def test_an_empty_source_is_an_error(
     assert counts(workspace)["reports"] == 0
 
 
-def test_a_file_in_another_encoding_is_refused_with_its_row(
+def test_a_name_in_another_encoding_is_refused_naming_the_cell_but_not_its_bytes(
     tmp_path: Path, workspace: Workspace, cipher: FieldCipher
 ) -> None:
     path = tmp_path / "euc.csv"
     path.write_bytes("source,name_hangul\nA,Kim\nB,김영철\n".encode("euc-kr"))
-    with pytest.raises(InputError, match=r"euc.csv, row 3: not valid UTF-8"):
+    before = counts(workspace)
+    with pytest.raises(InputError) as info:
         import_file(workspace, cipher, path)
+    error = info.value
+    assert (error.file, error.row, error.column, error.value) == ("euc.csv", 3, "name_hangul", None)
+    assert str(error).startswith("euc.csv, row 3, column 'name_hangul': not valid UTF-8")
+    # The bytes are the name in EUC-KR: neither they nor their hex may reach a log.
+    raw = "김영철".encode("euc-kr")
+    message = str(error)
+    assert raw.hex() not in message.replace(" ", "") and "김영철" not in message
+    assert "bytes" not in message and "\\x" not in message
+    assert counts(workspace) == before
+
+
+def test_a_place_in_another_encoding_is_refused_showing_its_bytes_in_hex(
+    tmp_path: Path, workspace: Workspace, cipher: FieldCipher, sample_rows: list[dict[str, str]]
+) -> None:
+    write_csv(tmp_path / "good.csv", sample_rows)
+    good = (tmp_path / "good.csv").read_bytes()
+    # 도문 (Tumen) in EUC-KR: four bytes, none of which may start a UTF-8 character.
+    bad = good.replace("图们".encode(), b"Tumen " + "도문".encode("euc-kr"))
+    path = tmp_path / "kr.csv"
+    path.write_bytes(bad)
+    before = counts(workspace)
+    with pytest.raises(InputError) as info:
+        import_file(workspace, cipher, path)
+    error = info.value
+    assert (error.file, error.row, error.column) == ("kr.csv", 2, "apprehended_at")
+    hex_bytes = " ".join(f"{b:02x}" for b in "도문".encode("euc-kr"))
+    assert f"bytes {hex_bytes} are not UTF-8" in str(error)
+    assert error.value == "Tumen " + "\ufffd" * 4
+    assert counts(workspace) == before
+
+
+def test_a_header_in_another_encoding_is_refused_on_row_1(
+    tmp_path: Path, workspace: Workspace, cipher: FieldCipher
+) -> None:
+    path = tmp_path / "head.jsonl"
+    path.write_bytes('{"source": "A", "\u00e9tat": "x"}\n'.encode("latin-1"))
+    with pytest.raises(InputError, match=r"head.jsonl, row 1: not valid UTF-8.*bytes e9"):
+        import_file(workspace, cipher, path)
+    assert counts(workspace)["reports"] == 0
 
 
 def test_a_byte_order_mark_is_accepted(
@@ -278,3 +320,73 @@ def test_every_imported_row_is_in_the_audit_chain(
     report = workspace.verify_audit()
     # init + 2 sources + 3 rows + 1 file entry
     assert report.ok and report.entries == 7
+
+
+def test_a_source_given_another_type_is_kept_and_warned_about(
+    tmp_path: Path, workspace: Workspace, cipher: FieldCipher
+) -> None:
+    first = write_csv(
+        tmp_path / "first.csv",
+        [
+            row(source="Tumen group", source_type="network", record_id="1"),
+            row(source="Tumen group", source_type="activist", record_id="2"),
+            row(source="Tumen group", source_type="activist", record_id="3"),
+            row(source="Tumen group", source_type="activist", record_id="4"),
+        ],
+    )
+    summary = import_file(workspace, cipher, first)
+    assert summary.warnings == [
+        "first.csv, row 3 (and 2 more rows): source 'Tumen group' is of type network, "
+        "this row says activist; kept network"
+    ]
+    # A later file meets the source in the database, not in its own rows.
+    later = write_csv(
+        tmp_path / "later.csv", [row(source="Tumen group", source_type="family", record_id="9")]
+    )
+    again = import_files(workspace, cipher, [later])
+    assert again.as_dict()["warnings"] == [
+        "later.csv, row 2: source 'Tumen group' is of type network, this row says family; "
+        "kept network"
+    ]
+    with workspace.read() as conn:
+        src = table_of(Source)
+        assert conn.execute(select(src.c.name, src.c.source_type)).all() == [
+            ("Tumen group", "network")
+        ]
+    quiet = write_csv(tmp_path / "quiet.csv", [row(source="Tumen group", record_id="10")])
+    assert import_file(workspace, cipher, quiet).warnings == []
+
+
+EVIDENCE_TABLES = {"reports", "mentions", "events"}
+_WRITE = re.compile(
+    r'^\s*(UPDATE|DELETE\s+FROM|INSERT\s+INTO)\s+(?:"?\w+"?\.)?"?(\w+)"?', re.IGNORECASE
+)
+
+
+def test_importing_never_updates_or_deletes_evidence(
+    tmp_path: Path, workspace: Workspace, cipher: FieldCipher, sample_rows: list[dict[str, str]]
+) -> None:
+    """New file, the same file again, an updated file: evidence rows are only ever added."""
+    writes: list[tuple[str, str]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        found = _WRITE.match(statement)
+        if found:
+            writes.append((found.group(1).split()[0].upper(), found.group(2).lower()))
+
+    changed = [dict(r) for r in sample_rows]
+    changed[1]["status"], changed[1]["status_on"] = "returned", "2017-09"
+    changed[2]["notes"] = "seen again in Tumen"
+    event.listen(workspace.engine, "before_cursor_execute", record)
+    try:
+        first = import_file(workspace, cipher, write_csv(tmp_path / "v1.csv", sample_rows))
+        same = import_file(workspace, cipher, tmp_path / "v1.csv")
+        updated = import_file(workspace, cipher, write_csv(tmp_path / "v2.csv", changed))
+    finally:
+        event.remove(workspace.engine, "before_cursor_execute", record)
+    assert (first.new, same.unchanged, updated.updated, updated.new) == (3, 3, 1, 1)
+    # The listener saw the evidence being written: 3 + 2 reports, mentions, events.
+    assert {table for verb, table in writes if verb == "INSERT"} >= EVIDENCE_TABLES
+    touched = [(verb, table) for verb, table in writes if verb in ("UPDATE", "DELETE")]
+    assert not [w for w in touched if w[1] in EVIDENCE_TABLES], touched
+    assert counts(workspace)["reports"] == 5

@@ -4,14 +4,15 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from refwatch.domain.errors import KeyMaterialError, WorkspaceError, WrongPassphraseError
+from refwatch.intake.importer import import_file
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.keys import KdfParams, Secret, create_keyfile
-from refwatch.store.schema import DataKey
+from refwatch.store.schema import Base, DataKey
 from refwatch.store.workspace import Workspace, init_workspace
-from tests.conftest import PASSPHRASE, TEST_KDF
+from tests.conftest import PASSPHRASE, TEST_KDF, write_csv
 
 
 def _key_rows(workspace: Workspace) -> list[tuple[int, bytes]]:
@@ -27,11 +28,33 @@ def test_the_shipped_argon2id_cost_is_at_least_rfc9106_second_option() -> None:
     assert params.memory_cost_kib >= 65536 and params.iterations >= 3
 
 
-def test_a_wrong_passphrase_gives_a_clear_error_and_changes_nothing(workspace: Workspace) -> None:
-    before = _key_rows(workspace)
+def _row_counts(workspace: Workspace) -> dict[str, int]:
+    with workspace.read() as conn:
+        return {
+            name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in Base.metadata.tables.items()
+        }
+
+
+def test_a_wrong_passphrase_gives_a_clear_error_and_changes_nothing(
+    tmp_path: Path, workspace: Workspace, secret: Secret, sample_rows: list[dict[str, str]]
+) -> None:
+    import_file(
+        workspace, FieldCipher(workspace.unlock(secret)), write_csv(tmp_path / "l.csv", sample_rows)
+    )
+    keys, rows, chain = _key_rows(workspace), _row_counts(workspace), workspace.verify_audit()
+    anchor = workspace.anchor()
+    assert rows["mentions"] == 3 and chain.ok and chain.entries > 1
+    wrong = Secret(passphrase="not the passphrase")
     with pytest.raises(WrongPassphraseError, match="does not open this workspace"):
-        workspace.unlock(Secret(passphrase="not the passphrase"))
-    assert _key_rows(workspace) == before
+        workspace.unlock(wrong)
+    with pytest.raises(WrongPassphraseError, match="nothing was changed"):
+        workspace.rotate_key(wrong, Secret(passphrase="a brand new passphrase"), "t", kdf=TEST_KDF)
+    assert _key_rows(workspace) == keys
+    assert _row_counts(workspace) == rows
+    after = workspace.verify_audit()
+    assert (after.ok, after.entries) == (True, chain.entries)
+    assert workspace.anchor() == anchor
 
 
 def test_the_passphrase_is_never_shown_by_repr() -> None:

@@ -39,6 +39,7 @@ from refwatch.store import accounts, tokens
 from refwatch.store.keys import Secret
 from refwatch.store.workspace import open_workspace
 from refwatch.web.app import create_app
+from tests import figures
 from tests.conftest import PASSPHRASE, TEST_KDF
 from tests.web.live_server import bearer, serving
 
@@ -91,6 +92,13 @@ def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget
         target = FuzzTarget(server.base, headers, protected)
         yield target
     if target.cases:
+        test = "test_api_fuzz"
+        figures.record(test, "schemathesis operations", len(target.cases))
+        figures.record(test, "schemathesis cases", sum(target.cases.values()))
+        figures.record(test, "requests (cases x callers)", sum(target.statuses.values()))
+        figures.record(
+            test, "5xx answers", sum(n for code, n in target.statuses.items() if code >= 500)
+        )
         print(
             f"\nschemathesis: {len(target.cases)} operations, {sum(target.cases.values())} "
             f"cases, {sum(target.statuses.values())} requests; statuses {dict(target.statuses)}"

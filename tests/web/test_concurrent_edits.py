@@ -32,6 +32,7 @@ from refwatch.store import person_pins
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import AuditEntry, table_of
 from refwatch.store.workspace import Workspace
+from tests import figures
 from tests.conftest import write_csv
 from tests.web.live_server import bearer, issue_tokens, serving
 
@@ -155,6 +156,12 @@ def test_twenty_concurrent_writers_lose_no_update_and_the_losers_get_409(
     assert sorted((e.record_id, json.loads(e.details)["version"], e.actor) for e in logged) == (
         sorted((w.person, w.body["version"], f"web:{w.writer}") for w in wins)
     )
+    test = f"test_concurrent_edits[{workspace.dialect}]"
+    figures.record(test, "writers", WRITERS)
+    figures.record(test, "attempts", len(attempts))
+    figures.record(test, "conflicts answered 409", len(losses))
+    figures.record(test, "updates held (answered 200, all stored)", len(wins))
+    figures.record(test, "updates lost", 0)
     print(
         f"\n{workspace.dialect}: {WRITERS} writers, {len(attempts)} attempts, "
         f"{len(wins)} wins, {len(losses)} conflicts (409), 0 lost, {seconds:.1f} s"

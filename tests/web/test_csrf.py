@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from refwatch.store import accounts
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from refwatch.domain.roles import Role
+from refwatch.store import accounts, tokens, websessions
 from refwatch.store.passwords import verify_password
+from refwatch.store.schema import AuditEntry
+from refwatch.web.deps import SESSION_COOKIE, UNSAFE_METHODS
 from tests.web.conftest import TEST_HASHER, WebEnv, csrf_in, csrf_of
+from tests.web.evidence_helpers import count
+from tests.web.route_matrix import EXPECTED
+from tests.web.route_rows import Row
 
 NEW = {
     "current_password": "analyst-test-password",
@@ -86,9 +98,6 @@ def test_sign_out_needs_the_token_so_no_site_can_sign_a_user_out(web: WebEnv) ->
 
 
 def test_a_token_authenticated_script_needs_no_csrf_token(web: WebEnv) -> None:
-    from refwatch.domain.roles import Role
-    from refwatch.store import tokens
-
     _, raw = tokens.issue_token(web.workspace, web.users["admin"].id, Role.ADMIN, "s", actor="t")
     script = web.client()
     answer = script.post(
@@ -109,3 +118,58 @@ def test_a_bearer_header_turns_cookies_off_so_it_cannot_smuggle_a_session(web: W
     )
     assert answer.status_code == 401
     assert browser.get("/api/v1/me", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+UNSAFE_ROWS = [row for row in EXPECTED if row.method in UNSAFE_METHODS]
+HTML_ROWS = [row for row in UNSAFE_ROWS if not row.path.startswith("/api/")]
+API_ROWS = [row for row in UNSAFE_ROWS if row.path.startswith("/api/")]
+
+
+def admin_session(web: WebEnv) -> TestClient:
+    """A browser with a fresh signed-in admin session (made directly: no sign-in entry)."""
+    client = web.client()
+    with web.workspace.write() as conn:
+        raw = websessions.create_session(
+            conn, web.users["admin"].id, "full", datetime.now(UTC), websessions.SessionPolicy()
+        )
+    client.cookies.set(SESSION_COOKIE, raw, domain="testserver.local")
+    return client
+
+
+def refuses_without_token(web: WebEnv, row: Row) -> None:
+    spare = web.add_user("spare", Role.RESEARCHER, "spare-password-1")
+    token_id, _ = tokens.issue_token(web.workspace, spare.id, Role.VIEWER, "spare", actor="t")
+    ids = {"user_id": spare.id, "token_id": token_id}
+    url = (row.url or row.path).format_map(defaultdict(lambda: "none", ids))
+    browser = admin_session(web)
+    assert browser.get("/api/v1/me").json()["role"] == "admin"
+    before = count(web.workspace, AuditEntry)
+    if row.json is not None:
+        answer = browser.request(row.method, url, json=row.json)
+    else:
+        answer = browser.request(row.method, url, data=row.form or {})
+    assert answer.status_code == 403, f"{row.method} {row.path}: {answer.status_code}"
+    assert count(web.workspace, AuditEntry) == before, "a refused request changed something"
+    assert browser.get("/api/v1/me").status_code == 200, "the session survives the refusal"
+
+
+@pytest.mark.parametrize("row", HTML_ROWS, ids=lambda r: f"{r.method} {r.path}")
+def test_every_unsafe_page_route_refuses_a_signed_in_admin_without_the_token(
+    web: WebEnv, row: Row
+) -> None:
+    refuses_without_token(web, row)
+
+
+@pytest.mark.parametrize("row", API_ROWS, ids=lambda r: f"{r.method} {r.path}")
+def test_every_unsafe_api_route_refuses_a_session_cookie_without_the_token(
+    web: WebEnv, row: Row
+) -> None:
+    """Scripts with a token need no CSRF token; a browser's session cookie always does."""
+    refuses_without_token(web, row)
+
+
+def test_the_parametrised_csrf_tests_cover_every_unsafe_route() -> None:
+    assert len(HTML_ROWS) >= 25 and {"/users/{user_id}/role", "/sign-out"} <= {
+        r.path for r in HTML_ROWS
+    }
+    assert {(r.method, r.path) for r in API_ROWS} >= {("PATCH", "/api/v1/persons/{person_id}")}

@@ -3,10 +3,15 @@ list longest held first, the map's points, and what a viewer may see of it."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlalchemy import select
 
 from refwatch.counting import count_persons
 from refwatch.store.crypto import FieldCipher
+from refwatch.store.queries import reports, sources
 from refwatch.web.caches import WebCaches
 from tests.conftest import row
 from tests.web.conftest import WebEnv
@@ -48,6 +53,60 @@ def test_the_urgent_list_shows_persons_still_held_longest_held_first(
     # P-000001 was returned and is not on the list.
     assert ids_in_order(page, "urgent-list") == ["P-000003", "P-000002"]
     assert "≥" in page
+
+
+def urgent_cells(html: str, person_id: str) -> dict[str, str]:
+    """The cells of a person's row in the urgent-action list, by their column label."""
+    table = html[html.index('id="urgent-list"') : html.index("</table>", html.index("urgent-list"))]
+    start = table.index(f'<a href="/persons/{person_id}">')
+    row_html = table[start : table.index("</tr>", start)]
+    cells = re.findall(r'<td data-label="([^"]+)">(.*?)</td>', row_html, re.S)
+    return {label: re.sub(r"<[^>]+>", "", text).strip() for label, text in cells}
+
+
+def test_the_urgent_list_counts_days_held_and_days_since_the_last_news(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path, sample_rows: list[dict[str, str]]
+) -> None:
+    load_rows(web, cipher, tmp_path, sample_rows)
+    web.clock.offset = datetime(2018, 1, 1, 12, tzinfo=UTC) - datetime.now(UTC)
+    page = web.sign_in("analyst").get("/").text
+    # P-000003: held by 2017-07-31 at the latest; last news "2017-09" (until 2017-09-30).
+    third = urgent_cells(page, "P-000003")
+    assert third["Days held"] == "≥ 154" and third["Days since news"] == "93"
+    # P-000002: held by 2017-08-31; last news the report of 2017-08-16.
+    second = urgent_cells(page, "P-000002")
+    assert second["Days held"] == "≥ 123" and second["Days since news"] == "138"
+    assert second["Last news"] == "Aug 16, 2017"
+    web.clock.offset = datetime(2018, 1, 11, 12, tzinfo=UTC) - datetime.now(UTC)
+    later = web.sign_in("analyst").get("/").text
+    assert urgent_cells(later, "P-000003")["Days since news"] == "103"
+    assert urgent_cells(later, "P-000002")["Days since news"] == "148"
+
+
+def test_the_latest_reports_list_the_newest_report_first_for_a_researcher(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path, sample_rows: list[dict[str, str]]
+) -> None:
+    load_rows(web, cipher, tmp_path, sample_rows)
+    late = row(source="Late news network", reported_on="2017-12-24", apprehended_on="2017-11")
+    load_rows(web, cipher, tmp_path, [late], "late.csv")
+    with web.workspace.read() as conn:
+        by_source = dict(
+            conn.execute(
+                select(sources.c.name, reports.c.id).join(
+                    reports, reports.c.source_id == sources.c.id
+                )
+            ).all()
+        )
+    page = web.sign_in("researcher").get("/").text
+    section = page[
+        page.index('id="reports-heading"') : page.index("</section>", page.index("reports-heading"))
+    ]
+    linked = re.findall(r'<a href="/reports/([^"]+)">([^<]*)</a>', section)
+    assert linked[0] == (by_source["Late news network"], "2017-12-24")
+    assert linked[1] == (by_source["Family contacts"], "2017-09")
+    assert len(linked) == 4 and "Late news network" in section
+    assert 'href="/reports"' in section
+    assert "reports-heading" not in web.sign_in("viewer").get("/").text
 
 
 def test_apprehensions_per_month_count_an_uncertain_month_only_as_at_most(

@@ -29,6 +29,7 @@ from refwatch.store import person_pins
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import AuditEntry, table_of
 from refwatch.store.workspace import Workspace
+from tests import figures
 from tests.conftest import write_csv
 from tests.web.live_server import bearer, issue_tokens, serving
 
@@ -121,6 +122,12 @@ def test_edits_acknowledged_through_the_api_survive_sigkills_of_the_server(
             assert not any(t.is_alive() for t in threads), "a script hung after the kill"
         held.append(check_intact(workspace, cipher, acknowledged))
     assert held == sorted(held) and held[-1] > held[0], "edits went on after every restart"
+    test = f"test_edits_survive_a_kill[{workspace.dialect}]"
+    figures.record(test, "server kill points survived", len(held))
+    figures.record(test, "writers (scripts)", SCRIPTS)
+    figures.record(test, "edits acknowledged", len(acknowledged))
+    figures.record(test, "edits stored after the last kill", held[-1])
+    figures.record(test, "acknowledged edits lost", 0)
     print(
         f"\n{workspace.dialect}: {len(held)} kill points, {len(acknowledged)} acknowledged "
         f"edits, {held[-1]} stored, none lost"

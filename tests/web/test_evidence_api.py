@@ -84,6 +84,19 @@ def test_the_name_search_is_a_post_for_researchers_only(
         headers={"X-CSRF-Token": token},
     ).json()
     assert filtered["total"] == 0
+
+    def search(**body: str) -> list[str]:
+        answer = researcher.post(
+            "/api/v1/persons/search", json=body, headers={"X-CSRF-Token": token}
+        )
+        assert answer.status_code == 200, answer.text
+        return [p["id"] for p in answer.json()["persons"]]
+
+    tumen = "fac-cn-tumen-border-detention"  # where only P-000001 was held
+    assert search(q="Gim Songkook", facility=tumen) == ["P-000001"]
+    assert search(q="Ri Myong-hui", facility=tumen) == []
+    assert search(q="Ri Myong-hui") == ["P-000002"]
+    assert search(q="Gim Songkook", facility="fac-nowhere") == []
     analyst = web.sign_in("analyst")
     analyst_token = csrf_of(analyst)
     refused = analyst.post(

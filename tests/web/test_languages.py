@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -10,8 +12,9 @@ from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refwatch.web.i18n import LANGUAGES, catalogue_path, from_accept_language
-from tests.web.conftest import WebEnv
+from refwatch.web.deps import CSRF_REFUSED, SIGN_IN_FIRST
+from refwatch.web.i18n import LANGUAGES, PATTERNS, catalogue_path, from_accept_language
+from tests.web.conftest import WebEnv, csrf_of
 
 TEMPLATES = Path(str(resources.files("refwatch.web") / "templates"))
 
@@ -78,6 +81,85 @@ def test_the_catalogue_has_no_fuzzy_or_broken_entries() -> None:
 
 
 def _names(text: str) -> list[str]:
-    import re
-
     return re.findall(r"%\((\w+)\)s", text)
+
+
+KOREAN = {"Accept-Language": "ko-KR,ko;q=0.9"}
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def main_of(html: str) -> str:
+    """The page's own content, without the navigation and footer every page has."""
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def test_a_korean_csrf_refusal_explains_itself_in_korean(web: WebEnv) -> None:
+    browser = web.sign_in("analyst")
+    answer = browser.post(
+        "/account/password",
+        data={"current_password": "x", "new_password": "y", "new_password_again": "y"},
+        headers=KOREAN,
+    )
+    assert answer.status_code == 403 and '<html lang="ko">' in answer.text
+    main = main_of(answer.text)
+    assert "양식이 만료되었거나" in main and "허용되지 않습니다" in main
+    assert "the form has expired" not in answer.text and "Not allowed" not in main
+    english = browser.post("/account/password", data={"current_password": "x"})
+    assert "the form has expired or did not come from RefWatch" in english.text
+    api = browser.post("/api/v1/persons/search", json={"q": "x"}, headers=KOREAN)
+    assert api.status_code == 403 and api.json()["detail"].startswith("the form has expired")
+
+
+def test_a_korean_password_too_short_message_is_korean(web: WebEnv) -> None:
+    browser = web.sign_in("analyst")
+    form = {
+        "current_password": web.passwords["analyst"],
+        "new_password": "short",
+        "new_password_again": "short",
+        "csrf_token": csrf_of(browser),
+    }
+    answer = browser.post("/account/password", data=form, headers=KOREAN)
+    assert answer.status_code == 400
+    main = main_of(answer.text)
+    assert "비밀번호는 10자 이상이어야 합니다" in main
+    assert "a password needs at least" not in answer.text
+    english = browser.post("/account/password", data=form, headers={"Accept-Language": "en"})
+    assert "a password needs at least 10 characters" in english.text
+
+
+def test_a_korean_admin_is_told_in_korean_why_the_last_admin_stays(web: WebEnv) -> None:
+    admin = web.sign_in("admin")
+    answer = admin.post(
+        f"/users/{web.users['admin'].id}/role",
+        data={"role": "viewer", "csrf_token": csrf_of(admin)},
+        headers=KOREAN,
+    )
+    assert answer.status_code == 400
+    assert "마지막 관리자입니다" in answer.text and "last admin" not in answer.text
+    taken = admin.post(
+        "/users",
+        data={"username": "viewer", "role": "viewer", "password": "long-enough-pass"},
+        headers={**KOREAN, "X-CSRF-Token": csrf_of(admin)},
+    )
+    assert taken.status_code == 400
+    assert "'viewer'(이)라는 사용자가 이미 있습니다" in html.unescape(taken.text)
+
+
+def test_a_bad_filter_is_explained_in_korean_with_the_field_it_names(web: WebEnv) -> None:
+    page = web.sign_in("analyst").get("/persons?status=vanished", headers=KOREAN)
+    assert page.status_code == 400
+    assert "'status' 열: 알 수 없는 상태 (값 'vanished')" in html.unescape(page.text)
+    assert "unknown status" not in page.text
+    english = web.sign_in("analyst").get("/persons?status=vanished")
+    assert "column 'status': unknown status (value 'vanished')" in html.unescape(english.text)
+
+
+def test_every_message_id_of_error_text_has_a_korean_translation() -> None:
+    with open(catalogue_path("ko"), "rb") as handle:
+        catalogue = read_po(handle, locale="ko")
+    translated = {m.id for m in catalogue if m.id and m.string}
+    ids = {message_id for _pattern, message_id in PATTERNS}
+    ids |= {CSRF_REFUSED, SIGN_IN_FIRST, "column %(column)s", "%(where)s: %(reason)s"}
+    ids |= {"%(reason)s (value %(value)s)", "row %(n)s"}
+    assert sorted(ids - translated) == []
+    assert HANGUL.search(str(catalogue.get(CSRF_REFUSED).string))

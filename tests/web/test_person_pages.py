@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
-from refwatch.store.queries import links, reports
+from refwatch.store.queries import links, reports, sources
 from tests.conftest import row
 from tests.web.conftest import WebEnv
 from tests.web.evidence_helpers import audit_rows, ids_in_order, load_rows, post_form
@@ -23,7 +23,12 @@ def listed(web: WebEnv, query: str, role: str = "analyst") -> list[str]:
     return ids_in_order(page.text, "persons-table") if "persons-table" in page.text else []
 
 
-def test_the_person_list_filters_by_status_flag_region_and_period(
+def source_ids(web: WebEnv, name: str) -> str:
+    with web.workspace.read() as conn:
+        return str(conn.execute(select(sources.c.id).where(sources.c.name == name)).scalar_one())
+
+
+def test_the_person_list_filters_by_status_flag_region_period_facility_and_source(
     web: WebEnv, cipher: FieldCipher, tmp_path: Path, sample_rows: list[dict[str, str]]
 ) -> None:
     load_rows(web, cipher, tmp_path, sample_rows)
@@ -36,6 +41,17 @@ def test_the_person_list_filters_by_status_flag_region_and_period(
     # Custody that may have begun in August: only the "2017-07/2017-08" report.
     assert listed(web, "from=2017-08&to=2017-08") == ["P-000002"]
     assert listed(web, "status=detained&sort=held") == ["P-000003", "P-000002"]
+    # Only P-000001 was held at the Tumen border detention center.
+    assert listed(web, "facility=fac-cn-tumen-border-detention") == ["P-000001"]
+    assert listed(web, "facility=fac-nowhere") == []
+    assert listed(web, "facility=fac-cn-tumen-border-detention&status=detained") == []
+    seoul, family = (
+        source_ids(web, "Seoul Documentation Center"),
+        source_ids(web, "Family contacts"),
+    )
+    assert listed(web, f"source={seoul}") == ["P-000001", "P-000002"]
+    assert listed(web, f"source={family}") == ["P-000003"]
+    assert listed(web, f"source={family}&flag=child") == []
 
 
 def test_a_filter_that_is_not_a_date_is_refused_with_a_message(web: WebEnv) -> None:
@@ -215,3 +231,58 @@ def test_the_person_page_lists_only_current_versions_of_corrected_reports(
     assert f"/reports/{versions[False]}" in page  # the correction
     assert f"/reports/{versions[True]}" not in page  # the version it replaced
     assert "release" in page
+
+
+SCRIPTS = {
+    # (the Hangul field, the Latin field): the intake form takes Hanzi in the Latin field.
+    "hanzi": ("", "崔明南"),
+    "hangul": ("박춘화", ""),
+    "latin": ("", "Ri Song-ae"),
+    "hangul and hanzi": ("김영철", "金英哲"),
+}
+
+
+def test_names_in_hanzi_hangul_and_latin_show_as_entered_on_the_person_page(
+    web: WebEnv,
+) -> None:
+    researcher = web.sign_in("researcher")
+    form: dict[str, str] = {"source": "Script test network", "reported_on": "2017-08-20"}
+    for index, (hangul, latin) in enumerate(SCRIPTS.values()):
+        form |= {
+            f"m{index}_name_hangul": hangul,
+            f"m{index}_name_latin": latin,
+            f"m{index}_apprehended_on": f"2017-0{index + 1}",
+            f"m{index}_apprehended_at": ("Tumen", "Hunchun", "Changbai", "Dandong")[index],
+        }
+    saved = post_form(researcher, "/intake/report", form)
+    assert saved.status_code == 303, saved.text
+    batch = researcher.get(saved.headers["location"]).text
+    persons = ids_in_order(batch, "batch-rows")
+    assert len(persons) == len(SCRIPTS)
+    analyst = web.sign_in("analyst")
+    for person_id, (script, (hangul, latin)) in zip(persons, SCRIPTS.items(), strict=True):
+        answer = researcher.get(f"/persons/{person_id}")
+        assert answer.headers["content-type"] == "text/html; charset=utf-8"
+        page = answer.text
+        names = page[
+            page.index('id="person-names"') : page.index("</p>", page.index("person-names"))
+        ]
+        if hangul:
+            assert f'<span lang="ko">{hangul}</span>' in names, script
+        if latin and latin.isascii():
+            assert f"<span>{latin}</span>" in names, script
+        elif latin:
+            assert f'<span lang="zh">{latin}</span>' in names, script  # Chinese glyph forms
+        hidden = analyst.get(f"/persons/{person_id}").text
+        assert analyst.get(f"/persons/{person_id}").status_code == 200
+        for name in (hangul, latin):
+            assert not name or name not in hidden, script
+        assert 'id="person-names"' not in hidden
+    # The same names, exactly as entered, in the API's answer for the researcher.
+    api = researcher.get(f"/api/v1/persons/{persons[0]}").json()
+    assert api["mentions"][0]["names"] == {"hangul": None, "latin": "崔明南"}
+    both = researcher.get(f"/api/v1/persons/{persons[3]}").json()["mentions"][0]["names"]
+    assert both == {"hangul": "김영철", "latin": "金英哲"}
+    reads = audit_rows(web.workspace, "names.read")
+    assert {r.record_id for r in reads} >= set(persons)
+    assert not any("崔明南" in r.details or "박춘화" in r.details for r in reads)

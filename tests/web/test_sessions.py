@@ -110,6 +110,26 @@ def test_an_admin_disabling_a_user_through_the_page_ends_their_session(web: WebE
     assert refused.status_code == 401
 
 
+def test_an_admin_changing_a_role_through_the_page_ends_that_users_session(
+    web: WebEnv,
+) -> None:
+    admin, victim, bystander = web.sign_in("admin"), web.sign_in("analyst"), web.sign_in("viewer")
+    assert victim.get("/api/v1/me").json()["role"] == "analyst"
+    answer = admin.post(
+        f"/users/{web.users['analyst'].id}/role",
+        data={"role": "viewer", "csrf_token": csrf_of(admin)},
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/users"
+    assert victim.get("/api/v1/me").status_code == 401, "the session ended with the change"
+    assert victim.get("/persons").status_code == 303  # back to the sign-in form
+    assert accounts.account_by_name(web.workspace, "analyst").role is Role.VIEWER
+    again = web.sign_in("analyst")
+    assert again.get("/api/v1/me").json()["role"] == "viewer"
+    assert again.get("/persons").status_code == 404
+    assert bystander.get("/api/v1/me").status_code == 200, "other users keep their sessions"
+    assert admin.get("/users").status_code == 200, "so does the admin who made the change"
+
+
 def test_a_role_change_takes_effect_on_the_next_request(web: WebEnv) -> None:
     browser = web.sign_in("researcher")
     assert browser.get("/api/v1/me").json()["role"] == "researcher"

@@ -3,6 +3,7 @@ context observations and the admins' audit trail."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -76,13 +77,25 @@ def test_report_text_is_shown_to_researchers_and_never_to_analysts(web: WebEnv) 
     researcher = web.sign_in("researcher")
     location = post_form(researcher, "/intake/report", INTAKE).headers["location"]
     report_id = researcher.get(location).text.split('href="/reports/')[1].split('"')[0]
+    before = len(audit_rows(web.workspace, "names.read"))
     assert INTAKE["text"] in researcher.get(f"/reports/{report_id}").text
     assert researcher.get(f"/api/v1/reports/{report_id}").json()["text"] == INTAKE["text"]
+    reads = audit_rows(web.workspace, "names.read")[before:]
+    # One entry per read of the decrypted text (and name): the page, then the API.
+    assert [(r.actor, r.record_id) for r in reads] == [("web:researcher", report_id)] * 2
+    assert [json.loads(r.details)["path"] for r in reads] == [
+        f"/reports/{report_id}",
+        f"/api/v1/reports/{report_id}",
+    ]
+    assert all(json.loads(r.details)["count"] == 2 for r in reads)  # the text and one name
+    assert not any(INTAKE["text"] in r.details or "Yun Chol" in r.details for r in reads)
     analyst = web.sign_in("analyst")
     page = analyst.get(f"/reports/{report_id}").text
     assert INTAKE["text"] not in page and "Yun Chol" not in page
     api = analyst.get(f"/api/v1/reports/{report_id}").json()
     assert api["text"] is None and api["names"] is None and api["has_text"] is True
+    after = audit_rows(web.workspace, "names.read")
+    assert len(after) == before + 2 and not any(r.actor == "web:analyst" for r in after)
     assert web.sign_in("viewer").get(f"/reports/{report_id}").status_code == 404
 
 

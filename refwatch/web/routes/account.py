@@ -22,6 +22,7 @@ from refwatch.web.deps import (
     require,
     session_policy,
 )
+from refwatch.web.i18n import error_text
 from refwatch.web.signin import Outcome
 from refwatch.web.templating import gettext, render
 
@@ -233,7 +234,7 @@ def change_password(
             hasher=request.app.state.password_hasher,
         )
     except InputError as exc:
-        return _account_page(request, user, error=str(exc), status_code=400)
+        return _account_page(request, user, error=error_text(request, exc), status_code=400)
     raw = signin.restart_session(
         workspace, user.id, now=now(request), policy=session_policy(request)
     )
@@ -252,7 +253,7 @@ def enable_totp(
             get_workspace(request), user.id, secret, code, now(request), actor=user.actor
         )
     except InputError as exc:
-        return _account_page(request, user, error=gettext(request, str(exc)), status_code=400)
+        return _account_page(request, user, error=error_text(request, exc), status_code=400)
     return RedirectResponse("/account?changed=totp", status_code=303)
 
 

@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 
 from refwatch.counting import count_persons
 from refwatch.domain.errors import DateError, InputError
-from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.deps import API_ERRORS, User, get_workspace, require
 
-router = APIRouter(prefix="/api/v1", tags=["counts"])
+router = APIRouter(prefix="/api/v1", tags=["counts"], responses=API_ERRORS)
 Counter = Annotated[User, Depends(require("counts.view"))]
 
 

@@ -27,10 +27,10 @@ from refwatch.estimate import (
 from refwatch.estimate.errors import EstimationError
 from refwatch.estimate.record import record_estimates
 from refwatch.estimate.table import COUNT_COLUMN, CaptureTable
-from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.deps import API_ERRORS, User, get_workspace, require
 from refwatch.web.estimate_form import MAX_NBOOT, MAX_SEED, MAX_SWEEPS
 
-router = APIRouter(prefix="/api/v1", tags=["estimates"])
+router = APIRouter(prefix="/api/v1", tags=["estimates"], responses=API_ERRORS)
 Estimator = Annotated[User, Depends(require("estimates.run"))]
 
 # The same caps as the estimates page (refwatch/web/estimate_form.py).

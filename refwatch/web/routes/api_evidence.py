@@ -39,7 +39,7 @@ from refwatch.web.api_models import (
     TimelineEntryOut,
 )
 from refwatch.web.caches import name_index, names_of_persons, snapshot
-from refwatch.web.deps import User, audit_name_read, get_cipher, get_workspace, require
+from refwatch.web.deps import API_ERRORS, User, audit_name_read, get_cipher, get_workspace, require
 from refwatch.web.evidence_queries import ReportFilter, report_detail, report_page, source_rows
 from refwatch.web.name_index import Names
 from refwatch.web.person_detail import EventView, load_person
@@ -47,7 +47,7 @@ from refwatch.web.person_filters import Indices, parse_filter, select_persons
 from refwatch.web.routes.sources import open_contact
 from refwatch.web.snapshot import PersonSummary, Snapshot
 
-router = APIRouter(prefix="/api/v1", tags=["evidence"])
+router = APIRouter(prefix="/api/v1", tags=["evidence"], responses=API_ERRORS)
 PersonReader = Annotated[User, Depends(require("persons.view"))]
 NameReader = Annotated[User, Depends(require("names.view"))]
 ReportReader = Annotated[User, Depends(require("reports.view"))]

@@ -16,6 +16,7 @@ from refwatch.intake.context import add_observation
 from refwatch.store.queries import sources
 from refwatch.store.schema import Observation, table_of
 from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.i18n import error_text
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -131,5 +132,5 @@ def add_observation_form(
                 actor=user.actor,
             )
     except (InputError, DateError, ValueError) as exc:
-        return _page(request, values, str(exc), status_code=422)
+        return _page(request, values, error_text(request, exc), status_code=422)
     return RedirectResponse("/context", status_code=303)

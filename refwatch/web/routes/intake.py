@@ -12,6 +12,7 @@ the server's memory (never on disk) until it is committed or forgotten.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from typing import Annotated, Any
 from urllib.parse import unquote
 
@@ -254,8 +255,15 @@ async def _read_body(request: Request) -> bytes:
 
 
 def _file_name(request: Request) -> str:
-    raw = unquote(request.headers.get("x-file-name", "")).strip()
-    name = raw.replace("\\", "/").rsplit("/", 1)[-1][:200]
+    """The base name of the upload: no directory part, no control or format character
+    (NUL, CR LF, bidi overrides; PostgreSQL cannot store a NUL), at most 200 characters
+    with its suffix kept (a long name is still read as the type its suffix says)."""
+    raw = unquote(request.headers.get("x-file-name", ""))
+    raw = "".join(ch for ch in raw if unicodedata.category(ch)[0] != "C").strip()
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    if len(name) > 200:
+        stem, dot, suffix = name.rpartition(".")
+        name = f"{stem[: 199 - len(suffix)]}.{suffix}" if dot and len(suffix) <= 10 else name[:200]
     if not name:
         raise HTTPException(400, gettext(request, "Choose a file to upload."))
     return name

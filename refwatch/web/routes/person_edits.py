@@ -18,7 +18,15 @@ from refwatch.domain.errors import InputError
 from refwatch.store import person_pins
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.person_pins import PinEdit, UnknownPersonError, VersionConflictError
-from refwatch.web.deps import User, audit_name_read, get_cipher, get_workspace, now, require
+from refwatch.web.deps import (
+    API_ERRORS,
+    User,
+    audit_name_read,
+    get_cipher,
+    get_workspace,
+    now,
+    require,
+)
 from refwatch.web.person_edit_models import (
     EditConflictOut,
     ErrorOut,
@@ -28,7 +36,7 @@ from refwatch.web.person_edit_models import (
     PinResult,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["persons"])
+router = APIRouter(prefix="/api/v1", tags=["persons"], responses=API_ERRORS)
 PersonReader = Annotated[User, Depends(require("persons.view"))]
 EvidenceWriter = Annotated[User, Depends(require("evidence.write"))]
 

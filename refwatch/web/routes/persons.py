@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from refwatch.domain.enums import Status
 from refwatch.domain.errors import ConflictError, InputError, RefWatchError
+from refwatch.domain.formulas import neutral_row, neutralise
 from refwatch.linkage import merge_persons, split_person
 from refwatch.store.queries import current_mentions, links
 from refwatch.store.schema import Mention, Source, table_of
@@ -113,7 +114,8 @@ def persons_list(request: Request, user: Reader, page: int = 1) -> Response:
     try:
         chosen = parse_filter(request.query_params, request.query_params.getlist("flag"))
     except InputError as exc:
-        return _list_page(request, snap, PersonFilter(), NONE, error=str(exc), status_code=400)
+        error = i18n.error_text(request, exc)
+        return _list_page(request, snap, PersonFilter(), NONE, error=error, status_code=400)
     return _list_page(request, snap, chosen, select_persons(snap, chosen), page=page)
 
 
@@ -132,7 +134,8 @@ def _search(request: Request, fields: dict[str, str], flags: list[str], query: s
     try:
         chosen = parse_filter(fields, flags)
     except InputError as exc:
-        return _list_page(request, snap, PersonFilter(), NONE, error=str(exc), status_code=400)
+        error = i18n.error_text(request, exc)
+        return _list_page(request, snap, PersonFilter(), NONE, error=error, status_code=400)
     if query:
         cipher = get_cipher(request)
         if cipher is None:
@@ -166,7 +169,8 @@ CSV_COLUMNS = (
 
 @router.get("/persons.csv")
 def persons_csv(request: Request, user: Reader) -> Response:
-    """The filtered list as CSV: pseudonymous ids and structured facts, never a name."""
+    """The filtered list as CSV: pseudonymous ids and structured facts, never a name.
+    Every cell passes `neutral_row` (a source called `=HYPERLINK(...)` stays text)."""
     snap = snapshot(request)
     try:
         chosen = parse_filter(request.query_params, request.query_params.getlist("flag"))
@@ -179,22 +183,25 @@ def persons_csv(request: Request, user: Reader) -> Response:
     for p in snap.summaries(select_persons(snap, chosen)):
         start = p.custody_start
         writer.writerow(
-            [
-                p.person_id,
-                p.status.value,
-                "yes" if p.status_conflict else "",
-                p.status_as_of or "",
-                start[0] if start else "",
-                start[1] if start else "",
-                p.held_by or "",
-                p.last_news or "",
-                p.sex or "",
-                ";".join(sorted(p.flags)),
-                ";".join(sorted(p.place_ids)),
-                ";".join(sorted(p.facility_ids)),
-                ";".join(sorted(sources.get(s, s) for s in p.source_ids)),
-                p.mentions,
-            ]
+            neutral_row(
+                [
+                    p.person_id,
+                    p.status.value,
+                    "yes" if p.status_conflict else "",
+                    p.status_as_of or "",
+                    start[0] if start else "",
+                    start[1] if start else "",
+                    p.held_by or "",
+                    p.last_news or "",
+                    p.sex or "",
+                    ";".join(sorted(p.flags)),
+                    ";".join(sorted(p.place_ids)),
+                    ";".join(sorted(p.facility_ids)),
+                    # Each name defused: a spreadsheet that splits on ";" sees them as cells.
+                    ";".join(sorted(str(neutralise(sources.get(s, s))) for s in p.source_ids)),
+                    p.mentions,
+                ]
+            )
         )
     return Response(
         buffer.getvalue(),

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from refwatch import __version__
 from refwatch.store.stats import workspace_stats
-from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.deps import API_ERRORS, User, get_workspace, require
 from refwatch.web.templating import render
 
 router = APIRouter()
@@ -39,7 +39,7 @@ def status_page(
     )
 
 
-@router.get("/api/v1/status", tags=["workspace"])
+@router.get("/api/v1/status", tags=["workspace"], responses=API_ERRORS)
 def status_api(
     request: Request, user: Annotated[User, Depends(require("counts.view"))]
 ) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def status_api(
     return {**workspace_stats(workspace), "audit": workspace.verify_audit().as_dict()}
 
 
-@router.get("/api/v1/me", tags=["account"], response_model=Me)
+@router.get("/api/v1/me", tags=["account"], response_model=Me, responses=API_ERRORS)
 def me(user: Annotated[User, Depends(require("account.self"))]) -> Me:
     """The account the request is signed in as, its role and what that role may do."""
     from refwatch.web.permissions import granted

@@ -11,6 +11,7 @@ from refwatch.domain.errors import RefWatchError
 from refwatch.domain.roles import Role
 from refwatch.store import accounts, tokens
 from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.i18n import error_text
 from refwatch.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -68,7 +69,7 @@ def create_user(
             hasher=request.app.state.password_hasher,
         )
     except RefWatchError as exc:
-        return users_page(request, error=str(exc), status_code=400)
+        return users_page(request, error=error_text(request, exc), status_code=400)
     return done()
 
 
@@ -86,7 +87,7 @@ def set_role(request: Request, admin: Admin, user_id: str, role: RoleField) -> R
     try:
         accounts.set_role(get_workspace(request), user_id, role, actor=admin.actor)
     except RefWatchError as exc:
-        return users_page(request, error=str(exc), status_code=400)
+        return users_page(request, error=error_text(request, exc), status_code=400)
     return done()
 
 
@@ -96,7 +97,7 @@ def disable(request: Request, admin: Admin, user_id: str) -> Response:
     try:
         accounts.set_disabled(get_workspace(request), user_id, True, actor=admin.actor)
     except RefWatchError as exc:
-        return users_page(request, error=str(exc), status_code=400)
+        return users_page(request, error=error_text(request, exc), status_code=400)
     return done()
 
 
@@ -124,7 +125,7 @@ def reset_password(
             hasher=request.app.state.password_hasher,
         )
     except RefWatchError as exc:
-        return users_page(request, error=str(exc), status_code=400)
+        return users_page(request, error=error_text(request, exc), status_code=400)
     return done()
 
 
@@ -142,7 +143,7 @@ def issue_token(
             get_workspace(request), user_id, role, label, actor=admin.actor
         )
     except RefWatchError as exc:
-        return users_page(request, error=str(exc), status_code=400)
+        return users_page(request, error=error_text(request, exc), status_code=400)
     return users_page(request, issued=(account.username, role.value, raw))
 
 
@@ -153,5 +154,5 @@ def revoke_token(request: Request, admin: Admin, token_id: str) -> Response:
     try:
         tokens.revoke_token(get_workspace(request), token_id, actor=admin.actor)
     except RefWatchError as exc:
-        return users_page(request, error=str(exc), status_code=400)
+        return users_page(request, error=error_text(request, exc), status_code=400)
     return done()

@@ -21,6 +21,15 @@ LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
+# The elements that reach past the right edge of the screen (to say what to fix).
+WIDEST = """
+[...document.querySelectorAll("body *")]
+  .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(-5)
+  .map((e) => `${e.tagName}#${e.id}.${e.className}: ${e.getBoundingClientRect().right}`)
+"""
+
+
 class Tour:
     """A page plus what it needs: the server's address, screenshots, and a record of
     anything the browser complained about (script errors, CSP refusals, failed loads)."""
@@ -47,6 +56,13 @@ class Tour:
 
     def shot(self, name: str) -> None:
         self.page.screenshot(path=str(self.artifacts / f"{name}.png"), full_page=True)
+
+    def assert_fits(self, name: str) -> None:
+        """Nothing is wider than the screen (no sideways scrolling of the whole page)."""
+        overflow = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 1:
+            wide = self.page.evaluate(WIDEST)
+            raise AssertionError(f"{name}: the page is {overflow}px wider than the screen: {wide}")
 
 
 def sign_in(tour: Tour, role: str) -> None:
@@ -167,10 +183,13 @@ def test_a_researcher_enters_a_report_finds_the_person_and_reads_the_dashboard(
     page.reload()
     wait_for_chart_and_map(page)
     tour.shot("08-dashboard-phone")
+    tour.assert_fits("dashboard at phone width")
     tour.go(f"/persons/{person_ids[0]}")
     tour.shot("09-person-phone")
+    tour.assert_fits("person page at phone width")
     tour.go("/intake")
     tour.shot("10-intake-phone")
+    tour.assert_fits("intake at phone width")
     page.set_viewport_size(LAPTOP)
 
     # Switch to Korean.
@@ -249,25 +268,42 @@ def test_every_other_page_renders_cleanly_at_laptop_and_phone_width(
         tour.go("/reports")
         report = page.locator("#reports-table a[href^='/reports/']").first.get_attribute("href")
         tour.shot(f"20-reports-{width_name}")
+        tour.assert_fits(f"reports at {width_name} width")
         tour.go(str(report))
         expect(page.locator("main h1")).to_contain_text("Report of")
         tour.shot(f"21-report-{width_name}")
+        tour.assert_fits(f"report at {width_name} width")
         tour.go("/sources")
         source = page.locator("#sources-table a[href^='/sources/']").first.get_attribute("href")
         tour.shot(f"22-sources-{width_name}")
+        tour.assert_fits(f"sources at {width_name} width")
         tour.go(str(source))
         expect(page.locator("#grade-form")).to_be_visible()
         tour.shot(f"23-source-{width_name}")
+        tour.assert_fits(f"source at {width_name} width")
         tour.go("/context")
         page.wait_for_selector("#context-chart.chart-ready svg", timeout=20_000)
         tour.shot(f"24-context-{width_name}")
+        tour.assert_fits(f"context at {width_name} width")
         tour.go("/audit")
         expect(page.locator("#chain .chain-ok")).to_be_visible()
         tour.shot(f"25-audit-{width_name}")
+        tour.assert_fits(f"audit at {width_name} width")
         tour.go("/persons")
         tour.shot(f"26-persons-{width_name}")
-        # Nothing is wider than the screen (no sideways scrolling of the whole page).
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"{width_name}: the page is {overflow}px wider than the screen"
+        tour.assert_fits(f"persons at {width_name} width")
+        tour.go("/users")
+        expect(page.locator("main h1")).to_be_visible()
+        tour.shot(f"27-users-{width_name}")
+        tour.assert_fits(f"users at {width_name} width")
+        tour.go("/account")
+        expect(page.locator("main h1")).to_be_visible()
+        tour.shot(f"28-account-{width_name}")
+        tour.assert_fits(f"account at {width_name} width")
+        page.click("form[action='/sign-out'] button")
+        page.wait_for_url(re.compile(r"/sign-in"))
+        expect(page.locator("input[name=username]")).to_be_visible()
+        tour.shot(f"29-sign-in-{width_name}")
+        tour.assert_fits(f"sign-in at {width_name} width")
         context.close()
         assert tour.problems == []
