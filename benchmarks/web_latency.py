@@ -165,8 +165,13 @@ def p(values: list[float], q: float) -> float:
 
 
 def person_ids(client: httpx2.Client) -> list[str]:
-    total = client.get("/api/v1/persons?limit=1").json()["total"]
-    return [f"P-{n:06d}" for n in range(1, total + 1)]
+    """Every current person id, read through the API (linkage retires merged ids)."""
+    ids: list[str] = []
+    while True:
+        page = client.get(f"/api/v1/persons?limit=500&offset={len(ids)}").json()
+        ids += [person["id"] for person in page["persons"]]
+        if not page["persons"] or len(ids) >= page["total"]:
+            return ids
 
 
 def measure(label: str, workspace: Path, folder: Path, requests: int) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, func, select, text
 from refwatch.domain.caserecord import CaseRecord
 from refwatch.domain.enums import STATUS_EVENT, EventType, Flag, Status
 from refwatch.domain.errors import InputError
+from refwatch.intake.gc_pause import gc_paused
 from refwatch.intake.places import PlaceResolver, ensure_places
 from refwatch.intake.readers import Upload, read_rows
 from refwatch.intake.validate import RowValidator
@@ -165,14 +166,15 @@ def import_file(
 ) -> FileSummary:
     if not path.is_file():
         raise InputError("no such file", file=str(path))
-    records = read_records(path, mapping)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    with workspace.write() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _IMPORT_LOCK})
-        ensure_places(conn)
-        writer = _FileWriter(conn, cipher, path.name, actor)
-        summary = writer.run(records, digest, progress)
+    with gc_paused():
+        records = read_records(path, mapping)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with workspace.write() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _IMPORT_LOCK})
+            ensure_places(conn)
+            writer = _FileWriter(conn, cipher, path.name, actor)
+            summary = writer.run(records, digest, progress)
     return summary
 
 

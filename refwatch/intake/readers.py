@@ -201,13 +201,17 @@ def _read_csv(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[Numbe
                     file=file,
                     row=number,
                 )
-            yield NumberedRow(
-                number,
-                {
-                    col: _clean(cell, file, number, col)
-                    for col, cell in zip(columns, record, strict=True)
-                },
-            )
+            cells: RawRow = {}
+            for col, cell in zip(columns, record, strict=True):
+                # The common cell (short ASCII text, no NUL) needs only a strip; any
+                # other goes through every check of `_clean`.
+                if not cell:
+                    cells[col] = None
+                elif cell.isascii() and len(cell) <= MAX_CELL_CHARS and "\x00" not in cell:
+                    cells[col] = cell.strip() or None
+                else:
+                    cells[col] = _clean(cell, file, number, col)
+            yield NumberedRow(number, cells)
     except csv.Error as exc:
         raise InputError(
             f"not a well-formed CSV file ({exc})", file=file, row=reader.line_num

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, text
 
 from refwatch.domain.caserecord import CaseRecord
 from refwatch.domain.errors import InputError
+from refwatch.intake.gc_pause import gc_paused
 from refwatch.intake.importer import (
     _IMPORT_LOCK,
     FileSummary,
@@ -208,14 +209,15 @@ def import_upload(
     dry_run: bool = False,
 ) -> RecordsResult:
     """Import (or preview) a case-list file held in memory; InputError names the bad cell."""
-    records = read_records(upload, mapping)
-    digest = hashlib.sha256(upload.data).hexdigest()
-    return import_records(
-        workspace,
-        cipher,
-        records,
-        label=upload.name,
-        digest=digest,
-        actor=actor,
-        dry_run=dry_run,
-    )
+    with gc_paused():
+        records = read_records(upload, mapping)
+        digest = hashlib.sha256(upload.data).hexdigest()
+        return import_records(
+            workspace,
+            cipher,
+            records,
+            label=upload.name,
+            digest=digest,
+            actor=actor,
+            dry_run=dry_run,
+        )

@@ -9,6 +9,7 @@ the stored form is exactly what SQLAlchemy would have written (and reads back th
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, LargeBinary, Table, insert
@@ -29,23 +30,27 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         f'INSERT INTO "{table.name}" ({", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)}) '
         f"VALUES ({', '.join('?' for _ in names)})"
     )
-    # Column by column: a list comprehension per column is far cheaper than a generator
-    # per row, and dates and timestamps repeat, so each distinct value is converted once.
-    prepared: list[list[Any]] = []
-    for column in columns:
-        values = [row[column.name] for row in rows]
-        processor = (
-            None
-            if isinstance(column.type, LargeBinary)
-            else column.type.bind_processor(conn.dialect)
-        )
-        if processor is not None:
-            values = _convert(values, processor)
-        prepared.append(values)
-    conn.exec_driver_sql(sql, list(zip(*prepared, strict=True)))
+    # Rows become tuples in C (itemgetter); only the columns whose type converts values
+    # (dates, timestamps) are transposed and converted, each distinct value once.
+    pick = itemgetter(*names)
+    params: list[tuple[Any, ...]] = (
+        list(map(pick, rows)) if len(names) > 1 else [(pick(row),) for row in rows]
+    )
+    converters = [
+        (index, processor)
+        for index, column in enumerate(columns)
+        if not isinstance(column.type, LargeBinary)
+        and (processor := column.type.bind_processor(conn.dialect)) is not None
+    ]
+    if converters:
+        by_column: list[Sequence[Any]] = list(zip(*params, strict=True))
+        for index, processor in converters:
+            by_column[index] = _convert(by_column[index], processor)
+        params = list(zip(*by_column, strict=True))
+    conn.exec_driver_sql(sql, params)
 
 
-def _convert(values: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
+def _convert(values: Sequence[Any], processor: Callable[[Any], Any]) -> list[Any]:
     memo: dict[Any, Any] = {None: None}
     out = []
     for value in values:
