@@ -9,9 +9,13 @@ available beside it for quoting.
 
 from __future__ import annotations
 
+import math
+
+from refwatch.counting.count import CountResult
 from refwatch.counting.days import NEG, POS, from_day
 from refwatch.counting.describe import sentence
 from refwatch.counting.query import CountQuery
+from refwatch.counting.trends import Ratio, TrendResult
 from refwatch.gazetteer import load_gazetteer
 
 EVENTS_KO = {
@@ -90,3 +94,50 @@ def localized_sentence(lang: str, query: CountQuery, at_least: int, at_most: int
     if lang == "ko":
         return sentence_ko(query, at_least, at_most)
     return sentence(query, at_least, at_most)
+
+
+# -- the trend sentence ------------------------------------------------------------------
+
+
+def _bounds_ko(result: CountResult) -> str:
+    if result.at_least == result.at_most:
+        return f"{result.at_least:,}명"
+    return f"최소 {result.at_least:,}명 (최대 {result.at_most:,}명)"
+
+
+def _span_ko(months: float) -> str:
+    return f"{int(months)}개월" if float(months).is_integer() else f"{months:.1f}개월"
+
+
+def _ratio_ko(value: Ratio) -> str:
+    if value.low is None:
+        return "정의되지 않음 — 이전 기간에 해당 인물 없음"
+    high = value.high
+    if high is None or math.isinf(high):
+        return f"최소 {value.low:.1f}배, 상한 없음"
+    if abs(high - value.low) < 0.05:
+        return f"약 {value.low:.1f}배"
+    return f"{value.low:.1f}배에서 {high:.1f}배 사이"
+
+
+def trend_sentence_ko(found: TrendResult) -> str:
+    """The trend sentence in Korean, the same facts as `TrendResult.sentence`, e.g.
+    "2017-07-01부터 2017-08-31까지 2개월 동안 최소 41명 (최대 45명), 그 전 12개월 동안 51명:
+    전년 대비 월 비율 약 4.8배; 직전 2개월 동안 12명 (직전 기간 대비 약 3.4배)."
+    """
+    span = _span_ko(found.months)
+    return (
+        f"{_period_ko(found.current.query)} {span} 동안 {_bounds_ko(found.current)}, "
+        f"그 전 12개월 동안 {_bounds_ko(found.year_before)}: "
+        f"전년 대비 월 비율 {_ratio_ko(found.rate_versus_year)}; "
+        f"직전 {span} 동안 {_bounds_ko(found.previous)} "
+        f"(직전 기간 대비 {_ratio_ko(found.versus_previous)})."
+    )
+
+
+def localized_trend_sentence(lang: str, found: TrendResult) -> str:
+    """The trend sentence for a page in `lang` (English: the engine's, capitalised)."""
+    if lang == "ko":
+        return trend_sentence_ko(found)
+    told = found.sentence()
+    return told[:1].upper() + told[1:]

@@ -121,6 +121,64 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"not an EDTF date \((?P<why>.*)\); write e\.g\. 2017-07 or 2017-07-13",
             "not an EDTF date (%(why)s); write e.g. 2017-07 or 2017-07-13",
         ),
+        # The counting engine's reasons, after the option it names (the page puts the
+        # field's label in front: `routes.counts.engine_message`), and the date checks.
+        (
+            r"interval ends before it starts: (?P<value>.*)",
+            "interval ends before it starts: %(value)s",
+        ),
+        (r"not an EDTF date: (?P<value>.*)", "not an EDTF date: %(value)s"),
+        (r"EDTF date without bounds: (?P<value>.*)", "EDTF date without bounds: %(value)s"),
+        (r"EDTF date out of range: (?P<value>.*)", "EDTF date out of range: %(value)s"),
+        (
+            r"takes one of (?P<allowed>.*); got (?P<value>.*)",
+            "takes one of %(allowed)s; got %(value)s",
+        ),
+        (r"(?P<end>\S+) is before --from (?P<start>\S+)", "%(end)s is before --from %(start)s"),
+        (
+            r"takes A-B or A\+ \(e\.g\. 0-17, 18-59, 60\+\), got (?P<value>.*)",
+            "takes A-B or A+ (e.g. 0-17, 18-59, 60+), got %(value)s",
+        ),
+        (r"(?P<value>'.*') ends before it starts", "%(value)s ends before it starts"),
+        (
+            r"the gazetteer knows no place (?P<value>.*) \(try another spelling, a gazetteer id "
+            r"such as cn-yunnan, or add an alias\)",
+            "the gazetteer knows no place %(value)s (try another spelling, a gazetteer id such "
+            "as cn-yunnan, or add an alias)",
+        ),
+        (
+            r"no source named (?P<value>.*) in this workspace "
+            r"\(`refwatch status` counts them; names are exact\)",
+            "no source named %(value)s in this workspace (`refwatch status` counts them; names "
+            "are exact)",
+        ),
+        # Why an estimate is refused (`refwatch.estimate`; several are joined by "; ").
+        (
+            r"only (?P<n>\d+) list\(s\): at least 3 are needed, because with two lists nothing "
+            r"in the data can show whether the lists depend on each other",
+            "only %(n)s list(s): at least 3 are needed, because with two lists nothing in the "
+            "data can show whether the lists depend on each other",
+        ),
+        (
+            r"these lists have no one in this selection: (?P<lists>.*); leave them out or "
+            r"widen the selection",
+            "these lists have no one in this selection: %(lists)s; leave them out or widen the "
+            "selection",
+        ),
+        (
+            r"no one on list (?P<name>.+) is on any other list, so the data say nothing about "
+            r"what (?P=name) misses; merge it with a similar list or leave it out",
+            "no one on list %(name)s is on any other list, so the data say nothing about what "
+            "%(name)s misses; merge it with a similar list or leave it out",
+        ),
+        (
+            r"searching all models of (?P<n>\d+) lists is too slow; use stepwise selection",
+            "searching all models of %(n)s lists is too slow; use stepwise selection",
+        ),
+        (
+            r"at most (?P<n>\d+) lists; merge some lists first",
+            "at most %(n)s lists; merge some lists first",
+        ),
     )
 )
 
@@ -140,6 +198,32 @@ def message_text(request: Request, message: str) -> str:
             translated = catalogue.gettext(message_id)
             return translated % match.groupdict() if translated != message_id else message
     return message
+
+
+def joined_text(request: Request, message: str) -> str:
+    """Reasons joined by "; " (an estimate's refusal), each in the request's language.
+
+    A reason may itself contain "; ", so the shortest run of parts that is a known message
+    is taken; a part that is none stays as it is.
+    """
+    whole = message_text(request, message)
+    if whole != message or language_of(request) == DEFAULT:
+        return whole
+    parts = message.split("; ")
+    shown: list[str] = []
+    start = 0
+    while start < len(parts):
+        for end in range(start + 1, len(parts) + 1):
+            piece = "; ".join(parts[start:end])
+            translated = message_text(request, piece)
+            if translated != piece:
+                shown.append(translated)
+                start = end
+                break
+        else:
+            shown.append(parts[start])
+            start += 1
+    return ". ".join(shown)
 
 
 def error_text(request: Request, error: BaseException) -> str:

@@ -514,3 +514,57 @@ def test_a_korean_page_says_the_count_in_korean_and_keeps_the_english_for_quotin
     english_page = html.unescape(loaded.sign_in("viewer").get(url.replace("ko", "en")).text)
     assert f'id="count-sentence" lang="en">{english}<' in english_page
     assert "count-sentence-en" not in english_page
+
+
+KOREAN = {"Accept-Language": "ko-KR,ko;q=0.9"}
+BAD_INPUT_KO = [
+    (
+        {"from": "2017-09", "to": "2017-07"},
+        "까지: 2017-07이(가) 시작 날짜 2017-09보다 앞섭니다",
+        "is before",
+    ),
+    ({"from": "2017-13"}, "EDTF 날짜가 아닙니다: '2017-13'", "not an EDTF date"),
+    ({"event": "picnic"}, "중 하나여야 합니다. 입력값: 'picnic'", "takes one of"),
+    ({"place": "Atlantis"}, "지명 사전에 'Atlantis'(이)라는 장소가 없습니다", "knows no place"),
+    ({"by": ["month", "place", "sex"]}, "서로 다른 기준을 하나 또는 두 개", "dimensions"),
+    ({"from": "x" * 300}, ": 너무 깁니다", "too long"),
+]
+
+
+@pytest.mark.parametrize(
+    "question, korean, english", BAD_INPUT_KO, ids=[e for _, _, e in BAD_INPUT_KO]
+)
+def test_a_korean_page_refuses_bad_input_in_korean(
+    analyst: TestClient, question: dict[str, Any], korean: str, english: str
+) -> None:
+    page = analyst.get("/counts?" + urlencode(question, doseq=True), headers=KOREAN)
+    assert page.status_code == 422
+    error = re.search(r'id="count-error">([^<]*)<', html.unescape(page.text))
+    assert error is not None and korean in error.group(1)
+    assert english not in page.text
+    same = analyst.get("/counts?" + urlencode(question, doseq=True))
+    assert english in html.unescape(same.text)
+
+
+def test_a_korean_trend_refusal_and_trend_sentence_are_korean(loaded: WebEnv) -> None:
+    viewer = loaded.sign_in("viewer")
+    refused = viewer.get("/counts?event=apprehension&trend=1", headers=KOREAN)
+    assert refused.status_code == 422
+    assert "추세를 보려면 시작 날짜와 끝 날짜가 모두 필요합니다" in refused.text
+    assert "needs both" not in refused.text
+    question = {"event": "apprehension", "from": "2017-07", "to": "2017-08", "trend": "1"}
+    page = html.unescape(viewer.get("/counts?" + urlencode(question), headers=KOREAN).text)
+    expected = trend(
+        loaded.workspace, event="apprehension", period_from="2017-07", period_to="2017-08"
+    )
+    korean = re.search(r'id="trend-sentence">([^<]*)<', page)
+    assert korean is not None
+    said = korean.group(1)
+    assert said.startswith("2017-07-01부터 2017-08-31까지 2개월 동안") and "그 전 12개월" in said
+    assert "against" not in said and "months" not in said
+    english = expected.sentence()
+    english = english[0].upper() + english[1:]
+    assert f'id="trend-sentence-en" lang="en">{english}<' in page
+    english_page = html.unescape(viewer.get("/counts?" + urlencode(question)).text)
+    assert f'lang="en" id="trend-sentence">{english}<' in english_page
+    assert "trend-sentence-en" not in english_page

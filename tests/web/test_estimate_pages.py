@@ -385,3 +385,42 @@ def test_the_page_shows_no_name_and_no_person_or_record_id(web: WebEnv, demo: De
     assert names and records
     assert [n for n in names if n in page.text] == []
     assert [r for r in records if r in page.text] == []
+
+
+KOREAN = {"Accept-Language": "ko-KR,ko;q=0.9"}
+
+
+def refusal_of(page: str) -> str:
+    found = re.search(r'id="estimate-refusal">(.*?)</div>', html.unescape(page), re.DOTALL)
+    assert found, "the page carries no refusal"
+    return found.group(1)
+
+
+def test_a_korean_refusal_for_too_few_lists_is_korean(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path, sample_rows: list[dict[str, str]]
+) -> None:
+    from refwatch.intake.importer import import_file
+
+    import_file(web.workspace, cipher, write_csv(tmp_path / "l.csv", sample_rows))
+    analyst = web.sign_in("analyst")
+    form = {"lists": "source", "method": "loglinear", "seed": "1", "csrf_token": csrf_of(analyst)}
+    page = analyst.post("/estimates", data=form, headers=KOREAN)
+    assert page.status_code == 200
+    refusal = refusal_of(page.text)
+    assert "최소 3개가 필요합니다" in refusal
+    assert "at least 3 are needed" not in page.text
+    assert "at least 3 are needed" in post(analyst, form).text
+
+
+def test_a_korean_refusal_for_lists_that_share_nobody_is_korean(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    load_demo(web.workspace, cipher, tmp_path / "demo", link=False)
+    analyst = web.sign_in("analyst")
+    form = {"lists": "source_type", "method": "lcmcr", "seed": "1"}
+    page = analyst.post("/estimates", data={**form, "csrf_token": csrf_of(analyst)}, headers=KOREAN)
+    assert page.status_code == 200
+    refusal = refusal_of(page.text)
+    assert "다른 목록에 없어서" in refusal
+    assert "is on any other list" not in page.text and "merge it with" not in page.text
+    assert "is on any other list" in post(analyst, form).text

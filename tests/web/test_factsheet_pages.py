@@ -5,6 +5,7 @@ bytes carry no name and no person id; bad input is a message, never a half-made 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -20,7 +21,7 @@ from refwatch.store.crypto import FieldCipher
 from refwatch.web.deps import User
 from refwatch.web.routes.factsheets import SheetInfo, may_open, sheets_root
 from tests.conftest import row
-from tests.web.conftest import WebEnv
+from tests.web.conftest import WebEnv, csrf_of
 from tests.web.evidence_helpers import PERSON_ID, audit_rows, load_rows, post_form
 
 SHEET_URL = re.compile(r"^/factsheets/([0-9a-f]{24})$")
@@ -181,3 +182,27 @@ def test_an_internal_edition_is_only_for_roles_that_read_persons() -> None:
     analyst = User("u2", "a", Role.ANALYST, "session")
     assert not may_open(viewer, sheet) and may_open(viewer, public)
     assert may_open(analyst, sheet)
+
+
+KOREAN = {"Accept-Language": "ko-KR,ko;q=0.9"}
+BAD_KO = [
+    ({"from": "2017-09-30", "to": "2017-07-01"}, "시작 날짜 2017-09-30보다 앞섭니다", "is before"),
+    ({"to": "2017-13"}, "EDTF 날짜가 아닙니다: '2017-13'", "not an EDTF date"),
+    ({"threshold": "0"}, "1에서 100 사이", "between 1 and 100"),
+]
+
+
+@pytest.mark.parametrize("fields, korean, english", BAD_KO, ids=[e for _, _, e in BAD_KO])
+def test_a_korean_refusal_is_korean_and_the_english_one_unchanged(
+    loaded: WebEnv, fields: dict[str, str], korean: str, english: str
+) -> None:
+    analyst = loaded.sign_in("analyst")
+    form = {**PERIOD, "edition": "public", **fields}
+    answer = analyst.post(
+        "/factsheets", data={**form, "csrf_token": csrf_of(analyst)}, headers=KOREAN
+    )
+    assert answer.status_code == 422
+    error = re.search(r'id="factsheet-error">([^<]*)<', html.unescape(answer.text))
+    assert error is not None and korean in error.group(1), answer.text[:3000]
+    assert english not in answer.text
+    assert english in post_form(analyst, "/factsheets", form).text

@@ -5,6 +5,7 @@ value in it; bad input refused before anything is written."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from refwatch.counting.ledger import read_entry
 from refwatch.web.routes.releases import releases_root
-from tests.web.conftest import WebEnv
+from tests.web.conftest import WebEnv, csrf_of
 from tests.web.evidence_helpers import PERSON_ID, audit_rows, post_form
 from tests.web.test_factsheet_pages import loaded, names_in, rows
 
@@ -108,3 +109,22 @@ def test_viewers_are_refused_and_unknown_releases_are_not_found(loaded: WebEnv) 
     analyst = loaded.sign_in("analyst")
     for url in ("/releases/" + "0" * 24, "/releases/" + "0" * 24 + ".zip", "/releases/../x"):
         assert analyst.get(url).status_code == 404
+
+
+def test_a_korean_refusal_is_korean_and_the_english_one_unchanged(loaded: WebEnv) -> None:
+    analyst = loaded.sign_in("analyst")
+    korean = {"Accept-Language": "ko-KR,ko;q=0.9"}
+    for fields, said, english in (
+        ({"threshold": "0"}, "공개 기준값은 1에서 100 사이여야 합니다.", "between 1 and 100"),
+        ({"from": "2017-10-01"}, "시작 날짜 2017-10-01보다 앞섭니다", "is before"),
+        ({"from": "2017-13"}, "EDTF 날짜가 아닙니다: '2017-13'", "not an EDTF date"),
+    ):
+        form = {**FORM, "format": ["csv"], **fields}
+        answer = analyst.post(
+            "/releases", data={**form, "csrf_token": csrf_of(analyst)}, headers=korean
+        )
+        assert answer.status_code == 422, fields
+        error = re.search(r'id="release-error">([^<]*)<', html.unescape(answer.text))
+        assert error is not None and said in error.group(1), fields
+        assert english not in answer.text
+        assert english in post_form(analyst, "/releases", form).text

@@ -33,9 +33,9 @@ from refwatch.domain.errors import DateError, InputError
 from refwatch.gazetteer import load_gazetteer
 from refwatch.store.schema import Source, table_of
 from refwatch.store.workspace import Workspace
-from refwatch.web.count_sentence import localized_sentence
+from refwatch.web.count_sentence import localized_sentence, localized_trend_sentence
 from refwatch.web.deps import User, get_workspace, require
-from refwatch.web.i18n import language_of
+from refwatch.web.i18n import language_of, message_text
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -72,9 +72,17 @@ sources_table = table_of(Source)
 class FormError(Exception):
     """A form value the page refuses before asking the engine (with the status to answer)."""
 
-    def __init__(self, message: str, status: int = 422) -> None:
+    def __init__(self, message: str, status: int = 422, *, label: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.label = label
+        """The field's (English) label when the message is "<label>: too long"."""
+
+    def text(self, request: Request) -> str:
+        """The message in the request's language."""
+        if self.label is not None:
+            return gettext(request, "%(field)s: too long", field=gettext(request, self.label))
+        return message_text(request, str(self))
 
 
 @dataclass(frozen=True)
@@ -92,9 +100,8 @@ class CountForm:
         for name in (*TEXT_FIELDS, *SOURCE_FIELDS, *STATUS_FIELDS):
             value = (fields.get(name) or "").strip()
             if len(value) > MAX_FIELD:
-                raise FormError(
-                    f"{OPTION_LABELS.get('--' + name.replace('_', '-'), name)}: too long"
-                )
+                label = OPTION_LABELS.get("--" + name.replace("_", "-"), name)
+                raise FormError(f"{label}: too long", label=label)
             if value:
                 values[name] = value
         clean_flags = tuple(dict.fromkeys(f.strip() for f in flags if f.strip()))
@@ -137,12 +144,21 @@ class CountForm:
 
 
 def engine_message(request: Request, exc: Exception) -> str:
-    """The engine's message with the CLI's option names replaced by the form's labels."""
+    """The engine's message with the CLI's option names replaced by the form's labels.
+
+    In English the rest is the engine's text; in another language the reason after the
+    option is translated (`i18n.PATTERNS`) and put after the label and a colon.
+    """
     text = str(exc)
+    english = language_of(request) == "en"
     for option in sorted(OPTION_LABELS, key=len, reverse=True):
         if text.startswith(option):
-            return gettext(request, OPTION_LABELS[option]) + text[len(option) :]
-    return text
+            label = gettext(request, OPTION_LABELS[option])
+            rest = text[len(option) :]
+            if english:
+                return label + rest
+            return f"{label}: {message_text(request, rest.removeprefix(':').strip())}"
+    return message_text(request, text)
 
 
 def form_of_query(request: Request) -> CountForm:
@@ -256,6 +272,10 @@ def _page(
         )
         context["sentence_lang"] = lang
         context["sentence_en"] = english if lang != "en" else None
+        if trend_result is not None:
+            english_trend = localized_trend_sentence("en", trend_result)
+            context["trend_sentence"] = localized_trend_sentence(lang, trend_result)
+            context["trend_sentence_en"] = english_trend if lang != "en" else None
         context["cells"] = cells_of(result)
         context["dims"] = result.query.by
         if result.query.by == CHART_DIMENSIONS:
@@ -276,7 +296,7 @@ def counts_page(request: Request, user: Counter) -> Response:
         form = form_of_query(request)
         check_source_permission(request, user, form)
     except FormError as exc:
-        return _page(request, user, CountForm(), error=str(exc), status_code=exc.status)
+        return _page(request, user, CountForm(), error=exc.text(request), status_code=exc.status)
     workspace = get_workspace(request)
     try:
         result = run_count(workspace, form)
@@ -329,7 +349,7 @@ def _record(
         form = CountForm.read(fields, flags, by)
         check_source_permission(request, user, form)
     except FormError as exc:
-        return _page(request, user, CountForm(), error=str(exc), status_code=exc.status)
+        return _page(request, user, CountForm(), error=exc.text(request), status_code=exc.status)
     try:
         result = run_count(
             get_workspace(request), form, record=True, actor=user.actor, purpose=purpose

@@ -157,7 +157,7 @@ def _outcome(request: Request, estimate: WorkspaceEstimate) -> Outcome:
         if isinstance(result, EstimateResult):
             rows.append(ResultRow(label, False, result, ids.get(label)))
         else:
-            rows.append(ResultRow(label, False, error=result))
+            rows.append(ResultRow(label, False, error=i18n.joined_text(request, result)))
     return Outcome(
         rows=rows,
         total=estimate.total,
@@ -198,7 +198,7 @@ def _run(request: Request, user: User, values: dict[str, str]) -> Response:
             options=asked.options,
         )
     except EstimationError as exc:
-        return _page(request, values, outcome=Outcome(refusal=str(exc)))
+        return _page(request, values, outcome=Outcome(refusal=i18n.joined_text(request, str(exc))))
     except (ArithmeticError, np.linalg.LinAlgError) as exc:
         log.warning("estimates: numerical failure %s", type(exc).__name__)
         message = gettext(
