@@ -72,6 +72,12 @@ def guarded(function: Callable[..., None]) -> Callable[..., None]:
             function(*args, **kwargs)
         except RefWatchError as exc:
             fail(str(exc))
+        except BrokenPipeError:
+            # The reader went away (`refwatch export … | head`): stop quietly, as Unix
+            # tools do, and keep Python from complaining when it flushes stdout at exit.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except OSError as exc:
             fail(os_error_text(exc))
 

@@ -9,8 +9,10 @@ the wrapped data key is in the database and the secret that unwraps it is the us
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +44,8 @@ from refwatch.store.keys import (
     wrap_key,
 )
 from refwatch.store.schema import DataKey, WorkspaceMeta, table_of
+
+log = logging.getLogger(__name__)
 
 CONFIG_FILE = "workspace.json"
 ANCHOR_FILE = "audit-anchor.json"
@@ -224,8 +228,41 @@ class Workspace:
                 raw.close()
             return
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            _wait_for_older_transactions(conn, SCRUB_WAIT_SECONDS)
             for table in tables:
                 conn.execute(text(f'VACUUM FULL "{table}"'))
+
+
+SCRUB_WAIT_SECONDS = 120.0
+
+_OLDER_TRANSACTIONS = text(
+    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid() AND xact_start < :cutoff "
+    "AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL)"
+)
+
+
+def _wait_for_older_transactions(conn: Connection, timeout: float) -> None:
+    """VACUUM FULL keeps every old row version that a transaction still open might read,
+    so while a transaction that began before the erasure is open (in this database: the
+    horizon is per database), the erased values would survive the rewrite. Wait for such
+    transactions to end; after `timeout`, rewrite anyway and log which sessions (by
+    process id only) kept old copies alive."""
+    cutoff = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+    deadline = time.monotonic() + timeout
+    while True:
+        blockers = [row.pid for row in conn.execute(_OLDER_TRANSACTIONS, {"cutoff": cutoff})]
+        if not blockers:
+            return
+        if time.monotonic() > deadline:
+            log.warning(
+                "scrub: transactions older than the erasure are still open (pids %s); "
+                "old row versions they can see stay in the data files until a later "
+                "VACUUM FULL",
+                blockers,
+            )
+            return
+        time.sleep(0.05)
 
 
 def _read_config(path: Path) -> WorkspaceConfig:

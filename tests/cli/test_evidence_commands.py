@@ -325,3 +325,34 @@ def test_square_brackets_in_an_error_are_printed_as_written(
     path.write_text("source,[bold]nickname\nA,B\n", encoding="utf-8")
     code, _, err = invoke("import", str(path))
     assert code == 2 and "column '[bold]nickname'" in one_line_error(err)
+
+
+def test_an_export_whose_reader_stops_early_ends_quietly(tmp_path: Path) -> None:
+    """`refwatch export … | head` is everyday use: a closed pipe is no error."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "REFWATCH_WORKSPACE": str(tmp_path / "ws"),
+        "REFWATCH_PASSPHRASE": PASSPHRASE,
+    }
+    refwatch = [sys.executable, "-m", "refwatch.cli"]
+    for args in (["init"], ["simulate", str(tmp_path / "world"), "--people", "600"]):
+        subprocess.run([*refwatch, *args], env=env, check=True, capture_output=True)
+    lists = sorted(str(p) for p in (tmp_path / "world").glob("*-synthetic.csv"))
+    subprocess.run([*refwatch, "import", *lists], env=env, check=True, capture_output=True)
+    with subprocess.Popen(
+        [*refwatch, "export", "mentions", "--format", "jsonl"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as export:
+        assert export.stdout is not None and export.stderr is not None
+        first = export.stdout.readline()
+        export.stdout.close()  # the reader goes away with most of the export unread
+        err = export.stderr.read().decode()
+        assert export.wait(timeout=120) == 0, err
+    assert json.loads(first)["record_id"]
+    assert err == ""

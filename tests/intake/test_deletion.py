@@ -289,6 +289,51 @@ def test_deleted_ciphertexts_are_gone_from_the_postgresql_relation_files(
     figures.record("test_deletion[postgresql]", "scrub checked through", " and ".join(methods))
 
 
+@pytest.mark.parametrize("engine_name", [pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_the_scrub_waits_for_a_transaction_that_could_still_read_the_erased_values(
+    tmp_path: Path, workspace: Workspace, cipher: FieldCipher
+) -> None:
+    """VACUUM FULL keeps row versions an open transaction may still read: with a reader
+    that began before the erasure, the scrub waits for it, then leaves nothing behind."""
+    import threading
+    import time
+
+    _import_with_text(workspace, cipher, tmp_path)
+    erased = _sealed(workspace, "1")
+    target = _report_of(workspace, "1")
+    reader = workspace.engine.connect().execution_options(isolation_level="REPEATABLE READ")
+    reader.begin()
+    # A snapshot, and no lock on the tables the scrub rewrites (a lock would make VACUUM
+    # FULL wait by itself): what another user's long transaction looks like.
+    reader.exec_driver_sql("SELECT count(*) FROM audit_entries").scalar_one()
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def erase() -> None:
+        try:
+            delete_report(workspace, target, "court order 13", "admin")
+        except BaseException as exc:  # pragma: no cover - reported below
+            failure.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=erase)
+    worker.start()
+    time.sleep(1.5)
+    waited = not done.is_set()
+    reader.rollback()
+    reader.close()
+    worker.join(timeout=60)
+    assert not failure, failure
+    assert waited, "the scrub did not wait for the older transaction"
+    with workspace.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("CHECKPOINT")
+        pages = _raw_pages(conn, ("reports", "mentions"))
+    if pages is None:
+        pytest.skip("pageinspect is not available on this server")  # pragma: no cover
+    assert [b for b in erased if b in pages] == []
+
+
 def test_delete_report_from_the_command_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_rows: list[dict[str, str]]
 ) -> None:
