@@ -20,7 +20,6 @@ from sqlalchemy import Connection, func, select
 from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS
 from refwatch.domain.errors import RefWatchError
 from refwatch.domain.formulas import neutral_row
-from refwatch.domain.formulas import neutralise as neutralise  # re-exported for callers
 from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.queries import current_mentions, links, reports, sources

@@ -61,6 +61,15 @@ def detect_format(path: Path) -> str:
 def _clean(value: object, file: str, row: int, column: str) -> str | None:
     if value is None or value == "":
         return None
+    # The common cell (short ASCII text, no NUL) needs only a strip: one test per cell of
+    # a 100,000-row import instead of every check below.
+    if (
+        type(value) is str
+        and value.isascii()
+        and len(value) <= MAX_CELL_CHARS
+        and "\x00" not in value
+    ):
+        return value.strip() or None
     if type(value) is str:
         text = value
     elif isinstance(value, datetime):
@@ -201,17 +210,13 @@ def _read_csv(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[Numbe
                     file=file,
                     row=number,
                 )
-            cells: RawRow = {}
-            for col, cell in zip(columns, record, strict=True):
-                # The common cell (short ASCII text, no NUL) needs only a strip; any
-                # other goes through every check of `_clean`.
-                if not cell:
-                    cells[col] = None
-                elif cell.isascii() and len(cell) <= MAX_CELL_CHARS and "\x00" not in cell:
-                    cells[col] = cell.strip() or None
-                else:
-                    cells[col] = _clean(cell, file, number, col)
-            yield NumberedRow(number, cells)
+            yield NumberedRow(
+                number,
+                {
+                    col: _clean(cell, file, number, col)
+                    for col, cell in zip(columns, record, strict=True)
+                },
+            )
     except csv.Error as exc:
         raise InputError(
             f"not a well-formed CSV file ({exc})", file=file, row=reader.line_num

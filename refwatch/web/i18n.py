@@ -97,89 +97,53 @@ def ngettext(request: Request, singular: str, plural: str, n: int, **variables: 
     return text % {"num": n, **variables}
 
 
-# Messages with a value in them: (the English as raised, the message id it translates by).
+# Messages with a value in them, by their message id: `%(name)s` stands for the value,
+# and the English as raised is matched against the id with each value made a group.
+MESSAGES_WITH_VALUES: tuple[str, ...] = (
+    "a password needs at least %(n)s characters",
+    "a password may have at most %(n)s characters",
+    "there is already a user called %(name)s",
+    "a token cannot act above its user's role (%(role)s)",
+    "not an EDTF date (%(why)s); write e.g. 2017-07 or 2017-07-13",
+    "interval ends before it starts: %(value)s",
+    "not an EDTF date: %(value)s",
+    "EDTF date without bounds: %(value)s",
+    "EDTF date out of range: %(value)s",
+    "takes one of %(allowed)s; got %(value)s",
+    "%(end)s is before --from %(start)s",
+    "takes A-B or A+ (e.g. 0-17, 18-59, 60+), got %(value)s",
+    "%(value)s ends before it starts",
+    "the gazetteer knows no place %(value)s (try another spelling, a gazetteer id such as "
+    "cn-yunnan, or add an alias)",
+    "no source named %(value)s in this workspace (`refwatch status` counts them; names are exact)",
+    "only %(n)s list(s): at least 3 are needed, because with two lists nothing in the data can "
+    "show whether the lists depend on each other",
+    "these lists have no one in this selection: %(lists)s; leave them out or widen the selection",
+    "no one on list %(name)s is on any other list, so the data say nothing about what %(name)s "
+    "misses; merge it with a similar list or leave it out",
+    "searching all models of %(n)s lists is too slow; use stepwise selection",
+    "at most %(n)s lists; merge some lists first",
+)
+
+
+def _pattern(message_id: str) -> re.Pattern[str]:
+    """The message id as a pattern: literal text, each `%(name)s` a group (a repeat of a
+    name must repeat its value)."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    position = 0
+    for field in re.finditer(r"%\((\w+)\)s", message_id):
+        name = field.group(1)
+        parts.append(re.escape(message_id[position : field.start()]))
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+)")
+        seen.add(name)
+        position = field.end()
+    parts.append(re.escape(message_id[position:]))
+    return re.compile("".join(parts))
+
+
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), message_id)
-    for pattern, message_id in (
-        (
-            r"a password needs at least (?P<n>\d+) characters",
-            "a password needs at least %(n)s characters",
-        ),
-        (
-            r"a password may have at most (?P<n>\d+) characters",
-            "a password may have at most %(n)s characters",
-        ),
-        (
-            r"there is already a user called (?P<name>'.*')",
-            "there is already a user called %(name)s",
-        ),
-        (
-            r"a token cannot act above its user's role \((?P<role>\w+)\)",
-            "a token cannot act above its user's role (%(role)s)",
-        ),
-        (
-            r"not an EDTF date \((?P<why>.*)\); write e\.g\. 2017-07 or 2017-07-13",
-            "not an EDTF date (%(why)s); write e.g. 2017-07 or 2017-07-13",
-        ),
-        # The counting engine's reasons, after the option it names (the page puts the
-        # field's label in front: `routes.counts.engine_message`), and the date checks.
-        (
-            r"interval ends before it starts: (?P<value>.*)",
-            "interval ends before it starts: %(value)s",
-        ),
-        (r"not an EDTF date: (?P<value>.*)", "not an EDTF date: %(value)s"),
-        (r"EDTF date without bounds: (?P<value>.*)", "EDTF date without bounds: %(value)s"),
-        (r"EDTF date out of range: (?P<value>.*)", "EDTF date out of range: %(value)s"),
-        (
-            r"takes one of (?P<allowed>.*); got (?P<value>.*)",
-            "takes one of %(allowed)s; got %(value)s",
-        ),
-        (r"(?P<end>\S+) is before --from (?P<start>\S+)", "%(end)s is before --from %(start)s"),
-        (
-            r"takes A-B or A\+ \(e\.g\. 0-17, 18-59, 60\+\), got (?P<value>.*)",
-            "takes A-B or A+ (e.g. 0-17, 18-59, 60+), got %(value)s",
-        ),
-        (r"(?P<value>'.*') ends before it starts", "%(value)s ends before it starts"),
-        (
-            r"the gazetteer knows no place (?P<value>.*) \(try another spelling, a gazetteer id "
-            r"such as cn-yunnan, or add an alias\)",
-            "the gazetteer knows no place %(value)s (try another spelling, a gazetteer id such "
-            "as cn-yunnan, or add an alias)",
-        ),
-        (
-            r"no source named (?P<value>.*) in this workspace "
-            r"\(`refwatch status` counts them; names are exact\)",
-            "no source named %(value)s in this workspace (`refwatch status` counts them; names "
-            "are exact)",
-        ),
-        # Why an estimate is refused (`refwatch.estimate`; several are joined by "; ").
-        (
-            r"only (?P<n>\d+) list\(s\): at least 3 are needed, because with two lists nothing "
-            r"in the data can show whether the lists depend on each other",
-            "only %(n)s list(s): at least 3 are needed, because with two lists nothing in the "
-            "data can show whether the lists depend on each other",
-        ),
-        (
-            r"these lists have no one in this selection: (?P<lists>.*); leave them out or "
-            r"widen the selection",
-            "these lists have no one in this selection: %(lists)s; leave them out or widen the "
-            "selection",
-        ),
-        (
-            r"no one on list (?P<name>.+) is on any other list, so the data say nothing about "
-            r"what (?P=name) misses; merge it with a similar list or leave it out",
-            "no one on list %(name)s is on any other list, so the data say nothing about what "
-            "%(name)s misses; merge it with a similar list or leave it out",
-        ),
-        (
-            r"searching all models of (?P<n>\d+) lists is too slow; use stepwise selection",
-            "searching all models of %(n)s lists is too slow; use stepwise selection",
-        ),
-        (
-            r"at most (?P<n>\d+) lists; merge some lists first",
-            "at most %(n)s lists; merge some lists first",
-        ),
-    )
+    (_pattern(message_id), message_id) for message_id in MESSAGES_WITH_VALUES
 )
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from refwatch.domain.caserecord import CASE_COLUMNS
-from refwatch.intake.export import export, neutralise
+from refwatch.domain.formulas import neutralise
+from refwatch.intake.export import export
 from refwatch.intake.importer import import_file
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.keys import Secret
