@@ -22,20 +22,13 @@ import numpy.typing as npt
 from numba import njit
 
 from refwatch.estimate import rng
-from refwatch.estimate.rng import Spare, State
+from refwatch.estimate.rng import Spare, State, leaf_jit
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
-@njit(cache=True)
-def _log_sum(a: float, b: float) -> float:
-    if a < b:
-        return b + math.log1p(math.exp(a - b))
-    return a + math.log1p(math.exp(b - a))
-
-
-@njit(cache=True)
+@leaf_jit
 def _multinomial(
     st: State, total: int, weights: FloatArray, out: IntArray, cum: FloatArray
 ) -> None:
@@ -87,7 +80,7 @@ def _multinomial(
 SMALL = 16
 
 
-@njit(cache=True)
+@leaf_jit
 def _sweep(
     st: State,
     sp: Spare,
@@ -120,32 +113,36 @@ def _sweep(
     k_count = nu.shape[0]
     base = work[0]
     odds = work[1 : 1 + j_count]
+    # loops run over classes innermost: contiguous, branch-free, vectorised
     for k in range(k_count):
-        b = nu[k]
-        for j in range(j_count):
-            b *= 1.0 - lam[j, k]
-            odds[j, k] = lam[j, k] / (1.0 - lam[j, k])
-        base[k] = b
+        base[k] = nu[k]
+    for j in range(j_count):
+        for k in range(k_count):
+            miss = 1.0 - lam[j, k]
+            base[k] *= miss
+            odds[j, k] = lam[j, k] / miss
     # classes of the observed people, cell by cell
     for m in range(m_count):
         for k in range(k_count):
-            p = base[k]
-            for i in range(on_count[m]):
-                p *= odds[on_lists[m, i], k]
-            probs[k] = p
+            probs[k] = base[k]
+        for i in range(on_count[m]):
+            j = on_lists[m, i]
+            for k in range(k_count):
+                probs[k] *= odds[j, k]
         _multinomial(st, freq[m], probs, count_mk[m], cum)
     # capture probabilities given classes (observed and imputed people)
     for k in range(k_count):
         count_k[k] = count0[k]
-        for j in range(j_count):
+    for j in range(j_count):
+        for k in range(k_count):
             aux1[j, k] = 0
     for m in range(m_count):
         for k in range(k_count):
-            c = count_mk[m, k]
-            if c:
-                count_k[k] += c
-                for i in range(on_count[m]):
-                    aux1[on_lists[m, i], k] += c
+            count_k[k] += count_mk[m, k]
+        for i in range(on_count[m]):
+            j = on_lists[m, i]
+            for k in range(k_count):
+                aux1[j, k] += count_mk[m, k]
     for j in range(j_count):
         for k in range(k_count):
             a = 1.0 + aux1[j, k]
@@ -164,11 +161,9 @@ def _sweep(
             k_star += 1
     for k in range(k_count - 1):
         n_acc += count_k[k]
-        g1 = rng.log_gamma(st, sp, 1.0 + count_k[k])
-        g2 = rng.log_gamma(st, sp, alpha + (n0 + n - n_acc))
-        gs = _log_sum(g1, g2)
-        log_nu[k] = g1 - gs + l_acc
-        l_acc += g2 - gs
+        log_v, log_rest = rng.log_beta(st, sp, 1.0 + count_k[k], alpha + (n0 + n - n_acc))
+        log_nu[k] = log_v + l_acc
+        l_acc += log_rest
         nu[k] = math.exp(log_nu[k])
     log_nu[k_count - 1] = l_acc
     nu[k_count - 1] = math.exp(l_acc)
@@ -237,11 +232,9 @@ def run_chain(
     # stick-breaking draw with alpha = 1, as LCMCR's Initializes()
     l_acc = 0.0
     for k in range(k_count - 1):
-        g1 = rng.log_gamma(st, sp, 1.0)
-        g2 = rng.log_gamma(st, sp, 1.0)
-        gs = _log_sum(g1, g2)
-        log_nu[k] = g1 - gs + l_acc
-        l_acc += g2 - gs
+        log_v, log_rest = rng.log_beta(st, sp, 1.0, 1.0)
+        log_nu[k] = log_v + l_acc
+        l_acc += log_rest
     log_nu[k_count - 1] = l_acc
     # capture probabilities start at each list's share of the people seen
     for j in range(j_count):

@@ -31,6 +31,22 @@ def _gammas(st: State, sp: Spare, shape: float, size: int) -> npt.NDArray[np.flo
 
 
 @njit(cache=True)
+def _betas(st: State, sp: Spare, a: float, b: float, size: int) -> npt.NDArray[np.float64]:
+    out = np.empty(size)
+    for i in range(size):
+        out[i] = rng.beta(st, sp, a, b)
+    return out
+
+
+@njit(cache=True)
+def _log_betas(st: State, sp: Spare, a: float, b: float, size: int) -> npt.NDArray[np.float64]:
+    out = np.empty((size, 2))
+    for i in range(size):
+        out[i, 0], out[i, 1] = rng.log_beta(st, sp, a, b)
+    return out
+
+
+@njit(cache=True)
 def _poissons(st: State, lam: float, size: int) -> npt.NDArray[np.int64]:
     out = np.empty(size, dtype=np.int64)
     for i in range(size):
@@ -71,6 +87,40 @@ def test_gamma_draws_follow_the_gamma_distribution(shape: float) -> None:
     st, sp = new_state(7)
     draws = _gammas(st, sp, shape, DRAWS)
     assert stats.kstest(draws, stats.gamma(shape).cdf).pvalue > 1e-4
+
+
+# each branch: Cheng's BB (both shapes above 1), the closed forms (a shape of 1) and the
+# ratio of gammas (a shape below 1)
+BETA_SHAPES = [(1.0, 1.0), (1.0, 40.0), (25.0, 1.0), (2.5, 3.5), (300.0, 4000.0), (0.4, 0.7)]
+
+
+@pytest.mark.parametrize(("a", "b"), BETA_SHAPES)
+def test_beta_draws_follow_the_beta_distribution(a: float, b: float) -> None:
+    st, sp = new_state(17)
+    draws = _betas(st, sp, a, b, DRAWS)
+    assert stats.kstest(draws, stats.beta(a, b).cdf).pvalue > 1e-4
+
+
+@pytest.mark.parametrize(("a", "b"), [*BETA_SHAPES, (3.0, 0.05)])
+def test_log_beta_gives_both_logs_of_one_beta_draw(a: float, b: float) -> None:
+    st, sp = new_state(19)
+    logs = _log_betas(st, sp, a, b, DRAWS)
+    assert np.allclose(np.exp(logs[:, 0]) + np.exp(logs[:, 1]), 1.0)
+    # test the side nearer 0, where the digits are (1 - V ~ Beta(b, a))
+    near_zero, shapes = (logs[:, 0], (a, b)) if a <= b else (logs[:, 1], (b, a))
+    assert stats.kstest(np.exp(near_zero), stats.beta(*shapes).cdf).pvalue > 1e-4
+
+
+def test_log_beta_keeps_the_digits_of_a_weight_that_underflows() -> None:
+    # Beta(1, b) with b = 0.001: 1 - V = U^(1/b) is below 1e-304 half the time, where
+    # 1 - V computed as a number would be 0 (or subnormal) and its log useless
+    st, sp = new_state(23)
+    b = 0.001
+    logs = _log_betas(st, sp, 1.0, b, DRAWS)
+    assert np.isfinite(logs).all()
+    assert (logs[:, 1] < -700).mean() > 0.45
+    # log(1 - V) = log(U) / b, so -b log(1 - V) is exponential with mean 1
+    assert stats.kstest(-b * logs[:, 1], stats.expon.cdf).pvalue > 1e-4
 
 
 @pytest.mark.parametrize("lam", [2.5, 45.0, 6000.0])
