@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from refwatch.estimate import messages
 from refwatch.estimate.errors import EstimationError
 from refwatch.estimate.histories import ListKey, WorkspaceHistories, workspace_histories
 from refwatch.estimate.lcmcr import LcmcrSettings, estimate_lcmcr
@@ -138,7 +139,5 @@ def estimate_from_workspace(
         result.stratum = label
         strata[label] = result
     if strata:
-        total.warnings.append(
-            "strata are estimated separately; their sum need not equal the total estimate"
-        )
+        total.warnings.append(messages.STRATA_APART)
     return WorkspaceEstimate(total, strata, histories, options)

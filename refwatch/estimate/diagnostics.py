@@ -15,6 +15,7 @@ import numpy.typing as npt
 from scipy.special import ndtri  # type: ignore[import-untyped]
 from scipy.stats import rankdata  # type: ignore[import-untyped]
 
+from refwatch.estimate import messages
 from refwatch.estimate.table import CaptureTable
 
 FloatArray = npt.NDArray[np.float64]
@@ -119,10 +120,7 @@ def table_warnings(table: CaptureTable) -> list[str]:
     warnings = []
     on_several = table.n - sum(int(table.counts[1 << j]) for j in range(table.t))
     if on_several < 20:
-        warnings.append(
-            f"only {on_several} of {table.n} people are on two or more lists; estimates from "
-            "so few overlaps are very uncertain"
-        )
+        warnings.append(messages.FEW_OVERLAPS % {"overlaps": on_several, "n": table.n})
     if table.n < 50:
-        warnings.append(f"only {table.n} people in total: treat any estimate as a rough guide")
+        warnings.append(messages.FEW_PEOPLE % {"n": table.n})
     return warnings

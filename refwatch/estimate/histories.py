@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, select
 
+from refwatch.estimate import messages
 from refwatch.estimate.errors import EstimationError
 from refwatch.estimate.table import CaptureTable
 from refwatch.store.queries import current_mentions
@@ -39,7 +40,7 @@ ListKey = Literal["source", "source_type"]
 Stratum = Literal["month", "quarter", "region", "sex", "age_band"]
 LIST_KEYS: tuple[str, ...] = ("source", "source_type")
 STRATA: tuple[str, ...] = ("month", "quarter", "region", "sex", "age_band")
-UNKNOWN = "unknown"
+UNKNOWN = messages.UNKNOWN_STRATUM_LABEL
 events_table = table_of(Event)
 
 
@@ -228,9 +229,7 @@ def histories_from_persons(
             and (period_to is None or p.midpoint <= period_to)
         ]
         if undated:
-            notes.append(
-                f"{undated} persons with no known apprehension date are left out of the period"
-            )
+            notes.append(messages.UNDATED_LEFT_OUT % {"n": undated})
     names = tuple(
         sorted(lists) if lists is not None else sorted({x for p in chosen for x in p.lists})
     )
@@ -249,14 +248,10 @@ def histories_from_persons(
             crossing += crosses
             groups[label].append(person)
         if crossing:
-            notes.append(
-                f"{crossing} persons have an apprehension date that spans two {stratify}s; "
-                "each is placed by the midpoint of its date"
-            )
+            notes.append(messages.SPANS_TWO % {"n": crossing, "stratify": stratify})
         if groups.get(UNKNOWN):
             notes.append(
-                f"{len(groups[UNKNOWN])} persons have no known {stratify} and form the "
-                f"'{UNKNOWN}' stratum"
+                messages.UNKNOWN_STRATUM % {"n": len(groups[UNKNOWN]), "stratify": stratify}
             )
     return WorkspaceHistories(
         lists=names,

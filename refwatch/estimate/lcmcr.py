@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import numpy.typing as npt
 
+from refwatch.estimate import messages
 from refwatch.estimate.diagnostics import ess, rhat
 from refwatch.estimate.errors import EstimationError
 from refwatch.estimate.lcmcr_sampler import run_chain
@@ -140,19 +141,12 @@ def estimate_lcmcr(
     warnings = []
     if chain_rhat is not None and chain_rhat > 1.05:
         warnings.append(
-            f"the {settings.chains} chains disagree (R-hat {chain_rhat:.2f}); run longer "
-            "(more burn-in and samples) before using this estimate"
+            messages.CHAINS_DISAGREE % {"chains": settings.chains, "rhat": f"{chain_rhat:.2f}"}
         )
     if chain_ess < 100:
-        warnings.append(
-            f"only about {chain_ess:.0f} effectively independent draws; the interval ends "
-            "are imprecise — run more samples"
-        )
+        warnings.append(messages.FEW_DRAWS % {"ess": f"{chain_ess:.0f}"})
     if median > 10 * table.n:
-        warnings.append(
-            "the estimate is more than ten times the number of people seen: the lists "
-            "overlap too little to pin it down"
-        )
+        warnings.append(messages.TOO_LARGE)
     histogram = np.histogram(draws, bins=40)
     return EstimateResult(
         method="lcmcr",

@@ -30,6 +30,7 @@ from scipy.optimize import brentq, minimize_scalar  # type: ignore[import-untype
 from scipy.special import gammaln, ndtr, ndtri, pdtr, pdtrc  # type: ignore[import-untyped]
 from scipy.stats import chi2  # type: ignore[import-untyped]
 
+from refwatch.estimate import messages
 from refwatch.estimate.diagnostics import table_problems, table_warnings
 from refwatch.estimate.errors import EstimationError
 from refwatch.estimate.glm import (
@@ -324,19 +325,15 @@ def estimate_loglinear(
         high = max(f.estimate for f in close)
         if len(close) > 1 and high > 1.25 * low:
             warnings.append(
-                f"{len(close)} models fit almost equally well but give totals from "
-                f"{low:,.0f} to {high:,.0f}: the choice of model matters; the bootstrap "
-                "interval takes this into account, the profile interval does not"
+                messages.MODELS_DISAGREE
+                % {"count": len(close), "low": f"{low:,.0f}", "high": f"{high:,.0f}"}
             )
     model_info.update(describe_fit(fit, table))
     model_info["maxorder"] = maxorder
     point, p_lower, p_upper = profile_interval(table, fit, level)
     diagnostics["profile_interval"] = {"point": point, "lower": p_lower, "upper": p_upper}
     if p_upper is None:
-        warnings.append(
-            "under the chosen model the data cannot rule out very large numbers of unseen "
-            "people (the interval has no upper end)"
-        )
+        warnings.append(messages.NO_UPPER_END)
     lower: float | None = p_lower
     upper: float | None = p_upper
     if interval == "bootstrap" and nboot > 0:
@@ -376,10 +373,7 @@ def estimate_loglinear(
             "histogram": _histogram(finite),
         }
     if fit.estimate > 10 * table.n:
-        warnings.append(
-            "the estimate is more than ten times the number of people seen: the lists "
-            "overlap too little to pin it down"
-        )
+        warnings.append(messages.TOO_LARGE)
     return EstimateResult(
         method="loglinear",
         n_observed=table.n,

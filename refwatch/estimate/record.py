@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from refwatch.estimate import messages
 from refwatch.estimate.api import EstimateOptions, WorkspaceEstimate, estimate_from_table
 from refwatch.estimate.errors import EstimationError
 from refwatch.estimate.histories import workspace_histories
@@ -161,7 +162,7 @@ def recheck_estimate(
     now: dict[str, Any] | None = None
     error: str | None = None
     if table is None:
-        error = f"today's data has no stratum {stratum!r}"
+        error = messages.NO_STRATUM_TODAY % {"stratum": repr(stratum)}
     elif recompute:
         try:
             now = estimate_from_table(table, options_from_query(query)).as_dict()

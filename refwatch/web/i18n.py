@@ -6,10 +6,10 @@ match wins: `?lang=` in the URL (which also sets the `refwatch_lang` cookie), th
 the browser's Accept-Language, English.
 
 Messages raised in English below the web layer (the store's password and account rules,
-the CSRF refusal, a filter's InputError) are translated when a page shows them, with
-`error_text` / `page_message`: the English text is the message id, and a text with a
-number or a name in it is matched by one of `PATTERNS` to find its message id. The CLI and
-the JSON API keep the English text.
+the CSRF refusal, a filter's InputError, an estimate's warnings) are translated when a
+page shows them, with `error_text` / `page_message`: the English text is the message id,
+and a text with a number or a name in it is matched by one of `PATTERNS` to find its
+message id. The CLI and the JSON API keep the English text.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
 from refwatch.domain.errors import InputError
+from refwatch.estimate import messages as estimate_messages
 
 LANGUAGES = {"en": "English", "ko": "한국어"}
 DEFAULT = "en"
@@ -123,6 +124,7 @@ MESSAGES_WITH_VALUES: tuple[str, ...] = (
     "misses; merge it with a similar list or leave it out",
     "searching all models of %(n)s lists is too slow; use stepwise selection",
     "at most %(n)s lists; merge some lists first",
+    *estimate_messages.WITH_VALUES,
 )
 
 

@@ -3,6 +3,8 @@
 Templates get, besides what a route passes: `user` (or None), `csrf_token`, `synthetic`
 (the workspace is the demo), `lang`, `languages`, `nav` (the entries this user may open),
 and the functions `_()`/`gettext()`/`ngettext()` (in the request's language),
+`message_text(m)` (an English message made below the web layer, such as an estimate's
+warning, in the request's language),
 `csrf_field()` (the hidden form input), `can("permission")`, `lang_url("ko")`,
 `format_date(d)`, `format_number(n)`. Routes render with `render(request, name, context)`.
 """
@@ -43,6 +45,11 @@ def _gettext(context: Context, message: str, **variables: object) -> str:
 @pass_context
 def _ngettext(context: Context, singular: str, plural: str, n: int, **variables: object) -> str:
     return i18n.ngettext(_request(context), singular, plural, n, **variables)
+
+
+@pass_context
+def _message_text(context: Context, message: str) -> str:
+    return i18n.message_text(_request(context), message)
 
 
 @pass_context
@@ -109,6 +116,7 @@ def _environment() -> Environment:
         gettext=_gettext, ngettext=_ngettext, newstyle=True
     )
     env.globals.update(
+        message_text=_message_text,
         csrf_field=_csrf_field,
         can=_can,
         lang_url=_lang_url,

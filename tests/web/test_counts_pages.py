@@ -216,6 +216,12 @@ def test_the_chart_data_follows_the_filters_and_refuses_bad_ones(loaded: WebEnv)
     ]
     bad = browser.get("/counts/chart.json?from=2017-13")
     assert bad.status_code == 422 and "not an EDTF date" in bad.json()["detail"]
+    too_many = "&".join(["flag=child"] * 2 + [f"flag=f{i}" for i in range(40)])
+    refused = browser.get(f"/counts/chart.json?{too_many}")
+    assert refused.status_code == 422 and refused.json()["detail"] == "too many values"
+    korean = browser.get(f"/counts/chart.json?{too_many}&lang=ko")
+    assert korean.status_code == 422
+    assert korean.json()["detail"] == "값이 너무 많습니다", korean.json()
 
 
 def test_the_trend_is_the_engine_trend_when_asked(loaded: WebEnv) -> None:

@@ -388,6 +388,7 @@ def test_the_page_shows_no_name_and_no_person_or_record_id(web: WebEnv, demo: De
 
 
 KOREAN = {"Accept-Language": "ko-KR,ko;q=0.9"}
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 def refusal_of(page: str) -> str:
@@ -424,3 +425,37 @@ def test_a_korean_refusal_for_lists_that_share_nobody_is_korean(
     assert "다른 목록에 없어서" in refusal
     assert "is on any other list" not in page.text and "merge it with" not in page.text
     assert "is on any other list" in post(analyst, form).text
+
+
+def korean_text(message: str) -> str:
+    """What a Korean page shows for an English message made below the web layer."""
+    from starlette.requests import Request
+
+    from refwatch.web.i18n import message_text
+
+    scope = {"type": "http", "headers": [(b"accept-language", b"ko")], "query_string": b""}
+    return message_text(Request(scope), message)
+
+
+def test_a_korean_estimate_gives_its_warnings_and_notes_in_korean(
+    web: WebEnv, demo: DemoFiles
+) -> None:
+    form = {"lists": "source_type", "stratify": "quarter", "nboot": "100", "seed": "7"}
+    analyst = web.sign_in("analyst")
+    page = analyst.post("/estimates", data={**form, "csrf_token": csrf_of(analyst)}, headers=KOREAN)
+    assert page.status_code == 200
+    library = estimate_from_workspace(
+        web.workspace,
+        lists="source_type",
+        stratify="quarter",
+        options=EstimateOptions(interval="bootstrap", nboot=100, seed=7),
+    )
+    said = [*library.total.warnings, *library.histories.notes]
+    said += [w for r in library.strata.values() if not isinstance(r, str) for w in r.warnings]
+    assert said, "the demo's quarters carry warnings"
+    text = html.unescape(page.text)
+    for message in said:
+        korean = korean_text(message)
+        assert HANGUL.search(korean), f"no Korean for {message!r}"
+        assert korean in text
+        assert message not in text

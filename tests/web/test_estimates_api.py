@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -148,3 +149,31 @@ def test_the_ledger_page_says_whether_an_estimate_still_stands_on_the_same_table
     viewer_page = web.sign_in("viewer").get(f"/ledger/{entry_id}")
     assert "different capture table" in viewer_page.text
     assert "/persons/P-" not in viewer_page.text
+
+
+def test_a_ledger_estimate_whose_stratum_is_gone_says_so_in_the_readers_language(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    rows = _people_rows(120)
+    import_files(web.workspace, cipher, [write_csv(tmp_path / "l.csv", rows)])
+    link_by_key(web.workspace)
+    answer = _script(web, "analyst").post(
+        "/api/v1/estimates", json={"interval": "profile", "stratify": "quarter"}
+    )
+    assert answer.status_code == 200, answer.text
+    ids = answer.json()["ledger_ids"]
+    first = min(label for label in ids if label != "total")
+    # the same records again with their first-quarter dates moved to May: that quarter
+    # is gone from today's data
+    moved = [
+        {**r, "apprehended_on": "2017-05-10"} if r["apprehended_on"] < "2017-04" else r
+        for r in rows
+    ]
+    import_files(web.workspace, cipher, [write_csv(tmp_path / "moved.csv", moved)])
+    link_by_key(web.workspace)
+    analyst = web.sign_in("analyst")
+    english = html.unescape(analyst.get(f"/ledger/{ids[first]}").text)
+    assert f"today's data has no stratum '{first}'" in english
+    korean = html.unescape(analyst.get(f"/ledger/{ids[first]}?lang=ko").text)
+    assert f"오늘의 데이터에는 '{first}' 층이 없습니다" in korean
+    assert "today's data" not in korean

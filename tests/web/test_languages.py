@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
+from refwatch.estimate import messages as estimate_messages
 from refwatch.web.deps import CSRF_REFUSED, SIGN_IN_FIRST
 from refwatch.web.i18n import LANGUAGES, PATTERNS, catalogue_path, from_accept_language
 from tests.web.conftest import WebEnv, csrf_of
@@ -161,5 +162,6 @@ def test_every_message_id_of_error_text_has_a_korean_translation() -> None:
     ids = {message_id for _pattern, message_id in PATTERNS}
     ids |= {CSRF_REFUSED, SIGN_IN_FIRST, "column %(column)s", "%(where)s: %(reason)s"}
     ids |= {"%(reason)s (value %(value)s)", "row %(n)s"}
+    ids |= set(estimate_messages.ALL)
     assert sorted(ids - translated) == []
     assert HANGUL.search(str(catalogue.get(CSRF_REFUSED).string))

@@ -320,7 +320,7 @@ def counts_chart(request: Request, user: Counter) -> Response:
         check_source_permission(request, user, form)
         result = count_persons(get_workspace(request), **form.filters(), by="month")
     except FormError as exc:
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+        return JSONResponse({"detail": exc.text(request)}, status_code=exc.status)
     except ENGINE_ERRORS as exc:
         return JSONResponse({"detail": engine_message(request, exc)}, status_code=422)
     return JSONResponse({"months": month_rows(result)})
