@@ -26,7 +26,10 @@ from scipy.optimize import linprog  # type: ignore[import-untyped]
 from scipy.special import gammaln  # type: ignore[import-untyped]
 
 from refwatch.estimate.models import Model, design_matrix
+from refwatch.estimate.numba_cache import use_versioned_cache
 from refwatch.estimate.table import CaptureTable
+
+use_versioned_cache()
 
 FloatArray = npt.NDArray[np.float64]
 

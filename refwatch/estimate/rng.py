@@ -29,6 +29,10 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from refwatch.estimate.numba_cache import use_versioned_cache
+
+use_versioned_cache()
+
 _Function = TypeVar("_Function", bound=Callable[..., Any])
 State = npt.NDArray[np.uint64]
 Spare = npt.NDArray[np.float64]
@@ -103,8 +107,9 @@ def uniform(s: State) -> float:
 
 @leaf_jit
 def uniform_pos(s: State) -> float:
-    """Uniform on (0, 1)."""
-    return (float(next_u64(s) >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+    """Uniform on (0, 1): (k + 1/2) / 2^52 with k < 2^52 is exact, so never 0 or 1 (with
+    53 bits, k + 1/2 rounds up to 2^53 for the largest k)."""
+    return (float(next_u64(s) >> np.uint64(12)) + 0.5) * (1.0 / 4503599627370496.0)
 
 
 @leaf_jit
@@ -167,11 +172,12 @@ def log_gamma(s: State, spare: Spare, shape: float) -> float:
 
 @leaf_jit
 def _beta_cheng_bb(s: State, aa: float, bb: float) -> tuple[float, float]:
-    """(V, 1 - V) for V ~ Beta(aa, bb) by Cheng's algorithm BB (1978), for min(aa, bb) > 1.
+    """(x, y) with V = x / (x + y) ~ Beta(aa, bb), by Cheng's algorithm BB (1978), for
+    min(aa, bb) > 1.
 
     One log and one exp per try (about 1.1 tries), where a ratio of gammas costs two
-    normals, two square roots and up to four logs; both V and 1 - V come out as ratios,
-    so neither loses digits to cancellation.
+    normals, two square roots and up to four logs. The two parts, not V, come back, so
+    that V, 1 - V and their logs can each be computed without cancellation.
     """
     a = min(aa, bb)
     b = max(aa, bb)
@@ -194,14 +200,15 @@ def _beta_cheng_bb(s: State, aa: float, bb: float) -> tuple[float, float]:
         if r + alpha * math.log(alpha / (b + w)) >= log_z:
             break
     if aa != a:
-        return b / (b + w), w / (b + w)
-    return w / (b + w), b / (b + w)
+        return b, w
+    return w, b
 
 
 @leaf_jit
 def beta(s: State, spare: Spare, a: float, b: float) -> float:
     if a > 1.0 and b > 1.0:
-        return _beta_cheng_bb(s, a, b)[0]
+        x, y = _beta_cheng_bb(s, a, b)
+        return x / (x + y)
     if a == 1.0:
         if b == 1.0:
             return uniform(s)
@@ -216,28 +223,37 @@ def beta(s: State, spare: Spare, a: float, b: float) -> float:
 
 
 @leaf_jit
-def _log_sum(a: float, b: float) -> float:
-    """log(exp(a) + exp(b)) without overflow."""
-    if a < b:
-        return b + math.log1p(math.exp(a - b))
-    return a + math.log1p(math.exp(b - a))
+def _log1mexp(x: float) -> float:
+    """log(1 - e^x) for x < 0, accurate on both sides of -log 2 (Maechler 2012)."""
+    if x > -0.6931471805599453:
+        return math.log(-math.expm1(x))
+    return math.log1p(-math.exp(x))
 
 
 @leaf_jit
 def log_beta(s: State, spare: Spare, a: float, b: float) -> tuple[float, float]:
-    """(log V, log(1 - V)) for V ~ Beta(a, b), exact even where V or 1 - V underflows
-    (shapes far below 1), as the stick-breaking weights need."""
+    """(log V, log(1 - V)) for V ~ Beta(a, b), as the stick-breaking weights need.
+
+    Both logs keep their relative precision, also where V or 1 - V underflows (shapes
+    far below 1) and where one is so close to 1 that its log is a tiny negative number:
+    each log is computed as log1p of a ratio, never as a difference of logs.
+    """
     if a > 1.0 and b > 1.0:
-        v, w = _beta_cheng_bb(s, a, b)
-        return math.log(v), math.log(w)
+        x, y = _beta_cheng_bb(s, a, b)
+        return -math.log1p(y / x), -math.log1p(x / y)
     if a == 1.0:
         # 1 - V = U^(1/b)
         log_rest = math.log(uniform_pos(s)) / b
-        return math.log(-math.expm1(log_rest)), log_rest
+        return _log1mexp(log_rest), log_rest
     g1 = log_gamma(s, spare, a)
     g2 = log_gamma(s, spare, b)
-    total = _log_sum(g1, g2)
-    return g1 - total, g2 - total
+    # V = e^g1 / (e^g1 + e^g2); take the log of the smaller share as a difference
+    # (no cancellation there) and of the larger one as log1p
+    if g1 >= g2:
+        log_larger = -math.log1p(math.exp(g2 - g1))
+        return log_larger, g2 - g1 + log_larger
+    log_larger = -math.log1p(math.exp(g1 - g2))
+    return g1 - g2 + log_larger, log_larger
 
 
 @leaf_jit

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -91,7 +93,15 @@ def test_gamma_draws_follow_the_gamma_distribution(shape: float) -> None:
 
 # each branch: Cheng's BB (both shapes above 1), the closed forms (a shape of 1) and the
 # ratio of gammas (a shape below 1)
-BETA_SHAPES = [(1.0, 1.0), (1.0, 40.0), (25.0, 1.0), (2.5, 3.5), (300.0, 4000.0), (0.4, 0.7)]
+BETA_SHAPES = [
+    (1.0, 1.0),
+    (1.0, 40.0),
+    (25.0, 1.0),
+    (2.5, 3.5),
+    (300.0, 4000.0),
+    (3500.0, 120.0),
+    (0.4, 0.7),
+]
 
 
 @pytest.mark.parametrize(("a", "b"), BETA_SHAPES)
@@ -121,6 +131,22 @@ def test_log_beta_keeps_the_digits_of_a_weight_that_underflows() -> None:
     assert (logs[:, 1] < -700).mean() > 0.45
     # log(1 - V) = log(U) / b, so -b log(1 - V) is exponential with mean 1
     assert stats.kstest(-b * logs[:, 1], stats.expon.cdf).pvalue > 1e-4
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "share"), [(1.0, 0.001, 0.9), (0.3, 0.02, 0.4), (5000.0, 3.0, 0.0)]
+)
+def test_log_beta_keeps_the_digits_of_a_share_next_to_one(a: float, b: float, share: float) -> None:
+    # for `share` of these draws V is within 1e-16 of 1: log V must be the tiny negative
+    # number log1p(-(1 - V)), not 0 (a difference of logs would round it away); only
+    # where 1 - V is below the smallest double is log V itself too small to write
+    st, sp = new_state(29)
+    logs = _log_betas(st, sp, a, b, DRAWS)
+    assert (logs[:, 1] < math.log(1e-16)).mean() >= share
+    representable = logs[:, 1] > -700
+    assert (logs[representable, 0] < 0).all()
+    near = representable & (logs[:, 1] < -1.0)
+    assert np.allclose(logs[near, 0], np.log1p(-np.exp(logs[near, 1])), rtol=1e-12, atol=0)
 
 
 @pytest.mark.parametrize("lam", [2.5, 45.0, 6000.0])

@@ -1,0 +1,64 @@
+"""Where Numba keeps the compiled estimation code: one folder per version of its sources.
+
+Why: Numba keys the cache of a compiled function by that function's own file only. The
+LCMCR sweep (`lcmcr_sampler.py`) inlines the draws of `rng.py`, so after an edit of
+`rng.py` alone the cached sweep would go on running the old draws, silently (seen in
+development). Naming the cache folder by a digest of every compiled source file of the
+package makes any edit start a fresh cache, and an unchanged checkout reuse its own.
+A `NUMBA_CACHE_DIR` set by the user is left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numba
+
+#: the modules of this package with `cache=True` functions, and what they inline
+SOURCES = ("rng.py", "lcmcr_sampler.py", "glm.py")
+#: cache folders of other versions unused this long are removed
+KEEP_UNUSED_SECONDS = 30 * 24 * 3600
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "refwatch" / "numba"
+
+
+def sources_digest(folder: Path = Path(__file__).parent) -> str:
+    digest = hashlib.sha256()
+    for name in SOURCES:
+        digest.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def use_versioned_cache() -> None:
+    """Point Numba's cache at this version's folder (before any `cache=True` function is
+    defined); on any error keep Numba's default, which only costs the stale-cache risk."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    root = cache_root()
+    folder = root / sources_digest()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.utime(folder)
+    except OSError:
+        return
+    _remove_unused(root, keep=folder)
+    # both: Numba re-reads its environment variables when one of them changes
+    os.environ["NUMBA_CACHE_DIR"] = str(folder)
+    numba.config.CACHE_DIR = str(folder)  # type: ignore[attr-defined]
+
+
+def _remove_unused(root: Path, keep: Path) -> None:
+    cutoff = time.time() - KEEP_UNUSED_SECONDS
+    for other in root.iterdir():
+        try:
+            if other != keep and other.is_dir() and other.stat().st_mtime < cutoff:
+                shutil.rmtree(other, ignore_errors=True)
+        except OSError:
+            continue
