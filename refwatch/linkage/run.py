@@ -33,6 +33,7 @@ from refwatch.linkage.cluster import Clustering, cluster, weight_of
 from refwatch.linkage.features import MentionTable, load_mentions
 from refwatch.linkage.model import Scores, score
 from refwatch.linkage.persons import Assignment, assign_ids
+from refwatch.linkage.run_lock import linkage_lock
 from refwatch.linkage.settings import LinkageConfig, saved_settings
 from refwatch.linkage.writer import (
     bump_versions,
@@ -256,6 +257,9 @@ def run_linkage(
 ) -> LinkageSummary:
     """Link all current mentions into persons and write the result.
 
+    One run at a time per workspace, across processes: LinkageBusy if another holds it
+    (`refwatch.linkage.run_lock`).
+
     `backend` is "duckdb" (embedded, default) or "spark" (Splink's Spark backend in the
     session `refwatch.linkage.spark.spark_session` gives; see docs/linkage.md).
     """
@@ -269,12 +273,13 @@ def run_linkage(
         if progress is not None:
             progress(what, done, STEPS)
 
-    run_id = _start(workspace, actor, backend, config)
-    try:
-        return _run(workspace, cipher, actor, config, backend, run_id, step, started)
-    except BaseException as exc:
-        _fail(workspace, run_id, type(exc).__name__)
-        raise
+    with linkage_lock(workspace):
+        run_id = _start(workspace, actor, backend, config)
+        try:
+            return _run(workspace, cipher, actor, config, backend, run_id, step, started)
+        except BaseException as exc:
+            _fail(workspace, run_id, type(exc).__name__)
+            raise
 
 
 def _run(

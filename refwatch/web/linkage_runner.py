@@ -4,8 +4,9 @@ Why a thread: a run takes seconds to minutes, and the page must answer at once a
 how far the run has got (the status partial is polled by htmx). Why in memory: progress
 is short-lived and belongs to this process; what a run did is recorded by `run_linkage`
 itself in `linkage_runs`, which the page lists. One run per app: a second start while one
-runs is refused. A run started elsewhere (`refwatch link`) is not blocked by this lock;
-`run_linkage` refuses to write over evidence or decisions it did not see.
+runs is refused here, at once. A run held by another process (`refwatch link`, another
+worker) is refused by `run_linkage` itself (`refwatch.linkage.run_lock`), and shows as
+"refused" with its reason.
 
 When the app stops, a run in progress is asked to stop at its next step (the progress
 callback raises `LinkageStopped`), so `run_linkage` records it as failed instead of

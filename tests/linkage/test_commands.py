@@ -65,3 +65,15 @@ def test_review_records_answers_and_can_undo_the_last_one(env: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "Recorded skip" in result.stdout and "Undone" in result.stdout
     assert "1 answers recorded" in result.stdout
+
+
+def test_link_is_refused_in_one_line_while_another_run_holds_the_workspace(env: Path) -> None:
+    from refwatch.linkage.run_lock import linkage_lock
+    from refwatch.store.workspace import open_workspace
+
+    with open_workspace(env) as workspace, linkage_lock(workspace):
+        busy = runner.invoke(app, ["link"])
+    assert busy.exit_code != 0
+    assert "another linkage run is in progress" in busy.stderr
+    assert "Traceback" not in busy.stderr and len(busy.stderr.strip().splitlines()) == 1
+    assert runner.invoke(app, ["link"]).exit_code == 0

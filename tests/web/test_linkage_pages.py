@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 
 from refwatch.intake.importer import import_files
 from refwatch.linkage import review_queue, run_linkage
+from refwatch.linkage.run_lock import linkage_lock
 from refwatch.simulate.world import simulate_world
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.queries import current_mentions
@@ -125,6 +126,23 @@ def test_a_second_run_while_one_is_going_is_refused(
     with web.workspace.read() as conn:
         assert [r.status for r in conn.execute(select(runs))] == ["done"]
     assert press_run(web, browser).number == 2  # once it has ended, the button works again
+
+
+def test_a_run_started_elsewhere_makes_the_button_say_so_in_the_readers_language(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    load_world(web, cipher, tmp_path)
+    browser = web.sign_in("researcher")
+    with linkage_lock(web.workspace):  # as `refwatch link` in a terminal would hold it
+        refused = press_run(web, browser)
+        assert refused.outcome == "refused"
+        english = browser.get("/linkage").text
+        korean = browser.get("/linkage?lang=ko").text
+    assert "another linkage run is in progress on this workspace" in english
+    assert "다른 연결 실행이 진행 중입니다" in korean and "another linkage run" not in korean
+    with web.workspace.read() as conn:
+        assert conn.execute(select(runs)).all() == []  # refused before it began
+    assert press_run(web, browser).outcome == "done"
 
 
 def test_the_queue_shows_uncertain_pairs_side_by_side_with_their_weights(

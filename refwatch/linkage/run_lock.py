@@ -1,0 +1,72 @@
+"""One linkage run at a time per workspace, across processes.
+
+Why: a run reads every mention, scores pairs for seconds to minutes, then rewrites the
+person links. A second run started meanwhile (another web worker, `refwatch link` in a
+terminal) would do all that work only to be refused at the end, since `run_linkage`
+will not write over evidence it did not see. This lock refuses it at the start instead.
+
+Why these locks: the operating system holds a `flock` on a file in a SQLite workspace's
+folder, and the database session holds a PostgreSQL advisory lock (keyed by the
+workspace's schema, since several folders may open one team schema). Both go with the
+process, so a crashed or killed run never leaves the lock taken. The PostgreSQL
+connection that holds it is in autocommit mode: it keeps no transaction open, which would
+hold back `VACUUM` and make an erasure's scrub wait (`Workspace.scrub`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import text
+
+from refwatch.domain.errors import RefWatchError
+from refwatch.store.workspace import Workspace
+
+LOCK_FILE = "linkage.lock"
+
+
+class LinkageBusy(RefWatchError):
+    """Another linkage run holds this workspace."""
+
+
+BUSY = "another linkage run is in progress on this workspace; wait for it to finish"
+
+
+def advisory_key(schema: str | None) -> int:
+    """A signed 64-bit key for pg_advisory_lock, the same for every opener of a schema."""
+    digest = hashlib.sha256(f"refwatch-linkage:{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@contextmanager
+def linkage_lock(workspace: Workspace) -> Iterator[None]:
+    """Hold the workspace's linkage lock for the block; LinkageBusy if another holds it."""
+    if workspace.dialect == "postgresql":
+        with _advisory_lock(workspace):
+            yield
+        return
+    with open(workspace.path / LOCK_FILE, "a+b") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LinkageBusy(BUSY) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@contextmanager
+def _advisory_lock(workspace: Workspace) -> Iterator[None]:
+    key = advisory_key(workspace.schema)
+    with workspace.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        taken = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar_one()
+        if not taken:
+            raise LinkageBusy(BUSY)
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
