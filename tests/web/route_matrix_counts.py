@@ -57,6 +57,16 @@ ROWS: tuple[Row, ...] = (
         url="/factsheets/0123456789abcdef01234567.pdf",
     ),
     Row(
+        "POST",
+        "/factsheets/{sheet_id}/delete",
+        401,
+        403,
+        404,
+        404,
+        404,
+        url="/factsheets/0123456789abcdef01234567/delete",
+    ),
+    Row(
         "GET",
         "/factsheets/{sheet_id}.html",
         303,

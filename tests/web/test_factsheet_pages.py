@@ -132,6 +132,32 @@ def test_the_internal_edition_lists_persons_still_held_by_id_but_no_name(
     assert page.status_code == 200 and "Do not publish it." in page.text
 
 
+def test_a_deleted_sheet_loses_its_files_is_audited_and_keeps_its_ledger_entries(
+    loaded: WebEnv,
+) -> None:
+    researcher = loaded.sign_in("researcher")
+    sheet_id = make(researcher, "internal", as_of="2017-09-30")
+    folder = sheets_root(loaded.workspace) / sheet_id
+    info = SheetInfo.from_json(json.loads((folder / "sheet.json").read_text("utf-8")))
+    assert info.ledger_ids
+    assert 'id="factsheet-delete"' in researcher.get(f"/factsheets/{sheet_id}").text
+
+    gone = post_form(researcher, f"/factsheets/{sheet_id}/delete", {})
+    assert gone.status_code == 303 and gone.headers["location"] == "/factsheets?deleted=1"
+    assert not folder.exists()
+    for suffix in ("", ".pdf", ".html"):
+        assert researcher.get(f"/factsheets/{sheet_id}{suffix}").status_code == 404
+    listing = researcher.get(gone.headers["location"]).text
+    assert 'id="factsheet-deleted"' in listing and sheet_id not in listing
+    deleted = audit_rows(loaded.workspace, "factsheet.delete")
+    assert [(e.actor, e.record_id) for e in deleted] == [("web:researcher", sheet_id)]
+    for entry_id in info.ledger_ids:  # the numbers it published stay accountable
+        assert read_entry(loaded.workspace, entry_id)["actor"] == "web:researcher"
+    assert post_form(researcher, f"/factsheets/{sheet_id}/delete", {}).status_code == 404
+    korean = researcher.get("/factsheets?deleted=1&lang=ko").text
+    assert "현황 자료를 삭제했습니다" in korean
+
+
 BAD = [
     ({"from": "2017-13"}, "From: not an EDTF date"),
     ({"to": ""}, "needs a period"),

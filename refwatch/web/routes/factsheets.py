@@ -8,7 +8,7 @@ with a small `sheet.json` saying what it is), so a download is a file read, neve
 rebuild, and the ledger ids in it stay the ones it was made with.
 
 The internal edition lists persons still held by pseudonymous id (the urgent-action list),
-so making or opening one needs `persons.view`; the public edition carries no name and no
+so making, opening or deleting one needs `persons.view`; the public edition carries no name and no
 id and goes through disclosure control (the engine's job; the tests read the bytes). The
 downloads are attachments and, like every page, `Cache-Control: no-store`.
 """
@@ -169,6 +169,7 @@ def _form_page(
             "sheets": recent_sheets(get_workspace(request), user),
             "may_internal": user.can("persons.view"),
             "default_threshold": DEFAULT_THRESHOLD,
+            "deleted": request.query_params.get("deleted") == "1",
         },
         status_code=status_code,
     )
@@ -342,3 +343,21 @@ def factsheet_page(request: Request, sheet_id: str, user: Maker) -> Response:
         "factsheets_sheet.html",
         {"sheet": sheet, "preview": preview_of(html_path.read_text(encoding="utf-8"))},
     )
+
+
+@router.post("/factsheets/{sheet_id}/delete")
+def factsheet_delete(request: Request, sheet_id: str, user: Maker) -> Response:
+    """Remove a sheet's files (an internal edition lists persons by id, so it should not
+    outlive its use); the ledger entries of its numbers stay, as every ledger entry does."""
+    sheet = _opened(request, user, sheet_id)
+    workspace = get_workspace(request)
+    shutil.rmtree(sheets_root(workspace) / sheet.id)
+    with workspace.write() as conn:
+        audit.log(
+            conn,
+            user.actor,
+            "factsheet.delete",
+            record_id=sheet.id,
+            details={"edition": sheet.edition, "ledger_ids": sheet.ledger_ids},
+        )
+    return RedirectResponse("/factsheets?deleted=1", status_code=303)
