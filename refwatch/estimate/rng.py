@@ -5,7 +5,8 @@ runs general-purpose algorithms, about 200-300 ns per gamma or binomial draw on 
 machine; a sweep needs about a hundred of them.  Here the generator state is a local
 array and each distribution uses the standard exact method for this regime:
 
-- uniforms: xoshiro256** (Blackman and Vigna 2018), 53-bit doubles; seeded by SplitMix64;
+- uniforms: xoshiro256** (Blackman and Vigna 2018), 53-bit doubles on [0, 1) and (k + 1/2)/2^52
+  on (0, 1); seeded by SplitMix64;
 - normals: Marsaglia's polar method (the second value is kept for the next call);
 - gamma: Marsaglia and Tsang (2000), with the U^(1/a) boost below shape 1;
 - beta: Cheng's BB (1978) when both shapes exceed 1, closed forms when one is 1, a ratio

@@ -20,7 +20,8 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from refwatch.domain.errors import RefWatchError
 from refwatch.store.workspace import Workspace
@@ -69,4 +70,14 @@ def _advisory_lock(workspace: Workspace) -> Iterator[None]:
         try:
             yield
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            _unlock(conn, key)
+
+
+def _unlock(conn: Connection, key: int) -> None:
+    """Give the lock back; if the server cannot be told (a lost connection), drop the
+    connection instead: the server frees a session's locks when it ends, and a connection
+    still holding the lock must never go back to the pool."""
+    try:
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+    except SQLAlchemyError:
+        conn.invalidate()

@@ -128,6 +128,19 @@ MESSAGES_WITH_VALUES: tuple[str, ...] = (
 )
 
 
+# Values that are words of ours rather than data (the name of a stratum in an estimate's
+# note): shown in the page's language, through these message ids.
+VALUE_WORDS: dict[str, dict[str, str]] = {
+    "stratify": {
+        "month": "month",
+        "quarter": "quarter",
+        "region": "region",
+        "sex": "sex",
+        "age_band": "age band",
+    },
+}
+
+
 def _pattern(message_id: str) -> re.Pattern[str]:
     """The message id as a pattern: literal text, each `%(name)s` a group (a repeat of a
     name must repeat its value)."""
@@ -162,7 +175,15 @@ def message_text(request: Request, message: str) -> str:
         match = pattern.fullmatch(message)
         if match:
             translated = catalogue.gettext(message_id)
-            return translated % match.groupdict() if translated != message_id else message
+            if translated == message_id:
+                return message
+            values = {
+                name: catalogue.gettext(VALUE_WORDS[name][value])
+                if value in VALUE_WORDS.get(name, {})
+                else value
+                for name, value in match.groupdict().items()
+            }
+            return translated % values
     return message
 
 

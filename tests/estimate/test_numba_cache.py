@@ -72,3 +72,21 @@ def test_folders_of_other_versions_go_when_unused_for_a_month(tmp_path: Path) ->
     current = Path(_run(code, {"XDG_CACHE_HOME": str(tmp_path)}))
     assert current.is_dir() and recent.is_dir()
     assert not old.exists()
+
+
+def test_a_home_folder_that_cannot_be_written_leaves_numbas_default() -> None:
+    code = "from refwatch.estimate import rng\nimport numba; print(repr(numba.config.CACHE_DIR))"
+    for home in ("/proc", ""):  # read-only; none at all
+        shown = _run(code, {"HOME": home, "XDG_CACHE_HOME": ""})
+        assert shown == "''", home  # not "/.cache/…": an empty HOME is no home
+
+
+def test_a_child_process_chooses_by_its_own_sources_not_its_parents(tmp_path: Path) -> None:
+    # what a parent that chose a folder passes down to a child, say one running another
+    # checkout: the child must not take it for a folder the user chose
+    parents = str(tmp_path / "parent-choice")
+    code = "from refwatch.estimate import rng\nimport numba; print(numba.config.CACHE_DIR)"
+    env = {"NUMBA_CACHE_DIR": parents, numba_cache.CHOSEN_HERE: parents}
+    shown = Path(_run(code, {**env, "XDG_CACHE_HOME": str(tmp_path)}))
+    assert shown == tmp_path / "refwatch" / "numba" / numba_cache.sources_digest()
+    assert shown.stat().st_mode & 0o077 == 0

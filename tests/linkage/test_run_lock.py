@@ -115,3 +115,20 @@ def test_two_schemas_on_one_server_do_not_share_a_lock() -> None:
     assert advisory_key("ws_one") != advisory_key("ws_two")
     assert advisory_key("ws_one") == advisory_key("ws_one")
     assert -(2**63) <= advisory_key("ws_one") < 2**63
+
+
+@pytest.mark.parametrize("engine_name", [pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_a_lost_connection_ends_the_run_cleanly_and_frees_the_lock(workspace: Workspace) -> None:
+    # the server ends the session that holds the lock (a restart, a network cut) while
+    # the run finishes: leaving the block must not turn a finished run into an error,
+    # and the lock must not survive in a pooled connection
+    with linkage_lock(workspace), workspace.engine.connect() as conn:
+        holder = conn.execute(
+            text(
+                "SELECT l.pid FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted "
+                "AND ((l.classid::bigint << 32) | l.objid::bigint) = :k"
+            ),
+            {"k": advisory_key(workspace.schema)},
+        ).scalar_one()
+        conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": holder})
+    assert _free_soon(workspace)

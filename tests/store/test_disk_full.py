@@ -91,19 +91,23 @@ def _tiny_tablespace(url: str) -> Iterator[tuple[str, Path]]:
     folder = Path(tempfile.mkdtemp(prefix="refwatch-tiny-disk-"))
     folder.chmod(0o755)
     name = f"rwtest_tiny_{uuid.uuid4().hex[:12]}"
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)], check=True)
     engine = create_db_engine(url)
     try:
-        postgres = pwd.getpwnam("postgres")
-        os.chown(folder, postgres.pw_uid, postgres.pw_gid)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f"CREATE TABLESPACE {name} LOCATION '{folder}'"))
-        yield name, folder
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)], check=True)
+        try:
+            postgres = pwd.getpwnam("postgres")
+            os.chown(folder, postgres.pw_uid, postgres.pw_gid)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text(f"CREATE TABLESPACE {name} LOCATION '{folder}'"))
+            try:
+                yield name, folder
+            finally:
+                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(text(f"DROP TABLESPACE IF EXISTS {name}"))
+        finally:
+            subprocess.run(["umount", str(folder)], check=True)
     finally:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f"DROP TABLESPACE IF EXISTS {name}"))
         engine.dispose()
-        subprocess.run(["umount", str(folder)], check=False)
         folder.rmdir()
 
 

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from refwatch.counting.ledger import read_entry
-from refwatch.estimate import EstimateOptions, LcmcrSettings, estimate_from_workspace
+from refwatch.estimate import EstimateOptions, LcmcrSettings, estimate_from_workspace, messages
 from refwatch.estimate.api import WorkspaceEstimate
 from refwatch.estimate.loglinear import estimate_loglinear, profile_loglik
 from refwatch.estimate.table import read_histories_csv
@@ -459,3 +459,19 @@ def test_a_korean_estimate_gives_its_warnings_and_notes_in_korean(
         assert HANGUL.search(korean), f"no Korean for {message!r}"
         assert korean in text
         assert message not in text
+
+
+@pytest.mark.parametrize(
+    ("stratify", "word"),
+    [
+        ("month", "월"),
+        ("quarter", "분기"),
+        ("region", "지역"),
+        ("sex", "성별"),
+        ("age_band", "연령대"),
+    ],
+)
+def test_the_name_of_a_stratum_in_a_note_is_korean_too(stratify: str, word: str) -> None:
+    for template in (messages.SPANS_TWO, messages.UNKNOWN_STRATUM):
+        note = korean_text(template % {"n": 3, "stratify": stratify})
+        assert f"({word})" in note and stratify not in note

@@ -158,6 +158,25 @@ def test_a_deleted_sheet_loses_its_files_is_audited_and_keeps_its_ledger_entries
     assert "현황 자료를 삭제했습니다" in korean
 
 
+def test_a_deletion_cut_short_by_a_crash_is_finished_and_audited_by_the_next(
+    loaded: WebEnv,
+) -> None:
+    researcher = loaded.sign_in("researcher")
+    first, second = make(researcher, "internal"), make(researcher, "public")
+    root = sheets_root(loaded.workspace)
+    # what a crash right after the rename leaves: the files, out of sight, not audited
+    (root / first).rename(root / f".deleting-{first}")
+    listing = researcher.get("/factsheets").text
+    assert first not in listing and second in listing
+    assert researcher.get(f"/factsheets/{first}").status_code == 404
+    assert post_form(researcher, f"/factsheets/{second}/delete", {}).status_code == 303
+    assert sorted(p.name for p in root.iterdir()) == []
+    deleted = audit_rows(loaded.workspace, "factsheet.delete")
+    assert sorted((e.actor, e.record_id) for e in deleted) == sorted(
+        [("web:researcher", second), ("system", first)]
+    )
+
+
 BAD = [
     ({"from": "2017-13"}, "From: not an EDTF date"),
     ({"to": ""}, "needs a period"),

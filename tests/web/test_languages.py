@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from refwatch.estimate import messages as estimate_messages
 from refwatch.web.deps import CSRF_REFUSED, SIGN_IN_FIRST
-from refwatch.web.i18n import LANGUAGES, PATTERNS, catalogue_path, from_accept_language
+from refwatch.web.i18n import (
+    LANGUAGES,
+    PATTERNS,
+    VALUE_WORDS,
+    catalogue_path,
+    from_accept_language,
+)
 from tests.web.conftest import WebEnv, csrf_of
 
 TEMPLATES = Path(str(resources.files("refwatch.web") / "templates"))
@@ -163,5 +169,6 @@ def test_every_message_id_of_error_text_has_a_korean_translation() -> None:
     ids |= {CSRF_REFUSED, SIGN_IN_FIRST, "column %(column)s", "%(where)s: %(reason)s"}
     ids |= {"%(reason)s (value %(value)s)", "row %(n)s"}
     ids |= set(estimate_messages.ALL)
+    ids |= {word for words in VALUE_WORDS.values() for word in words.values()}
     assert sorted(ids - translated) == []
     assert HANGUL.search(str(catalogue.get(CSRF_REFUSED).string))

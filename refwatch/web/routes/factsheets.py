@@ -42,6 +42,7 @@ router = APIRouter(include_in_schema=False)
 Maker = Annotated[User, Depends(require("factsheets.make"))]
 
 FOLDER = "factsheets"
+DELETING = ".deleting-"  # a sheet's folder while it is being deleted (never a sheet id)
 META = "sheet.json"
 SHEET_ID = re.compile(r"^[0-9a-f]{24}$")
 EDITIONS = ("public", "internal")
@@ -116,9 +117,11 @@ def load_sheet(workspace: Workspace, sheet_id: str) -> SheetInfo | None:
     if not SHEET_ID.match(sheet_id):
         return None
     meta = sheets_root(workspace) / sheet_id / META
-    if not meta.is_file():
+    try:
+        text = meta.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):  # never made, or deleted meanwhile
         return None
-    return SheetInfo.from_json(json.loads(meta.read_text(encoding="utf-8")))
+    return SheetInfo.from_json(json.loads(text))
 
 
 def may_open(user: User, sheet: SheetInfo) -> bool:
@@ -308,10 +311,12 @@ def _download(request: Request, user: User, sheet_id: str, kind: str) -> Respons
     sheet = _opened(request, user, sheet_id)
     name, media_type = FILES[kind]
     path = sheets_root(get_workspace(request)) / sheet.id / name
-    if not path.is_file():
-        raise HTTPException(404)
+    try:
+        content = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):  # never made, or deleted meanwhile
+        raise HTTPException(404) from None
     return Response(
-        path.read_bytes(),
+        content,
         media_type=media_type,
         headers={
             "Content-Disposition": f'attachment; filename="{sheet.download_name(kind)}"',
@@ -336,22 +341,30 @@ def factsheet_page(request: Request, sheet_id: str, user: Maker) -> Response:
     """The sheet in the page, with its downloads and its ledger entries."""
     sheet = _opened(request, user, sheet_id)
     html_path = sheets_root(get_workspace(request)) / sheet.id / FILES["html"][0]
-    if not html_path.is_file():
-        raise HTTPException(404)
-    return render(
-        request,
-        "factsheets_sheet.html",
-        {"sheet": sheet, "preview": preview_of(html_path.read_text(encoding="utf-8"))},
-    )
+    try:
+        document = html_path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):  # never made, or deleted meanwhile
+        raise HTTPException(404) from None
+    context = {"sheet": sheet, "preview": preview_of(document)}
+    return render(request, "factsheets_sheet.html", context)
 
 
 @router.post("/factsheets/{sheet_id}/delete")
 def factsheet_delete(request: Request, sheet_id: str, user: Maker) -> Response:
     """Remove a sheet's files (an internal edition lists persons by id, so it should not
-    outlive its use); the ledger entries of its numbers stay, as every ledger entry does."""
+    outlive its use); the ledger entries of its numbers stay, as every ledger entry does.
+
+    The folder is first renamed out of sight (atomic: of two deletes at once, one finds
+    nothing and answers 404), then the deletion is audited, then the files go. A folder
+    left renamed by a crash is removed, and audited, by the next deletion.
+    """
     sheet = _opened(request, user, sheet_id)
     workspace = get_workspace(request)
-    shutil.rmtree(sheets_root(workspace) / sheet.id)
+    root = sheets_root(workspace)
+    try:
+        (root / sheet.id).rename(root / f"{DELETING}{sheet.id}")
+    except FileNotFoundError:
+        raise HTTPException(404) from None
     with workspace.write() as conn:
         audit.log(
             conn,
@@ -360,4 +373,19 @@ def factsheet_delete(request: Request, sheet_id: str, user: Maker) -> Response:
             record_id=sheet.id,
             details={"edition": sheet.edition, "ledger_ids": sheet.ledger_ids},
         )
+    for left in root.glob(f"{DELETING}*"):
+        if left.name != f"{DELETING}{sheet.id}":
+            _audit_leftover(workspace, left.name.removeprefix(DELETING))
+        shutil.rmtree(left, ignore_errors=True)
     return RedirectResponse("/factsheets?deleted=1", status_code=303)
+
+
+def _audit_leftover(workspace: Workspace, sheet_id: str) -> None:
+    with workspace.write() as conn:
+        audit.log(
+            conn,
+            "system",
+            "factsheet.delete",
+            record_id=sheet_id,
+            details={"finished_after_interruption": True},
+        )
