@@ -9,6 +9,7 @@ is a failure, never a skip.
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import tempfile
 import uuid
@@ -19,6 +20,9 @@ from pathlib import Path
 import pytest
 
 from refwatch.domain.caserecord import CASE_COLUMNS
+from refwatch.intake.importer import read_records
+from refwatch.intake.readers import Upload
+from refwatch.intake.records import import_records
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.database import drop_pg_schema
 from refwatch.store.keys import KdfParams, Secret
@@ -144,6 +148,23 @@ def row(**values: str) -> dict[str, str]:
     unknown = set(values) - set(CASE_COLUMNS)
     assert not unknown, unknown
     return {column: values.get(column, "") for column in CASE_COLUMNS}
+
+
+def import_with_texts(
+    workspace: Workspace, cipher: FieldCipher, path: Path, texts: list[str]
+) -> None:
+    """Import a case list as the intake form does: each record with its report text (the
+    testimony), which only a form carries."""
+    records = read_records(Upload(path.name, path.read_bytes()))
+    import_records(
+        workspace,
+        cipher,
+        records,
+        label="intake form",
+        digest=hashlib.sha256(path.read_bytes()).hexdigest(),
+        actor="tester",
+        texts={record[0]: text for record, text in zip(records, texts, strict=True)},
+    )
 
 
 def write_csv(

@@ -11,6 +11,7 @@ A `NUMBA_CACHE_DIR` set by the user is left alone. The folders hold compiled cod
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -50,9 +51,11 @@ def sources_digest(folder: Path = Path(__file__).parent) -> str:
     return digest.hexdigest()[:16]
 
 
+@functools.cache
 def use_versioned_cache() -> None:
     """Point Numba's cache at this version's folder (before any `cache=True` function is
-    defined); on any error keep Numba's default, which only costs the stale-cache risk."""
+    defined); on any error keep Numba's default, which only costs the stale-cache risk.
+    Once per process: each module with compiled functions calls it."""
     given = os.environ.get("NUMBA_CACHE_DIR")
     if given and given != os.environ.get(CHOSEN_HERE):
         return

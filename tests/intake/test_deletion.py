@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 from pathlib import Path
@@ -17,15 +16,13 @@ from refwatch.cli import app
 from refwatch.domain.errors import RefWatchError
 from refwatch.intake.deletion import delete_report
 from refwatch.intake.export import export
-from refwatch.intake.importer import import_file, read_records
-from refwatch.intake.readers import Upload
-from refwatch.intake.records import import_records
+from refwatch.intake.importer import import_file
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.keys import Secret
 from refwatch.store.schema import AuditEntry, Mention, Report, table_of
 from refwatch.store.workspace import Workspace, init_workspace, open_workspace
 from tests import figures
-from tests.conftest import PASSPHRASE, TEST_KDF, row, write_csv
+from tests.conftest import PASSPHRASE, TEST_KDF, import_with_texts, row, write_csv
 
 
 def _report_of(workspace: Workspace, record_id: str) -> str:
@@ -165,16 +162,7 @@ def _import_with_text(workspace: Workspace, cipher: FieldCipher, folder: Path) -
             row(source="S", record_id="2", name_latin="Keep Me Pak", notes="keep this note"),
         ],
     )
-    records = read_records(Upload(path.name, path.read_bytes()))
-    import_records(
-        workspace,
-        cipher,
-        records,
-        label="form",
-        digest=hashlib.sha256(path.read_bytes()).hexdigest(),
-        actor="tester",
-        texts={records[0][0]: "erase this testimony", records[1][0]: "keep this testimony"},
-    )
+    import_with_texts(workspace, cipher, path, ["erase this testimony", "keep this testimony"])
 
 
 def _sealed(workspace: Workspace, record_id: str) -> list[bytes]:

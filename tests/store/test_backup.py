@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import threading
 import uuid
@@ -20,9 +19,7 @@ from refwatch.domain.errors import WrongPassphraseError
 from refwatch.domain.roles import Role
 from refwatch.intake.deletion import delete_report
 from refwatch.intake.export import export
-from refwatch.intake.importer import import_file, read_records
-from refwatch.intake.readers import Upload
-from refwatch.intake.records import import_records
+from refwatch.intake.importer import import_file
 from refwatch.linkage import decisions
 from refwatch.store import accounts, audit, person_pins, tokens
 from refwatch.store.backup import BackupError, create_backup, restore_backup
@@ -32,7 +29,7 @@ from refwatch.store.keys import Secret
 from refwatch.store.schema import Base, Mention, Report, Source, table_of
 from refwatch.store.workspace import Workspace, open_workspace
 from tests import figures
-from tests.conftest import pg_url_or_skip, row, write_csv
+from tests.conftest import import_with_texts, pg_url_or_skip, row, write_csv
 
 CANARY = "Canaryperson Xqvz"
 REPORT_TEXT = "canary testimony 4471: crossed at night with help from a cousin"
@@ -82,16 +79,7 @@ def _fill(tmp_path: Path, workspace: Workspace, secret: Secret, rows: list[dict[
         tmp_path / "form.csv",
         [row(source="Intake form", record_id="F-1", name_latin="Form Person", sex="F")],
     )
-    records = read_records(Upload(texted.name, texted.read_bytes()))
-    import_records(
-        workspace,
-        cipher,
-        records,
-        label="intake form",
-        digest=hashlib.sha256(texted.read_bytes()).hexdigest(),
-        actor="tester",
-        texts={records[0][0]: REPORT_TEXT},
-    )
+    import_with_texts(workspace, cipher, texted, [REPORT_TEXT])
     src, rep, men = table_of(Source), table_of(Report), table_of(Mention)
     with workspace.write() as conn:
         source_id = conn.execute(select(src.c.id).where(src.c.name == "Intake form")).scalar_one()

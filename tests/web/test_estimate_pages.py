@@ -73,6 +73,19 @@ def expected_rows(
     return {k: (r.n_observed, r.estimate, r.lower, r.upper) for k, r in rows.items()}
 
 
+# the form the quarterly tests post, and the same question asked of the library
+QUARTERLY = {"lists": "source_type", "stratify": "quarter", "nboot": "100", "seed": "7"}
+
+
+def quarterly_estimate(workspace: Workspace) -> WorkspaceEstimate:
+    return estimate_from_workspace(
+        workspace,
+        lists="source_type",
+        stratify="quarter",
+        options=EstimateOptions(interval="bootstrap", nboot=100, seed=7),
+    )
+
+
 def ledger_count(workspace: Workspace) -> int:
     with workspace.read() as conn:
         return int(
@@ -281,17 +294,9 @@ def test_lists_that_share_nobody_are_refused_with_a_message(
 def test_small_strata_get_plain_warnings_and_strata_without_an_estimate_say_why(
     web: WebEnv, demo: DemoFiles
 ) -> None:
-    page = post(
-        web.sign_in("analyst"),
-        {"lists": "source_type", "stratify": "quarter", "nboot": "100", "seed": "7"},
-    )
+    page = post(web.sign_in("analyst"), QUARTERLY)
     assert page.status_code == 200
-    library = estimate_from_workspace(
-        web.workspace,
-        lists="source_type",
-        stratify="quarter",
-        options=EstimateOptions(interval="bootstrap", nboot=100, seed=7),
-    )
+    library = quarterly_estimate(web.workspace)
     refused = {k: v for k, v in library.strata.items() if isinstance(v, str)}
     estimated = {k: v for k, v in library.strata.items() if not isinstance(v, str)}
     assert refused and estimated, "the demo has quarters with and without an estimate"
@@ -440,16 +445,12 @@ def korean_text(message: str) -> str:
 def test_a_korean_estimate_gives_its_warnings_and_notes_in_korean(
     web: WebEnv, demo: DemoFiles
 ) -> None:
-    form = {"lists": "source_type", "stratify": "quarter", "nboot": "100", "seed": "7"}
     analyst = web.sign_in("analyst")
-    page = analyst.post("/estimates", data={**form, "csrf_token": csrf_of(analyst)}, headers=KOREAN)
-    assert page.status_code == 200
-    library = estimate_from_workspace(
-        web.workspace,
-        lists="source_type",
-        stratify="quarter",
-        options=EstimateOptions(interval="bootstrap", nboot=100, seed=7),
+    page = analyst.post(
+        "/estimates", data={**QUARTERLY, "csrf_token": csrf_of(analyst)}, headers=KOREAN
     )
+    assert page.status_code == 200
+    library = quarterly_estimate(web.workspace)
     said = [*library.total.warnings, *library.histories.notes]
     said += [w for r in library.strata.values() if not isinstance(r, str) for w in r.warnings]
     assert said, "the demo's quarters carry warnings"

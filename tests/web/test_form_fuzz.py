@@ -326,15 +326,7 @@ def test_random_and_mutated_uploads_are_previewed_or_refused_and_commit_cleanly(
         name = f"list.{kind}"
         body = _mutated(_valid_csv() if kind == "csv" else _valid_xlsx(), ops)
     before = _snapshot(web)
-    answer = client.post(
-        "/intake/upload",
-        content=body,
-        headers={
-            "Content-Type": "application/octet-stream",
-            "X-File-Name": name,
-            "X-CSRF-Token": token,
-        },
-    )
+    answer = _upload(client, token, name, body)
     SENT["/intake/upload"] += 1
     _check(web, answer, before, f"upload {name}")
     assert _snapshot(web)[0] == before[0]  # a preview writes nothing, accepted or not
@@ -352,15 +344,7 @@ def test_the_fuzzed_upload_bases_are_valid(loaded: tuple[WebEnv, Browsers, str])
     _web, browsers, _source = loaded
     client, token = browsers("researcher")
     for name, body in (("ok.csv", _valid_csv()), ("ok.xlsx", _valid_xlsx())):
-        answer = client.post(
-            "/intake/upload",
-            content=body,
-            headers={
-                "Content-Type": "application/octet-stream",
-                "X-File-Name": name,
-                "X-CSRF-Token": token,
-            },
-        )
+        answer = _upload(client, token, name, body)
         assert answer.status_code == 200 and 'name="token"' in answer.text, answer.text[:500]
     with zipfile.ZipFile(io.BytesIO(_valid_xlsx())) as archive:
         assert "xl/worksheets/sheet1.xml" in archive.namelist()
@@ -386,3 +370,16 @@ def test_a_nul_in_a_merge_a_linkage_answer_or_a_token_label_is_refused_not_a_cra
         _check(web, answer, before, f"POST {url}")
         if web.workspace.dialect != "sqlite":
             assert answer.status_code == 400, (url, answer.status_code)
+
+
+def _upload(client: TestClient, token: str, name: str, body: bytes) -> Any:
+    """A file sent to the upload preview as the page's script sends it."""
+    return client.post(
+        "/intake/upload",
+        content=body,
+        headers={
+            "Content-Type": "application/octet-stream",
+            "X-File-Name": name,
+            "X-CSRF-Token": token,
+        },
+    )
