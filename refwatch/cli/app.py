@@ -120,6 +120,10 @@ def main_options(
         ),
     ] = None,
 ) -> None:
+    # Everything a command creates (workspace, database and its -wal/-shm, backups, fact
+    # sheets, exports) is its owner's only; the previous umask comes back at the end.
+    previous_umask = os.umask(0o077)
+    ctx.call_on_close(lambda: os.umask(previous_umask))
     ctx.obj = Settings(workspace, db, actor or f"cli:{getpass.getuser()}", keyfile)
 
 

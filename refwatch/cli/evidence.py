@@ -196,6 +196,24 @@ def audit_verify(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         raise typer.Exit(1)
 
 
+@audit_app.command("anchor")
+@guarded
+def audit_anchor(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Anchor the current head outside the database, once the whole chain verifies (after
+    the anchor file was lost, and you compared the chain with a copy kept elsewhere)."""
+    with open_from(ctx) as ws:
+        report = ws.reanchor()
+    human = (
+        f"Audit chain anchored at entry {report.head_seq}."
+        if report.ok
+        else f"Not anchored: the audit chain is BROKEN at entry {report.broken_at}: "
+        f"{report.problem}"
+    )
+    emit(report.as_dict(), as_json, human)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 @app.command("rotate-key")
 @guarded
 def rotate_key(

@@ -228,6 +228,50 @@ def verify(conn: Connection, anchor: Anchor | None = None) -> ChainReport:
     return ChainReport(True, count, last_seq)
 
 
+def extends(conn: Connection, anchor: Anchor, new_head: Anchor) -> bool:
+    """True when the chain still holds the anchored entry with the anchored hash and runs,
+    link by link and with every hash recomputed, from it to `new_head`.
+
+    The anchor outside the database may only move forward along such a chain: otherwise a
+    rewrite of the database alone (an edited or truncated chain with every later hash
+    recomputed) would be laundered by the next ordinary write."""
+    if new_head.seq <= anchor.seq:
+        return new_head.seq == anchor.seq and new_head.hash == anchor.hash
+    rows = conn.execute(
+        select(entries_table)
+        .where(entries_table.c.seq >= max(anchor.seq, 1), entries_table.c.seq <= new_head.seq)
+        .order_by(entries_table.c.seq)
+    )
+    expected_seq = anchor.seq + 1
+    expected_prev = anchor.hash
+    anchor_seen = anchor.seq == 0 and anchor.hash == GENESIS
+    for row in rows:
+        if row.seq == anchor.seq:
+            if row.hash != anchor.hash:
+                return False
+            anchor_seen = True
+            continue
+        if not anchor_seen:
+            return False
+        if row.seq != expected_seq or row.prev_hash != expected_prev:
+            return False
+        digest = entry_hash(
+            row.seq,
+            row.at,
+            row.actor,
+            row.action,
+            row.table_name,
+            row.record_id,
+            row.details,
+            row.prev_hash,
+        )
+        if digest != row.hash:
+            return False
+        expected_prev = row.hash
+        expected_seq += 1
+    return anchor_seen and expected_seq == new_head.seq + 1 and expected_prev == new_head.hash
+
+
 def head(conn: Connection) -> Anchor:
     row = conn.execute(select(head_table.c.seq, head_table.c.hash)).first()
     return Anchor(0, GENESIS) if row is None else Anchor(int(row.seq), str(row.hash))

@@ -19,6 +19,7 @@ import base64
 import hashlib
 import io
 import json
+import os
 import secrets
 import struct
 import zlib
@@ -37,14 +38,17 @@ from sqlalchemy import Connection, Date, DateTime, LargeBinary, Table, select
 from refwatch.domain.errors import RefWatchError, WorkspaceError
 from refwatch.store import audit, migrate
 from refwatch.store.bulk import bulk_insert
-from refwatch.store.database import check_schema_name, create_pg_schema, is_sqlite
+from refwatch.store.database import check_schema_name, create_pg_schema, is_sqlite, sqlite_url
 from refwatch.store.keys import KeyRing, Secret
 from refwatch.store.schema import Base, DataKey, table_of
 from refwatch.store.workspace import (
     CONFIG_FILE,
+    SQLITE_FILE,
     Workspace,
     WorkspaceConfig,
     _atomic_write,
+    create_private_sqlite_file,
+    make_private_dir,
     open_workspace,
 )
 
@@ -142,7 +146,9 @@ def create_backup(workspace: Workspace, secret: Secret, out: Path, actor: str) -
         rows = 0
         if out.exists():
             raise WorkspaceError(f"{out} exists; choose a new file name")
-        with open(out, "xb") as handle:
+        # Owner-only from the first byte, whatever the umask (the file is sealed, but its
+        # size and date are nobody else's business either).
+        with open(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
             handle.write(MAGIC + _LEN.pack(len(header_raw)) + header_raw)
             compressor = zlib.compressobj(6)
             pending = b""
@@ -246,10 +252,11 @@ def restore_backup(
             schema = check_schema_name(schema or f"refwatch_{workspace_id[:12]}")
             create_pg_schema(db_url, schema)
             stored_url = db_url
-        target.mkdir(parents=True, exist_ok=True)
+        make_private_dir(target)
         config = WorkspaceConfig(
             workspace_id, stored_url, schema, datetime.now().astimezone().isoformat()
         )
+        create_private_sqlite_file(stored_url or sqlite_url(target / SQLITE_FILE))
         workspace = Workspace(target, config)
         try:
             migrate.upgrade(workspace.engine, str(header["revision"]))
@@ -284,9 +291,13 @@ def restore_backup(
             _discard(target, db_url, schema)
             raise
         _atomic_write(target / CONFIG_FILE, config.to_json())
-        with workspace.write() as conn:
-            audit.log(conn, actor, "backup.restore", details={"rows": rows})
-        report = workspace.verify_audit()
+        # The restored chain is checked from its first entry, then anchored in the new
+        # folder; the restore entry moves the anchor on from there.
+        report = workspace.reanchor()
+        if report.ok:
+            with workspace.write() as conn:
+                audit.log(conn, actor, "backup.restore", details={"rows": rows})
+            report = workspace.verify_audit()
         workspace.close()
     if not report.ok:
         raise BackupError(f"the restored audit chain does not verify: {report.problem}")

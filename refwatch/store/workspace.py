@@ -8,6 +8,7 @@ the wrapped data key is in the database and the secret that unwraps it is the us
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -76,9 +77,33 @@ class WorkspaceConfig:
         )
 
 
+OWNER_ONLY_DIR = 0o700
+OWNER_ONLY_FILE = 0o600
+
+
+def make_private_dir(path: Path) -> None:
+    """Create `path` (and missing parents) readable by its owner only; an existing folder
+    is narrowed to the owner as well."""
+    path.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
+    os.chmod(path, OWNER_ONLY_DIR)
+
+
+@contextmanager
+def private_umask() -> Iterator[None]:
+    """While inside, every file and folder this process creates is its owner's only (the
+    SQLite database, its -wal and -shm files, backups, fact sheets). The umask is
+    process-wide: the previous one is put back on the way out."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
 def _atomic_write(path: Path, content: str) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY_FILE)
+    with open(fd, "w", encoding="utf-8") as handle:
         handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())
@@ -152,17 +177,82 @@ class Workspace:
         raw = json.loads(path.read_text(encoding="utf-8"))
         return audit.Anchor(int(raw["seq"]), str(raw["hash"]))
 
-    def _advance_anchor(self, new_head: audit.Anchor) -> None:
-        current = self.anchor()
-        if current is not None and current.seq >= new_head.seq:
-            return
+    @contextmanager
+    def _anchor_lock(self) -> Iterator[None]:
+        """Processes sharing this folder (the web app, the CLI) move the anchor one at a
+        time: an exclusive flock on the folder itself, so no extra file is needed."""
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
+
+    def _write_anchor(self, new_head: audit.Anchor) -> None:
         _atomic_write(
             self.path / ANCHOR_FILE, json.dumps({"seq": new_head.seq, "hash": new_head.hash})
         )
 
+    def _advance_anchor(self, new_head: audit.Anchor) -> None:
+        """Move the anchor to `new_head`, only forward and only along the chain it anchors.
+
+        A database whose chain no longer holds the anchored entry with the anchored hash
+        (rewritten or truncated behind the application's back) keeps its old anchor, so
+        `refwatch audit verify` goes on reporting the forgery whatever is written later. A
+        missing anchor file is not recreated here: `verify` reports it until someone
+        checks the chain and runs `refwatch audit anchor`."""
+        with self._anchor_lock():
+            current = self.anchor()
+            if current is None:
+                log.warning(
+                    "audit: the anchor file %s is missing; it is not recreated silently "
+                    "(check the chain, then run `refwatch audit anchor`)",
+                    self.path / ANCHOR_FILE,
+                )
+                return
+            if current.seq >= new_head.seq:
+                return
+            with self.read() as conn:
+                follows = audit.extends(conn, current, new_head)
+            if not follows:
+                log.error(
+                    "audit: the chain in the database no longer holds the anchored entry %d "
+                    "with its anchored hash; the anchor stays there (run `refwatch audit "
+                    "verify`)",
+                    current.seq,
+                )
+                return
+            self._write_anchor(new_head)
+
     def verify_audit(self) -> audit.ChainReport:
         with self.read() as conn:
-            return audit.verify(conn, self.anchor())
+            anchor = self.anchor()
+            report = audit.verify(conn, anchor)
+        if anchor is None and report.ok:
+            return audit.ChainReport(
+                False,
+                report.entries,
+                report.head_seq,
+                None,
+                f"the anchor file {ANCHOR_FILE} is missing from the workspace folder, so a "
+                "truncated or rewritten chain cannot be told from an intact one; compare "
+                "with a copy of `refwatch audit verify --json` kept elsewhere, then run "
+                "`refwatch audit anchor` to anchor the current head",
+            )
+        return report
+
+    def reanchor(self) -> audit.ChainReport:
+        """Anchor the current head, after the whole chain verifies from its first entry
+        (for a lost anchor file, once someone has checked the chain, or a restore).
+        An anchor that is there already only moves forward along its own chain."""
+        with self._anchor_lock():
+            current = self.anchor()
+            with self.read() as conn:
+                report = audit.verify(conn, current)
+                head = audit.head(conn)
+            if report.ok:
+                self._write_anchor(head)
+            return report
 
     # -- keys ------------------------------------------------------------------------------
     def unlock(self, secret: Secret) -> KeyRing:
@@ -283,9 +373,39 @@ def _read_config(path: Path) -> WorkspaceConfig:
     )
 
 
+PRIVATE_FILES = (CONFIG_FILE, ANCHOR_FILE, SQLITE_FILE, f"{SQLITE_FILE}-wal", f"{SQLITE_FILE}-shm")
+
+
+def narrow_to_owner(path: Path) -> None:
+    """Make the workspace folder and its files its owner's only (workspaces made before
+    RefWatch created them so were readable by every local user)."""
+    if os.stat(path).st_mode & 0o077:
+        os.chmod(path, OWNER_ONLY_DIR)
+    for name in PRIVATE_FILES:
+        file = path / name
+        try:
+            if os.stat(file).st_mode & 0o077:
+                os.chmod(file, OWNER_ONLY_FILE)
+        except FileNotFoundError:
+            continue
+
+
+def create_private_sqlite_file(url: str) -> None:
+    """Create the SQLite file owner-only before SQLite opens it: SQLite gives its -wal and
+    -shm files the database file's own permissions, so all three stay private."""
+    if not is_sqlite(url):
+        return
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return
+    os.close(os.open(database, os.O_WRONLY | os.O_CREAT, OWNER_ONLY_FILE))
+
+
 def open_workspace(path: Path, db_url: str | None = None, *, upgrade: bool = True) -> Workspace:
     """Open an existing workspace, bringing its schema up to date."""
-    workspace = Workspace(path, _read_config(path), db_url)
+    config = _read_config(path)
+    narrow_to_owner(path)
+    workspace = Workspace(path, config, db_url)
     if upgrade and migrate.current_revision(workspace.engine) != migrate.head_revision():
         migrate.upgrade(workspace.engine)
     return workspace
@@ -321,9 +441,10 @@ def init_workspace(
         schema = None
     else:
         schema = None
-    path.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path)
     created = datetime.now(UTC)
     config = WorkspaceConfig(workspace_id, stored_url, schema, created.isoformat())
+    create_private_sqlite_file(stored_url or sqlite_url(path / SQLITE_FILE))
     workspace = Workspace(path, config)
     try:
         migrate.upgrade(workspace.engine)
@@ -354,5 +475,5 @@ def init_workspace(
         workspace.close()
         raise
     _atomic_write(path / CONFIG_FILE, config.to_json())
-    workspace._advance_anchor(first)
+    workspace._write_anchor(first)
     return workspace

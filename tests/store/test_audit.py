@@ -98,3 +98,103 @@ def test_details_may_not_carry_protected_fields(workspace: Workspace) -> None:
     with pytest.raises(ValueError, match="protected"), workspace.write() as conn:
         audit.log(conn, "tester", "oops", details={"name_latin": "Kim"})
     assert workspace.verify_audit().entries == 1
+
+
+def _rewrite_from(workspace: Workspace, seq: int, **changes: str) -> None:
+    """The database-only forger: change entry `seq`, recompute every later hash and the
+    head, exactly as the application would have written them."""
+    with workspace.engine.begin() as conn:
+        rows = conn.execute(select(entries).where(entries.c.seq >= seq).order_by(entries.c.seq))
+        prev = conn.execute(select(entries.c.hash).where(entries.c.seq == seq - 1)).scalar_one()
+        for row in list(rows):
+            values = {**row._asdict(), **(changes if row.seq == seq else {})}
+            digest = audit.entry_hash(
+                row.seq,
+                values["at"],
+                values["actor"],
+                values["action"],
+                values["table_name"],
+                values["record_id"],
+                values["details"],
+                prev,
+            )
+            conn.execute(
+                update(entries)
+                .where(entries.c.seq == row.seq)
+                .values(**{k: values[k] for k in changes}, prev_hash=prev, hash=digest)
+            )
+            prev = digest
+        last = conn.execute(select(entries.c.seq).order_by(entries.c.seq.desc())).first()
+        assert last is not None
+        conn.execute(update(head).values(seq=last.seq, hash=prev))
+
+
+def test_forged_chain_is_not_laundered_by_later_writes(workspace: Workspace) -> None:
+    """Issue 17, item 1: rewrite entry 3 (to hide a names.read), recompute every hash and
+    the head, then let the application write: the anchor must stay and verify must fail."""
+    _fill(workspace, 8)
+    anchored = workspace.anchor()
+    _rewrite_from(workspace, 3, action="test.harmless")
+    assert not workspace.verify_audit().ok
+    _fill(workspace, 4)
+    report = workspace.verify_audit()
+    assert not report.ok and "anchor" in (report.problem or "")
+    assert workspace.anchor() == anchored
+
+
+def test_a_truncation_is_not_laundered_by_later_writes(workspace: Workspace) -> None:
+    """Truncate 3 entries with a rewritten head, then write 4 more (past the anchor)."""
+    _fill(workspace, 8)
+    anchored = workspace.anchor()
+    assert anchored is not None and anchored.seq == 9
+    with workspace.engine.begin() as conn:
+        conn.execute(delete(entries).where(entries.c.seq >= 7))
+        last = conn.execute(select(entries).where(entries.c.seq == 6)).one()
+        conn.execute(update(head).values(seq=6, hash=last.hash))
+    _fill(workspace, 4)
+    report = workspace.verify_audit()
+    assert not report.ok and report.broken_at == 9 and "anchor" in (report.problem or "")
+    assert workspace.anchor() == anchored
+
+
+def test_an_untampered_chain_moves_the_anchor_on_with_every_write(workspace: Workspace) -> None:
+    _fill(workspace, 3)
+    anchor = workspace.anchor()
+    assert anchor is not None and anchor.seq == 4
+    with workspace.read() as conn:
+        assert audit.extends(conn, audit.Anchor(0, audit.GENESIS), anchor)
+        assert not audit.extends(conn, audit.Anchor(2, "f" * 64), anchor)
+
+
+def test_a_missing_anchor_file_is_reported_loudly_and_not_recreated_by_writes(
+    workspace: Workspace,
+) -> None:
+    _fill(workspace, 2)
+    (workspace.path / ANCHOR_FILE).unlink()
+    report = workspace.verify_audit()
+    assert not report.ok and "anchor file" in (report.problem or "")
+    assert "missing" in (report.problem or "")
+    _fill(workspace, 2)
+    assert not (workspace.path / ANCHOR_FILE).exists()
+    assert not workspace.verify_audit().ok
+
+
+def test_a_lost_anchor_is_set_again_only_over_a_chain_that_verifies(
+    workspace: Workspace,
+) -> None:
+    _fill(workspace, 3)
+    (workspace.path / ANCHOR_FILE).unlink()
+    with workspace.engine.begin() as conn:
+        conn.execute(update(entries).where(entries.c.seq == 2).values(actor="someone else"))
+    assert not workspace.reanchor().ok
+    assert not (workspace.path / ANCHOR_FILE).exists()
+    with workspace.engine.begin() as conn:
+        conn.execute(update(entries).where(entries.c.seq == 2).values(actor="tester"))
+    assert workspace.reanchor().ok
+    report = workspace.verify_audit()
+    assert report.ok and workspace.anchor() == audit.Anchor(report.head_seq, _head_hash(workspace))
+
+
+def _head_hash(workspace: Workspace) -> str:
+    with workspace.read() as conn:
+        return audit.head(conn).hash

@@ -315,5 +315,6 @@ def _reset(workspace: Workspace, close: bool = False) -> None:
         first = conn.execute(select(table_of(AuditEntry).c.hash)).scalar_one()
         conn.execute(table_of(AuditHead).update().values(seq=1, hash=first))
     (workspace.path / "audit-anchor.json").unlink()
+    assert workspace.reanchor().ok
     if close:
         workspace.close()
