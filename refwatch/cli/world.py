@@ -32,14 +32,20 @@ def simulate(
         int, typer.Option(help="Overlapping sources, each writing a case list.")
     ] = 4,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same world).")] = 1,
+    noise: Annotated[
+        str, typer.Option(help="Extra noise preset: none, realistic or hard.")
+    ] = "none",
     as_json: JsonOpt = False,
 ) -> None:
     """Generate a synthetic world: case lists with realistic noise, plus the truth."""
-    from refwatch.simulate.world import simulate_world
+    from refwatch.simulate.world import NOISE_PRESETS, simulate_world
 
+    if noise not in NOISE_PRESETS:
+        raise typer.BadParameter(f"--noise must be one of {', '.join(NOISE_PRESETS)}")
     with progress_bar(hidden=as_json) as progress:
         progress.add_task("simulating", total=None)
-        summary = simulate_world(outdir, people=people, sources=sources, seed=seed)
+        summary = simulate_world(outdir, people=people, sources=sources, seed=seed,
+                                 noise=NOISE_PRESETS[noise])
     data = dataclasses.asdict(summary)
     emit(
         data,

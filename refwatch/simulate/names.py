@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import accumulate
 from typing import Final
 
@@ -334,13 +335,12 @@ def romanise(hangul: str, system: str, rng: random.Random | None = None) -> str:
     return _layout(fam, given_parts, style, family_last=False, family_upper=False)
 
 
-def random_variant(hangul: str, rng: random.Random,
-                   weights: dict[str, float] | None = None) -> str:
-    """One plausible way a source writes ``hangul`` in Latin letters.
+def variant_parts(hangul: str, rng: random.Random,
+                  weights: dict[str, float] | None = None) -> VariantParts:
+    """The pieces :func:`random_variant` lays out: family name, given syllables, layout.
 
-    Picks a system by ``weights`` (default: mostly RR and conventional spellings), then
-    varies the layout as lists do: given name joined, hyphenated or split, sometimes the
-    family name last ("Young-chul Kim") or in capitals ("KIM Young-chul").
+    Draws exactly what ``random_variant`` draws, so noise added on top of the pieces
+    (:func:`noisy_latin`) leaves every other draw of a seeded world where it was.
     """
     w = weights or _DEFAULT_WEIGHTS
     systems = tuple(w)
@@ -352,5 +352,143 @@ def random_variant(hangul: str, rng: random.Random,
     if system == "informal" or rng.random() < 0.3:
         style = rng.choice(("joined", "hyphen", "split"))
     roll = rng.random()
-    return _layout(fam, given_parts, style, family_last=roll < 0.08,
-                   family_upper=0.08 <= roll < 0.15)
+    return VariantParts(fam, tuple(given_parts), style, family_last=roll < 0.08,
+                        family_upper=0.08 <= roll < 0.15)
+
+
+def random_variant(hangul: str, rng: random.Random,
+                   weights: dict[str, float] | None = None) -> str:
+    """One plausible way a source writes ``hangul`` in Latin letters.
+
+    Picks a system by ``weights`` (default: mostly RR and conventional spellings), then
+    varies the layout as lists do: given name joined, hyphenated or split, sometimes the
+    family name last ("Young-chul Kim") or in capitals ("KIM Young-chul").
+    """
+    return variant_parts(hangul, rng, weights).text()
+
+
+@dataclass(frozen=True)
+class VariantParts:
+    """A romanised name before layout: family name, given-name syllables, how to join."""
+
+    family: str
+    given: tuple[str, ...]
+    style: str
+    family_last: bool
+    family_upper: bool
+
+    def text(self) -> str:
+        """The name as ``random_variant`` writes it."""
+        return _layout(self.family, self.given, self.style, family_last=self.family_last,
+                       family_upper=self.family_upper)
+
+
+TYPO_KINDS: Final[tuple[str, ...]] = ("transpose", "double", "drop", "capital", "first_letter")
+"""Typing errors :func:`typo` makes."""
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def typo(text: str, rng: random.Random, kind: str | None = None) -> str:
+    """``text`` with one typing error (``kind`` or a random one of ``TYPO_KINDS``).
+
+    transpose: two adjacent letters swapped ("Yeong" -> "Yeogn"); double: a letter typed
+    twice; drop: a letter left out (never the only letter of a word); capital: a stray
+    capital inside a word ("Ae-ran" -> "Ae-rAn"); first_letter: the first letter of a
+    word replaced by another, in lower case ("Choi" -> "nhoi").
+    """
+    kind = kind or rng.choice(TYPO_KINDS)
+    letters = [i for i, ch in enumerate(text) if ch.isalpha()]
+    if len(letters) < 2:
+        return text
+    if kind == "transpose":
+        pairs = [i for i in letters if i + 1 < len(text) and text[i + 1].isalpha()
+                 and text[i].lower() != text[i + 1].lower()]
+        if not pairs:
+            return text
+        i = rng.choice(pairs)
+        a, b = text[i], text[i + 1]
+        if a.isupper() and b.islower():  # a capital stays at the front of its word
+            a, b = a.lower(), b.upper()
+        return text[:i] + b + a + text[i + 2:]
+    if kind == "double":
+        i = rng.choice(letters)
+        return text[:i + 1] + text[i].lower() + text[i + 1:]
+    if kind == "drop":
+        inner = [i for i in letters
+                 if (i > 0 and text[i - 1].isalpha()) or (i + 1 < len(text)
+                                                          and text[i + 1].isalpha())]
+        i = rng.choice(inner or letters)
+        if text[i].isupper() and i + 1 < len(text) and text[i + 1].isalpha():
+            return text[:i] + text[i + 1].upper() + text[i + 2:]
+        return text[:i] + text[i + 1:]
+    if kind == "capital":
+        inner = [i for i in letters if i > 0 and text[i - 1].isalpha() and text[i].islower()]
+        if not inner:
+            return text
+        i = rng.choice(inner)
+        return text[:i] + text[i].upper() + text[i + 1:]
+    if kind == "first_letter":
+        starts = [i for i in letters if i == 0 or not text[i - 1].isalpha()]
+        i = rng.choice(starts)
+        other = rng.choice([c for c in _LETTERS if c != text[i].lower()])
+        return text[:i] + other + text[i + 1:]
+    raise ValueError(f"unknown typo kind: {kind!r}")
+
+
+def resplit(given: Sequence[str], family: str, rng: random.Random) -> tuple[str, tuple[str, ...]]:
+    """Syllables joined or split at the wrong place: ("Kim", ["young", "chul"]) may become
+    ("Kimyoung", ["chul"]) (family joined to the first syllable) or ("Kim", ["youn",
+    "gchul"]) (the given name split one letter off its syllable boundary)."""
+    if len(given) >= 2 and rng.random() < 0.4:
+        return family + given[0].lower(), tuple(given[1:])
+    joined = "".join(given)
+    if len(joined) < 3:
+        return family + joined.lower(), ()
+    if len(given) >= 2:
+        boundary = len(given[0])
+        cut = boundary + rng.choice((-1, 1))
+    else:
+        cut = rng.randint(1, len(joined) - 1)
+    cut = min(max(cut, 1), len(joined) - 1)
+    return family, (joined[:cut], joined[cut:])
+
+
+def noisy_latin(parts: VariantParts, rng: random.Random, *, typo_rate: float = 0.0,
+                glued: float = 0.0, given_first: float = 0.0,
+                resplit_rate: float = 0.0) -> tuple[str, tuple[str, ...]]:
+    """Lay out ``parts`` with extra noise drawn from ``rng``; returns (text, noise kinds).
+
+    Each rate is the probability of that kind of noise in one name: ``given_first``
+    (family name last, no capitals to tell it), ``resplit_rate`` (:func:`resplit`),
+    ``glued`` (family name glued to the given name without a space: "Song-kukKim" or
+    "KimSongkuk"), ``typo_rate`` (one :func:`typo`, and a second one at the same rate).
+    A rate of 0 draws nothing.
+    """
+    kinds: list[str] = []
+    family, given = parts.family, parts.given
+    family_last, family_upper = parts.family_last, parts.family_upper
+    style = parts.style
+    if given_first and rng.random() < given_first:
+        family_last, family_upper = True, False
+        kinds.append("given_first")
+    if resplit_rate and rng.random() < resplit_rate:
+        family, given = resplit(given, family, rng)
+        if style == "joined" and len(given) > 1:
+            style = "split"  # a wrong cut inside a joined name would not show
+        kinds.append("resplit")
+    if not given:
+        text = family.upper() if family_upper else family
+    elif glued and rng.random() < glued:
+        given_text = _layout("", given, style, False, False).strip()
+        text = given_text.replace(" ", "") + family if family_last else family + (
+            given_text.replace(" ", "").capitalize())
+        kinds.append("glued")
+    else:
+        text = _layout(family, given, style, family_last, family_upper)
+    if typo_rate and rng.random() < typo_rate:
+        text = typo(text, rng)
+        kinds.append("typo")
+        if rng.random() < typo_rate:
+            text = typo(text, rng)
+    return text, tuple(kinds)

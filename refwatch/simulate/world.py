@@ -38,7 +38,33 @@ Noise, and what it never does:
 - Repeated rows in one source: some people are reported twice by the same source under
   two record ids, the second later and possibly with an updated status.
 - ``group`` holds the source's own label for a true group (networks label almost
-  always), never the true group id.
+  always), never the true group id; a repeated row carries the same label.
+
+Extra noise, each kind at a rate a ``NoiseRates`` setting controls (``NoiseRates()``, the
+default, adds none and gives byte-identical worlds to earlier releases; ``REALISTIC`` and
+``HARD`` are presets, ``NOISE_PRESETS`` names them).  The extra noise is drawn from a
+random stream of its own, so a world with more noise is the same world (same people,
+same rows) written worse:
+
+- ``typo``: a Latin name with a typing error (:func:`names.typo`: letters transposed,
+  doubled or dropped, a stray capital as in "Kim Ae-rAn", a wrong first letter in lower
+  case as in "Kumyon nhoi"), sometimes two;
+- ``glued``: family name glued to the given name ("Song-kukKim", "KimSongkuk");
+- ``given_first``: given name first with nothing to tell which word is the family name;
+- ``resplit``: syllables joined or split at the wrong place ("Kimyoung Chul",
+  "Youn-gchul");
+- ``no_hangul`` / ``no_hangul_sources``: the sources whose record-id prefix is listed
+  write Hangul in at most ``1 - no_hangul`` of their rows (a press monitor or a
+  southern network rarely has it);
+- ``repeats``: every source reports this share of its people twice (instead of its own
+  rate);
+- ``no_dates``: a row with no apprehension and no status date (empty cells: unknown,
+  so dates still contain the truth); ``no_place``: a row with no apprehension place and
+  no facility;
+- ``age_off``: the age is a plain integer off by one or two years (still on the right
+  side of the 18 / 60 lines), so it may not contain the truth, as in real lists.
+
+None of them makes a date exclude the truth, a sex wrong or a flag false.
 """
 
 from __future__ import annotations
@@ -58,7 +84,7 @@ from refwatch.simulate.caselist import (
     write_readme,
 )
 from refwatch.simulate.dates import noisy_birth_year, noisy_date
-from refwatch.simulate.names import dprk_hangul, random_variant
+from refwatch.simulate.names import dprk_hangul, noisy_latin, variant_parts
 from refwatch.simulate.places import (
     CHINESE_PLACES,
     CONTAINED_IN,
@@ -69,7 +95,10 @@ from refwatch.simulate.places import (
 )
 from refwatch.simulate.population import AS_OF, SURGE, Person, make_population
 
-__all__ = ["AS_OF", "SOURCE_TEMPLATES", "SourceProfile", "WorldSummary", "simulate_world"]
+__all__ = [
+    "AS_OF", "HARD", "NOISE_PRESETS", "REALISTIC", "SOURCE_TEMPLATES", "NoiseRates",
+    "SourceProfile", "WorldSummary", "simulate_world",
+]
 
 
 @dataclass(frozen=True)
@@ -154,6 +183,49 @@ SOURCE_TEMPLATES: Final[tuple[SourceProfile, ...]] = (
 
 
 @dataclass(frozen=True)
+class NoiseRates:
+    """Rates of the extra noise (see the module docstring); 0 adds none of that kind."""
+
+    typo: float = 0.0
+    glued: float = 0.0
+    given_first: float = 0.0
+    resplit: float = 0.0
+    no_hangul: float = 0.0
+    no_hangul_sources: tuple[str, ...] = ()
+    repeats: float | None = None
+    no_dates: float = 0.0
+    no_place: float = 0.0
+    age_off: float = 0.0
+
+    def __post_init__(self) -> None:
+        rates = (self.typo, self.glued, self.given_first, self.resplit, self.no_hangul,
+                 self.no_dates, self.no_place, self.age_off,
+                 0.0 if self.repeats is None else self.repeats)
+        if any(not 0.0 <= r <= 1.0 for r in rates):
+            raise ValueError("noise rates must be between 0 and 1")
+
+    @property
+    def any_name_noise(self) -> bool:
+        return bool(self.typo or self.glued or self.given_first or self.resplit)
+
+
+REALISTIC: Final = NoiseRates(typo=0.04, glued=0.01, given_first=0.03, resplit=0.03,
+                              no_hangul=0.6, no_hangul_sources=("MED", "SRN"), no_dates=0.03,
+                              no_place=0.03, age_off=0.05)
+"""Noise at about the rates seen in real lists (a reading, not a measurement)."""
+
+HARD: Final = NoiseRates(typo=0.12, glued=0.04, given_first=0.08, resplit=0.08,
+                         no_hangul=0.85, no_hangul_sources=("MED", "SRN", "ACT"),
+                         repeats=0.08, no_dates=0.08, no_place=0.08, age_off=0.15)
+"""Harder than life: what linkage must survive (the issue 12 worlds)."""
+
+NOISE_PRESETS: Final[dict[str, NoiseRates]] = {
+    "none": NoiseRates(), "realistic": REALISTIC, "hard": HARD,
+}
+"""Presets by name (``refwatch simulate --noise``)."""
+
+
+@dataclass(frozen=True)
 class WorldSummary:
     """What ``simulate_world`` wrote."""
 
@@ -210,6 +282,15 @@ def _captured(p: SourceProfile, person: Person, rng: random.Random,
     return rng.random() < prob
 
 
+def _age_off(age: str, person: Person, rng: random.Random) -> str:
+    """A plain age off by one or two years, on the true side of the 18 / 60 lines."""
+    true_age = person.age
+    lo, hi = (0, 17) if true_age < 18 else (60, 120) if true_age >= 60 else (18, 59)
+    shifted = [a for a in (true_age - 2, true_age - 1, true_age + 1, true_age + 2)
+               if lo <= a <= hi]
+    return str(rng.choice(shifted)) if shifted else age
+
+
 def _age_cells(person: Person, rng: random.Random) -> tuple[str, str]:
     """(birth_year, age) cells: exact or approximate, often one missing."""
     roll = rng.random()
@@ -243,8 +324,13 @@ def _place_cell(person: Person, rng: random.Random) -> str:
 
 
 def _report(p: SourceProfile, person: Person, rng: random.Random, reported_on: date,
-            record_id: str, labels: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """One case-list row of ``person`` as ``p`` reports it on ``reported_on``, and its truth."""
+            record_id: str, labels: dict[str, str], noise: NoiseRates = NoiseRates(),
+            noise_rng: random.Random | None = None,
+            ) -> tuple[dict[str, str], dict[str, str]]:
+    """One case-list row of ``person`` as ``p`` reports it on ``reported_on``, and its truth.
+
+    ``noise`` adds the extra noise, drawn from ``noise_rng`` only (see the module).
+    """
     known = reported_on - timedelta(days=rng.randint(0, p.lag))
     if rng.random() < p.unknown_status:
         status = "unknown"
@@ -259,11 +345,24 @@ def _report(p: SourceProfile, person: Person, rng: random.Random, reported_on: d
     hangul = person.name
     if rng.random() < p.north_hangul:
         hangul = dprk_hangul(hangul)
-    latin = random_variant(person.name, rng, p.name_weights)
+    parts = variant_parts(person.name, rng, p.name_weights)
+    if noise_rng is not None and noise.any_name_noise:
+        latin, _kinds = noisy_latin(parts, noise_rng, typo_rate=noise.typo,
+                                    glued=noise.glued, given_first=noise.given_first,
+                                    resplit_rate=noise.resplit)
+    else:
+        latin = parts.text()
+    written_latin = latin
     if rng.random() < p.hangul_missing:
         hangul = ""
     elif rng.random() < p.latin_missing:
         latin = ""
+    if hangul and noise_rng is not None and noise.no_hangul > p.hangul_missing and (
+        p.prefix.rstrip("0123456789") in noise.no_hangul_sources
+    ):  # more rows without Hangul, drawn so that the source misses it at no_hangul
+        extra = (noise.no_hangul - p.hangul_missing) / (1.0 - p.hangul_missing)
+        if noise_rng.random() < extra:
+            hangul, latin = "", written_latin
     birth_year, age = _age_cells(person, rng)
     group = ""
     if person.group and rng.random() < p.labels_groups:
@@ -295,6 +394,8 @@ def _report(p: SourceProfile, person: Person, rng: random.Random, reported_on: d
                              if f == "born_in_detention" or rng.random() < 0.9]),
         "notes": notes,
     }
+    if noise_rng is not None:
+        _row_noise(row, person, noise, noise_rng)
     truth = {
         "source": p.name,
         "record_id": record_id,
@@ -314,6 +415,19 @@ def _report(p: SourceProfile, person: Person, rng: random.Random, reported_on: d
     return row, truth
 
 
+def _row_noise(row: dict[str, str], person: Person, noise: NoiseRates,
+               rng: random.Random) -> None:
+    """Blank dates or places, shift a plain age (see the module); draws only at rate > 0."""
+    if noise.no_dates and rng.random() < noise.no_dates:
+        row["apprehended_on"] = ""
+        row["status_on"] = ""
+    if noise.no_place and rng.random() < noise.no_place:
+        row["apprehended_at"] = ""
+        row["held_at"] = ""
+    if noise.age_off and row["age"].isdigit() and rng.random() < noise.age_off:
+        row["age"] = _age_off(row["age"], person, rng)
+
+
 def _reported_on(p: SourceProfile, person: Person, rng: random.Random) -> date:
     start = person.apprehended_on
     if p.only_statuses and person.status_on is not None:
@@ -323,7 +437,11 @@ def _reported_on(p: SourceProfile, person: Person, rng: random.Random) -> date:
 
 def _source_rows(p: SourceProfile, persons: list[Person], rng: random.Random,
                  seen: bytearray) -> Iterator[tuple[Person, date, bool]]:
-    """Yield (person, reported_on, is_repeat) for every row the source writes."""
+    """Yield (person, reported_on, is_repeat) for every row the source writes.
+
+    Repeats are drawn at ``p.duplicates`` (the one draw per captured person is the same
+    whatever the rate, so a different rate leaves the other draws in place).
+    """
     group_seen: dict[str, bool] = {}
     repeats: list[tuple[Person, date]] = []
     for index, person in enumerate(persons):
@@ -338,12 +456,23 @@ def _source_rows(p: SourceProfile, persons: list[Person], rng: random.Random,
         yield person, later, True
 
 
-def simulate_world(out_dir: Path, *, people: int, sources: int, seed: int) -> WorldSummary:
+def _noisy_profile(p: SourceProfile, noise: NoiseRates) -> SourceProfile:
+    """The profile with the noise settings that change its own rates applied."""
+    changes: dict[str, float] = {}
+    if noise.repeats is not None:
+        changes["duplicates"] = noise.repeats
+    return replace(p, **changes) if changes else p  # type: ignore[arg-type]
+
+
+def simulate_world(out_dir: Path, *, people: int, sources: int, seed: int,
+                   noise: NoiseRates | None = None) -> WorldSummary:
     """Write a synthetic world of ``people`` persons seen by ``sources`` sources to ``out_dir``.
 
     Writes ``<source-slug>.csv`` per source, ``truth.csv`` and ``README.txt``; returns
-    what was written.  The same arguments always give byte-identical files.
+    what was written.  The same arguments always give byte-identical files.  ``noise``
+    adds the extra noise of the module docstring (default none).
     """
+    noise = noise or NoiseRates()
     if sources < 1:
         raise ValueError("sources must be >= 1")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -359,11 +488,14 @@ def simulate_world(out_dir: Path, *, people: int, sources: int, seed: int) -> Wo
         for p in profiles:
             path = out_dir / f"{slugify(p.name)}.csv"
             source_rng = random.Random(f"refwatch-world:{seed}:{p.prefix}")
+            noise_rng = random.Random(f"refwatch-world:{seed}:{p.prefix}:noise")
+            p = _noisy_profile(p, noise)
             labels: dict[str, str] = {}
             with CaseListWriter(path) as out:
                 for person, reported_on, repeat in _source_rows(p, persons, source_rng, seen):
                     record_id = f"{p.prefix}-{out.rows + 1:06d}"
-                    row, truth = _report(p, person, source_rng, reported_on, record_id, labels)
+                    row, truth = _report(p, person, source_rng, reported_on, record_id, labels,
+                                         noise, noise_rng)
                     out.write(row)
                     truth_out.write(truth)
                     duplicates += repeat
@@ -374,7 +506,9 @@ def simulate_world(out_dir: Path, *, people: int, sources: int, seed: int) -> Wo
         f"Synthetic world generated by refwatch.simulate.world.simulate_world with seed {seed}.\n"
         f"{people} invented persons, {sources} invented sources, {total} case-list rows "
         f"({duplicates} repeated rows within a source).\n"
-        f"Statuses and reports are as of {AS_OF.isoformat()} at the latest.\n\n"
+        f"Statuses and reports are as of {AS_OF.isoformat()} at the latest.\n"
+        + ("" if noise == NoiseRates() else f"Extra noise: {noise}.\n")
+        + "\n"
         "Case lists (DOMAIN.md format):\n"
         + "".join(f"  {path.name}: {name}, {n} rows\n"
                   for path, (name, n) in zip(case_lists, rows_by_source, strict=True))
