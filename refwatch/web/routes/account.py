@@ -241,26 +241,19 @@ def change_password(
     return with_session_cookie(RedirectResponse("/account?changed=password", status_code=303), raw)
 
 
-@router.post("/account/totp", response_class=HTMLResponse)
-def enable_totp(
-    request: Request,
-    user: Self,
-    secret: Annotated[str, Form(min_length=16, max_length=64, pattern="^[A-Z2-7]+=*$")],
-    code: Annotated[str, Form(max_length=20)],
-) -> Response:
-    try:
-        second_factor.enable(
-            get_workspace(request), user.id, secret, code, now(request), actor=user.actor
+def _refuse_second_factor_change(
+    request: Request, user: User, current_password: str
+) -> Response | None:
+    """The second factor changes only in a signed-in browser session (never with an API
+    token, whose holder must not be able to lock the owner out or plant a key of their
+    own) and with the current password."""
+    if user.via != "session":
+        return _account_page(
+            request,
+            user,
+            error=gettext(request, "Sign in with a password to change it."),
+            status_code=403,
         )
-    except InputError as exc:
-        return _account_page(request, user, error=error_text(request, exc), status_code=400)
-    return RedirectResponse("/account?changed=totp", status_code=303)
-
-
-@router.post("/account/totp/disable", response_class=HTMLResponse)
-def disable_totp(
-    request: Request, user: Self, current_password: Annotated[str, Form(max_length=2000)]
-) -> Response:
     if not _password_ok(request, user, current_password):
         return _account_page(
             request,
@@ -268,5 +261,47 @@ def disable_totp(
             error=gettext(request, "The current password is wrong."),
             status_code=400,
         )
-    second_factor.disable(get_workspace(request), user.id, actor=user.actor)
-    return RedirectResponse("/account?changed=totp-off", status_code=303)
+    return None
+
+
+@router.post("/account/totp", response_class=HTMLResponse)
+def enable_totp(
+    request: Request,
+    user: Self,
+    secret: Annotated[str, Form(min_length=16, max_length=64, pattern="^[A-Z2-7]+=*$")],
+    code: Annotated[str, Form(max_length=20)],
+    current_password: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    refused = _refuse_second_factor_change(request, user, current_password)
+    if refused is not None:
+        return refused
+    workspace = get_workspace(request)
+    try:
+        second_factor.enable(workspace, user.id, secret, code, now(request), actor=user.actor)
+    except InputError as exc:
+        return _account_page(request, user, error=error_text(request, exc), status_code=400)
+    raw = signin.restart_session(
+        workspace, user.id, now=now(request), policy=session_policy(request)
+    )
+    return with_session_cookie(RedirectResponse("/account?changed=totp", status_code=303), raw)
+
+
+@router.post("/account/totp/disable", response_class=HTMLResponse)
+def disable_totp(
+    request: Request,
+    user: Self,
+    current_password: Annotated[str, Form(max_length=2000)],
+    code: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    refused = _refuse_second_factor_change(request, user, current_password)
+    if refused is not None:
+        return refused
+    workspace = get_workspace(request)
+    try:
+        second_factor.disable(workspace, user.id, code, now(request), actor=user.actor)
+    except InputError as exc:
+        return _account_page(request, user, error=error_text(request, exc), status_code=400)
+    raw = signin.restart_session(
+        workspace, user.id, now=now(request), policy=session_policy(request)
+    )
+    return with_session_cookie(RedirectResponse("/account?changed=totp-off", status_code=303), raw)
