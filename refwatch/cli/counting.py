@@ -118,7 +118,7 @@ def count(
     Every answer goes into the number ledger; its id is printed (and `ledger_id` in JSON).
     """
     from refwatch.counting.count import count_persons
-    from refwatch.counting.describe import bounds_text, cell_label, describe
+    from refwatch.counting.describe import bounds_text, cell_label, describe, width_text
 
     filters = _filters(
         event,
@@ -145,6 +145,9 @@ def count(
     lines = [
         f"{describe(result.query).capitalize()}: {bounds_text(result.at_least, result.at_most)}."
     ]
+    explained = width_text(result.width) if result.width else ""
+    if explained:
+        lines.append(f"Why the bounds differ: {explained}.")
     if result.cells:
         dims = result.query.by
         names = [
@@ -249,7 +252,7 @@ def ledger_show_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Recompute a ledger entry on today's data: same number? which persons changed?"""
-    from refwatch.counting.describe import bounds_text, describe
+    from refwatch.counting.describe import bounds_text, describe, width_text
     from refwatch.counting.ledger import ledger_show, read_entry
 
     with open_from(ctx) as ws:
@@ -273,6 +276,9 @@ def ledger_show_command(
         )
     else:
         lines.append("Today's data gives DIFFERENT numbers.")
+    explained = width_text(check.now.width) if check.now.width else ""
+    if explained:
+        lines.append(f"Why the bounds differ now: {explained}.")
     if not check.same_rules:
         lines.append("The counting rules changed since (see docs/counting.md).")
     for label, people in (

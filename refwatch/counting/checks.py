@@ -78,9 +78,10 @@ def _parts_add_up(
         possible_in += part.possible & whole.possible
     twice = certain_in > 1
     nowhere = whole.certain & (possible_in == 0)
-    least = sum(int((p.certain & whole.possible).sum()) for _, p in parts)
-    most = sum(int((p.possible & whole.possible).sum()) for _, p in parts)
-    whole_least, whole_most = int(whole.certain.sum()), int(whole.possible.sum())
+    identity = snapshot.identity
+    least = sum(identity.distinct(p.certain & whole.possible) for _, p in parts)
+    most = sum(identity.most(p.possible & whole.possible) for _, p in parts)
+    whole_least, whole_most = identity.distinct(whole.certain), identity.most(whole.possible)
     bracket = least <= whole_most and most >= whole_least
     ok = bracket and not twice.any() and not nowhere.any()
     problems = []
@@ -107,8 +108,8 @@ def _parts_add_up(
             "parts": [
                 {
                     "part": label,
-                    "at_least": int((p.certain & whole.possible).sum()),
-                    "at_most": int((p.possible & whole.possible).sum()),
+                    "at_least": identity.distinct(p.certain & whole.possible),
+                    "at_most": identity.most(p.possible & whole.possible),
                 }
                 for label, p in parts
             ],

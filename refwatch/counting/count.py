@@ -25,6 +25,7 @@ from refwatch.counting.dimensions import (
 )
 from refwatch.counting.evidence import Evidence
 from refwatch.counting.facts import Mask, PersonFacts
+from refwatch.counting.identity import Identity, Width
 from refwatch.counting.query import CountQuery, make_query
 from refwatch.counting.snapshot import Snapshot, load_snapshot
 from refwatch.counting.status import RULE
@@ -55,8 +56,11 @@ class Cell:
 class CountResult:
     """The answer: bounds, the persons behind them, and per-cell bounds for a breakdown.
 
-    `persons` lists every person counted in "at most" (sorted ids); `certain_persons`
-    those counted in "at least". `ledger_id` is set once the answer is in the ledger.
+    `persons` lists every person who possibly matches (sorted ids); `certain_persons`
+    those who certainly match. `at_least` counts the certain ones that are certainly
+    distinct human beings, `at_most` the human beings the possible ones may be (see
+    `identity`); `width` says where the distance between them comes from. `ledger_id`
+    is set once the answer is in the ledger.
     """
 
     query: CountQuery
@@ -71,6 +75,7 @@ class CountResult:
     possible_mask: Mask = field(repr=False)
     parts: list[_Part] = field(default_factory=list, repr=False)
     conflicted: list[str] = field(default_factory=list)
+    width: Width | None = None
     ledger_id: str | None = None
 
     @property
@@ -117,6 +122,8 @@ class CountResult:
             "snapshot": self.snapshot_hash,
             "computed_at": self.computed_at.isoformat(),
         }
+        if self.width is not None:
+            data["width"] = self.width.as_dict()
         if self.query.by:
             data["cells"] = [cell.as_dict(self.query.by) for cell in self.cells]
         if self.query.status is not None or "status" in self.query.by:
@@ -198,6 +205,7 @@ def evaluate(
     _check_source(ev, query)
     facts = snapshot.facts_for_sources(query.source, query.source_type)
     bounds = query_bounds(ev, facts, gaz, query)
+    identity = snapshot.identity
     cells: list[Cell] = []
     parts: Members = []
     if query.by:
@@ -206,11 +214,15 @@ def evaluate(
     if query.status is not None or "status" in query.by:
         mask = bounds.possible & (facts.conflict != 0)
         conflicted = [ev.person_ids[i] for i in np.flatnonzero(mask).tolist()]
+    at_least = identity.distinct(bounds.certain)
+    at_most = identity.most(bounds.possible)
+    certain, possible = int(bounds.certain.sum()), int(bounds.possible.sum())
     return CountResult(
         query=query,
         conflicted=conflicted,
-        at_least=int(bounds.certain.sum()),
-        at_most=int(bounds.possible.sum()),
+        at_least=at_least,
+        at_most=at_most,
+        width=Width(certain, possible, certain - at_least, at_most - possible),
         snapshot_hash=ev.snapshot_hash,
         link_runs=ev.link_runs,
         cells=cells,
@@ -249,10 +261,11 @@ class _Part:
 Members = list[_Part]
 
 
-def _cells_of(part: _Part, keep_empty: bool) -> list[Cell]:
+def _cells_of(part: _Part, identity: Identity, keep_empty: bool) -> list[Cell]:
     size = len(part.membership.labels)
-    at_most = np.bincount(part.membership.cell, minlength=size)
-    at_least = np.bincount(part.membership.cell[part.sure], minlength=size)
+    cell, person = part.membership.cell, part.membership.person
+    at_most = identity.most_by_cell(cell, person, size)
+    at_least = identity.distinct_by_cell(cell[part.sure], person[part.sure], size)
     return [
         Cell((*part.prefix, *label.split(SEPARATOR)), int(at_least[i]), int(at_most[i]))
         for i, label in enumerate(part.membership.labels)
@@ -270,7 +283,7 @@ def _breakdown(
     if outer is None:
         facts = snapshot.facts_for_sources(query.source, query.source_type)
         part = _inner_part(ev, facts, gaz, query, inner, bounds, ())
-        return _cells_of(part, keep_empty), [part]
+        return _cells_of(part, snapshot.identity, keep_empty), [part]
     cells: list[Cell] = []
     members: Members = []
     values = sorted(
@@ -296,7 +309,7 @@ def _breakdown(
             )
         cells.extend(
             Cell(c.key[:-1] if not inner else c.key, c.at_least, c.at_most)
-            for c in _cells_of(part, keep_empty)
+            for c in _cells_of(part, snapshot.identity, keep_empty)
         )
         members.append(part)
     return cells, members

@@ -7,6 +7,7 @@ sheets and the web pages print the bounds with the question spelled out, in one 
 from __future__ import annotations
 
 from refwatch.counting.days import NEG, POS, from_day
+from refwatch.counting.identity import Width
 from refwatch.counting.query import CountQuery
 from refwatch.gazetteer import load_gazetteer
 
@@ -81,6 +82,25 @@ def cell_label(dimension: str, value: str) -> str:
         if value in gazetteer:
             return gazetteer.get(value).name_latin
     return value
+
+
+def width_text(width: Width) -> str:
+    """Where the distance between the bounds comes from, in words ("" when they meet),
+    e.g. "the dates and other facts allow up to 4 more; 2 of the persons may be the same
+    as others"."""
+    parts = []
+    if width.facts:
+        parts.append(f"the dates and other facts allow up to {width.facts} more")
+    if width.may_be_same:
+        parts.append(
+            f"{width.may_be_same} of the persons may be the same as others "
+            "(links the model found plausible)"
+        )
+    if width.may_be_several:
+        parts.append(
+            f"up to {width.may_be_several} more if uncertain links joined different people"
+        )
+    return "; ".join(parts)
 
 
 def sentence(query: CountQuery, at_least: int, at_most: int) -> str:

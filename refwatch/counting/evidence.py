@@ -24,14 +24,19 @@ from sqlalchemy import Connection, Integer, case, cast, func, literal_column, se
 
 from refwatch.counting.days import NEG, POS, Days
 from refwatch.domain.enums import EventType, Flag, Status
+from refwatch.linkage.chains import Chains, load_chains
+from refwatch.linkage.constraints import Constraints, row_constraints
 from refwatch.store.queries import current_mentions, sources
 from refwatch.store.schema import Event, PersonLink, table_of
+from refwatch.store.schema_linkage import LinkagePair, LinkageRun
 
 Codes = npt.NDArray[np.int32]
 events_table = table_of(Event)
 links_table = table_of(PersonLink)
+pairs_table = table_of(LinkagePair)
+runs_table = table_of(LinkageRun)
 
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 """Bumped whenever a counting rule changes, so the ledger can tell rules from data."""
 
 EVENT_CODES: dict[str, int] = {kind.value: i for i, kind in enumerate(EventType)}
@@ -61,6 +66,12 @@ class Evidence:
     Day columns use `NEG`/`POS` for an unknown end; code columns use -1 for unknown.
     `person_ids` is sorted; `m_person` indexes it. `places` is the vocabulary of place
     and facility ids that `e_place` and `e_facility` index.
+
+    Identity evidence (`x_*`, `same_*`, `diff_*`, all mention rows): the pairs the latest
+    linkage run scored and stored, with their match probabilities, and the active human
+    decisions "same person" and "not the same" (see `identity`). `m_held` marks mentions
+    whose person link no linkage run made (a person edited by hand, a confirmed key):
+    such a link is taken as given.
     """
 
     person_ids: list[str]
@@ -84,6 +95,14 @@ class Evidence:
     e_hi: Days
     e_place: Codes
     e_facility: Codes
+    m_held: npt.NDArray[np.bool_]
+    x_a: Codes
+    x_b: Codes
+    x_p: npt.NDArray[np.float64]
+    same_a: Codes
+    same_b: Codes
+    diff_a: Codes
+    diff_b: Codes
     places: list[str]
     sources: list[SourceInfo]
     link_runs: tuple[str, ...]
@@ -194,8 +213,48 @@ def load_evidence(conn: Connection) -> Evidence:
     runs = conn.execute(
         select(links_table.c.run_id).where(links_table.c.run_id.is_not(None)).distinct()
     ).scalars()
+    mention_ids = [str(r[0]) for r in mention_rows]
+    chains = load_chains(conn)
+    run_ids = select(runs_table.c.id)
+    held = conn.execute(
+        select(links_table.c.mention_id).where(
+            links_table.c.run_id.is_(None) | links_table.c.run_id.not_in(run_ids)
+        )
+    ).scalars()
     return build_evidence(
-        mention_rows, event_rows, source_rows, tuple(sorted(str(r) for r in runs))
+        mention_rows,
+        event_rows,
+        source_rows,
+        tuple(sorted(str(r) for r in runs)),
+        held=set(map(str, held)),
+        pair_rows=_stored_pairs(conn, mention_ids, chains),
+        constraints=row_constraints(conn, mention_ids, chains),
+    )
+
+
+def _stored_pairs(
+    conn: Connection, mention_ids: Sequence[str], chains: Chains
+) -> list[tuple[int, int, float]]:
+    """The latest run's stored pairs as (row, row, probability) of current mentions; a
+    corrected mention's pairs pass to its current version."""
+    row_of = {mention_id: row for row, mention_id in enumerate(mention_ids)}
+    out: list[tuple[int, int, float]] = []
+    pairs = pairs_table.c
+    query = select(pairs.mention_a, pairs.mention_b, pairs.match_probability)
+    for a, b, probability in _fetch(conn, query):
+        left = row_of.get(chains.current_of(str(a)))
+        right = row_of.get(chains.current_of(str(b)))
+        if left is not None and right is not None and left != right:
+            out.append((left, right, float(probability)))
+    out.sort()
+    return out
+
+
+def _rows(pairs: Sequence[tuple[int, int]]) -> tuple[Codes, Codes]:
+    ordered = sorted((min(a, b), max(a, b)) for a, b in pairs)
+    return (
+        np.array([a for a, _ in ordered], dtype=np.int32),
+        np.array([b for _, b in ordered], dtype=np.int32),
     )
 
 
@@ -204,9 +263,14 @@ def build_evidence(
     event_rows: Sequence[Any],
     source_rows: Sequence[Any],
     link_runs: tuple[str, ...],
+    *,
+    held: set[str] | None = None,
+    pair_rows: Sequence[tuple[int, int, float]] = (),
+    constraints: Constraints | None = None,
 ) -> Evidence:
     """Arrays from fetched rows: mentions sorted by id (days as numbers), events with the
-    index of their mention and their event-type code."""
+    index of their mention and their event-type code, stored pairs and decisions as rows
+    of the mentions."""
     (
         m_id,
         m_person,
@@ -227,6 +291,9 @@ def build_evidence(
     source_list = [SourceInfo(str(r[0]), str(r[1]), r[2], r[3]) for r in source_rows]
     person_ids = sorted(set(m_person))
     places = sorted({p for p in (*e_place, *e_facility) if p is not None})
+    decided = constraints or Constraints([], [], set())
+    same_a, same_b = _rows(decided.same)
+    diff_a, diff_b = _rows(decided.different)
     evidence = Evidence(
         person_ids=person_ids,
         mention_ids=list(m_id),
@@ -249,6 +316,16 @@ def build_evidence(
         e_hi=_numbers(e_hi, POS),
         e_place=_index(e_place, places),
         e_facility=_index(e_facility, places),
+        m_held=np.fromiter(
+            (m in (held or ()) for m in m_id), dtype=np.bool_, count=len(m_id)
+        ),
+        x_a=np.array([p[0] for p in pair_rows], dtype=np.int32),
+        x_b=np.array([p[1] for p in pair_rows], dtype=np.int32),
+        x_p=np.array([p[2] for p in pair_rows], dtype=np.float64),
+        same_a=same_a,
+        same_b=same_b,
+        diff_a=diff_a,
+        diff_b=diff_b,
         places=places,
         sources=source_list,
         link_runs=link_runs,
@@ -291,6 +368,14 @@ def _snapshot_hash(evidence: Evidence) -> str:
         "e_hi",
         "e_place",
         "e_facility",
+        "m_held",
+        "x_a",
+        "x_b",
+        "x_p",
+        "same_a",
+        "same_b",
+        "diff_a",
+        "diff_b",
     ):
         array = getattr(evidence, name)
         digest.update(name.encode())

@@ -98,11 +98,14 @@ def record_entry(
 
 
 def result_numbers(result: CountResult) -> dict[str, Any]:
-    return {
+    numbers: dict[str, Any] = {
         "at_least": result.at_least,
         "at_most": result.at_most,
         "cells": [cell.as_dict(result.query.by) for cell in result.cells],
     }
+    if result.width is not None:
+        numbers["width"] = result.width.as_dict()
+    return numbers
 
 
 def record_result(

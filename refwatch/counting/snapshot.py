@@ -24,6 +24,7 @@ from sqlalchemy import Connection, select
 from refwatch.counting import diskcache
 from refwatch.counting.evidence import Evidence, load_evidence
 from refwatch.counting.facts import Mask, PersonFacts, build_facts
+from refwatch.counting.identity import Identity, build_identity
 from refwatch.store.schema import AuditEntry, AuditHead, table_of
 from refwatch.store.workspace import Workspace
 
@@ -62,11 +63,13 @@ def changes_evidence(action: str) -> bool:
 
 @dataclass(eq=False)
 class Snapshot:
-    """Evidence, its full fact table, and fact tables restricted to some mentions."""
+    """Evidence, its full fact table, its identity groups and pieces, and fact tables
+    restricted to some mentions."""
 
     evidence: Evidence
     facts: PersonFacts
     clock: tuple[int, str]
+    identity: Identity
     _restricted: OrderedDict[str, PersonFacts] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -154,7 +157,7 @@ def load_snapshot(workspace: Workspace, *, fresh: bool = False) -> Snapshot:
             evidence = load_evidence(conn)
             if time.perf_counter() - started > diskcache.MIN_SECONDS:
                 diskcache.save(workspace, evidence, now)
-    snapshot = Snapshot(evidence, build_facts(evidence), now)
+    snapshot = Snapshot(evidence, build_facts(evidence), now, build_identity(evidence))
     with _cache_lock:
         _cache[key] = snapshot
     return snapshot

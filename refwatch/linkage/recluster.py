@@ -20,7 +20,7 @@ from sqlalchemy import Connection, select
 
 from refwatch.linkage.chains import load_chains
 from refwatch.linkage.cluster import cluster, weight_of
-from refwatch.linkage.run import row_constraints
+from refwatch.linkage.constraints import row_constraints
 from refwatch.store.queries import current_mentions
 from refwatch.store.schema import table_of
 from refwatch.store.schema_linkage import LinkagePair

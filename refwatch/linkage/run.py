@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,9 +27,9 @@ from sqlalchemy import Connection, func, insert, select, text, update
 
 from refwatch.domain.errors import ConflictError
 from refwatch.intake.importer import _IMPORT_LOCK
-from refwatch.linkage import decisions as decision_store
-from refwatch.linkage.chains import Chains, load_chains
+from refwatch.linkage.chains import load_chains
 from refwatch.linkage.cluster import Clustering, cluster, weight_of
+from refwatch.linkage.constraints import row_constraints
 from refwatch.linkage.features import MentionTable, load_mentions
 from refwatch.linkage.model import Scores, score
 from refwatch.linkage.persons import Assignment, assign_ids
@@ -98,32 +98,6 @@ def duckdb_connection(config: LinkageConfig) -> duckdb.DuckDBPyConnection:
     return con
 
 
-@dataclass
-class Constraints:
-    same: list[tuple[int, int]]
-    different: list[tuple[int, int]]
-    must_rows: set[int]
-
-
-def row_constraints(conn: Connection, mention_ids: Sequence[str], chains: Chains) -> Constraints:
-    """Active decisions as pairs of rows of `mention_ids` (corrections followed forward)."""
-    row_of = {mention_id: row for row, mention_id in enumerate(mention_ids)}
-    result = Constraints([], [], set())
-    for decision in decision_store.load(conn, active_only=True):
-        if decision.kind == "skip":
-            continue
-        a = row_of.get(chains.current_of(decision.mention_a))
-        b = row_of.get(chains.current_of(decision.mention_b))
-        if a is None or b is None or a == b:
-            continue
-        if decision.kind == "same":
-            result.same.append((a, b))
-            result.must_rows.update((a, b))
-        else:
-            result.different.append((a, b))
-    return result
-
-
 def key_ids(table: MentionTable) -> np.ndarray:
     """Each row's name keys as two integer ids (-1: none), for `cluster`."""
     ids: dict[str, int] = {}
@@ -166,19 +140,27 @@ def pairs_to_keep(
     config: LinkageConfig,
     run_id: str,
 ) -> list[dict[str, Any]]:
-    """The pairs a run stores: all within a person (for explanations), and the uncertain
-    ones between persons nearest the line (for the review queue, at most
-    `config.max_review_pairs`)."""
+    """The pairs a run stores: all within a person (for explanations and for the most
+    persons a count could be), every pair between persons scored at least
+    `config.plausible_min` (persons that may be one human being, for the least a count
+    can be), and the uncertain ones nearest the line for the review queue (at most
+    `config.max_review_pairs` of those scored below `plausible_min`)."""
     same = labels[scores.a] == labels[scores.b]
+    plausible = ~same & (scores.probability >= max(config.plausible_min, config.keep_pairs_min))
     band = (
         ~same
+        & ~plausible
         & (scores.probability >= config.review_low)
         & (scores.probability <= config.review_high)
     )
     line = weight_of(config.threshold)
     candidates = np.flatnonzero(band)
     nearest = candidates[np.argsort(np.abs(scores.weight[candidates] - line), kind="stable")]
-    rows = np.sort(np.concatenate([np.flatnonzero(same), nearest[: config.max_review_pairs]]))
+    rows = np.sort(
+        np.concatenate(
+            [np.flatnonzero(same | plausible), nearest[: config.max_review_pairs]]
+        )
+    )
     ids = table.mention_ids
     details = scores.details(rows)
     kept = []

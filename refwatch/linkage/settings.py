@@ -68,6 +68,9 @@ class LinkageConfig:
     - `rare_name_cap`: a name key held by at most this many mentions is rare enough to
       compare all its mentions, whatever their dates (see `BLOCKING_RULES`).
     - `max_review_pairs`: uncertain pairs between persons kept for the review queue.
+    - `plausible_min`: every pair between two persons scored at least this is kept, so
+      that counts can say which persons may be one human being (the identity part of
+      "at least", see docs/counting.md); at least `keep_pairs_min`.
     - `blocking`: which pairs are scored at all (SQL over the two sides, l and r).
     """
 
@@ -85,6 +88,7 @@ class LinkageConfig:
     memory_limit: str = "6GB"
     rare_name_cap: int = 50
     max_review_pairs: int = 20_000
+    plausible_min: float = 0.05
     blocking: tuple[str, ...] = field(default_factory=lambda: BLOCKING_RULES)
 
     def as_dict(self) -> dict[str, Any]:

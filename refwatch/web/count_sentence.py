@@ -13,7 +13,8 @@ import math
 
 from refwatch.counting.count import CountResult
 from refwatch.counting.days import NEG, POS, from_day
-from refwatch.counting.describe import sentence
+from refwatch.counting.describe import sentence, width_text
+from refwatch.counting.identity import Width
 from refwatch.counting.query import CountQuery
 from refwatch.counting.trends import Ratio, TrendResult
 from refwatch.gazetteer import load_gazetteer
@@ -87,6 +88,27 @@ def sentence_ko(query: CountQuery, at_least: int, at_most: int) -> str:
         filters.append(f"{query.as_of} 기준 {STATUSES_KO.get(query.status, query.status)}")
     subject = " ".join(head) + (f" ({'; '.join(filters)})" if filters else "")
     return f"{subject}: 최소 {at_least:,}명 (최대 {at_most:,}명)."
+
+
+def width_text_ko(width: Width) -> str:
+    """`describe.width_text` in Korean."""
+    parts = []
+    if width.facts:
+        parts.append(f"날짜와 기타 사실에 따라 최대 {width.facts:,}명 더 있을 수 있음")
+    if width.may_be_same:
+        parts.append(
+            f"{width.may_be_same:,}명은 다른 인물과 같은 사람일 수 있음 (모델이 가능하다고 본 연결)"
+        )
+    if width.may_be_several:
+        parts.append(f"불확실한 연결이 다른 사람을 합쳤다면 최대 {width.may_be_several:,}명 더")
+    return "; ".join(parts)
+
+
+def localized_width_text(lang: str, width: Width | None) -> str:
+    """Where the width of the bounds comes from, in the page's language ("" if none)."""
+    if width is None:
+        return ""
+    return width_text_ko(width) if lang == "ko" else width_text(width)
 
 
 def localized_sentence(lang: str, query: CountQuery, at_least: int, at_most: int) -> str:

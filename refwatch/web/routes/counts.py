@@ -33,7 +33,11 @@ from refwatch.domain.errors import DateError, InputError
 from refwatch.gazetteer import load_gazetteer
 from refwatch.store.schema import Source, table_of
 from refwatch.store.workspace import Workspace
-from refwatch.web.count_sentence import localized_sentence, localized_trend_sentence
+from refwatch.web.count_sentence import (
+    localized_sentence,
+    localized_trend_sentence,
+    localized_width_text,
+)
 from refwatch.web.deps import User, get_workspace, require
 from refwatch.web.i18n import language_of, message_text
 from refwatch.web.templating import gettext, render
@@ -272,6 +276,7 @@ def _page(
         )
         context["sentence_lang"] = lang
         context["sentence_en"] = english if lang != "en" else None
+        context["width_text"] = localized_width_text(lang, result.width)
         if trend_result is not None:
             english_trend = localized_trend_sentence("en", trend_result)
             context["trend_sentence"] = localized_trend_sentence(lang, trend_result)
@@ -485,6 +490,7 @@ def ledger_page(request: Request, entry_id: str, user: Counter) -> Response:
         language_of(request), query, entry["at_least"], entry["at_most"]
     )
     context["sentence_lang"] = language_of(request)
+    context["width_text"] = localized_width_text(language_of(request), check.now.width)
     context["check"] = check
     context["changed_cells"] = _changed_cells(check.changed_cells, dims)
     context["changes"] = {
