@@ -37,11 +37,22 @@ class Attempt:
     session_id: str | None = None  # raw id for the cookie (SIGNED_IN, NEEDS_CODE)
 
 
-def _refuse(
-    workspace: Workspace, username: str, account: Account | None, stage: str, now: datetime
-) -> Attempt:
+def _reserve(workspace: Workspace, username: str, now: datetime) -> throttle.Reservation | None:
+    """Count the attempt before checking it (its own committed transaction)."""
     with workspace.write() as conn:
-        failures = throttle.record_failure(conn, username, now)
+        return throttle.begin_attempt(conn, username, now)
+
+
+def _refuse(
+    workspace: Workspace,
+    username: str,
+    account: Account | None,
+    stage: str,
+    reservation: throttle.Reservation,
+) -> Attempt:
+    """A wrong answer: already counted by `_reserve`; write the audit entry."""
+    failures = reservation.failures
+    with workspace.write() as conn:
         audit.log(
             conn,
             ANONYMOUS,
@@ -64,21 +75,25 @@ def sign_in_with_password(
     previous_session: str | None = None,
 ) -> Attempt:
     """Check a username and password; on success start a session (a new id, always)."""
+    reservation = _reserve(workspace, username, now)
+    if reservation is None:
+        return Attempt(Outcome.THROTTLED)
     with workspace.read() as conn:
-        if throttle.blocked_until(conn, username, now) is not None:
-            return Attempt(Outcome.THROTTLED)
         found = accounts.password_hash_of(conn, username)
     if found is None:
         burn_time(password, hasher)
-        return _refuse(workspace, username, None, "password", now)
+        return _refuse(workspace, username, None, "password", reservation)
     account, stored = found
     if not verify_password(stored, password, hasher) or account.disabled:
-        return _refuse(workspace, username, account, "password", now)
+        return _refuse(workspace, username, account, "password", reservation)
     stage = websessions.STAGE_TOTP if account.totp_enabled else websessions.STAGE_FULL
     with workspace.write() as conn:
         if stage == websessions.STAGE_FULL:
-            # With a second factor, failures count on until the code is right too.
             throttle.clear(conn, username)
+        else:
+            # With a second factor, earlier failures count on until the code is right
+            # too; this right password itself is no failure.
+            throttle.refund(conn, username, reservation)
         if needs_rehash(stored, hasher):
             accounts.store_rehash(conn, account.id, hasher.hash(password))
         if previous_session:
@@ -101,9 +116,10 @@ def sign_in_with_code(
     policy: SessionPolicy,
 ) -> Attempt:
     """Check the TOTP code of a session that passed the password; a right code is used up."""
+    reservation = _reserve(workspace, pending.username, now)
+    if reservation is None:
+        return Attempt(Outcome.THROTTLED)
     with workspace.read() as conn:
-        if throttle.blocked_until(conn, pending.username, now) is not None:
-            return Attempt(Outcome.THROTTLED)
         account = accounts.get_account(conn, pending.user_id)
     if account is None or account.disabled:
         return Attempt(Outcome.REFUSED)
@@ -121,7 +137,7 @@ def sign_in_with_code(
                 details={"second_factor": "totp"},
             )
     if not accepted:
-        return _refuse(workspace, account.username, account, "totp", now)
+        return _refuse(workspace, account.username, account, "totp", reservation)
     return Attempt(Outcome.SIGNED_IN, account, raw)
 
 
