@@ -7,6 +7,9 @@ with numpy and written in bulk — sqlite3 `executemany`, PostgreSQL `COPY` — 
 tables and columns the importer fills: sources, reports, mentions (no names: ciphertexts
 take no part in counting), person links, persons and events (apprehension, detention
 with its facility, and the exit a status implies). No audit entries are written for them.
+What a linkage run stores is written too, so counts work out identity bounds at full
+size: one run, a scored pair between consecutive mentions of each person (probability
+0.5 to 1) and, for one person in ten, an uncertain pair with the next person (0.05 to 0.5).
 
 Each person has 1 to 3 mentions from 5 sources (1.35 on average), an apprehension date
 2016-2018 written as a day, a month, a two-month range or left out, a place among 16
@@ -27,6 +30,7 @@ from sqlalchemy import text
 from refwatch.intake.places import ensure_places
 from refwatch.store.workspace import Workspace
 
+RUN_ID = "bulk-benchmark-run"
 PLACES = (
     "cn-jilin-tumen",
     "cn-jilin-yanji",
@@ -108,7 +112,10 @@ def generate(persons: int, seed: int = 1) -> dict[str, list[tuple[Any, ...]]]:
         "mentions": [],
         "person_links": [],
         "events": [],
+        "linkage_runs": [(RUN_ID, now, now, "benchmark", "done", "duckdb", 0, 0, None, None)],
+        "linkage_pairs": [],
     }
+    first_mention: list[str] = []
     forms = rng.random(int(copies.sum()) + 1)
     drops = rng.random(int(copies.sum()) + 1)
     m = 0
@@ -119,6 +126,12 @@ def generate(persons: int, seed: int = 1) -> dict[str, list[tuple[Any, ...]]]:
         flags = "child" if age[p] < 18 else ("older" if age[p] >= 60 else "")
         for c in range(int(copies[p])):
             mid = f"{m + 1:032x}"
+            if c == 0:
+                first_mention.append(mid)
+            else:
+                rows["linkage_pairs"].append(
+                    (f"{m:032x}", mid, RUN_ID, 0.5 + 0.5 * float(forms[m]), 0.0, None, "")
+                )
             source = f"{(p + c) % len(SOURCES):032x}"
             reported = int(start[p]) + 20 + 40 * c
             st = STATUSES[int(status[p])]
@@ -178,7 +191,7 @@ def generate(persons: int, seed: int = 1) -> dict[str, list[tuple[Any, ...]]]:
                     flags,
                 )
             )
-            rows["person_links"].append((mid, pid, None, None, now))
+            rows["person_links"].append((mid, pid, 0.9, RUN_ID, now))
             facility = FACILITIES[int(place[p])]
             for kind, when, where, held in (
                 ("apprehension", app, place_id, None),
@@ -220,6 +233,11 @@ def generate(persons: int, seed: int = 1) -> dict[str, list[tuple[Any, ...]]]:
                     )
                 )
             m += 1
+    uncertain = rng.random(persons) < 0.1
+    for p in np.flatnonzero(uncertain[:-1]).tolist():
+        a, b = first_mention[p], first_mention[p + 1]
+        probability = 0.05 + 0.45 * float(rng.random())
+        rows["linkage_pairs"].append((a, b, RUN_ID, probability, 0.0, None, ""))
     return rows
 
 
@@ -265,6 +283,27 @@ COLUMNS = {
         "flags",
     ),
     "person_links": ("mention_id", "person_id", "match_probability", "run_id", "linked_at"),
+    "linkage_runs": (
+        "id",
+        "started_at",
+        "finished_at",
+        "actor",
+        "status",
+        "backend",
+        "mentions",
+        "persons",
+        "settings",
+        "summary",
+    ),
+    "linkage_pairs": (
+        "mention_a",
+        "mention_b",
+        "run_id",
+        "match_probability",
+        "match_weight",
+        "tf_weight",
+        "detail",
+    ),
     "events": (
         "id",
         "mention_id",
@@ -280,7 +319,16 @@ COLUMNS = {
         "authority",
     ),
 }
-ORDER = ("sources", "persons", "reports", "mentions", "person_links", "events")
+ORDER = (
+    "sources",
+    "persons",
+    "reports",
+    "mentions",
+    "linkage_runs",
+    "person_links",
+    "events",
+    "linkage_pairs",
+)
 
 
 def write(workspace: Workspace, rows: dict[str, list[tuple[Any, ...]]]) -> None:

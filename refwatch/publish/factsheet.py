@@ -24,7 +24,7 @@ from sqlalchemy import select
 from refwatch.counting import count_persons, trend
 from refwatch.counting.count import CountResult
 from refwatch.counting.days import NEG, POS, from_day, month_number, month_start
-from refwatch.counting.describe import bounds_text
+from refwatch.counting.describe import bounds_text, width_text
 from refwatch.counting.facts import DETENTION
 from refwatch.counting.query import make_query
 from refwatch.counting.snapshot import load_snapshot
@@ -199,7 +199,9 @@ def build_factsheet(
 
     def headline(result: CountResult, words: str) -> None:
         text = f"{_shown(result, public, threshold).capitalize()} {words}."
-        headlines.append({"text": text, "note": notes.add(result)})
+        shown = _shown(result, public, threshold) == bounds_text(result.at_least, result.at_most)
+        why = width_text(result.width) if result.width is not None and shown else ""
+        headlines.append({"text": text, "note": notes.add(result), "why": why})
 
     span = base.period_text()
     headline(count(event="detention", **period), f"persons whose detention began ({span})")

@@ -79,3 +79,21 @@ def test_publish_writes_the_release_and_refuses_a_person_table_that_is_too_fine(
     assert {Path(f).name for f in files} >= {"by_month.csv", "by_province.csv"}
     refused = runner.invoke(app, ["publish", "--out", str(env / "p2"), "--persons", "--k", "9"])
     assert refused.exit_code == 2 and "refused" in refused.output
+
+
+def test_an_internal_factsheet_says_where_the_width_of_a_headline_comes_from(
+    env: Path,
+) -> None:
+    rows = [
+        row(**SDC, record_id=f"u{i}", apprehended_on="2017-08/2017-09", status="detained")
+        for i in range(3)
+    ]
+    assert runner.invoke(app, ["import", str(write_csv(env / "u.csv", rows))]).exit_code == 0
+    out = env / "fs-internal"
+    result = runner.invoke(
+        app, ["factsheet", "--from", "2017-07", "--to", "2017-08", "--out", str(out), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    page = (out / "factsheet.html").read_text(encoding="utf-8")
+    assert "At least 8 (up to 11) persons whose detention began" in page
+    assert "Why the bounds differ: the dates and other facts allow up to 3 more." in page

@@ -574,3 +574,30 @@ def test_a_korean_trend_refusal_and_trend_sentence_are_korean(loaded: WebEnv) ->
     english_page = html.unescape(viewer.get("/counts?" + urlencode(question)).text)
     assert f'lang="en" id="trend-sentence">{english}<' in english_page
     assert "trend-sentence-en" not in english_page
+
+
+def test_the_page_says_where_the_width_of_the_bounds_comes_from_in_the_pages_language(
+    loaded: WebEnv,
+) -> None:
+    url = "/counts?event=apprehension&from=2017-07&to=2017-07"
+    expected = count_persons(
+        loaded.workspace, event="apprehension", period_from="2017-07", period_to="2017-07"
+    )
+    assert expected.width is not None and expected.width.facts > 0
+    english = html.unescape(loaded.sign_in("viewer").get(url).text)
+    said = re.search(r'id="count-width" lang="en">([^<]*)<', english)
+    assert said is not None
+    assert f"the dates and other facts allow up to {expected.width.facts} more" in said.group(1)
+    korean = html.unescape(loaded.sign_in("viewer").get(url + "&lang=ko").text)
+    said_ko = re.search(r'id="count-width" lang="ko">([^<]*)<', korean)
+    assert said_ko is not None
+    assert "범위가 다른 이유:" in said_ko.group(1)
+    assert f"최대 {expected.width.facts:,}명 더" in said_ko.group(1)
+    assert "the dates" not in said_ko.group(1)
+    meeting = html.unescape(
+        loaded.sign_in("viewer").get("/counts?event=apprehension&from=2017-07&to=2017-08").text
+    )
+    both = count_persons(
+        loaded.workspace, event="apprehension", period_from="2017-07", period_to="2017-08"
+    )
+    assert ('id="count-width"' in meeting) == (both.at_least != both.at_most)
