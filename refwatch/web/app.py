@@ -37,7 +37,8 @@ from refwatch.store.timeutil import now_utc
 from refwatch.store.workspace import Workspace, open_workspace
 from refwatch.web import errors, routes
 from refwatch.web.deps import check_csrf
-from refwatch.web.security import SecurityHeaders
+from refwatch.web.routes.intake import MAX_UPLOAD
+from refwatch.web.security import BodyLimit, SecurityHeaders
 
 # A form posted as multipart/form-data may carry a case list with names; Starlette would
 # spool any part over 1 MiB to a temporary file on disk. Keep parts in memory instead.
@@ -167,6 +168,9 @@ def create_app(
     app.mount("/assets/npm", StaticFiles(directory=node_modules_dir(), check_dir=False), name="npm")
     app.mount("/assets/leaflet", StaticFiles(directory=leaflet_dir()), name="leaflet")
     errors.install(app)
+    # Before anything reads a body: 4 MiB for a form or JSON, the upload's own limit for
+    # the case-list upload (read by its route only after the sender is authenticated).
+    app.add_middleware(BodyLimit, larger={"/intake/upload": MAX_UPLOAD})
     app.add_middleware(errors.CatchAll)
     app.add_middleware(SecurityHeaders)
     return app

@@ -40,6 +40,11 @@ PRE_COOKIE = "__Host-refwatch_pre"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Requests whose body is a file read only after authentication: their CSRF token must be
+# in the header, so the check never reads (or parses) an anonymous sender's body.
+HEADER_TOKEN_ONLY = frozenset({"/intake/upload"})
+MAX_FORM_FIELDS = 1000
+MAX_FORM_PART = 1024 * 1024
 CSRF_REFUSED = "the form has expired or did not come from RefWatch; reload it"
 SIGN_IN_FIRST = "sign in first"
 
@@ -269,10 +274,16 @@ async def check_csrf(request: Request) -> None:
     if request.method not in UNSAFE_METHODS or bearer_token(request) is not None:
         return
     sent = request.headers.get(CSRF_HEADER)
-    if sent is None:
+    if sent is None and request.url.path not in HEADER_TOKEN_ONLY:
         kind = request.headers.get("content-type", "")
         if kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            value = (await request.form()).get(CSRF_FIELD)
+            # Forms carry text fields only: no file part, a bounded number of fields and
+            # of bytes per field, on a body BodyLimit has already capped.
+            value = (
+                await request.form(
+                    max_files=0, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FORM_PART
+                )
+            ).get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
     expected = await run_in_threadpool(csrf_token, request)
     if not sent or not hmac.compare_digest(sent.encode("utf-8"), expected.encode("utf-8")):
