@@ -45,6 +45,15 @@ def _human(data: dict[str, Any]) -> str:
                 f"  {label}: {number(stratum['estimate'])} ({number(stratum['lower'])} to "
                 f"{number(stratum['upper'])}), {stratum['n_observed']:,} seen"
             )
+    linkage = data.get("linkage")
+    if linkage:
+        fixed = linkage["fixed"]
+        lines.append(
+            f"Linkage: {linkage['draws']} linkages drawn; about "
+            f"{100 * linkage['share_of_width']:.0f}% of the width comes from linkage; with the "
+            f"links taken as certain: {number(fixed['estimate'])} ({number(fixed['lower'])} to "
+            f"{number(fixed['upper'])})."
+        )
     lines += [f"Note: {n}" for n in data.get("notes", [])]
     lines += [f"Warning: {w}" for w in data["warnings"]]
     if data.get("ledger_ids"):
@@ -100,6 +109,20 @@ def estimate_command(
             help="Re-cluster at several match thresholds and show how the estimate moves.",
         ),
     ] = False,
+    linkage: Annotated[
+        str,
+        typer.Option(
+            help="Workspace estimates: aware (integrate over linkages drawn from the latest "
+            "run's match probabilities) or fixed (links taken as certain)."
+        ),
+    ] = "aware",
+    linkage_draws: Annotated[
+        int, typer.Option(help="Linkage-aware: clusterings drawn.", min=1, max=1000)
+    ] = 30,
+    linkage_shift: Annotated[
+        float,
+        typer.Option(help="Linkage-aware: logit shift calibrating the match probabilities."),
+    ] = 2.0,
     purpose: Annotated[
         str | None, typer.Option(help="What the estimate is for (kept in the ledger).")
     ] = None,
@@ -115,6 +138,8 @@ def estimate_command(
         fail(f"--select is bic, aic or stepwise, not {select!r}")
     if interval not in ("bootstrap", "profile"):
         fail(f"--interval is bootstrap or profile, not {interval!r}")
+    if linkage not in ("aware", "fixed"):
+        fail(f"--linkage is aware or fixed, not {linkage!r}")
     options = EstimateOptions(
         method=method,  # type: ignore[arg-type]
         selection=select,  # type: ignore[arg-type]
@@ -131,6 +156,9 @@ def estimate_command(
             chains=chains,
             seed=seed,
         ),
+        linkage=linkage,  # type: ignore[arg-type]
+        linkage_draws=linkage_draws,
+        linkage_shift=linkage_shift,
     )
     if histories is not None:
         table = read_histories_csv(histories)

@@ -22,6 +22,8 @@ from refwatch.store.workspace import Workspace
 
 Method = Literal["loglinear", "lcmcr"]
 METHODS: tuple[str, ...] = ("loglinear", "lcmcr")
+Linkage = Literal["aware", "fixed"]
+LINKAGES: tuple[str, ...] = ("aware", "fixed")
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,21 @@ class EstimateOptions:
     nboot: int = 1000
     seed: int | None = None
     lcmcr: LcmcrSettings = field(default_factory=LcmcrSettings)
+    #: workspace estimates: "aware" integrates over clusterings drawn from the latest
+    #: linkage run's match probabilities (`linkage_aware`); "fixed" takes the links as
+    #: certain. Tables have no linkage and ignore these.
+    linkage: Linkage = "aware"
+    linkage_draws: int = 30
+    linkage_temperature: float = 1.0
+    linkage_shift: float = 2.0
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"method": self.method, "level": self.level, "seed": self.seed}
+        data["linkage"] = self.linkage
+        if self.linkage == "aware":
+            data["linkage_draws"] = self.linkage_draws
+            data["linkage_temperature"] = self.linkage_temperature
+            data["linkage_shift"] = self.linkage_shift
         if self.method == "loglinear":
             data.update(
                 selection=self.selection,
@@ -123,8 +137,25 @@ def estimate_from_workspace(
     """Capture histories from the linked persons, then the estimate, overall and by stratum.
 
     A stratum whose lists cannot support an estimate gets the reason instead of a number.
+    By default (`options.linkage == "aware"`) the estimate integrates over the linkage
+    (`refwatch.estimate.linkage_aware`); `linkage="fixed"` takes the links as they are.
     """
     options = options or EstimateOptions()
+    if options.linkage not in LINKAGES:
+        raise EstimationError(f"linkage is aware or fixed, not {options.linkage!r}")
+    if options.linkage == "aware":
+        from refwatch.estimate.linkage_aware import aware_estimate
+
+        result = aware_estimate(
+            workspace,
+            lists=lists,
+            stratify=stratify,
+            period_from=period_from,
+            period_to=period_to,
+            options=options,
+        )
+        assert isinstance(result, WorkspaceEstimate)
+        return result
     histories = workspace_histories(
         workspace, lists=lists, stratify=stratify, period_from=period_from, period_to=period_to
     )

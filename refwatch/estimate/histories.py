@@ -101,6 +101,74 @@ def _age_band(age: int | None) -> str:
     return "0-17" if age < 18 else ("18-59" if age < 60 else "60+")
 
 
+@dataclass
+class MentionFacts:
+    """The current mentions and their dated, placed events, read once.
+
+    Why apart from `load_persons`: a linkage-aware estimate builds the persons again for
+    each drawn clustering of the same mentions; reading the store once keeps that cheap.
+    """
+
+    rows: list[Any]
+    dated: dict[str, list[tuple[date, date]]]
+    places: dict[str, list[str | None]]
+    regions: dict[str, str]
+
+    @property
+    def mention_ids(self) -> list[str]:
+        return [str(row["id"]) for row in self.rows]
+
+
+def load_mention_facts(conn: Connection) -> MentionFacts:
+    """Every current mention (with its person now) and its apprehension or birth events."""
+    rows = list(conn.execute(current_mentions()).mappings().all())
+    wanted_ids = {row["id"] for row in rows}
+    dated: dict[str, list[tuple[date, date]]] = defaultdict(list)
+    places: dict[str, list[str | None]] = defaultdict(list)
+    if rows:
+        wanted = ("apprehension", "birth")
+        query = select(
+            events_table.c.mention_id,
+            events_table.c.date_earliest,
+            events_table.c.date_latest,
+            events_table.c.place_id,
+        ).where(events_table.c.event_type.in_(wanted))
+        for ev in conn.execute(query).mappings():
+            mention = ev["mention_id"]
+            if mention not in wanted_ids:
+                continue
+            if ev["date_earliest"] is not None and ev["date_latest"] is not None:
+                dated[mention].append((ev["date_earliest"], ev["date_latest"]))
+            places[mention].append(ev["place_id"])
+    regions = _regions({p for values in places.values() for p in values if p})
+    return MentionFacts(rows, dict(dated), dict(places), regions)
+
+
+def persons_from_facts(
+    facts: MentionFacts, lists: ListKey, person_of: dict[str, str]
+) -> list[PersonHistory]:
+    """The persons a clustering (mention id → person label) makes of the mentions."""
+    per_person: dict[str, list[Any]] = defaultdict(list)
+    for row in facts.rows:
+        per_person[person_of[row["id"]]].append(row)
+    people = []
+    for person, mentions in per_person.items():
+        history = PersonHistory(person)
+        intervals: list[tuple[date, date]] = []
+        places: list[str | None] = []
+        for row in mentions:
+            label = row["source"] if lists == "source" else (row["source_type"] or UNKNOWN)
+            history.lists.add(str(label))
+            intervals.extend(facts.dated.get(row["id"], ()))
+            places.extend(facts.places.get(row["id"], ()))
+        history.earliest, history.latest = _interval(intervals)
+        history.region = _consensus(facts.regions.get(p) for p in places if p)
+        history.sex = _consensus(row["sex"] for row in mentions)
+        history.age_band = _consensus(_mention_age(row, history) for row in mentions)
+        people.append(history)
+    return sorted(people, key=lambda h: h.person_id)
+
+
 def load_persons(
     conn: Connection,
     lists: ListKey = "source",
@@ -117,48 +185,17 @@ def load_persons(
     """
     if lists not in LIST_KEYS:
         raise EstimationError(f"lists are made by source or source_type, not {lists!r}")
-    rows = conn.execute(current_mentions()).mappings().all()
-    mention_person: dict[str, str] = {}
-    per_person: dict[str, list[Any]] = defaultdict(list)
-    for row in rows:
+    facts = load_mention_facts(conn)
+    person_of: dict[str, str] = {}
+    for row in facts.rows:
         person = row["person_id"]
         if persons_of is not None:
             person = persons_of.get(row["id"], person)
         probability = row["match_probability"]
         if split_below is not None and probability is not None and probability < split_below:
             person = f"{person}/{row['id']}"
-        mention_person[row["id"]] = person
-        per_person[person].append(row)
-    dated: dict[str, list[tuple[date, date]]] = defaultdict(list)
-    places: dict[str, list[str | None]] = defaultdict(list)
-    if mention_person:
-        wanted = ("apprehension", "birth")
-        query = select(
-            events_table.c.mention_id,
-            events_table.c.date_earliest,
-            events_table.c.date_latest,
-            events_table.c.place_id,
-        ).where(events_table.c.event_type.in_(wanted))
-        for ev in conn.execute(query).mappings():
-            person = mention_person.get(ev["mention_id"])
-            if person is None:
-                continue
-            if ev["date_earliest"] is not None and ev["date_latest"] is not None:
-                dated[person].append((ev["date_earliest"], ev["date_latest"]))
-            places[person].append(ev["place_id"])
-    regions = _regions({p for values in places.values() for p in values if p})
-    people = []
-    for person, mentions in per_person.items():
-        history = PersonHistory(person)
-        for row in mentions:
-            label = row["source"] if lists == "source" else (row["source_type"] or UNKNOWN)
-            history.lists.add(str(label))
-        history.earliest, history.latest = _interval(dated.get(person, []))
-        history.region = _consensus(regions.get(p) for p in places.get(person, []) if p)
-        history.sex = _consensus(row["sex"] for row in mentions)
-        history.age_band = _consensus(_mention_age(row, history) for row in mentions)
-        people.append(history)
-    return sorted(people, key=lambda h: h.person_id)
+        person_of[row["id"]] = person
+    return persons_from_facts(facts, lists, person_of)
 
 
 def _mention_age(row: Any, history: PersonHistory) -> str | None:

@@ -181,4 +181,5 @@ def estimate_lcmcr(
             },
         },
         warnings=warnings,
+        draws=draws,
     )

@@ -336,6 +336,7 @@ def estimate_loglinear(
         warnings.append(messages.NO_UPPER_END)
     lower: float | None = p_lower
     upper: float | None = p_upper
+    replicates: FloatArray | None = None
     if interval == "bootstrap" and nboot > 0:
         if selection == "stepwise":
 
@@ -360,6 +361,7 @@ def estimate_loglinear(
             )
         lower, upper = bca_interval(boot, fit.estimate, acceleration, level)
         finite = boot[np.isfinite(boot)]
+        replicates = finite
         tail = (1 - level) / 2
         diagnostics["bootstrap"] = {
             "replicates": nboot,
@@ -385,6 +387,7 @@ def estimate_loglinear(
         model={**model_info, "interval": interval if nboot > 0 else "profile"},
         diagnostics=diagnostics,
         warnings=warnings,
+        draws=replicates,
     )
 
 

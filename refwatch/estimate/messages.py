@@ -48,6 +48,26 @@ UNKNOWN_STRATUM = (
 
 NO_STRATUM_TODAY = "today's data has no stratum %(stratum)s"
 
+LINKAGE_MOVES = (
+    "the estimate moves from %(low)s to %(high)s over %(draws)s linkages drawn from the match "
+    "probabilities, more than the width of its interval with the links taken as certain "
+    "(%(width)s): which mentions are linked matters more here than which people the lists "
+    "happened to record; review the uncertain links first"
+)
+ONE_LIST_LOOKALIKES = (
+    "%(n)s of the %(single)s persons seen on only one list have a possible match (a pair "
+    "scored at %(floor)s or more by the latest linkage run) with another person; if some are "
+    "the same people counted twice, the estimate is too large"
+)
+LINKAGE_SHARE = (
+    "about %(share)s of the interval's width comes from uncertainty in linkage "
+    "(%(draws)s linkages drawn from the latest run's match probabilities)"
+)
+LINKAGE_NO_PAIRS = (
+    "no linkage run has stored match probabilities for these persons: the links are taken "
+    "as certain"
+)
+
 #: every template, for the translation catalogue's completeness test
 ALL: tuple[str, ...] = (
     FEW_OVERLAPS,
@@ -62,6 +82,10 @@ ALL: tuple[str, ...] = (
     SPANS_TWO,
     UNKNOWN_STRATUM,
     NO_STRATUM_TODAY,
+    LINKAGE_MOVES,
+    ONE_LIST_LOOKALIKES,
+    LINKAGE_SHARE,
+    LINKAGE_NO_PAIRS,
 )
 #: the templates with a value in them, matched as patterns by the web app
 WITH_VALUES: tuple[str, ...] = tuple(m for m in ALL if "%(" in m)

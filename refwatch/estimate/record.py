@@ -16,7 +16,12 @@ from typing import Any
 from sqlalchemy import select
 
 from refwatch.estimate import messages
-from refwatch.estimate.api import EstimateOptions, WorkspaceEstimate, estimate_from_table
+from refwatch.estimate.api import (
+    EstimateOptions,
+    WorkspaceEstimate,
+    estimate_from_table,
+    estimate_from_workspace,
+)
 from refwatch.estimate.errors import EstimationError
 from refwatch.estimate.histories import workspace_histories
 from refwatch.estimate.lcmcr import LcmcrSettings
@@ -75,7 +80,16 @@ def record_estimates(
 
 
 def options_from_query(query: dict[str, Any]) -> EstimateOptions:
-    """The estimate options a ledger entry's query was made with."""
+    """The estimate options a ledger entry's query was made with.
+
+    Entries made before linkage-aware estimates have no "linkage": they were fixed.
+    """
+    linkage = query.get("linkage", "fixed")
+    extra: dict[str, Any] = {"linkage": linkage}
+    if linkage == "aware":
+        extra["linkage_draws"] = int(query.get("linkage_draws", 30))
+        extra["linkage_temperature"] = float(query.get("linkage_temperature", 1.0))
+        extra["linkage_shift"] = float(query.get("linkage_shift", 2.0))
     method = query.get("method", "loglinear")
     if method == "lcmcr":
         settings = LcmcrSettings(
@@ -86,7 +100,11 @@ def options_from_query(query: dict[str, Any]) -> EstimateOptions:
             chains=int(query.get("chains", LcmcrSettings.chains)),
         )
         return EstimateOptions(
-            method="lcmcr", level=float(query["level"]), seed=query.get("seed"), lcmcr=settings
+            method="lcmcr",
+            level=float(query["level"]),
+            seed=query.get("seed"),
+            lcmcr=settings,
+            **extra,
         )
     return EstimateOptions(
         method="loglinear",
@@ -96,6 +114,7 @@ def options_from_query(query: dict[str, Any]) -> EstimateOptions:
         interval=query.get("interval", "bootstrap"),
         nboot=int(query.get("nboot", 1000)),
         seed=query.get("seed"),
+        **extra,
     )
 
 
@@ -136,6 +155,28 @@ def _parse_day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _aware_again(
+    workspace: Workspace, query: dict[str, Any], options: EstimateOptions, label: str
+) -> dict[str, Any] | None:
+    """The linkage-aware estimate again (the same seed draws the same linkages)."""
+    again = estimate_from_workspace(
+        workspace,
+        lists=query.get("lists", "source"),
+        stratify=query.get("stratify"),
+        period_from=_parse_day(query.get("from")),
+        period_to=_parse_day(query.get("to")),
+        options=options,
+    )
+    if label == "total":
+        return again.total.as_dict()
+    found = again.strata.get(label)
+    if isinstance(found, EstimateResult):
+        return found.as_dict()
+    if isinstance(found, str):
+        raise EstimationError(found)
+    return None
+
+
 def recheck_estimate(
     workspace: Workspace, entry: dict[str, Any], *, recompute: bool = True
 ) -> EstimateCheck:
@@ -164,8 +205,12 @@ def recheck_estimate(
     if table is None:
         error = messages.NO_STRATUM_TODAY % {"stratum": repr(stratum)}
     elif recompute:
+        options = options_from_query(query)
         try:
-            now = estimate_from_table(table, options_from_query(query)).as_dict()
+            if options.linkage == "aware":
+                now = _aware_again(workspace, query, options, label)
+            else:
+                now = estimate_from_table(table, options).as_dict()
         except EstimationError as exc:
             error = str(exc)
     then_numbers = entry["numbers"]
@@ -177,8 +222,7 @@ def recheck_estimate(
         entry=entry,
         now=now,
         error=error,
-        same_snapshot=table is not None
-        and snapshot_hash(table, persons) == entry["snapshot_hash"],
+        same_snapshot=table is not None and snapshot_hash(table, persons) == entry["snapshot_hash"],
         same_table=same_table,
         same_numbers=same_numbers,
         seeded=query.get("seed") is not None,

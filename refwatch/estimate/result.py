@@ -29,7 +29,8 @@ class EstimateResult:
 
     `lower`/`upper` bound the interval at `level`; `upper` is None when the data cannot
     rule out very large numbers.  `model` says what was fitted (terms or sampler settings),
-    `diagnostics` holds the figures behind it, `warnings` what a reader must know.
+    `diagnostics` holds the figures behind it, `warnings` what a reader must know, and
+    `linkage` (linkage-aware estimates) how much of the interval comes from linkage.
     """
 
     method: str
@@ -43,6 +44,10 @@ class EstimateResult:
     diagnostics: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     stratum: str | None = None
+    linkage: dict[str, Any] | None = None
+    #: the posterior draws (LCMCR) or bootstrap replicates (log-linear) of the total,
+    #: kept in memory for pooling over linkages; never part of the answer
+    draws: Any = field(default=None, repr=False, compare=False)
 
     @property
     def unseen(self) -> float:
@@ -63,6 +68,8 @@ class EstimateResult:
         }
         if self.stratum is not None:
             data["stratum"] = self.stratum
+        if self.linkage is not None:
+            data["linkage"] = self.linkage
         cleaned = _clean(data)
         assert isinstance(cleaned, dict)
         return cleaned

@@ -36,6 +36,7 @@ Estimator = Annotated[User, Depends(require("estimates.run"))]
 # The same caps as the estimates page (refwatch/web/estimate_form.py).
 MAX_BOOTSTRAP = MAX_NBOOT
 MAX_LCMCR_SWEEPS = MAX_SWEEPS  # per table: chains × (burn-in + samples × thinning)
+MAX_LINKAGE_DRAWS = 100
 
 
 class EstimateIn(BaseModel):
@@ -65,6 +66,12 @@ class EstimateIn(BaseModel):
     samples: int = Field(default=1_000, ge=10)
     thinning: int = Field(default=10, ge=1)
     chains: int = Field(default=2, ge=1, le=8)
+    linkage: Literal["aware", "fixed"] = Field(
+        default="aware",
+        description="Workspace estimates: integrate over linkages drawn from the latest run's "
+        "match probabilities (aware), or take the links as certain (fixed)",
+    )
+    linkage_draws: int = Field(default=30, ge=1, le=MAX_LINKAGE_DRAWS)
     purpose: str | None = Field(default=None, max_length=200)
 
     model_config = {"populate_by_name": True}
@@ -88,10 +95,19 @@ class EstimateOut(BaseModel):
     ledger_ids: dict[str, str] | None = Field(
         default=None, description="Number ledger entries (workspace estimates only)"
     )
+    linkage: dict[str, Any] | None = Field(
+        default=None,
+        description="Linkage-aware estimates: the clusterings drawn, the share of the "
+        "interval's width that comes from linkage (share_of_width, share_of_variance) and "
+        "the estimate with the links taken as certain (fixed)",
+    )
 
 
 def _options(body: EstimateIn) -> EstimateOptions:
     sweeps = body.chains * (body.burnin + body.samples * body.thinning)
+    if body.linkage == "aware" and body.histories is None:
+        # the fixed estimate, then one chain per drawn linkage sharing the kept samples
+        sweeps += body.linkage_draws * body.burnin + body.chains * body.samples * body.thinning
     if body.method == "lcmcr" and sweeps > MAX_LCMCR_SWEEPS:
         raise HTTPException(
             400,
@@ -115,6 +131,8 @@ def _options(body: EstimateIn) -> EstimateOptions:
             seed=body.seed,
             processes=1,
         ),
+        linkage=body.linkage,
+        linkage_draws=body.linkage_draws,
     )
 
 
