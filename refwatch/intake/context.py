@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, insert, select
@@ -56,6 +57,8 @@ def add_observation(
     actor: str,
 ) -> str:
     """Record a dated, sourced context figure (e.g. a network's capacity down 80%)."""
+    if value is not None and not math.isfinite(value):
+        raise InputError("the value must be a finite number", column="value", value=str(value))
     try:
         ObservationKind(kind)
     except ValueError:

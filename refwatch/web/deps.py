@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import HTTPException, Request, Security
+from fastapi import HTTPException, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -40,6 +40,10 @@ PRE_COOKIE = "__Host-refwatch_pre"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# A page number beyond this is no page of any list (and `(page - 1) * size` past 2**63
+# overflowed the database's OFFSET into a 500): the answer is a 422 that says so.
+MAX_PAGE = 1_000_000
+Page = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number (from 1)")]
 # Requests whose body is a file read only after authentication: their CSRF token must be
 # in the header, so the check never reads (or parses) an anonymous sender's body.
 HEADER_TOKEN_ONLY = frozenset({"/intake/upload"})

@@ -52,7 +52,7 @@ PersonReader = Annotated[User, Depends(require("persons.view"))]
 NameReader = Annotated[User, Depends(require("names.view"))]
 ReportReader = Annotated[User, Depends(require("reports.view"))]
 SourceReader = Annotated[User, Depends(require("sources.view"))]
-Offset = Annotated[int, Query(ge=0, description="How many to skip")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="How many to skip")]
 Limit = Annotated[int, Query(ge=1, le=500, description="How many to return (at most 500)")]
 events_table = table_of(Event)
 

@@ -14,7 +14,7 @@ from refwatch.domain.dates import parse_optional_date
 from refwatch.domain.errors import DateError
 from refwatch.store.schema import AuditEntry, table_of
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
-from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.deps import Page, User, get_workspace, require
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -29,7 +29,7 @@ def audit_page(
     user: Admin,
     actor: str = "",
     action: str = "",
-    page: int = 1,
+    page: Page = 1,
 ) -> Response:
     params = request.query_params
     error = None

@@ -4,6 +4,7 @@ groups stopped after tip-offs), their chart over time, and a form to record one 
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -71,14 +72,17 @@ def observations_json(request: Request, user: Reader) -> Response:
     rows = []
     for row in observation_rows(request):
         middle = row.observed_earliest + (row.observed_latest - row.observed_earliest) / 2
-        value = "" if row.value is None else f"{row.value:g}{(' ' + row.unit) if row.unit else ''}"
+        # A value stored before finite numbers were required ("inf") is shown as none:
+        # JSON has no infinity, and one bad row must not break the chart for everyone.
+        number = row.value if row.value is not None and math.isfinite(row.value) else None
+        value = "" if number is None else f"{number:g}{(' ' + row.unit) if row.unit else ''}"
         rows.append(
             {
                 "observed_on": row.observed_on,
                 "date": middle.isoformat(),
                 "kind": row.kind,
                 "kind_label": gettext(request, row.kind),
-                "value": row.value,
+                "value": number,
                 "unit": row.unit,
                 "label": value or row.description[:80],
                 "source": row.source,
@@ -117,6 +121,8 @@ def add_observation_form(
         try:
             number = float(values["value"].replace(",", "."))
         except ValueError:
+            number = math.nan
+        if not math.isfinite(number):  # "inf" and "nan" parse as floats
             return _page(request, values, gettext(request, "The value must be a number."), 422)
     try:
         with get_workspace(request).write() as conn:

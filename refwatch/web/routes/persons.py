@@ -28,7 +28,7 @@ from refwatch.store.schema import Mention, Source, table_of
 from refwatch.web import evidence_format, i18n  # noqa: F401 (registers template helpers)
 from refwatch.web.caches import name_index, names_of_persons, snapshot, today
 from refwatch.web.dashboard_data import place_label
-from refwatch.web.deps import User, audit_name_read, get_cipher, get_workspace, require
+from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
 from refwatch.web.person_detail import load_person
 from refwatch.web.person_filters import (
     FLAGS,
@@ -109,7 +109,7 @@ def _list_page(
 
 
 @router.get("/persons", response_class=HTMLResponse)
-def persons_list(request: Request, user: Reader, page: int = 1) -> Response:
+def persons_list(request: Request, user: Reader, page: Page = 1) -> Response:
     snap = snapshot(request)
     try:
         chosen = parse_filter(request.query_params, request.query_params.getlist("flag"))

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from refwatch.domain.dates import parse_optional_date
 from refwatch.domain.errors import DateError
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
-from refwatch.web.deps import User, audit_name_read, get_cipher, get_workspace, require
+from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
 from refwatch.web.evidence_queries import ReportFilter, report_detail, report_page, source_rows
 from refwatch.web.name_index import Names
 from refwatch.web.templating import gettext, render
@@ -39,7 +39,7 @@ def parse_report_filter(params: Any) -> ReportFilter:
 
 
 @router.get("/reports", response_class=HTMLResponse)
-def reports_list(request: Request, user: Reader, page: int = 1) -> Response:
+def reports_list(request: Request, user: Reader, page: Page = 1) -> Response:
     error = None
     try:
         chosen = parse_report_filter(request.query_params)

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from refwatch.store import audit
 from refwatch.store.queries import sources
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
-from refwatch.web.deps import User, audit_name_read, get_workspace, require
+from refwatch.web.deps import Page, User, audit_name_read, get_workspace, require
 from refwatch.web.evidence_queries import GRADES, ReportFilter, report_page, source_row, source_rows
 from refwatch.web.templating import gettext, render
 
@@ -81,7 +81,7 @@ def _source_page(
 
 
 @router.get("/sources/{source_id}", response_class=HTMLResponse)
-def source_page(request: Request, source_id: str, user: Reader, page: int = 1) -> Response:
+def source_page(request: Request, source_id: str, user: Reader, page: Page = 1) -> Response:
     return _source_page(request, user, source_id, page)
 
 
