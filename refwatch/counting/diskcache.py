@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from refwatch.counting.evidence import RULES_VERSION, Evidence, SourceInfo
+from refwatch.counting.evidence import RULES_KEY, Evidence, SourceInfo
 from refwatch.store.workspace import Workspace
 
 CACHE_DIR = "cache"
@@ -44,7 +44,7 @@ def save(workspace: Workspace, evidence: Evidence, clock: tuple[int, str]) -> No
     for name in _LISTS:
         arrays[name] = np.array(getattr(evidence, name) or [""], dtype=str)
     meta = {
-        "rules": RULES_VERSION,
+        "rules": RULES_KEY,
         "clock": list(clock),
         "snapshot_hash": evidence.snapshot_hash,
         "link_runs": list(evidence.link_runs),
@@ -70,7 +70,7 @@ def load(workspace: Workspace) -> tuple[Evidence, tuple[int, str]] | None:
     try:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
-            if meta["rules"] != RULES_VERSION:
+            if meta["rules"] != RULES_KEY:
                 return None
             values: dict[str, Any] = {}
             for field in dataclasses.fields(Evidence):

@@ -38,6 +38,13 @@ runs_table = table_of(LinkageRun)
 
 RULES_VERSION = "2"
 """Bumped whenever a counting rule changes, so the ledger can tell rules from data."""
+PLAUSIBLE = 0.05
+"""Identity rule: two persons joined by a stored pair scored at least this may be one
+human being (see `identity`; a linkage run stores every such pair, `plausible_min`)."""
+SURE = 0.5
+"""Identity rule: a link scored at least this holds a person together for "at most"."""
+RULES_KEY = f"{RULES_VERSION}:identity {PLAUSIBLE}/{SURE}"
+"""Everything that decides what a count says from given evidence (hashed, cached by)."""
 
 EVENT_CODES: dict[str, int] = {kind.value: i for i, kind in enumerate(EventType)}
 STATUS_CODES: dict[str, int] = {status.value: i for i, status in enumerate(Status)}
@@ -337,7 +344,7 @@ def build_evidence(
 
 
 def _snapshot_hash(evidence: Evidence) -> str:
-    digest = hashlib.sha256(f"refwatch-counting-rules:{RULES_VERSION}\n".encode())
+    digest = hashlib.sha256(f"refwatch-counting-rules:{RULES_KEY}\n".encode())
 
     def text(values: Sequence[Any]) -> None:
         digest.update("\x1f".join("" if v is None else str(v) for v in values).encode())

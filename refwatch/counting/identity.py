@@ -30,13 +30,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
-from refwatch.counting.evidence import Codes, Evidence
-
-PLAUSIBLE = 0.05
-"""A pair scored at least this may be one human being (the `plausible_min` a linkage run
-stores every pair down to)."""
-SURE = 0.9
-"""A link scored at least this holds a person together for "at most"."""
+from refwatch.counting.evidence import PLAUSIBLE, SURE, Codes, Evidence
 
 IntArray = npt.NDArray[np.int64]
 

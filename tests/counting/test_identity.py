@@ -149,7 +149,7 @@ def test_a_person_held_together_by_an_uncertain_link_may_be_two_people(
     workspace: Workspace, cipher: FieldCipher, tmp_path: Path
 ) -> None:
     two_reports_of_one_person(workspace, cipher, tmp_path)
-    store_run(workspace, {"f1": "s1"}, [("s1", "f1", 0.6)])
+    store_run(workspace, {"f1": "s1"}, [("s1", "f1", 0.4)])
     result = count_persons(workspace, **JULY)  # type: ignore[arg-type]
     assert (result.at_least, result.at_most) == (2, 3)
     assert result.width is not None and result.width.may_be_several == 1
@@ -169,7 +169,7 @@ def test_a_reviewers_same_person_holds_an_uncertain_link(
     workspace: Workspace, cipher: FieldCipher, tmp_path: Path
 ) -> None:
     two_reports_of_one_person(workspace, cipher, tmp_path)
-    store_run(workspace, {"f1": "s1"}, [("s1", "f1", 0.6)])
+    store_run(workspace, {"f1": "s1"}, [("s1", "f1", 0.4)])
     decide(workspace, "s1", "f1", "same")
     result = count_persons(workspace, **JULY)  # type: ignore[arg-type]
     assert (result.at_least, result.at_most) == (2, 2)
@@ -179,7 +179,7 @@ def test_breakdown_cells_obey_identity_bounds_too(
     workspace: Workspace, cipher: FieldCipher, tmp_path: Path
 ) -> None:
     two_reports_of_one_person(workspace, cipher, tmp_path)
-    store_run(workspace, {"f2": "s1"}, [("s1", "f1", 0.3), ("s1", "f2", 0.5)])
+    store_run(workspace, {"f2": "s1"}, [("s1", "f1", 0.3), ("s1", "f2", 0.45)])
     result = count_persons(workspace, **JULY, by="sex")  # type: ignore[arg-type]
     # s1+f2 (F and M: sex unknown for certain) may be two; s1 and f1 may be one.
     female = result.cell("F")
