@@ -14,14 +14,12 @@ return before the apprehension). Warnings are contradictions the bounds already 
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy.exc import SQLAlchemyError
 
 from refwatch.counting.count import evaluate
 from refwatch.counting.criteria import Bounds, flag_match, query_bounds
@@ -38,6 +36,7 @@ from refwatch.counting.query import CountQuery, make_query
 from refwatch.counting.snapshot import Snapshot, load_snapshot
 from refwatch.counting.status import BIT, RULE, STATUSES, resolve_status, status_sets
 from refwatch.gazetteer import load_gazetteer
+from refwatch.store.person_pins import current_pins
 from refwatch.store.workspace import Workspace
 
 MAX_NAMED = 200
@@ -286,13 +285,9 @@ def status_conflicts(workspace: Workspace, as_of: str | date | None = None) -> l
 
 
 def _pins(workspace: Workspace, day: int) -> dict[str, str]:
-    """Pinned statuses in force on `day`, by person id (none when pins are unavailable)."""
-    try:
-        module = importlib.import_module("refwatch.store.person_pins")
-        with workspace.read() as conn:
-            pins = module.current_pins(conn)
-    except (ImportError, SQLAlchemyError):
-        return {}
+    """Pinned statuses in force on `day`, by person id."""
+    with workspace.read() as conn:
+        pins = current_pins(conn)
     return {
         person: str(pin.status)
         for person, pin in pins.items()

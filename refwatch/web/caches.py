@@ -13,11 +13,11 @@ from typing import Any
 
 from fastapi import Request
 
+from refwatch.persons.listing import Snapshot, SnapshotCache
 from refwatch.store.crypto import FieldCipher
 from refwatch.web.deps import audit_name_read, get_cipher, get_workspace
 from refwatch.web.evidence_clock import EvidenceClock
 from refwatch.web.name_index import NameIndex, NameIndexCache, Names
-from refwatch.web.snapshot import Snapshot, SnapshotCache
 
 _CREATE = threading.Lock()
 

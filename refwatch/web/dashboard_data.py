@@ -19,10 +19,10 @@ from sqlalchemy import Connection, select
 from refwatch.counting import count_persons
 from refwatch.domain.enums import Status
 from refwatch.gazetteer import Gazetteer, load_gazetteer
+from refwatch.persons.listing import PersonSummary, Snapshot
+from refwatch.persons.statuses import STATUS_ORDER
 from refwatch.store.schema import Mention, PersonLink, Report, Source, table_of
 from refwatch.store.workspace import Workspace
-from refwatch.web.snapshot import PersonSummary, Snapshot
-from refwatch.web.status import STATUS_ORDER
 
 reports_table, sources_table = table_of(Report), table_of(Source)
 mentions_table, links_table = table_of(Mention), table_of(PersonLink)

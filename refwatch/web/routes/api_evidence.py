@@ -18,6 +18,9 @@ from sqlalchemy import Connection, and_, func, select
 from refwatch.domain.dates import parse_optional_date
 from refwatch.domain.enums import EventType, Flag, Status
 from refwatch.domain.errors import DateError, InputError
+from refwatch.persons.filters import Indices, parse_filter, select_persons
+from refwatch.persons.listing import PersonSummary, Snapshot
+from refwatch.persons.timeline import EventView, load_person
 from refwatch.store.queries import current_mentions, links, mentions, sources
 from refwatch.store.schema import Event, table_of
 from refwatch.web.api_models import (
@@ -42,10 +45,7 @@ from refwatch.web.caches import name_index, names_of_persons, snapshot
 from refwatch.web.deps import API_ERRORS, User, audit_name_read, get_cipher, get_workspace, require
 from refwatch.web.evidence_queries import ReportFilter, report_detail, report_page, source_rows
 from refwatch.web.name_index import Names
-from refwatch.web.person_detail import EventView, load_person
-from refwatch.web.person_filters import Indices, parse_filter, select_persons
 from refwatch.web.routes.sources import open_contact
-from refwatch.web.snapshot import PersonSummary, Snapshot
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"], responses=API_ERRORS)
 PersonReader = Annotated[User, Depends(require("persons.view"))]

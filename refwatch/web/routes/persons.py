@@ -23,14 +23,7 @@ from refwatch.domain.enums import Status
 from refwatch.domain.errors import ConflictError, InputError, RefWatchError
 from refwatch.domain.formulas import neutral_row, neutralise
 from refwatch.linkage import merge_persons, split_person
-from refwatch.store.queries import current_mentions, links
-from refwatch.store.schema import Mention, Source, table_of
-from refwatch.web import evidence_format, i18n  # noqa: F401 (registers template helpers)
-from refwatch.web.caches import name_index, names_of_persons, snapshot, today
-from refwatch.web.dashboard_data import place_label
-from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
-from refwatch.web.person_detail import load_person
-from refwatch.web.person_filters import (
+from refwatch.persons.filters import (
     FLAGS,
     Indices,
     PersonFilter,
@@ -39,7 +32,14 @@ from refwatch.web.person_filters import (
     place_options,
     select_persons,
 )
-from refwatch.web.snapshot import Snapshot
+from refwatch.persons.listing import Snapshot
+from refwatch.persons.timeline import load_person
+from refwatch.store.queries import current_mentions, links
+from refwatch.store.schema import Mention, Source, table_of
+from refwatch.web import evidence_format, i18n  # noqa: F401 (registers template helpers)
+from refwatch.web.caches import name_index, names_of_persons, snapshot, today
+from refwatch.web.dashboard_data import place_label
+from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)

@@ -31,8 +31,8 @@ from refwatch.counting.facts import DETENTION
 from refwatch.counting.snapshot import load_snapshot
 from refwatch.counting.status import resolve_status
 from refwatch.domain.enums import Status
+from refwatch.persons.statuses import STATUS_ORDER
 from refwatch.store.workspace import Workspace
-from refwatch.web.status import STATUS_ORDER
 
 Interval = tuple[date, date]
 Ints = npt.NDArray[np.int64]

@@ -24,7 +24,7 @@ from refwatch.domain.dates import parse_date
 from refwatch.domain.enums import Flag, Status
 from refwatch.domain.errors import DateError, InputError
 from refwatch.gazetteer import load_gazetteer
-from refwatch.web.snapshot import Snapshot
+from refwatch.persons.listing import Snapshot
 
 SORTS = ("id", "held", "news")
 FLAGS = tuple(f.value for f in Flag)
