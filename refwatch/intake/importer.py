@@ -43,7 +43,9 @@ from refwatch.store.schema import (
 from refwatch.store.workspace import Workspace
 
 Progress = Callable[[int, int], None]
-_IMPORT_LOCK = 0x5246_494D  # "RFIM": serialises imports on PostgreSQL
+IMPORT_LOCK = 0x5246_494D
+"""PostgreSQL advisory lock key ('RFIM') that serialises imports with each other and with
+linkage runs writing their results."""
 
 T = {
     "sources": table_of(Source),
@@ -171,7 +173,7 @@ def import_file(
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         with workspace.write() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _IMPORT_LOCK})
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK})
             ensure_places(conn)
             writer = _FileWriter(conn, cipher, path.name, actor)
             summary = writer.run(records, digest, progress)

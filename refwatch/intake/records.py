@@ -20,7 +20,7 @@ from refwatch.domain.caserecord import CaseRecord
 from refwatch.domain.errors import InputError
 from refwatch.intake.gc_pause import gc_paused
 from refwatch.intake.importer import (
-    _IMPORT_LOCK,
+    IMPORT_LOCK,
     FileSummary,
     _FileWriter,
     read_records,
@@ -162,7 +162,7 @@ def _write(
     language: str | None,
 ) -> RecordsResult:
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _IMPORT_LOCK})
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK})
     ensure_places(conn)
     writer = _RecordWriter(conn, cipher, label, actor, texts, language)
     summary = writer.run(list(records), digest, None)

@@ -26,7 +26,7 @@ import numpy as np
 from sqlalchemy import Connection, func, insert, select, text, update
 
 from refwatch.domain.errors import ConflictError
-from refwatch.intake.importer import _IMPORT_LOCK
+from refwatch.intake.importer import IMPORT_LOCK
 from refwatch.linkage.chains import load_chains
 from refwatch.linkage.cluster import Clustering, cluster, weight_of
 from refwatch.linkage.constraints import row_constraints
@@ -318,7 +318,7 @@ def _run(
     now = datetime.now(UTC)
     with workspace.write() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _IMPORT_LOCK})
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK})
         if _evidence_state(conn) != state_before:
             raise ConflictError(
                 "evidence or decisions changed while linkage ran; run `refwatch link` again"
