@@ -42,6 +42,7 @@ test: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/ruff check refwatch tests benchmarks
 	$(BIN)/mypy refwatch
 	$(BIN)/bandit -q -r refwatch -lll
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n auto -p no:cacheprovider
 
 lint: $(STAMP)
