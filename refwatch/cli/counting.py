@@ -253,7 +253,8 @@ def ledger_show_command(
 ) -> None:
     """Recompute a ledger entry on today's data: same number? which persons changed?"""
     from refwatch.counting.describe import bounds_text, describe, width_text
-    from refwatch.counting.ledger import ledger_show, read_entry
+    from refwatch.counting.ledger import read_entry
+    from refwatch.counting.ledger_check import ledger_show
 
     with open_from(ctx) as ws:
         if read_entry(ws, entry_id)["kind"] == "estimate":

@@ -7,7 +7,8 @@ from a fact table folded from the evidence. docs/counting.md explains the rules.
 
 from refwatch.counting.checks import CheckOutcome, run_checks, status_conflicts
 from refwatch.counting.count import Cell, CountResult, count_persons, evaluate, run_query
-from refwatch.counting.ledger import LedgerCheck, ledger_show, record_entry, record_result
+from refwatch.counting.ledger import record_entry, record_result
+from refwatch.counting.ledger_check import LedgerCheck, ledger_show
 from refwatch.counting.query import AGE_BANDS, DIMENSIONS, EVENTS, CountQuery, make_query
 from refwatch.counting.snapshot import Snapshot, load_snapshot
 from refwatch.counting.trends import TrendResult, trend

@@ -26,6 +26,7 @@ from refwatch.counting.dimensions import (
 from refwatch.counting.evidence import Evidence
 from refwatch.counting.facts import Mask, PersonFacts
 from refwatch.counting.identity import Identity, Width
+from refwatch.counting.ledger import record_result
 from refwatch.counting.query import CountQuery, make_query
 from refwatch.counting.snapshot import Snapshot, load_snapshot
 from refwatch.counting.status import RULE
@@ -182,8 +183,6 @@ def run_query(
 ) -> CountResult:
     result = evaluate(load_snapshot(workspace), query)
     if record:
-        from refwatch.counting.ledger import record_result
-
         record_result(workspace, result, actor=actor, purpose=purpose)
     return result
 

@@ -3,8 +3,9 @@
 Why: a researcher must be able to say, months after a report went out, where "at least
 41" came from and whether today's data still says so. Each entry keeps the question, a
 content hash of the evidence and person links it was computed from, the numbers, the
-persons behind them, who asked and when. `ledger_show` asks the same question again and
-says what changed: the numbers, the cells, and which persons came in or went out.
+persons behind them, who asked and when. `ledger_check.ledger_show` asks the same
+question again and says what changed: the numbers, the cells, and which persons came in
+or went out.
 
 Entries are numbered L-000001, L-000002, … inside the writing transaction (SQLite's
 BEGIN IMMEDIATE and a PostgreSQL advisory lock keep the numbers gap-free and unique),
@@ -15,20 +16,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select, text
 
-from refwatch.counting.count import CountResult, run_query
 from refwatch.counting.evidence import RULES_VERSION
-from refwatch.counting.query import CountQuery
 from refwatch.domain.errors import InputError
 from refwatch.store import audit
 from refwatch.store.schema import table_of
 from refwatch.store.schema_ledger import LedgerEntry
 from refwatch.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from refwatch.counting.count import CountResult
 
 ledger_table = table_of(LedgerEntry)
 _LEDGER_LOCK = 0x5246_4C47  # "RFLG": serialises ledger numbering on PostgreSQL
@@ -131,36 +132,6 @@ def record_result(
     return result.ledger_id
 
 
-@dataclass(frozen=True)
-class LedgerCheck:
-    """A ledger entry next to what the same question gives today."""
-
-    entry: dict[str, Any]
-    now: CountResult
-    same_snapshot: bool
-    same_rules: bool
-    same_numbers: bool
-    added: list[str]
-    removed: list[str]
-    newly_certain: list[str]
-    no_longer_certain: list[str]
-    changed_cells: list[dict[str, Any]]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "entry": self.entry,
-            "now": result_numbers(self.now),
-            "same_snapshot": self.same_snapshot,
-            "same_rules": self.same_rules,
-            "same_numbers": self.same_numbers,
-            "persons_added": self.added,
-            "persons_removed": self.removed,
-            "newly_certain": self.newly_certain,
-            "no_longer_certain": self.no_longer_certain,
-            "changed_cells": self.changed_cells,
-        }
-
-
 def read_entry(workspace: Workspace, entry_id: str) -> dict[str, Any]:
     with workspace.read() as conn:
         row = (
@@ -187,47 +158,3 @@ def read_entry(workspace: Workspace, entry_id: str) -> dict[str, Any]:
         "actor": row["actor"],
         "created_at": str(row["created_at"]),
     }
-
-
-def _cell_key(cell: dict[str, Any], dimensions: Sequence[str]) -> tuple[str, ...]:
-    return tuple(str(cell[d]) for d in dimensions)
-
-
-def ledger_show(workspace: Workspace, entry_id: str) -> LedgerCheck:
-    """The entry, recomputed on today's data: same numbers? which persons changed?"""
-    entry = read_entry(workspace, entry_id)
-    if entry["kind"] not in ("count", "breakdown"):
-        raise InputError(
-            f"ledger entry {entry_id} is a {entry['kind']}; `ledger show` recomputes counts "
-            "and breakdowns"
-        )
-    query = CountQuery.from_json(entry["query"])
-    now = run_query(workspace, query)
-    then_all = set(entry["certain"]) | set(entry["uncertain"])
-    now_all = set(now.persons)
-    then_certain, now_certain = set(entry["certain"]), set(now.certain_persons)
-    dims = query.by
-    before = {_cell_key(c, dims): c for c in entry["numbers"].get("cells", [])}
-    after = {c.key: c.as_dict(dims) for c in now.cells}
-    changed = []
-    for key in sorted(set(before) | set(after)):
-        old, new = before.get(key), after.get(key)
-        pair_old = (old or {}).get("at_least"), (old or {}).get("at_most")
-        pair_new = (new or {}).get("at_least"), (new or {}).get("at_most")
-        if pair_old != pair_new:
-            changed.append({"cell": list(key), "then": list(pair_old), "now": list(pair_new)})
-    same_numbers = (
-        entry["at_least"] == now.at_least and entry["at_most"] == now.at_most and not changed
-    )
-    return LedgerCheck(
-        entry=entry,
-        now=now,
-        same_snapshot=entry["snapshot_hash"] == now.snapshot_hash,
-        same_rules=entry["rules_version"] == RULES_VERSION,
-        same_numbers=same_numbers,
-        added=sorted(now_all - then_all),
-        removed=sorted(then_all - now_all),
-        newly_certain=sorted(now_certain - then_certain),
-        no_longer_certain=sorted(then_certain - now_certain),
-        changed_cells=changed,
-    )

@@ -209,7 +209,8 @@ def test_the_ledger_keeps_where_the_width_came_from(
 ) -> None:
     two_reports_of_one_person(workspace, cipher, tmp_path)
     store_run(workspace, {}, [("s1", "f1", 0.3)])
-    from refwatch.counting.ledger import ledger_show, read_entry
+    from refwatch.counting.ledger import read_entry
+    from refwatch.counting.ledger_check import ledger_show
 
     result = count_persons(workspace, **JULY, record=True)  # type: ignore[arg-type]
     assert result.ledger_id is not None
