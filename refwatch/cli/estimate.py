@@ -119,10 +119,14 @@ def estimate_command(
     linkage_draws: Annotated[
         int, typer.Option(help="Linkage-aware: clusterings drawn.", min=1, max=1000)
     ] = 30,
-    linkage_shift: Annotated[
+    linkage_shift_inside: Annotated[
         float,
-        typer.Option(help="Linkage-aware: logit shift calibrating the match probabilities."),
+        typer.Option(help="Linkage-aware: logit shift of the pairs inside a person."),
     ] = 2.0,
+    linkage_shift_between: Annotated[
+        float,
+        typer.Option(help="Linkage-aware: logit shift of the pairs between persons."),
+    ] = 0.0,
     purpose: Annotated[
         str | None, typer.Option(help="What the estimate is for (kept in the ledger).")
     ] = None,
@@ -158,7 +162,8 @@ def estimate_command(
         ),
         linkage=linkage,  # type: ignore[arg-type]
         linkage_draws=linkage_draws,
-        linkage_shift=linkage_shift,
+        linkage_shift_inside=linkage_shift_inside,
+        linkage_shift_between=linkage_shift_between,
     )
     if histories is not None:
         table = read_histories_csv(histories)

@@ -44,7 +44,10 @@ class EstimateOptions:
     linkage: Linkage = "aware"
     linkage_draws: int = 30
     linkage_temperature: float = 1.0
-    linkage_shift: float = 2.0
+    #: logit shifts calibrating the stored pair probabilities: pairs inside a current
+    #: person, pairs between persons (docs/estimation.md, "Linkage-aware estimates")
+    linkage_shift_inside: float = 2.0
+    linkage_shift_between: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"method": self.method, "level": self.level, "seed": self.seed}
@@ -52,7 +55,8 @@ class EstimateOptions:
         if self.linkage == "aware":
             data["linkage_draws"] = self.linkage_draws
             data["linkage_temperature"] = self.linkage_temperature
-            data["linkage_shift"] = self.linkage_shift
+            data["linkage_shift_inside"] = self.linkage_shift_inside
+            data["linkage_shift_between"] = self.linkage_shift_between
         if self.method == "loglinear":
             data.update(
                 selection=self.selection,

@@ -99,6 +99,20 @@ class LinkageGraph:
     def n(self) -> int:
         return len(self.mention_ids)
 
+    def inside(self) -> npt.NDArray[np.bool_]:
+        """Whether each pair joins two mentions of one current person."""
+        now = np.array(self.person_now, dtype=object)
+        return np.asarray(now[self.a] == now[self.b], dtype=bool)
+
+    def keep_probability(
+        self, temperature: float, shift_inside: float, shift_between: float
+    ) -> FloatArray:
+        """Each pair's calibrated probability of being kept in a drawn clustering."""
+        if len(self.a) == 0:
+            return self.probability
+        shift = np.where(self.inside(), shift_inside, shift_between)
+        return calibrated(self.probability, temperature, shift)
+
 
 def load_graph(conn: Connection, facts: MentionFacts) -> LinkageGraph:
     """The stored pairs and active decisions over the current mentions of `facts`.
@@ -184,16 +198,17 @@ def _untied(graph: LinkageGraph) -> list[tuple[int, int]]:
     return ties
 
 
-def calibrated(probability: FloatArray, temperature: float = 1.0, shift: float = 0.0) -> FloatArray:
+def calibrated(
+    probability: FloatArray, temperature: float = 1.0, shift: float | FloatArray = 0.0
+) -> FloatArray:
     """Match probabilities recalibrated on the logit scale: logit(p) / temperature + shift.
 
     Temperature 1 and shift 0 keep them as the model gave them. A temperature above 1
     flattens over-confident probabilities; a positive shift says that pairs match more
-    often than the model's prior expects (in the study worlds, pairs scored 0.1–0.2 are
-    true matches about half the time, see docs/estimation.md). Pairs the model is sure of
-    stay sure.
+    often than the model says (`shift` may be one value per pair). Pairs the model is
+    sure of stay sure.
     """
-    if temperature == 1.0 and shift == 0.0:
+    if temperature == 1.0 and np.all(np.asarray(shift) == 0.0):
         return probability
     p = np.clip(probability, 1e-12, 1 - 1e-12)
     logit = np.log(p / (1 - p)) / temperature + shift
@@ -240,13 +255,18 @@ def sample_labels(
     graph: LinkageGraph,
     rng: np.random.Generator,
     temperature: float = 1.0,
-    shift: float = 0.0,
+    shift_inside: float = 0.0,
+    shift_between: float = 0.0,
 ) -> IntArray:
-    """One clustering: `labels[i]` is the smallest row in row i's cluster."""
+    """One clustering: `labels[i]` is the smallest row in row i's cluster.
+
+    `shift_inside` calibrates the pairs inside a current person, `shift_between` those
+    between two persons (see `calibrated` and docs/estimation.md for why they differ).
+    """
     n = graph.n
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    keep_p = calibrated(graph.probability, temperature, shift)
+    keep_p = graph.keep_probability(temperature, shift_inside, shift_between)
     kept = (rng.random(len(keep_p)) < keep_p) | (keep_p >= SURE)
     same_a = np.array([x for x, _ in graph.same], dtype=np.int64)
     same_b = np.array([y for _, y in graph.same], dtype=np.int64)
@@ -333,7 +353,8 @@ def draw_histories(
     draws: int,
     rng: np.random.Generator,
     temperature: float = 1.0,
-    shift: float = 0.0,
+    shift_inside: float = 0.0,
+    shift_between: float = 0.0,
     stratify: str | None = None,
     period_from: date | None = None,
     period_to: date | None = None,
@@ -341,7 +362,7 @@ def draw_histories(
     out = DrawnHistories([], defaultdict(list), [])
     ids = graph.mention_ids
     for _ in range(draws):
-        labels = sample_labels(graph, rng, temperature, shift)
+        labels = sample_labels(graph, rng, temperature, shift_inside, shift_between)
         person_of = {ids[i]: ids[int(label)] for i, label in enumerate(labels)}
         people = persons_from_facts(facts, lists, person_of)
         drawn = histories_from_persons(
@@ -417,7 +438,7 @@ def pool(
     level: float,
     rng: np.random.Generator,
     temperature: float,
-    shift: float,
+    shift: tuple[float, float],
     draws_asked: int,
 ) -> EstimateResult:
     """One estimate from the estimates on each drawn clustering, with the linkage share."""
@@ -444,7 +465,8 @@ def pool(
         "draws": len(drawn),
         "draws_asked": draws_asked,
         "temperature": temperature,
-        "shift": shift,
+        "shift_inside": shift[0],
+        "shift_between": shift[1],
         "share_of_width": max(0.0, 1.0 - typical / pooled_width) if pooled_width > 0 else 0.0,
         "share_of_variance": between_var / total_var if total_var > 0 else 0.0,
         "fixed": {"estimate": fixed.estimate, "lower": fixed.lower, "upper": fixed.upper},
@@ -542,7 +564,8 @@ def aware_estimate(
             continue
         result.stratum = label
         strata_fixed[label] = result
-    uncertain = calibrated(graph.probability, options.linkage_temperature, options.linkage_shift)
+    shifts = (options.linkage_shift_inside, options.linkage_shift_between)
+    uncertain = graph.keep_probability(options.linkage_temperature, *shifts)
     if not np.any(uncertain < SURE):
         # Nothing to vary: no stored pairs, or only pairs the model is sure of.
         histories.notes.append(messages.LINKAGE_NO_PAIRS)
@@ -567,7 +590,8 @@ def aware_estimate(
         draws=draws,
         rng=rng,
         temperature=options.linkage_temperature,
-        shift=options.linkage_shift,
+        shift_inside=shifts[0],
+        shift_between=shifts[1],
         stratify=stratify,
         period_from=period_from,
         period_to=period_to,
@@ -601,7 +625,7 @@ def aware_estimate(
         level=options.level,
         rng=pool_rng,
         temperature=options.linkage_temperature,
-        shift=options.linkage_shift,
+        shift=shifts,
         draws_asked=draws,
     )
     strata: dict[str, EstimateResult | str] = {}
@@ -614,7 +638,7 @@ def aware_estimate(
                 level=options.level,
                 rng=pool_rng,
                 temperature=options.linkage_temperature,
-                shift=options.linkage_shift,
+                shift=shifts,
                 draws_asked=draws,
             )
             pooled.stratum = label

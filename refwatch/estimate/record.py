@@ -89,7 +89,8 @@ def options_from_query(query: dict[str, Any]) -> EstimateOptions:
     if linkage == "aware":
         extra["linkage_draws"] = int(query.get("linkage_draws", 30))
         extra["linkage_temperature"] = float(query.get("linkage_temperature", 1.0))
-        extra["linkage_shift"] = float(query.get("linkage_shift", 2.0))
+        extra["linkage_shift_inside"] = float(query.get("linkage_shift_inside", 2.0))
+        extra["linkage_shift_between"] = float(query.get("linkage_shift_between", 0.0))
     method = query.get("method", "loglinear")
     if method == "lcmcr":
         settings = LcmcrSettings(

@@ -51,7 +51,7 @@ def test_a_cannot_link_pair_is_never_in_one_cluster_even_through_a_chain() -> No
               different=[(0, 3)])  # fmt: skip
     rng = np.random.default_rng(1)
     for _ in range(300):
-        labels = sample_labels(g, rng, shift=2.0)
+        labels = sample_labels(g, rng, shift_inside=2.0, shift_between=2.0)
         assert labels[0] != labels[3]
 
 
