@@ -11,7 +11,6 @@ these tables; a test compares them.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import cast
 
 from sqlalchemy import (
     Date,
@@ -21,26 +20,13 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-ID = String(36)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+from refwatch.store.base import ID, NAMING, Base, table_of
 
 
 class WorkspaceMeta(Base):
@@ -263,11 +249,6 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-def table_of(model: type[Base]) -> Table:
-    """The Core table of a model, typed as a Table (for insert/update/delete)."""
-    return cast(Table, model.__table__)
-
-
 # The tables of later rooms live in modules of their own; importing them here puts every
 # table on `Base.metadata`, which the migrations are checked against.
 from refwatch.store import (  # noqa: E402
@@ -279,6 +260,8 @@ from refwatch.store import (  # noqa: E402
 )
 
 __all__ = [
+    "ID",
+    "NAMING",
     "Base",
     "schema_deletion",
     "schema_ledger",

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from refwatch.store.schema import Base
+from refwatch.store.base import Base
 
 
 class ReportDeletion(Base):

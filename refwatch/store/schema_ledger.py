@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from refwatch.store.schema import Base
+from refwatch.store.base import Base
 
 
 class LedgerEntry(Base):

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from refwatch.store.schema import ID, Base
+from refwatch.store.base import ID, Base
 
 
 class LinkageRun(Base):

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from refwatch.store.schema import ID, Base
+from refwatch.store.base import ID, Base
 
 
 class PersonEdit(Base):

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from refwatch.store.schema import ID, Base
+from refwatch.store.base import ID, Base
 
 
 class User(Base):
