@@ -23,7 +23,7 @@ pairs: until linkage runs, the bounds cannot see their duplicates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -48,12 +48,20 @@ class Identity:
     pieces: IntArray
     plausible: float
     sure: float
+    alone: npt.NDArray[np.bool_] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Most persons share their group with nobody: they are counted without a sort.
+        sizes = np.bincount(self.group, minlength=len(self.group))
+        object.__setattr__(self, "alone", sizes[self.group] == 1)
 
     def distinct(self, persons: npt.NDArray[np.bool_]) -> int:
         """How many of these persons are certainly distinct human beings."""
-        if not persons.any():
-            return 0
-        return int(np.count_nonzero(np.bincount(self.group[persons], minlength=1)))
+        shared = persons & ~self.alone
+        alone = int(np.count_nonzero(persons & self.alone))
+        if not shared.any():
+            return alone
+        return alone + int(np.count_nonzero(np.bincount(self.group[shared])))
 
     def most(self, persons: npt.NDArray[np.bool_]) -> int:
         """How many human beings these persons may be."""
@@ -63,9 +71,14 @@ class Identity:
         """Per cell code: certainly distinct human beings among (cell, person) rows."""
         if len(cell) == 0:
             return np.zeros(cells, dtype=np.int64)
+        alone = self.alone[person]
+        counts = np.bincount(cell[alone], minlength=cells).astype(np.int64)
+        if alone.all():
+            return counts
         n = len(self.group)
-        keys = np.unique(cell.astype(np.int64) * n + self.group[person])
-        return np.bincount(keys // n, minlength=cells).astype(np.int64)
+        shared = ~alone
+        keys = np.unique(cell[shared].astype(np.int64) * n + self.group[person[shared]])
+        return counts + np.bincount(keys // n, minlength=cells).astype(np.int64)
 
     def most_by_cell(self, cell: Codes, person: Codes, cells: int) -> IntArray:
         """Per cell code: how many human beings the (cell, person) rows may be."""

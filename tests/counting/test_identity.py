@@ -13,10 +13,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import bindparam, insert, select, update
 
 from refwatch.counting import count_persons
 from refwatch.counting.describe import width_text
+from refwatch.counting.identity import Identity
 from refwatch.linkage import decisions
 from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
@@ -221,3 +225,40 @@ def test_the_ledger_keeps_where_the_width_came_from(
     decide(workspace, "s1", "f1", "different")
     check = ledger_show(workspace, result.ledger_id)
     assert not check.same_numbers and check.now.at_least == 3
+
+
+@given(
+    st.lists(st.integers(0, 11), min_size=1, max_size=12),
+    st.lists(st.booleans(), min_size=12, max_size=12),
+    st.lists(st.integers(0, 3), min_size=12, max_size=12),
+)
+def test_distinct_and_most_agree_with_counting_by_hand(
+    links: list[int], chosen: list[bool], cells: list[int]
+) -> None:
+    """Groups made by joining each person i to links[i] (one union per person)."""
+    n = len(links)
+    parent = list(range(n))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for i, j in enumerate(links):
+        a, b = root(i), root(j % n)
+        parent[max(a, b)] = min(a, b)
+    group = np.array([min(k for k in range(n) if root(k) == root(i)) for i in range(n)])
+    pieces = np.array([1 + (i % 3 == 0) for i in range(n)], dtype=np.int64)
+    identity = Identity(group.astype(np.int64), pieces, 0.05, 0.5)
+    persons = np.array(chosen[:n], dtype=bool)
+    assert identity.distinct(persons) == len({int(group[i]) for i in range(n) if persons[i]})
+    assert identity.most(persons) == int(pieces[persons].sum())
+    person = np.flatnonzero(persons).astype(np.int32)
+    cell = np.array([cells[i] for i in person.tolist()], dtype=np.int32)
+    by_cell = identity.distinct_by_cell(cell, person, 4)
+    rows = list(zip(person.tolist(), cell.tolist(), strict=True))
+    for c in range(4):
+        assert by_cell[c] == len({int(group[p]) for p, k in rows if k == c})
+    most = identity.most_by_cell(cell, person, 4)
+    for c in range(4):
+        assert most[c] == sum(int(pieces[p]) for p, k in rows if k == c)
