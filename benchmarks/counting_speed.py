@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bulk_persons import generate, write
 
 from refwatch.counting import count_persons
+from refwatch.counting.identity import Identity
 from refwatch.counting.snapshot import forget, load_snapshot
 from refwatch.store.database import drop_pg_schema
 from refwatch.store.keys import KdfParams, Secret
@@ -104,6 +106,19 @@ def run(size: int, db_url: str | None, folder: Path) -> None:
             counts += timed(lambda q=question: count_persons(workspace, **q), repeat)  # type: ignore[misc]
         breakdown = timed(lambda: count_persons(workspace, **BREAKDOWN), max(5, repeat // 2))  # type: ignore[arg-type]
 
+        # The same questions under the previous rules (persons taken as people, no
+        # identity bounds), on the same cached snapshot: what identity bounds cost.
+        snapshot = load_snapshot(workspace)
+        with_identity = snapshot.identity
+        n = snapshot.evidence.persons
+        snapshot.identity = Identity(np.arange(n, dtype=np.int64), np.ones(n, np.int64), 1.0, 0.0)
+        plain: list[float] = []
+        for question in QUESTIONS:
+            plain += timed(lambda q=question: count_persons(workspace, **q), repeat)  # type: ignore[misc]
+        plain_breakdown = timed(lambda: count_persons(workspace, **BREAKDOWN), max(5, repeat // 2))  # type: ignore[arg-type]
+        snapshot.identity = with_identity
+        shared = int((~with_identity.alone).sum())
+
         def baseline_query() -> None:
             with workspace.read() as conn:
                 conn.execute(text(BASELINE_SQL)).scalar_one()
@@ -112,6 +127,8 @@ def run(size: int, db_url: str | None, folder: Path) -> None:
         c50, c95 = percentiles(counts)
         b50, b95 = percentiles(breakdown)
         s50, _ = percentiles(baseline)
+        p50, p95 = percentiles(plain)
+        q50, q95 = percentiles(plain_breakdown)
         print(
             f"{engine:<10} {size:>9,} persons ({mentions:,} mentions, {events:,} events; "
             f"written in {written:.1f} s)\n"
@@ -120,6 +137,10 @@ def run(size: int, db_url: str | None, folder: Path) -> None:
             f"(goal < 200 ms at 1M)\n"
             f"           month x place breakdown: p50 {b50:7.1f} ms  p95 {b95:7.1f} ms   "
             f"(goal < 1000 ms at 1M)\n"
+            f"           previous rules (no identity bounds): count p50 {p50:7.1f} ms "
+            f"p95 {p95:7.1f} ms, breakdown p50 {q50:7.1f} ms p95 {q95:7.1f} ms; "
+            f"identity / previous: count {c50 / p50:.2f}, breakdown {b50 / q50:.2f} "
+            f"({shared:,} persons share an identity group)\n"
             f"           baseline plain SQL count (no bounds): p50 {s50:7.1f} ms; "
             f"count / baseline = {c50 / s50:.2f}\n"
             f"           machine load average during the run: "
