@@ -122,3 +122,30 @@ def check_k_anonymity(rows: Sequence[Sequence[Hashable]], k: int = DEFAULT_K) ->
             f"flags are shared by fewer than {k} persons; publish the aggregated tables "
             "instead, or coarsen the period"
         )
+
+
+def suppress_count(
+    total: tuple[int, int],
+    cells: Sequence[tuple[tuple[str, ...], int, int]] = (),
+    threshold: int = DEFAULT_THRESHOLD,
+) -> tuple[PublicCell, list[PublicCell]]:
+    """A count and its breakdown as the public fact sheet would show them: every number
+    below `threshold` (and non-zero) hidden, and one more cell hidden wherever a lone
+    hidden one could be worked out from the total. Returns (total, cells)."""
+    width = len(cells[0][0]) if cells else 1
+    total_key = (TOTAL,) * width
+    table = PublicTable(
+        "count",
+        tuple(f"d{i}" for i in range(width)),
+        {key: PublicCell(key, low, high) for key, low, high in cells},
+    )
+    table.cells[total_key] = PublicCell(total_key, *total)
+    if cells:
+        table.groups.append([key for key, _, _ in cells] + [total_key])
+    suppress(table, threshold)
+    return table.cells.pop(total_key), list(table.cells.values())
+
+
+def has_small_numbers(numbers: Iterable[int | None], threshold: int = DEFAULT_THRESHOLD) -> bool:
+    """True when any number is below `threshold` and non-zero (what `suppress` hides)."""
+    return any(value is not None and 0 < value < threshold for value in numbers)

@@ -3,7 +3,10 @@
 The same function as `refwatch count`, with the same filters and the same bounds (at
 least / at most); every answer goes into the number ledger like the CLI's, so a number a
 script publishes can be reproduced. Persons behind a number are listed only for roles that
-may read persons; a viewer gets the figures alone.
+may read persons; a viewer gets the figures alone. What a role may ask and see is the
+counts page's rule (`refwatch.web.count_disclosure`): naming a source needs
+`sources.view`, an answer goes into the ledger only for roles that may record one, and a
+viewer's small numbers are hidden as on the public fact sheet.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from refwatch.counting import count_persons
 from refwatch.domain.errors import DateError, InputError
+from refwatch.web import count_disclosure
 from refwatch.web.deps import API_ERRORS, User, get_workspace, require
 
 router = APIRouter(prefix="/api/v1", tags=["counts"], responses=API_ERRORS)
@@ -23,13 +27,19 @@ Counter = Annotated[User, Depends(require("counts.view"))]
 
 class CountCell(BaseModel):
     key: dict[str, str] = Field(description="The value of each breakdown dimension")
-    at_least: int
-    at_most: int
+    at_least: int | None = Field(description="None when suppressed")
+    at_most: int | None = Field(description="None when suppressed")
+    suppressed: bool = Field(
+        default=False, description="Hidden by disclosure control (roles that do not read persons)"
+    )
 
 
 class CountOut(BaseModel):
-    at_least: int = Field(description="Persons who certainly match")
-    at_most: int = Field(description="Persons who possibly match")
+    at_least: int | None = Field(description="Persons who certainly match (None: suppressed)")
+    at_most: int | None = Field(description="Persons who possibly match (None: suppressed)")
+    suppressed: bool = Field(
+        default=False, description="Hidden by disclosure control (roles that do not read persons)"
+    )
     persons: list[str] | None = Field(
         default=None, description="Ids counted in at_most; only for roles that read persons"
     )
@@ -62,6 +72,9 @@ def counts(
     by: Annotated[list[str] | None, Query(description="Breakdown dimension(s)")] = None,
 ) -> CountOut:
     """Count persons with bounds, optionally broken down (`by=month`, `by=place`, …)."""
+    if count_disclosure.names_a_source(source, by) and not count_disclosure.may_name_sources(user):
+        raise HTTPException(403, count_disclosure.SOURCE_REFUSED)
+    recording = count_disclosure.may_record(user)
     try:
         result = count_persons(
             get_workspace(request),
@@ -77,7 +90,7 @@ def counts(
             status=status,
             as_of=as_of,
             by=by or None,
-            record=True,
+            record=recording,
             actor=user.actor,
             purpose="api",
         )
@@ -86,9 +99,11 @@ def counts(
     data = result.as_dict()
     may_list = user.can("persons.view")
     dims = list(result.query.by)
+    total, shown_cells = count_disclosure.shown_numbers(user, result)
     return CountOut(
-        at_least=result.at_least,
-        at_most=result.at_most,
+        at_least=total.shown_at_least,
+        at_most=total.shown_at_most,
+        suppressed=total.suppressed,
         persons=data["persons"] if may_list else None,
         certain=data["certain"] if may_list else None,
         ledger_id=result.ledger_id,
@@ -98,10 +113,11 @@ def counts(
         cells=[
             CountCell(
                 key=dict(zip(dims, cell.key, strict=True)),
-                at_least=cell.at_least,
-                at_most=cell.at_most,
+                at_least=cell.shown_at_least,
+                at_most=cell.shown_at_most,
+                suppressed=cell.suppressed,
             )
-            for cell in result.cells
+            for cell in shown_cells
         ]
         if dims
         else None,

@@ -33,6 +33,7 @@ from refwatch.domain.errors import DateError, InputError
 from refwatch.gazetteer import load_gazetteer
 from refwatch.store.schema import Source, table_of
 from refwatch.store.workspace import Workspace
+from refwatch.web import count_disclosure
 from refwatch.web.count_sentence import (
     localized_sentence,
     localized_trend_sentence,
@@ -52,6 +53,10 @@ STATUS_FIELDS = ("status", "as_of")
 MAX_FIELD = 200
 MAX_PURPOSE = 300
 PERSONS_SHOWN = 1000
+SMALL_HIDDEN = (
+    "This count is below 5. Numbers this small are not shown to your role, as on the "
+    "public fact sheet: widen the question."
+)
 """Ids listed under a count; the rest are counted ("and 12 more"), never silently cut."""
 CHART_DIMENSIONS = ("month",)
 ENGINE_ERRORS = (InputError, DateError)
@@ -172,11 +177,8 @@ def form_of_query(request: Request) -> CountForm:
 
 
 def check_source_permission(request: Request, user: User, form: CountForm) -> None:
-    if form.names_a_source and not user.can("sources.view"):
-        raise FormError(
-            gettext(request, "Counting by a named source needs the right to read sources."),
-            403,
-        )
+    if form.names_a_source and not count_disclosure.may_name_sources(user):
+        raise FormError(gettext(request, count_disclosure.SOURCE_REFUSED), 403)
 
 
 def source_names(request: Request, user: User) -> list[str]:
@@ -193,16 +195,18 @@ def place_choices() -> list[str]:
     return sorted({p.name_latin for p in load_gazetteer() if p.kind != "country"})
 
 
-def cells_of(result: CountResult) -> list[dict[str, Any]]:
+def cells_of(result: CountResult, user: User) -> list[dict[str, Any]]:
+    """The breakdown's cells as `user` may see them (small numbers hidden for viewers)."""
     dims = result.query.by
+    _total, cells = count_disclosure.shown_numbers(user, result)
     return [
         {
             "key": cell.key,
             "labels": [cell_label(d, v) for d, v in zip(dims, cell.key, strict=True)],
-            "at_least": cell.at_least,
-            "at_most": cell.at_most,
+            "at_least": cell.shown_at_least,
+            "at_most": cell.shown_at_most,
         }
-        for cell in result.cells
+        for cell in cells
     ]
 
 
@@ -265,7 +269,7 @@ def _page(
         "result": result,
         "trend": trend_result,
         "may_list": user.can("persons.view"),
-        "may_record": user.can("factsheets.make"),
+        "may_record": count_disclosure.may_record(user),
         **form_options(request, user),
     }
     if result is not None:
@@ -281,7 +285,7 @@ def _page(
             english_trend = localized_trend_sentence("en", trend_result)
             context["trend_sentence"] = localized_trend_sentence(lang, trend_result)
             context["trend_sentence_en"] = english_trend if lang != "en" else None
-        context["cells"] = cells_of(result)
+        context["cells"] = cells_of(result, user)
         context["dims"] = result.query.by
         if result.query.by == CHART_DIMENSIONS:
             context["chart_url"] = "/counts/chart.json?" + urlencode(form.items(with_trend=False))
@@ -307,6 +311,8 @@ def counts_page(request: Request, user: Counter) -> Response:
         result = run_count(workspace, form)
     except ENGINE_ERRORS as exc:
         return _page(request, user, form, error=engine_message(request, exc), status_code=422)
+    if count_disclosure.shown_numbers(user, result)[0].suppressed:
+        return _page(request, user, form, error=gettext(request, SMALL_HIDDEN))
     if not form.trend:
         return _page(request, user, form, result=result)
     try:
@@ -324,6 +330,13 @@ def counts_chart(request: Request, user: Counter) -> Response:
         form = form_of_query(request)
         check_source_permission(request, user, form)
         result = count_persons(get_workspace(request), **form.filters(), by="month")
+        if count_disclosure.hides_small_numbers(user):
+            _total, cells = count_disclosure.shown_numbers(user, result)
+            rows = [
+                {"month": c.key[0], "at_least": c.shown_at_least, "at_most": c.shown_at_most}
+                for c in cells
+            ]
+            return JSONResponse({"months": rows})
     except FormError as exc:
         return JSONResponse({"detail": exc.text(request)}, status_code=exc.status)
     except ENGINE_ERRORS as exc:
@@ -454,6 +467,9 @@ def ledger_page(request: Request, entry_id: str, user: Counter) -> Response:
         entry = read_entry(workspace, entry_id)
     except InputError:
         raise HTTPException(404) from None
+    if not count_disclosure.may_read_entry(user, entry):
+        # As an unknown entry: a viewer walking L-… ids learns nothing of those withheld.
+        raise HTTPException(404)
     may_list = user.can("persons.view")
     recomputable = entry["kind"] in ("count", "breakdown")
     dims = tuple(str(d) for d in (entry["query"].get("by") or ())) if recomputable else ()
