@@ -105,17 +105,7 @@ def cluster(
     weight = np.asarray(weights, dtype=np.float64)
     key_ids = keys if keys is not None else np.full((n, 2), -1, dtype=np.int64)
     result = Clustering(labels=[])
-    strong = weight >= threshold_weight
-    same_a = np.array([x for x, _ in same], dtype=np.int64)
-    same_b = np.array([y for _, y in same], dtype=np.int64)
-    graph = coo_matrix(
-        (
-            np.ones(int(strong.sum()) + len(same), dtype=np.int8),
-            (np.concatenate([left[strong], same_a]), np.concatenate([right[strong], same_b])),
-        ),
-        shape=(n, n),
-    )
-    _, piece_of = connected_components(graph, directed=False)
+    piece_of = _pieces(n, left[weight >= threshold_weight], right[weight >= threshold_weight], same)
     members: dict[int, list[int]] = {}
     for row in np.flatnonzero(np.bincount(piece_of)[piece_of] > 1):
         members.setdefault(int(piece_of[row]), []).append(int(row))
@@ -139,41 +129,76 @@ def cluster(
             for x, y, w in zip(pl[lo:hi], pr[lo:hi], pw[lo:hi], strict=True)
         }
         groups = _Piece(rows, cannot)
-        for x, y in same_by_piece.get(piece, []):
-            gx, gy = groups.owner[x], groups.owner[y]
-            if gx == gy:
-                continue
-            if groups.forbidden(gx, gy):
-                result.refused_same.append((x, y))
-                continue
-            groups.join(gx, gy)
-        edges = sorted(
-            ((w, x, y) for (x, y), w in piece_pairs.items() if w >= threshold_weight),
-            key=lambda edge: (-edge[0], edge[1], edge[2]),
-        )
-        for _w, x, y in edges:
-            gx, gy = groups.owner[x], groups.owner[y]
-            if gx == gy:
-                continue
-            if groups.forbidden(gx, gy):
-                result.refused_joins += 1
-                continue
-            total, count = 0.0, 0
-            for p in groups.groups[gx]:
-                for q in groups.groups[gy]:
-                    found = piece_pairs.get((p, q) if p < q else (q, p))
-                    if found is None and _share_key(key_ids, p, q):
-                        found = unseen_weight
-                    if found is not None:
-                        total += found
-                        count += 1
-            if count and total / count < threshold_weight:
-                result.refused_joins += 1
-                continue
-            groups.join(gx, gy)
+        _join_decided(groups, same_by_piece.get(piece, []), result)
+        _join_by_average(groups, piece_pairs, key_ids, threshold_weight, unseen_weight, result)
         for group in groups.groups.values():
             smallest = min(group)
             for member in group:
                 labels[member] = smallest
     result.labels = labels.tolist()
     return result
+
+
+def _pieces(n: int, left: IntArray, right: IntArray, same: Sequence[tuple[int, int]]) -> IntArray:
+    """The connected pieces of the strong pairs and the "same person" decisions: joins
+    only ever happen inside one."""
+    same_a = np.array([x for x, _ in same], dtype=np.int64)
+    same_b = np.array([y for _, y in same], dtype=np.int64)
+    graph = coo_matrix(
+        (
+            np.ones(len(left) + len(same), dtype=np.int8),
+            (np.concatenate([left, same_a]), np.concatenate([right, same_b])),
+        ),
+        shape=(n, n),
+    )
+    _, piece_of = connected_components(graph, directed=False)
+    return np.asarray(piece_of)
+
+
+def _join_decided(groups: _Piece, same: list[tuple[int, int]], result: Clustering) -> None:
+    """Join "same person" decisions first, in the order they were made, unless a "not the
+    same" decision forbids it."""
+    for x, y in same:
+        gx, gy = groups.owner[x], groups.owner[y]
+        if gx == gy:
+            continue
+        if groups.forbidden(gx, gy):
+            result.refused_same.append((x, y))
+            continue
+        groups.join(gx, gy)
+
+
+def _join_by_average(
+    groups: _Piece,
+    piece_pairs: dict[tuple[int, int], float],
+    key_ids: IntArray,
+    threshold_weight: float,
+    unseen_weight: float,
+    result: Clustering,
+) -> None:
+    """Join along strong pairs, strongest first, while the average weight of all pairs
+    between the two groups reaches the threshold."""
+    edges = sorted(
+        ((w, x, y) for (x, y), w in piece_pairs.items() if w >= threshold_weight),
+        key=lambda edge: (-edge[0], edge[1], edge[2]),
+    )
+    for _w, x, y in edges:
+        gx, gy = groups.owner[x], groups.owner[y]
+        if gx == gy:
+            continue
+        if groups.forbidden(gx, gy):
+            result.refused_joins += 1
+            continue
+        total, count = 0.0, 0
+        for p in groups.groups[gx]:
+            for q in groups.groups[gy]:
+                found = piece_pairs.get((p, q) if p < q else (q, p))
+                if found is None and _share_key(key_ids, p, q):
+                    found = unseen_weight
+                if found is not None:
+                    total += found
+                    count += 1
+        if count and total / count < threshold_weight:
+            result.refused_joins += 1
+            continue
+        groups.join(gx, gy)
