@@ -74,6 +74,8 @@ pairs_table = table_of(LinkagePair)
 
 DRAWS = 30
 """Clusterings drawn by default."""
+PER_DRAW_MODELS = 20
+"""Log-linear models searched in each drawn clustering (the best on the persons now)."""
 SURE = 1.0 - 1e-9
 """A pair at or above this probability is always kept."""
 LOOKALIKE_FLOOR = 0.2
@@ -375,17 +377,50 @@ def draw_histories(
     return out
 
 
-def _estimate_job(job: tuple[CaptureTable, Any]) -> EstimateResult | str:
+def _estimate_job(job: tuple[CaptureTable, Any, Any]) -> EstimateResult | str:
     from refwatch.estimate.api import estimate_from_table
+    from refwatch.estimate.loglinear import estimate_loglinear
 
-    table, options = job
+    table, options, models = job
     try:
+        if models is not None and options.method == "loglinear":
+            return estimate_loglinear(
+                table,
+                selection=options.selection,
+                maxorder=options.maxorder,
+                level=options.level,
+                interval=options.interval,
+                nboot=options.nboot,
+                seed=options.seed,
+                models=models,
+                jackknife=False,
+            )
         return estimate_from_table(table, options)
     except EstimationError as exc:
         return str(exc)
 
 
-def _run_jobs(jobs: list[tuple[CaptureTable, Any]], processes: int) -> list[EstimateResult | str]:
+def candidate_models(table: CaptureTable, options: Any) -> list[Any] | None:
+    """The log-linear models each drawn clustering searches: the best `PER_DRAW_MODELS`
+    on the persons as they are (None: the full search, or stepwise selection)."""
+    from refwatch.estimate.loglinear import default_ntop, default_selection, ranked_fits
+
+    if options.method != "loglinear":
+        return None
+    selection = options.selection or default_selection(table.t)
+    keep = default_ntop(table.t)
+    if selection == "stepwise" or keep is None:
+        return None
+    try:
+        ranking = ranked_fits(table, selection, options.maxorder)
+    except EstimationError:
+        return None
+    return [fit.model for fit in ranking[: min(keep, PER_DRAW_MODELS)]] or None
+
+
+def _run_jobs(
+    jobs: list[tuple[CaptureTable, Any, Any]], processes: int
+) -> list[EstimateResult | str]:
     if processes > 1 and len(jobs) > 1:
         method = "fork" if sys.platform.startswith("linux") else "spawn"
         context = multiprocessing.get_context(method)
@@ -597,15 +632,17 @@ def aware_estimate(
         period_to=period_to,
     )
     parts: list[tuple[str, int]] = []
-    jobs: list[tuple[CaptureTable, Any]] = []
+    jobs: list[tuple[CaptureTable, Any, Any]] = []
+    models = candidate_models(histories.total, options)
     for d, table in enumerate(drawn.totals):
         parts.append(("total", d))
-        jobs.append((table, per_draw_options(options, _seed(base, 0, d))))
+        jobs.append((table, per_draw_options(options, _seed(base, 0, d)), models))
     labels = [label for label, r in strata_fixed.items() if isinstance(r, EstimateResult)]
     for k, label in enumerate(labels, start=1):
         for d, table in enumerate(drawn.strata.get(label, [])):
             parts.append((label, d))
-            jobs.append((table, per_draw_options(options, _seed(base, k, d))))
+            stratum_models = candidate_models(histories.strata[label], options)
+            jobs.append((table, per_draw_options(options, _seed(base, k, d)), stratum_models))
     processes = options.lcmcr.processes or min(2, os.cpu_count() or 1)
     outputs = _run_jobs(jobs, processes)
     by_part: dict[str, list[EstimateResult]] = defaultdict(list)

@@ -282,11 +282,17 @@ def estimate_loglinear(
     ntop: int | None = None,
     seed: int | None = None,
     pthresh: float = STEPWISE_P,
+    models: Sequence[Model] | None = None,
+    jackknife: bool = True,
 ) -> EstimateResult:
     """Select a log-linear model, estimate the total and give an interval.
 
     The default interval is the BCa bootstrap that redoes model selection; `interval=
-    "profile"` gives the faster interval conditional on the chosen model.
+    "profile"` gives the faster interval conditional on the chosen model. `models`
+    limits the BIC/AIC search to these candidates (a linkage-aware estimate searches,
+    in each drawn clustering, the models that ranked best on the persons as they are);
+    `jackknife=False` skips the BCa acceleration (a bias-corrected interval; for pooling
+    replicates, where only the replicates are used).
     """
     problems = table_problems(table)
     if problems:
@@ -305,7 +311,7 @@ def estimate_loglinear(
             for s in steps
         ]
     else:
-        ranking = ranked_fits(table, selection, maxorder)
+        ranking = ranked_fits(table, selection, maxorder, models=models)
         if not ranking:
             raise EstimationError(
                 "no log-linear model can be fitted to these lists: too many combinations "
@@ -353,7 +359,7 @@ def estimate_loglinear(
 
             diagnostics["bootstrap_models"] = len(candidates)
         boot = bootstrap_estimates(table, select, nboot, seed)
-        acceleration = jackknife_acceleration(table, select)
+        acceleration = jackknife_acceleration(table, select) if jackknife else 0.0
         failed = int(np.isnan(boot).sum())
         if failed > nboot // 2:
             raise EstimationError(
