@@ -96,6 +96,15 @@ def test_a_workspace_estimate_goes_in_the_ledger_and_names_no_person(
     with web.workspace.read() as conn:
         query = json.loads(conn.execute(select(ledger.c.query)).scalars().first())
     assert query["lists"] == "source"
+    # Linkage-aware by default: with no stored pairs nothing varies, and the answer says so.
+    assert body["linkage"]["mode"] == "aware" and body["linkage"]["share_of_width"] == 0.0
+    assert query["linkage"] == "aware"
+    fixed = _script(web, "researcher").post(
+        "/api/v1/estimates", json={"interval": "profile", "linkage": "fixed"}
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert "linkage" not in fixed.json()
+    assert fixed.json()["estimate"] == body["estimate"]
 
 
 def test_viewers_and_anonymous_scripts_are_refused(web: WebEnv) -> None:
