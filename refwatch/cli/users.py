@@ -131,11 +131,13 @@ def disable(
 def password(
     ctx: typer.Context, username: Annotated[str, typer.Argument()], as_json: JsonOpt = False
 ) -> None:
-    """Set a new password for a user (their sessions end)."""
+    """Set a new password for a user (their sessions end and their API tokens are revoked)."""
     new = _password()
     with open_from(ctx) as workspace:
         account = accounts.account_by_name(workspace, username)
-        accounts.set_password(workspace, account.id, new, actor=settings_of(ctx).actor)
+        accounts.set_password(
+            workspace, account.id, new, actor=settings_of(ctx).actor, revoke_api_tokens=True
+        )
     emit({"username": account.username}, as_json, f"New password set for {account.username}.")
 
 

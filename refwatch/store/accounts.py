@@ -210,20 +210,25 @@ def set_password(
     *,
     actor: str,
     hasher: PasswordHasher | None = None,
+    revoke_api_tokens: bool = False,
 ) -> None:
-    """Store a new password and end every session of the account (its own included)."""
+    """Store a new password and end every session of the account (its own included).
+
+    With `revoke_api_tokens` (an admin's reset, on the web or the command line: the
+    account may be in someone else's hands) the account's API tokens are revoked too."""
     check_strength(password)
     digest = hash_password(password, hasher)
     with workspace.write() as conn:
         _must_update(conn, user_id, password_hash=digest, password_changed_at=now_utc())
         ended = end_sessions(conn, user_id)
+        revoked = revoke_tokens(conn, user_id, now_utc()) if revoke_api_tokens else 0
         audit.log(
             conn,
             actor,
             "user.password",
             table_name="users",
             record_id=user_id,
-            details={"sessions_ended": ended},
+            details={"sessions_ended": ended, "tokens_revoked": revoked},
         )
 
 

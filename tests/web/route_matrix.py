@@ -60,6 +60,17 @@ CORE: tuple[Row, ...] = (
         form={"secret": "JBSWY3DPEHPK3PXPJBSWY3DP", "code": "000000"},
     ),
     Row("POST", "/account/totp/disable", 401, 400, 400, 400, 400, form=WRONG_PASSWORD),
+    # Only the owner revokes a token here; the spare user's is another's: 404 to everyone.
+    Row(
+        "POST",
+        "/account/tokens/{token_id}/revoke",
+        401,
+        404,
+        404,
+        404,
+        404,
+        url="/account/tokens/{token_id}/revoke",
+    ),
     Row("POST", "/sign-out", 303, 303, 303, 303, 303),
     # -- admin: users and tokens (web engineer A) -----------------------------------------
     Row("GET", "/users", 303, 403, 403, 403, 200),
@@ -84,6 +95,17 @@ CORE: tuple[Row, ...] = (
         url="/users/{user_id}/role",
         form={"role": "analyst"},
     ),
+    # Before the password reset, which revokes the spare user's tokens (issue 17).
+    Row(
+        "POST",
+        "/users/tokens/{token_id}/revoke",
+        401,
+        403,
+        403,
+        403,
+        303,
+        url="/users/tokens/{token_id}/revoke",
+    ),
     Row(
         "POST",
         "/users/{user_id}/password",
@@ -105,16 +127,6 @@ CORE: tuple[Row, ...] = (
         200,
         url="/users/{user_id}/tokens",
         form={"role": "viewer", "label": "matrix"},
-    ),
-    Row(
-        "POST",
-        "/users/tokens/{token_id}/revoke",
-        401,
-        403,
-        403,
-        403,
-        303,
-        url="/users/tokens/{token_id}/revoke",
     ),
     Row(
         "POST", "/users/{user_id}/disable", 401, 403, 403, 403, 303, url="/users/{user_id}/disable"

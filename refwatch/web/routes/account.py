@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from refwatch.domain.errors import InputError
-from refwatch.store import accounts, second_factor
+from refwatch.store import accounts, second_factor, tokens
 from refwatch.store.passwords import verify_password
 from refwatch.web import signin
 from refwatch.web.deps import (
@@ -305,3 +305,17 @@ def disable_totp(
         workspace, user.id, now=now(request), policy=session_policy(request)
     )
     return with_session_cookie(RedirectResponse("/account?changed=totp-off", status_code=303), raw)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_own_token(request: Request, user: Self, token_id: str) -> Response:
+    """The owner of a token revokes it (an admin may revoke any, on /users). Another
+    user's token answers 404, as an unknown one does."""
+    workspace = get_workspace(request)
+    if tokens.token_owner(workspace, token_id) != user.id:
+        raise HTTPException(404)
+    try:
+        tokens.revoke_token(workspace, token_id, actor=user.actor)
+    except InputError:  # revoked already
+        raise HTTPException(404) from None
+    return RedirectResponse("/account?changed=token", status_code=303)

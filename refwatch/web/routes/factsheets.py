@@ -129,6 +129,15 @@ def may_open(user: User, sheet: SheetInfo) -> bool:
     return sheet.public or user.can("persons.view")
 
 
+DELETE_REFUSED = "Only whoever made this fact sheet, or an admin, may delete it."
+
+
+def may_delete(user: User, sheet: SheetInfo) -> bool:
+    """A fact sheet is deleted by whoever made it or by an admin: an analyst may not
+    remove a researcher's internal edition (or anyone else's)."""
+    return sheet.actor == user.actor or user.can("users.manage")
+
+
 def recent_sheets(workspace: Workspace, user: User) -> list[SheetInfo]:
     root = sheets_root(workspace)
     if not root.is_dir():
@@ -201,6 +210,16 @@ def checked_threshold(request: Request, raw: str) -> int:
     return threshold
 
 
+SMALL_THRESHOLD_REFUSED = "A disclosure threshold below %(n)s needs an admin."
+
+
+def check_public_threshold(request: Request, user: User, threshold: int) -> None:
+    """Public outputs (a public fact sheet, a data release) suppress cells below the
+    threshold; one below DEFAULT_THRESHOLD (1 suppresses nothing) is an admin's call."""
+    if threshold < DEFAULT_THRESHOLD and not user.can("users.manage"):
+        raise PermissionError(gettext(request, SMALL_THRESHOLD_REFUSED, n=DEFAULT_THRESHOLD))
+
+
 def _checked(request: Request, user: User, values: dict[str, str]) -> tuple[bool, int, str | None]:
     """(public, threshold, as_of) from the form; InputError/DateError/PermissionError."""
     edition = values["edition"]
@@ -212,6 +231,8 @@ def _checked(request: Request, user: User, values: dict[str, str]) -> tuple[bool
             gettext(request, "The internal edition lists persons by id: your role may not.")
         )
     threshold = checked_threshold(request, values["threshold"])
+    if public:
+        check_public_threshold(request, user, threshold)
     if not values["from"] or not values["to"]:
         raise InputError(gettext(request, "A fact sheet needs a period: fill in From and To."))
     as_of = values["as_of"] or None
@@ -359,6 +380,8 @@ def factsheet_delete(request: Request, sheet_id: str, user: Maker) -> Response:
     left renamed by a crash is removed, and audited, by the next deletion.
     """
     sheet = _opened(request, user, sheet_id)
+    if not may_delete(user, sheet):
+        raise HTTPException(403, gettext(request, DELETE_REFUSED))
     workspace = get_workspace(request)
     root = sheets_root(workspace)
     try:

@@ -33,7 +33,7 @@ from refwatch.store import audit
 from refwatch.store.workspace import Workspace
 from refwatch.web.deps import User, get_workspace, require
 from refwatch.web.routes.counts import engine_message
-from refwatch.web.routes.factsheets import checked_threshold
+from refwatch.web.routes.factsheets import check_public_threshold, checked_threshold
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -130,6 +130,9 @@ def make_release(
     }
     try:
         limit = _checked(request, values)
+        check_public_threshold(request, user, limit)
+    except PermissionError as exc:
+        return _page(request, values, error=str(exc), status_code=403)
     except (InputError, DateError) as exc:
         return _page(request, values, error=engine_message(request, exc), status_code=422)
     workspace = get_workspace(request)

@@ -123,6 +123,7 @@ def reset_password(
             password,
             actor=admin.actor,
             hasher=request.app.state.password_hasher,
+            revoke_api_tokens=True,
         )
     except RefWatchError as exc:
         return users_page(request, error=error_text(request, exc), status_code=400)
