@@ -12,6 +12,7 @@ side by side, with charts as SVG rendered offline.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -187,22 +188,80 @@ def build_factsheet(
         else from_day(min(base.end, make_query(as_of=date.today()).as_of_day)).isoformat()
     )
     assert as_of_text is not None
-    edition = "Public edition" if public else "Internal edition — not for publication"
     purpose = f"factsheet {base.period_text()} ({'public' if public else 'internal'})"
-    notes = _Notes()
 
     def count(**query: Any) -> CountResult:
         return count_persons(workspace, record=True, actor=actor, purpose=purpose, **query)
 
-    period = {"period_from": period_from, "period_to": period_to}
+    sheet = _Sheet(count, {"period_from": period_from, "period_to": period_to}, public, threshold)
+    headlines = _headlines(sheet, base, period_from, as_of_text)
+    trend_line = _trend_line(workspace, base, public, threshold, actor, purpose, sheet.notes)
+    monthly = sheet.count(event="detention", by="month", **sheet.period)
+    month_table = _table(monthly, None, "month", public, threshold)
+    monthly_note = sheet.notes.add(monthly)
+    tables = _breakdown_tables(sheet, as_of_text)
+    urgent = [] if public else _urgent(workspace, as_of_text)
+    environment = Environment(
+        loader=PackageLoader("refwatch.publish", "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
+    html = environment.get_template("factsheet.html").render(
+        title=f"Detentions of North Korean refugees in China, {base.period_text()}",
+        edition="Public edition" if public else "Internal edition — not for publication",
+        as_of=as_of_text,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        synthetic=_synthetic(workspace),
+        headlines=headlines,
+        trend=trend_line,
+        charts=_charts(month_table, tables[-1]["table"]),
+        monthly_note=monthly_note,
+        tables=tables,
+        urgent=None if public else urgent[:URGENT_ROWS],
+        urgent_more=0 if public else max(0, len(urgent) - URGENT_ROWS),
+        public=public,
+        threshold=threshold,
+        footnotes=sheet.notes.ids,
+    )
+    html_path = out_dir / "factsheet.html"
+    html_path.write_text(html, encoding="utf-8")
+    pdf_path = out_dir / "factsheet.pdf"
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    HTML(string=html, base_url=str(out_dir)).write_pdf(pdf_path)
+    return FactSheet(html_path, pdf_path, sheet.notes.ids, public, [h["text"] for h in headlines])
+
+
+class _Sheet:
+    """What every part of one fact sheet shares: the recording count, the period, the
+    edition's disclosure rule and the footnotes."""
+
+    def __init__(
+        self,
+        count: Callable[..., CountResult],
+        period: dict[str, Any],
+        public: bool,
+        threshold: int,
+    ) -> None:
+        self.count = count
+        self.period = period
+        self.public = public
+        self.threshold = threshold
+        self.notes = _Notes()
+
+
+def _headlines(
+    sheet: _Sheet, base: Any, period_from: str | date, as_of_text: str
+) -> list[dict[str, Any]]:
     headlines: list[dict[str, Any]] = []
+    public, threshold, period = sheet.public, sheet.threshold, sheet.period
 
     def headline(result: CountResult, words: str) -> None:
         text = f"{_shown(result, public, threshold).capitalize()} {words}."
         shown = _shown(result, public, threshold) == bounds_text(result.at_least, result.at_most)
         why = width_text(result.width) if result.width is not None and shown else ""
-        headlines.append({"text": text, "note": notes.add(result), "why": why})
+        headlines.append({"text": text, "note": sheet.notes.add(result), "why": why})
 
+    count = sheet.count
     span = base.period_text()
     headline(count(event="detention", **period), f"persons whose detention began ({span})")
     headline(count(event="detention", flags=["child"], **period), "of them children")
@@ -219,21 +278,15 @@ def build_factsheet(
         count(status="detained", as_of=as_of_text, event="detention", **period),
         f"still held as of {as_of_text}, as far as the records show",
     )
+    return headlines
 
-    trend_line = _trend_line(workspace, base, public, threshold, actor, purpose, notes)
 
-    monthly = count(event="detention", by="month", **period)
-    month_table = _table(monthly, None, "month", public, threshold)
-    chart_rows = [
-        {"month": c.key[0], "at_least": c.at_least, "at_most": c.at_most}
-        for c in month_table.rows()
-        if not c.suppressed
-    ]
-    monthly_note = notes.add(monthly)
-
+def _breakdown_tables(sheet: _Sheet, as_of_text: str) -> list[dict[str, Any]]:
+    """Status, vulnerability and place tables; the place table comes last (the map)."""
+    public, threshold = sheet.public, sheet.threshold
     tables: list[dict[str, Any]] = []
-    total = count(event="detention", **period)
-    notes.add(total)
+    total = sheet.count(event="detention", **sheet.period)
+    sheet.notes.add(total)
     for dimension, title, query in (
         ("status", f"Status as of {as_of_text}", {"by": "status", "as_of": as_of_text}),
         ("flag", "Vulnerability (a person may have several)", {"by": "flag"}),
@@ -243,7 +296,7 @@ def build_factsheet(
             {"by": "province" if public else "place"},
         ),
     ):
-        result = count(event="detention", **period, **query)
+        result = sheet.count(event="detention", **sheet.period, **query)
         table = _table(result, None if dimension == "flag" else total, dimension, public, threshold)
         tables.append(
             {
@@ -251,12 +304,20 @@ def build_factsheet(
                 "label": dimension.replace("_", " "),
                 "rows": _rows(table, dimension),
                 "note": "Persons whose detention began in the period.",
-                "footnote": notes.add(result),
+                "footnote": sheet.notes.add(result),
                 "table": table,
             }
         )
+    return tables
 
-    place_table: PublicTable = tables[-1]["table"]
+
+def _charts(month_table: PublicTable, place_table: PublicTable) -> dict[str, str]:
+    """The monthly chart and the map, as data URIs, from the cells the edition shows."""
+    chart_rows = [
+        {"month": c.key[0], "at_least": c.at_least, "at_most": c.at_most}
+        for c in month_table.rows()
+        if not c.suppressed
+    ]
     gazetteer = load_gazetteer()
     points = [
         {
@@ -267,39 +328,10 @@ def build_factsheet(
         for c in place_table.rows()
         if not c.suppressed and c.key[0] in gazetteer
     ]
-    chart_uris = {
+    return {
         "monthly": _data_uri(charts.monthly_chart(chart_rows, "Persons whose detention began")),
         "map": _data_uri(charts.place_map(points, "Where custody began (up to)")),
     }
-    urgent = [] if public else _urgent(workspace, as_of_text)
-    environment = Environment(
-        loader=PackageLoader("refwatch.publish", "templates"),
-        autoescape=select_autoescape(["html"]),
-    )
-    html = environment.get_template("factsheet.html").render(
-        title=f"Detentions of North Korean refugees in China, {span}",
-        edition=edition,
-        as_of=as_of_text,
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        synthetic=_synthetic(workspace),
-        headlines=headlines,
-        trend=trend_line,
-        charts=chart_uris,
-        monthly_note=monthly_note,
-        tables=tables,
-        urgent=None if public else urgent[:URGENT_ROWS],
-        urgent_more=0 if public else max(0, len(urgent) - URGENT_ROWS),
-        public=public,
-        threshold=threshold,
-        footnotes=notes.ids,
-    )
-    html_path = out_dir / "factsheet.html"
-    html_path.write_text(html, encoding="utf-8")
-    pdf_path = out_dir / "factsheet.pdf"
-    from weasyprint import HTML  # type: ignore[import-untyped]
-
-    HTML(string=html, base_url=str(out_dir)).write_pdf(pdf_path)
-    return FactSheet(html_path, pdf_path, notes.ids, public, [h["text"] for h in headlines])
 
 
 def _trend_line(
