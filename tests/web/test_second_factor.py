@@ -279,3 +279,19 @@ def test_a_code_in_non_ascii_digits_is_a_wrong_code_and_counted(web: WebEnv, dig
     browser = password_step(web, "analyst")
     statuses = [code_step(browser, digits) for _ in range(6)]
     assert statuses[:5] == [401] * 5 and statuses[5] == 429
+
+
+def test_a_half_signed_in_session_expires_after_five_minutes_by_the_clock(web: WebEnv) -> None:
+    """Issue 17, "not yet tried": session expiry with a fake clock, for the stage between
+    the password and the code (idle and absolute expiry: tests/web/test_sessions.py)."""
+    key = enrol(web, web.sign_in("researcher"))
+    web.clock.advance(timedelta(seconds=30))
+    browser = password_step(web, "researcher")
+    page = browser.get("/sign-in/code")
+    web.clock.advance(timedelta(minutes=5, seconds=1))
+    code = second_factor.code_for(key, web.clock())
+    late = browser.post("/sign-in/code", data={"code": code, "csrf_token": csrf_in(page.text)})
+    assert late.status_code != 303 or not late.headers["location"].startswith("/account")
+    assert browser.get("/api/v1/me").status_code == 401, "a stale pending session opened"
+    fresh = password_step(web, "researcher")
+    assert code_step(fresh, code) == 303
