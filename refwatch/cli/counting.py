@@ -244,6 +244,40 @@ def check_command(
         raise typer.Exit(1)
 
 
+@ledger_app.command("list")
+@guarded
+def ledger_list_command(
+    ctx: typer.Context,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="count, breakdown or estimate.")
+    ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option("--search", help="Text in the question, the purpose or who asked."),
+    ] = None,
+    before: Annotated[
+        str | None, typer.Option("--before", help="Entries older than this id (paging).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """The ledger's entries, newest first, and whether today's data gives each again."""
+    from refwatch.counting.describe import bounds_text
+    from refwatch.counting.ledger_check import ledger_listing
+
+    with open_from(ctx) as ws:
+        entries = ledger_listing(ws, kind=kind, search=search, before=before, limit=limit)
+    same = {True: "same today", False: "DIFFERENT today", None: "not recomputed"}
+    lines = [
+        f"{e['id']}  {e['created_at'][:16]}  {e['kind']:<9}  "
+        + (bounds_text(e["at_least"], e["at_most"]) if e["at_least"] is not None else "-")
+        + f"  {same[e['same_today']]}  by {e['actor']}"
+        + (f"  ({e['purpose']})" if e["purpose"] else "")
+        for e in entries
+    ] or ["No ledger entries match."]
+    emit({"entries": entries}, as_json, escape("\n".join(lines)))
+
+
 @ledger_app.command("show")
 @guarded
 def ledger_show_command(

@@ -158,3 +158,44 @@ def read_entry(workspace: Workspace, entry_id: str) -> dict[str, Any]:
         "actor": row["actor"],
         "created_at": str(row["created_at"]),
     }
+
+
+LEDGER_KINDS = ("count", "breakdown", "estimate")
+
+
+def list_entries(
+    workspace: Workspace,
+    *,
+    kind: str | None = None,
+    search: str | None = None,
+    before: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """Ledger entries, newest first, as `read_entry` gives them.
+
+    `search` matches the question (as stored), the purpose and the actor, ignoring case;
+    `before` pages back from an entry id. An unknown `kind` is an input error.
+    """
+    if kind is not None and kind not in LEDGER_KINDS:
+        raise InputError(f"kind: one of {', '.join(LEDGER_KINDS)}, not {kind!r}")
+    statement = select(ledger_table.c.id).order_by(
+        func.length(ledger_table.c.id).desc(), ledger_table.c.id.desc()
+    )
+    if kind is not None:
+        statement = statement.where(ledger_table.c.kind == kind)
+    if before is not None:
+        statement = statement.where(
+            (func.length(ledger_table.c.id) < len(before))
+            | ((func.length(ledger_table.c.id) == len(before)) & (ledger_table.c.id < before))
+        )
+    if search:
+        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        statement = statement.where(
+            func.lower(ledger_table.c.query).like(pattern, escape="\\")
+            | func.lower(func.coalesce(ledger_table.c.purpose, "")).like(pattern, escape="\\")
+            | func.lower(ledger_table.c.actor).like(pattern, escape="\\")
+        )
+    with workspace.read() as conn:
+        ids = [str(i) for i in conn.execute(statement.limit(max(limit, 0))).scalars()]
+    return [read_entry(workspace, entry_id) for entry_id in ids]

@@ -13,7 +13,7 @@ from typing import Any
 
 from refwatch.counting.count import CountResult, run_query
 from refwatch.counting.evidence import RULES_VERSION
-from refwatch.counting.ledger import read_entry, result_numbers
+from refwatch.counting.ledger import list_entries, read_entry, result_numbers
 from refwatch.counting.query import CountQuery
 from refwatch.domain.errors import InputError
 from refwatch.store.workspace import Workspace
@@ -91,3 +91,27 @@ def ledger_show(workspace: Workspace, entry_id: str) -> LedgerCheck:
         no_longer_certain=sorted(then_certain - now_certain),
         changed_cells=changed,
     )
+
+
+def still_holds(workspace: Workspace, entry: dict[str, Any]) -> bool | None:
+    """Whether today's data gives an entry's numbers again (None: an estimate, which only
+    `ledger show` re-runs, or a question today's data cannot answer)."""
+    if entry["kind"] not in ("count", "breakdown"):
+        return None
+    try:
+        return ledger_show(workspace, entry["id"]).same_numbers
+    except InputError:
+        return None
+
+
+def ledger_listing(
+    workspace: Workspace,
+    *,
+    kind: str | None = None,
+    search: str | None = None,
+    before: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """`ledger.list_entries`, each entry with `same_today` (see `still_holds`)."""
+    entries = list_entries(workspace, kind=kind, search=search, before=before, limit=limit)
+    return [{**entry, "same_today": still_holds(workspace, entry)} for entry in entries]

@@ -25,6 +25,7 @@ ROWS: tuple[Row, ...] = (
     ),
     Row("POST", "/counts/ledger", 401, 403, 303, 303, 303, form={"event": "apprehension"}),
     Row("GET", "/ledger/{entry_id}", 303, 404, 404, 404, 404, url="/ledger/L-999999"),
+    Row("GET", "/ledger", 303, 200, 200, 200, 200),
     Row("GET", "/factsheets", 303, 403, 200, 200, 200),
     Row(
         "POST",
