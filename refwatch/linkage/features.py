@@ -41,6 +41,11 @@ SCHEMA = pa.schema(
         ("surname", pa.string()),
         ("given", pa.string()),
         ("name_key_rare", pa.string()),
+        ("hangul", pa.string()),
+        ("ph", pa.string()),
+        ("ph_rev", pa.string()),
+        ("ph_bag", pa.string()),
+        ("group_id", pa.string()),
         ("sex", pa.string()),
         ("birth_lo", pa.int32()),
         ("birth_hi", pa.int32()),
@@ -165,6 +170,12 @@ class _Places:
             self.area[place.id] = below[-1].id if below else place.id
 
 
+def bag(phonetic: str | None) -> str | None:
+    """The letters of a sound key, sorted, each once: blind to order, spacing, doubled and
+    transposed letters (a blocking key for names a typing error or a glued word split)."""
+    return "".join(sorted(set(phonetic))) if phonetic else None
+
+
 def load_mentions(
     conn: Connection,
     cipher: FieldCipher,
@@ -188,6 +199,7 @@ def load_mentions(
             mentions.c.name_hangul_enc,
             mentions.c.name_latin_enc,
             mentions.c.sex,
+            mentions.c.group_id,
             _as_text(mentions.c.birth_earliest),
             _as_text(mentions.c.birth_latest),
             mentions.c.age_min,
@@ -224,6 +236,7 @@ def load_mentions(
             hangul_enc,
             latin_enc,
             sex,
+            group_id,
             birth_lo_text,
             birth_hi_text,
             age_min,
@@ -257,7 +270,8 @@ def load_mentions(
         origin = origin_id if origin_id in known else None
         status_lo = days(status_lo_text)
         append((
-            index, source_id, names.key, names.key_alt, names.surname, names.given, None, sex,
+            index, source_id, names.key, names.key_alt, names.surname, names.given, None,
+            names.hangul, names.phonetic, names.phonetic_rev, bag(names.phonetic), group_id, sex,
             birth_lo, birth_hi, origin, province.get(origin), appr_lo, appr_hi, place_id,
             area.get(place_id), status if status_lo is not None else None, status_lo,
             days(status_hi_text),

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute  # type: ignore[import-untyped]
 from splink import Linker, block_on
 from splink.internals.database_api import DatabaseAPI
 from splink.internals.splink_dataframe import SplinkDataFrame
@@ -33,6 +34,7 @@ from refwatch.linkage.settings import (
     DETERMINISTIC_RULES,
     EM_TRAINING_RULES,
     LinkageConfig,
+    name_noise,
     settings_creator,
 )
 
@@ -255,8 +257,83 @@ def fetch_pairs(
     )
 
 
+def calibrate_prior(scores: Scores, rows: int, keep_min: float, iterations: int = 100) -> str:
+    """Set the prior so that it agrees with the scored pairs, and rescore.
+
+    The prior trained from the deterministic rules assumes they find a fixed share of
+    the true pairs (`DETERMINISTIC_RECALL`); in noisy lists they find far fewer, and the
+    prior, hence every match probability, comes out too low. Here the probability that
+    two mentions match is set to the expected number of matching pairs (the sum of the
+    scored pairs' match probabilities; pairs not scored are taken as non-matches) over
+    all pairs, and the pairs are rescored with it, until the two agree: the fixed point
+    of expectation maximisation for the prior alone, with m and u held. The model saved
+    with the run carries the calibrated prior, so explanations add up.
+    """
+    total = rows * (rows - 1) / 2
+    before = float(scores.model.get("probability_two_random_records_match") or 0.0)
+    if total <= 0 or not 0.0 < before < 1.0 or len(scores) == 0:
+        return "prior: not calibrated (nothing to calibrate on)"
+    start = math.log2(before / (1 - before))
+    evidence = scores.weight - start
+    prior = before
+    for _ in range(iterations):
+        weight = evidence + math.log2(prior / (1 - prior))
+        expected = float((1.0 / (1.0 + np.exp2(-weight))).sum())
+        new = min(max(expected / total, 1e-9), 0.5)
+        if abs(new - prior) <= 1e-4 * prior:
+            prior = new
+            break
+        prior = new
+    weight = evidence + math.log2(prior / (1 - prior))
+    probability = 1.0 / (1.0 + np.exp2(-weight))
+    keep = probability >= keep_min
+    scores.a, scores.b = scores.a[keep], scores.b[keep]
+    scores.weight, scores.probability = weight[keep], probability[keep]
+    scores.parts, scores.tf = scores.parts[keep], scores.tf[keep]
+    scores.model["probability_two_random_records_match"] = prior
+    return f"prior: calibrated on the scored pairs, {before:.3g} -> {prior:.3g}"
+
+
+TF_COLUMNS = ("hangul", "name_key")
+"""Columns whose term frequencies adjust the name comparison (see `settings`)."""
+
+
+def term_frequencies(table: pa.Table, column: str) -> pa.Table:
+    """How often each value of `column` is seen, over all mentions.
+
+    Splink divides by the mentions that have a value; but the level a frequency adjusts
+    counts pairs that both have one, so a name most mentions lack (Hangul, in many
+    lists) would count as more common than it is, by the share of pairs that have it
+    on both sides. Dividing by all mentions removes that bias.
+    """
+    counts = table.column(column).value_counts()
+    values = counts.field("values")
+    frequency = pa.compute.divide(
+        pa.compute.cast(counts.field("counts"), pa.float64()), float(max(table.num_rows, 1))
+    )
+    keep = pa.compute.is_valid(values)
+    return pa.table({column: values.filter(keep), f"tf_{column}": frequency.filter(keep)})
+
+
 def _identity(table: pa.Table) -> Any:
     return table
+
+
+def register_term_frequencies(
+    db_api: DatabaseAPI[Any],
+    linker: Linker,
+    table: pa.Table,
+    to_backend: Callable[[pa.Table], Any] = _identity,
+) -> None:
+    """Give `linker` RefWatch's term frequencies (`term_frequencies`) for `TF_COLUMNS`.
+
+    Scoring a feature table again with a saved model needs the same call first.
+    """
+    for column in TF_COLUMNS:
+        frame = db_api.register(
+            to_backend(term_frequencies(table, column)), table_name=f"refwatch_tf_{column}"
+        )
+        linker.table_management.register_term_frequency_lookup(frame, column)
 
 
 def score(
@@ -277,8 +354,14 @@ def score(
     rows = table.num_rows
     if config.prior_match is None:
         config = replace(config, prior_match=min(0.5, 1.0 / max(rows, 2)))
+    noise = name_noise(
+        table.column("surname").to_pylist(),
+        table.column("ph").to_pylist(),
+        table.column("hangul").to_pylist(),
+    )
     frame = db_api.register(to_backend(table), table_name="refwatch_mentions")
-    linker = Linker(frame, settings_creator(config), log_level=None)
+    linker = Linker(frame, settings_creator(config, noise), log_level=None)
+    register_term_frequencies(db_api, linker, table, to_backend)
     labels_table = None
     if labels:
         label_rows = pa.table(
@@ -290,6 +373,7 @@ def score(
         labels_frame = db_api.register(to_backend(label_rows), table_name="refwatch_labels")
         labels_table = labels_frame.physical_name
     notes = train(linker, rows, config, labels_table, len(labels), step)
+    notes.append(f"romanised names without a readable family name: {noise:.1%}")
     step("scoring candidate pairs")
     predictions = linker.inference.predict(
         threshold_match_probability=config.keep_pairs_min, warning_mode="never"
@@ -297,5 +381,7 @@ def score(
     model = linker.misc.save_model_to_json()
     scores = fetch_pairs(db_api, predictions, model)
     predictions.drop_table_from_database_and_remove_from_cache()
+    if config.calibrate_prior and rows >= config.min_mentions_to_train:
+        notes.append(calibrate_prior(scores, rows, config.keep_pairs_min))
     scores.training = notes
     return scores

@@ -339,6 +339,8 @@ class NameFeatures:
     surname: str | None
     given: str | None
     hangul: str | None
+    phonetic: str | None = None
+    phonetic_rev: str | None = None
 
     @property
     def keys(self) -> frozenset[str]:
@@ -470,17 +472,42 @@ def _parse_field(text: str | None, key: WordKey = latin_key) -> list[NameParse]:
     return parse_latin(text, key)
 
 
+def phonetic_keys(reading: NameParse) -> tuple[str | None, str | None]:
+    """The whole name as one sound key, family name first and given name first.
+
+    Free of spacing and order: "Song-kukKim" (one glued word, no family name found),
+    "Kimsong Kuk" (a wrong split) and 김송국 all give "kimsoNkok" in one of the two
+    orders, so an edit distance between them measures typing errors only. The family
+    name is its class's sound (Lee, Yi, 리 → "i") or, when unknown, its own sound.
+    """
+    family = ""
+    if reading.surname:
+        family = (
+            reading.surname[1:] if reading.surname.startswith("~") else hangul_key(reading.surname)
+        )
+    given = reading.given or ""
+    if not family and not given:
+        return None, None
+    # Each part is already canonical; family name first, joining them must not merge a
+    # letter across the line (김명옥 is "kim" + "myoNok", not 김영옥's "kimyoNok"). Given
+    # name first, it is joined as a glued word would be ("Song-kukKim": "soNkokim").
+    return family + given, canonical_key(given + family)
+
+
 def _combine(readings: list[NameParse]) -> NameFeatures:
     if not readings:
         return NO_NAME
     primary = next((r for r in readings if r.key), readings[0])
     alternative = next((r.key for r in readings if r.key and r.key != primary.key), None)
+    phonetic, phonetic_rev = phonetic_keys(primary)
     return NameFeatures(
         key=primary.key,
         key_alt=alternative,
         surname=primary.surname,
         given=primary.given,
         hangul=next((r.hangul for r in readings if r.hangul), None),
+        phonetic=phonetic,
+        phonetic_rev=phonetic_rev,
     )
 
 

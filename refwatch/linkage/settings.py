@@ -22,7 +22,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 
 _OVERLAP = "l.appr_lo <= r.appr_hi AND r.appr_lo <= l.appr_hi"
 
@@ -41,6 +41,28 @@ BLOCKING_RULES: tuple[str, ...] = (
     # A name whose family name could be first or last, in the other reading.
     f"l.name_key = r.name_key_alt AND {_OVERLAP}",
     f"l.name_key_alt = r.name_key AND {_OVERLAP}",
+    # Names a typing error, a glued word or another order split (settings version 2):
+    # the same letters of the sound key in any order; the whole sound key in the other
+    # order; the same given name; the same family name and the same first or last three
+    # sounds of the given name -- each with overlapping dates.
+    f"l.ph_bag = r.ph_bag AND {_OVERLAP}",
+    f"l.ph = r.ph_rev AND {_OVERLAP}",
+    f"l.ph_rev = r.ph AND {_OVERLAP}",
+    f"l.given = r.given AND {_OVERLAP}",
+    f"l.surname = r.surname AND substr(l.given, 1, 3) = substr(r.given, 1, 3) AND {_OVERLAP}",
+    f"l.surname = r.surname AND right(l.given, 3) = right(r.given, 3) AND {_OVERLAP}",
+    # Caught the same day in the same area, same sex; or overlapping dates in one area
+    # and the first two sounds of the name alike.
+    "l.appr_lo = r.appr_lo AND l.appr_hi = r.appr_hi AND l.appr_area = r.appr_area "
+    "AND l.sex = r.sex",
+    f"l.appr_area = r.appr_area AND substr(l.ph, 1, 2) = substr(r.ph, 1, 2) AND {_OVERLAP}",
+    # One side without dates: the same sound key or letters, or the same family name,
+    # sex and area; and the same Hangul name and sex, whatever else is missing.
+    "l.appr_lo IS NULL AND (l.ph = r.ph OR l.ph_bag = r.ph_bag)",
+    "r.appr_lo IS NULL AND (l.ph = r.ph OR l.ph_bag = r.ph_bag)",
+    "(l.appr_lo IS NULL OR r.appr_lo IS NULL) AND l.surname = r.surname AND l.sex = r.sex "
+    "AND l.appr_area = r.appr_area",
+    "l.hangul = r.hangul AND l.sex = r.sex",
 )
 """Which pairs are scored. Each rule is an equality join narrowed by a filter, so the
 work grows with the pairs it finds, not with the square of the mentions: on a synthetic
@@ -71,6 +93,8 @@ class LinkageConfig:
     - `plausible_min`: every pair between two persons scored at least this is kept, so
       that counts can say which persons may be one human being (the identity part of
       "at least", see docs/counting.md); at least `keep_pairs_min`.
+    - `calibrate_prior`: after scoring, set the prior to agree with the scored pairs
+      (`model.calibrate_prior`); off, the prior from the deterministic rules stands.
     - `blocking`: which pairs are scored at all (SQL over the two sides, l and r).
     """
 
@@ -89,6 +113,7 @@ class LinkageConfig:
     rare_name_cap: int = 50
     max_review_pairs: int = 20_000
     plausible_min: float = 0.05
+    calibrate_prior: bool = True
     blocking: tuple[str, ...] = field(default_factory=lambda: BLOCKING_RULES)
 
     def as_dict(self) -> dict[str, Any]:
@@ -115,6 +140,11 @@ def _level(sql: str, label: str, m: float, u: float, **extra: Any) -> dict[str, 
     }
 
 
+# Levels whose m and u stay as declared: EM, in blocks full of people caught together,
+# cannot tell a near name of one person from the near names of two group-mates.
+_FIXED: dict[str, Any] = {"fix_m_probability": True}
+
+
 def _null(sql: str, label: str) -> dict[str, Any]:
     return {"sql_condition": sql, "label_for_charts": label, "is_null_level": True}
 
@@ -131,16 +161,69 @@ def _gap(lo: str, hi: str) -> str:
     return f"greatest({lo}_l, {lo}_r) - least({hi}_l, {hi}_r)"
 
 
-def name_comparison() -> cl.CustomComparison:
-    """Names through their keys: exact Hangul, same key, near key, family name only."""
+NAME_NOISE_REFERENCE = 0.075
+"""The share of romanised-only names whose family name cannot be read (`name_noise`) in
+lists as noisy as the synthetic "hard" worlds, where the near-name levels' m values
+were measured (benchmarks/linkage_recall.py, tuning seeds)."""
+
+
+def name_noise(
+    surnames: list[str | None], phonetic: list[str | None], hangul: list[str | None]
+) -> float:
+    """How noisy the romanised names of a workspace are: the share of mentions named in
+    Latin letters only whose family name cannot be read (glued, misspelt, split wrongly).
+
+    Typing errors make names one or two sounds apart among true matches; in clean lists
+    such names are two people. The near-name levels' m values scale with this share.
+    """
+    latin = [s for s, p, h in zip(surnames, phonetic, hangul, strict=True) if p and not h]
+    if not latin:
+        return 0.0
+    return sum(1 for s in latin if s is None or s.startswith("~")) / len(latin)
+
+
+def name_comparison(noise: float = NAME_NOISE_REFERENCE) -> cl.CustomComparison:
+    """Names through their keys: exact Hangul, same key, near key, family name only.
+
+    `noise` (see `name_noise`) scales the m values of the levels for names one or two
+    sounds apart, which only typing errors fill among true matches.
+    """
+    scale = min(1.0, max(0.02, noise / NAME_NOISE_REFERENCE))
     same_key = (
         "name_key_l = name_key_r OR name_key_l = name_key_alt_r OR name_key_alt_l = name_key_r"
+    )
+    any_order = "ph_l = ph_r OR ph_l = ph_rev_r OR ph_rev_l = ph_r"
+    # Two family names both read from the table and different (Kim, Im) are not a typing
+    # error of one name, however few letters they differ by.
+    surnames_agree = (
+        "(surname_l = surname_r OR surname_l IS NULL OR surname_r IS NULL "
+        "OR surname_l LIKE '~%' OR surname_r LIKE '~%')"
+    )
+    distance = (
+        "least(levenshtein(ph_l, ph_r), levenshtein(ph_l, ph_rev_r), levenshtein(ph_rev_l, ph_r))"
     )
     return cl.CustomComparison(
         output_column_name="name",
         comparison_description="Names, compared through Hangul and romanisation-insensitive keys",
         comparison_levels=[
-            _null("name_key_l IS NULL OR name_key_r IS NULL", "a name is missing or unreadable"),
+            _null("ph_l IS NULL OR ph_r IS NULL", "a name is missing or unreadable"),
+            _level(
+                "hangul_l = hangul_r",
+                "same Hangul name",
+                0.3,
+                0.0005,
+                tf_adjustment_column="hangul",
+                tf_adjustment_weight=1.0,
+            ),
+            # Hangul is the pivot: typing errors are in romanisations; two Hangul names
+            # that differ (after 리 → 이 and the like) are two names.
+            _level(
+                "hangul_l <> hangul_r",
+                "two different Hangul names",
+                0.002,
+                0.9,
+                **_FIXED,
+            ),
             _level(
                 "name_key_l = name_key_r",
                 "same name under every spelling",
@@ -150,23 +233,50 @@ def name_comparison() -> cl.CustomComparison:
                 tf_adjustment_weight=1.0,
             ),
             _level(same_key, "same name in another reading of the order", 0.05, 0.0005),
+            _level(any_order, "same sounds in another order or spacing", 0.04, 0.001, **_FIXED),
+            _level(
+                f"{surnames_agree} AND {distance} <= 1",
+                "names one sound apart, in any order",
+                0.035 * scale,
+                0.01,
+                **_FIXED,
+            ),
             cll.And(cll.ExactMatchLevel("surname"), cll.LevenshteinLevel("given", 1)).configure(
                 label_for_charts="same family name, given name one letter apart",
-                m_probability=0.07,
+                m_probability=0.01 * scale,
                 u_probability=0.005,
+                fix_m_probability=True,
             ),
             cll.Or(
                 cll.And(cll.ExactMatchLevel("surname"), cll.LevenshteinLevel("given", 2)),
-                cll.ExactMatchLevel("given"),
+                cll.And(cll.ExactMatchLevel("given"), cll.CustomLevel(surnames_agree)),
             ).configure(
-                label_for_charts="given names close, or same given name and other family name",
-                m_probability=0.04,
+                label_for_charts="given names close, or same given name and a family name unread",
+                m_probability=0.013 * scale,
                 u_probability=0.02,
+                fix_m_probability=True,
+            ),
+            _level(
+                f"{surnames_agree} AND {distance} <= 2",
+                "names two sounds apart, in any order",
+                0.005 * scale,
+                0.02,
+                **_FIXED,
             ),
             cll.ExactMatchLevel("surname").configure(
-                label_for_charts="same family name only", m_probability=0.02, u_probability=0.1
+                label_for_charts="same family name only",
+                m_probability=0.003,
+                u_probability=0.1,
+                fix_m_probability=True,
             ),
-            _else(0.02, 0.87, "different names"),
+            _level(
+                "given_l = given_r",
+                "same given name, another family name",
+                0.002,
+                0.02,
+                **_FIXED,
+            ),
+            _level("ELSE", "different names", 0.003, 0.87, **_FIXED),
         ],
     )
 
@@ -228,10 +338,18 @@ def event_comparison() -> cl.CustomComparison:
     )
 
 
-def comparisons() -> list[Any]:
+# Two mentions caught on overlapping dates in one area: people caught together share
+# their home place and their fate far more often than two random people, so agreeing on
+# those says little more once the apprehension comparison has counted the shared event.
+_CAUGHT_TOGETHER = (
+    "appr_area_l = appr_area_r AND greatest(appr_lo_l, appr_lo_r) <= least(appr_hi_l, appr_hi_r)"
+)
+
+
+def comparisons(noise: float = NAME_NOISE_REFERENCE) -> list[Any]:
     """Every comparison of the model, in the order explanations list them."""
     return [
-        name_comparison(),
+        name_comparison(noise),
         cl.CustomComparison(
             output_column_name="sex",
             comparison_description=(
@@ -281,6 +399,14 @@ def comparisons() -> list[Any]:
             comparison_description="Home place in North Korea (gazetteer)",
             comparison_levels=[
                 _null("origin_id_l IS NULL OR origin_id_r IS NULL", "origin unknown"),
+                _level(
+                    f"origin_id_l = origin_id_r AND {_CAUGHT_TOGETHER}",
+                    "same home place, caught together (group-mates often share it)",
+                    0.8,
+                    0.5,
+                    fix_m_probability=True,
+                    fix_u_probability=True,
+                ),
                 _level("origin_id_l = origin_id_r", "same home place", 0.8, 0.1),
                 _level("origin_province_l = origin_province_r", "same home province", 0.15, 0.15),
                 _else(0.05, 0.75, "different provinces"),
@@ -292,6 +418,15 @@ def comparisons() -> list[Any]:
             comparison_description="What became of the person (returned, released ...) and when",
             comparison_levels=[
                 _null("status_lo_l IS NULL OR status_lo_r IS NULL", "no dated outcome"),
+                _level(
+                    f"status_l = status_r AND {_overlap('status_lo', 'status_hi')} "
+                    f"AND {_CAUGHT_TOGETHER}",
+                    "same outcome on the same dates, caught together (group-mates often share it)",
+                    0.7,
+                    0.5,
+                    fix_m_probability=True,
+                    fix_u_probability=True,
+                ),
                 _level(
                     f"status_l = status_r AND {_overlap('status_lo', 'status_hi')}",
                     "same outcome on the same dates",
@@ -313,6 +448,14 @@ def comparisons() -> list[Any]:
             comparison_description="Reporting source (a source rarely lists one person twice)",
             comparison_levels=[
                 _null("source_id_l IS NULL OR source_id_r IS NULL", "source unknown"),
+                _level(
+                    "source_id_l = source_id_r AND group_id_l = group_id_r",
+                    "same source, same group label (a second report of the group)",
+                    0.05,
+                    0.05,
+                    fix_m_probability=True,
+                    fix_u_probability=True,
+                ),
                 _level("source_id_l = source_id_r", "same source", 0.04, 0.3),
                 _else(0.96, 0.7, "different sources"),
             ],
@@ -320,12 +463,12 @@ def comparisons() -> list[Any]:
     ]
 
 
-def settings_creator(config: LinkageConfig) -> SettingsCreator:
+def settings_creator(config: LinkageConfig, noise: float = NAME_NOISE_REFERENCE) -> SettingsCreator:
     """Splink settings for deduplicating all mentions (dialect-neutral)."""
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=comparisons(),
+        comparisons=comparisons(noise),
         blocking_rules_to_generate_predictions=[{"blocking_rule": r} for r in config.blocking],
         probability_two_random_records_match=config.prior_match or 1e-4,
         retain_matching_columns=False,

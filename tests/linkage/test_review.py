@@ -40,7 +40,7 @@ def test_the_queue_puts_the_pairs_nearest_the_line_first_with_both_sides_evidenc
 ) -> None:
     queue = review_queue(linked, cipher, 50)
     assert queue
-    line = weight_of(0.25)
+    line = weight_of(LinkageConfig().threshold)  # the queue orders by the run's own line
     distances = [abs(p.match_weight - line) for p in queue]
     assert distances == sorted(distances)
     first = queue[0]

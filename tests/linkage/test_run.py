@@ -16,6 +16,7 @@ from refwatch.intake.export import export
 from refwatch.intake.importer import import_files
 from refwatch.linkage import LinkageConfig, decide, run_linkage
 from refwatch.linkage.features import load_mentions
+from refwatch.linkage.model import register_term_frequencies
 from refwatch.linkage.names import name_features
 from refwatch.linkage.run import duckdb_connection
 from refwatch.store.crypto import FieldCipher
@@ -246,6 +247,7 @@ def test_the_saved_model_scores_the_kept_pairs_again_to_the_same_probabilities(
     with duckdb_connection(LinkageConfig()) as con:
         db_api = DuckDBAPI(con)
         linker = Linker(db_api.register(table.table), saved["splink"], log_level=None)
+        register_term_frequencies(db_api, linker, table.table)
         again = linker.inference.predict(warning_mode="never").as_record_list()
     ids = table.mention_ids
     rescored = {
