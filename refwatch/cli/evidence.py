@@ -186,11 +186,12 @@ def audit_verify(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Check the audit chain; say where it breaks, if it does."""
     with open_from(ctx) as ws:
         report = ws.verify_audit()
-    human = (
-        f"Audit chain intact: {report.entries} entries."
-        if report.ok
-        else f"Audit chain BROKEN at entry {report.broken_at}: {report.problem}"
-    )
+    if report.ok:
+        human = f"Audit chain intact: {report.entries} entries."
+    elif report.broken_at is None:
+        human = f"Audit chain NOT VERIFIED ({report.entries} entries): {report.problem}"
+    else:
+        human = f"Audit chain BROKEN at entry {report.broken_at}: {report.problem}"
     emit(report.as_dict(), as_json, human)
     if not report.ok:
         raise typer.Exit(1)

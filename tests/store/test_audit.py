@@ -198,3 +198,28 @@ def test_a_lost_anchor_is_set_again_only_over_a_chain_that_verifies(
 def _head_hash(workspace: Workspace) -> str:
     with workspace.read() as conn:
         return audit.head(conn).hash
+
+
+def test_audit_verify_says_loudly_that_the_anchor_file_is_missing(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`refwatch audit verify` fails (exit 1) and says why; `refwatch audit anchor` sets
+    the anchor again once the chain verifies."""
+    from typer.testing import CliRunner
+
+    from refwatch.cli import app
+
+    monkeypatch.setenv("REFWATCH_WORKSPACE", str(workspace.path))
+    if workspace.dialect == "postgresql":
+        monkeypatch.setenv("REFWATCH_DB", workspace.url)
+    else:
+        monkeypatch.delenv("REFWATCH_DB", raising=False)
+    _fill(workspace, 2)
+    (workspace.path / ANCHOR_FILE).unlink()
+    runner = CliRunner()
+    missing = runner.invoke(app, ["audit", "verify"])
+    assert missing.exit_code == 1
+    assert "NOT VERIFIED" in missing.stdout and "anchor file" in missing.stdout
+    assert runner.invoke(app, ["audit", "anchor"]).exit_code == 0
+    again = runner.invoke(app, ["audit", "verify"])
+    assert again.exit_code == 0 and "intact" in again.stdout
