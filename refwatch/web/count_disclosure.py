@@ -1,6 +1,6 @@
 """What a role may ask of the counting engine and see of its answers: one rule for every
 surface that shows counts (the counts page and its chart, `/api/v1/counts`, ledger
-entries).
+entries, the dashboard's tiles, chart and map).
 
 - Naming a source (a `source` filter or a breakdown by source) needs `sources.view`, as
   listing sources does.
@@ -15,6 +15,7 @@ entries).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from refwatch.counting import CountResult
@@ -67,3 +68,56 @@ def may_read_entry(user: User, entry: dict[str, Any]) -> bool:
         if isinstance(cell, dict):
             numbers += [cell.get("at_least"), cell.get("at_most")]
     return not has_small_numbers(numbers, THRESHOLD)
+
+
+# -- the dashboard: the same rule for its tiles, its chart and its map --------------------
+
+
+def shown_status_counts(user: User, counts: list[Any], total: int) -> list[Any]:
+    """The status tiles (objects with `status`, `persons`, `conflicting`). For a viewer a
+    small tile is left empty (persons and conflicting None), with one more tile hidden if
+    a lone hidden one could be worked out from the total shown above them."""
+    if not hides_small_numbers(user):
+        return counts
+    cells = [((str(c.status.value),), c.persons, c.persons) for c in counts]
+    _total, shown = suppress_count((total, total), cells, THRESHOLD)
+    return [
+        _Tile(c.status, None, None) if cell.suppressed else c
+        for c, cell in zip(counts, shown, strict=True)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Tile:
+    status: Any
+    persons: int | None
+    conflicting: int | None
+
+
+def shown_months(user: User, months: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Apprehensions per month (the chart): a viewer's small months have no numbers."""
+    if not hides_small_numbers(user):
+        return months
+    return [
+        {**m, "at_least": None, "at_most": None}
+        if has_small_numbers([m["at_least"], m["at_most"]], THRESHOLD)
+        else m
+        for m in months
+    ]
+
+
+def shown_map(user: User, points: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """The map's places and facilities: a viewer sees no point for fewer than THRESHOLD
+    persons (a dot on a county is itself a number), and no small "still held" figure."""
+    if not hides_small_numbers(user):
+        return points
+    out: dict[str, Any] = {}
+    for kind, rows in points.items():
+        kept = []
+        for point in rows:
+            if has_small_numbers([point["persons"]], THRESHOLD):
+                continue
+            held = point.get("held")
+            kept.append({**point, "held": None} if has_small_numbers([held], THRESHOLD) else point)
+        out[kind] = kept
+    return out

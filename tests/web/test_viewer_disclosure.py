@@ -8,6 +8,7 @@ cross-tabulation (e.g. pregnant × facility: 1) showed cells the public fact she
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -109,3 +110,28 @@ def test_a_viewers_small_total_is_not_shown_on_the_page_or_the_api(loaded: WebEn
     page = viewer.get("/counts?" + urlencode(query)).text
     assert "Numbers this small are not shown to your role" in page
     assert 'id="at-least"' not in page
+
+
+def test_a_viewers_dashboard_shows_no_small_number_on_its_tiles_chart_or_map(
+    loaded: WebEnv,
+) -> None:
+    """The dashboard is a surface too: its status tiles, monthly chart and map points."""
+    viewer = loaded.sign_in("viewer")
+    analyst = loaded.sign_in("analyst")
+    months = viewer.get("/dashboard/apprehensions.json").json()["months"]
+    full = analyst.get("/dashboard/apprehensions.json").json()["months"]
+    assert any(has_small_numbers([m["at_least"], m["at_most"]]) for m in full)
+    for seen in months:
+        assert not has_small_numbers([v for v in (seen["at_least"], seen["at_most"]) if v])
+    points = viewer.get("/dashboard/map.json").json()
+    all_points = analyst.get("/dashboard/map.json").json()
+    assert any(p["persons"] < DEFAULT_THRESHOLD for p in all_points["places"])
+    for kind in ("places", "facilities"):
+        for point in points[kind]:
+            assert point["persons"] >= DEFAULT_THRESHOLD
+            assert point.get("held") is None or not has_small_numbers([point["held"]])
+    page = viewer.get("/").text
+    tiles = re.findall(r'class="tile-number">([^<]*)<', page)
+    assert tiles and all(
+        t == "" or int(t.replace(",", "")) == 0 or int(t.replace(",", "")) >= 5 for t in tiles
+    )

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from refwatch.web import i18n
+from refwatch.web import count_disclosure, i18n
 from refwatch.web.caches import snapshot, today
 from refwatch.web.dashboard_data import (
     apprehensions_per_month,
@@ -34,10 +34,12 @@ def dashboard(request: Request, user: Viewer) -> Response:
     counts = status_counts(snap)
     lang = i18n.language_of(request)
     context: dict[str, object] = {
-        "counts": counts,
+        "counts": count_disclosure.shown_status_counts(user, counts, len(snap)),
         "total": len(snap),
         "conflicts": sum(c.conflicting for c in counts),
-        "months": apprehensions_per_month(get_workspace(request), snap),
+        "months": count_disclosure.shown_months(
+            user, apprehensions_per_month(get_workspace(request), snap)
+        ),
         "urgent": [],
         "held": 0,
         "reports": [],
@@ -56,10 +58,11 @@ def dashboard(request: Request, user: Viewer) -> Response:
 def apprehensions_json(request: Request, user: Viewer) -> Response:
     """Persons apprehended per month, with at-least / at-most bounds (the chart's data)."""
     months = apprehensions_per_month(get_workspace(request), snapshot(request))
-    return JSONResponse({"months": months})
+    return JSONResponse({"months": count_disclosure.shown_months(user, months)})
 
 
 @router.get("/dashboard/map.json")
 def map_json(request: Request, user: Viewer) -> Response:
     """Apprehension places and facilities with the number of persons at each."""
-    return JSONResponse(map_points(snapshot(request), i18n.language_of(request)))
+    points = map_points(snapshot(request), i18n.language_of(request))
+    return JSONResponse(count_disclosure.shown_map(user, points))
