@@ -176,13 +176,24 @@ def answer(snapshot: Snapshot, items: list[Question]) -> list[tuple[int, int, in
     return out
 
 
-def link_by_truth(workspace: Workspace, key: dict[tuple[str, str], str]) -> None:
+def first_links(workspace: Workspace) -> dict[str, str]:
+    """Each mention's person right after the import (one person per mention)."""
+    cm = current_mentions().subquery()
+    with workspace.read() as conn:
+        return {str(r.id): str(r.person_id) for r in conn.execute(select(cm.c.id, cm.c.person_id))}
+
+
+def link_by_truth(
+    workspace: Workspace, key: dict[tuple[str, str], str], first: dict[str, str]
+) -> None:
+    """Perfect linkage: each true person's mentions on one person id of its own (the
+    import-time person of its first mention, so two true persons never share one)."""
     cm = current_mentions().subquery()
     with workspace.write() as conn:
-        rows = conn.execute(select(cm.c.id, cm.c.person_id, cm.c.source, cm.c.record_id)).all()
+        rows = conn.execute(select(cm.c.id, cm.c.source, cm.c.record_id)).all()
         chosen: dict[str, str] = {}
-        for r in sorted(rows, key=lambda r: str(r.person_id)):
-            chosen.setdefault(key[(r.source, r.record_id)], r.person_id)
+        for r in sorted(rows, key=lambda r: str(r.id)):
+            chosen.setdefault(key[(r.source, r.record_id)], first[str(r.id)])
         conn.execute(
             update(links)
             .where(links.c.mention_id == bindparam("m"))
@@ -202,6 +213,7 @@ def one_world(
     workspace = init_workspace(root / "ws", SECRET, kdf=FAST_KDF)
     cipher = FieldCipher(workspace.unlock(SECRET))
     import_files(workspace, cipher, list(summary.case_lists))
+    first = first_links(workspace)
     run_linkage(workspace, cipher, "benchmark")
     snapshot = load_snapshot(workspace, fresh=True)
     items = questions(truth, [s.name for s in snapshot.evidence.sources])
@@ -212,7 +224,7 @@ def one_world(
         mark = "*" if (plausible, sure) == (PLAUSIBLE, SURE) else ""
         label = f"identity {plausible}/{sure}{mark}"
         found[label] = answer(replace(snapshot, identity=ident), items)
-    link_by_truth(workspace, key)
+    link_by_truth(workspace, key, first)
     perfect = load_snapshot(workspace, fresh=True)
     found["perfect"] = answer(perfect, items)
     workspace.close()
