@@ -41,7 +41,7 @@ RULES_VERSION = "2"
 PLAUSIBLE = 0.05
 """Identity rule: two persons joined by a stored pair scored at least this may be one
 human being (see `identity`; a linkage run stores every such pair, `plausible_min`)."""
-SURE = 0.5
+SURE = 0.7
 """Identity rule: a link scored at least this holds a person together for "at most"."""
 RULES_KEY = f"{RULES_VERSION}:identity {PLAUSIBLE}/{SURE}"
 """Everything that decides what a count says from given evidence (hashed, cached by)."""
