@@ -62,8 +62,8 @@ from refwatch.estimate.histories import (
 )
 from refwatch.estimate.result import EstimateResult
 from refwatch.estimate.table import CaptureTable
-from refwatch.linkage import decisions as decision_store
 from refwatch.linkage.chains import load_chains
+from refwatch.linkage.constraints import row_constraints
 from refwatch.store.schema import table_of
 from refwatch.store.schema_linkage import LinkagePair
 from refwatch.store.workspace import Workspace
@@ -156,18 +156,9 @@ def _decisions(
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Active "same" and "not the same" decisions as row pairs, corrections followed
     forward (the rule of a linkage run's constraints)."""
-    chains = load_chains(conn)
-    same: list[tuple[int, int]] = []
-    different: list[tuple[int, int]] = []
-    for decision in decision_store.load(conn, active_only=True):
-        if decision.kind == "skip":
-            continue
-        a = row_of.get(chains.current_of(decision.mention_a))
-        b = row_of.get(chains.current_of(decision.mention_b))
-        if a is None or b is None or a == b:
-            continue
-        (same if decision.kind == "same" else different).append((a, b))
-    return same, different
+    ids = sorted(row_of, key=row_of.__getitem__)
+    decided = row_constraints(conn, ids, load_chains(conn))
+    return decided.same, decided.different
 
 
 def _untied(graph: LinkageGraph) -> list[tuple[int, int]]:
