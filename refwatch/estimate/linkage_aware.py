@@ -50,6 +50,7 @@ from scipy.sparse.csgraph import connected_components  # type: ignore[import-unt
 from sqlalchemy import Connection, select
 
 from refwatch.estimate import messages
+from refwatch.estimate.core import EstimateOptions, WorkspaceEstimate, estimate_from_table
 from refwatch.estimate.errors import EstimationError
 from refwatch.estimate.histories import (
     STRATA,
@@ -369,7 +370,6 @@ def draw_histories(
 
 
 def _estimate_job(job: tuple[CaptureTable, Any, Any]) -> EstimateResult | str:
-    from refwatch.estimate.api import estimate_from_table
     from refwatch.estimate.loglinear import estimate_loglinear
 
     table, options, models = job
@@ -426,7 +426,6 @@ def _run_jobs(
 def per_draw_options(options: Any, seed: int) -> Any:
     """The settings for one clustering: one LCMCR chain with the chosen burn-in and an equal
     share of the kept draws; a bootstrap with an equal share of the replicates."""
-    from refwatch.estimate.api import EstimateOptions
     from refwatch.estimate.lcmcr import LcmcrSettings
 
     assert isinstance(options, EstimateOptions)
@@ -560,12 +559,6 @@ def aware_estimate(
     options: Any = None,
 ) -> Any:
     """The linkage-aware `WorkspaceEstimate` (see the module text)."""
-    from refwatch.estimate.api import (
-        EstimateOptions,
-        WorkspaceEstimate,
-        estimate_from_table,
-    )
-
     options = options or EstimateOptions()
     assert isinstance(options, EstimateOptions)
     if stratify is not None and stratify not in STRATA:
