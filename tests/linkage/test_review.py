@@ -136,7 +136,9 @@ def test_skipping_takes_a_pair_out_of_the_queue_and_undoing_brings_it_back(
         actions = [
             e.action
             for e in conn.execute(
-                select(audit_entries).where(audit_entries.c.record_id == decision.id)
+                select(audit_entries)
+                .where(audit_entries.c.record_id == decision.id)
+                .order_by(audit_entries.c.seq)
             )
         ]
     assert actions == ["linkage.decide", "linkage.undo"]

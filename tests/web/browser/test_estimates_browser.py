@@ -52,8 +52,9 @@ def test_an_analyst_runs_a_log_linear_estimate_by_source_and_sees_the_plot(
     page.select_option("#estimate-form select[name=method]", "loglinear")
     page.select_option("#estimate-form select[name=interval]", "profile")
     page.fill("#estimate-form input[name=seed]", "2017")
-    page.click("#estimate-form button[type=submit]")
-    page.wait_for_selector("#estimate-summary", timeout=120_000)
+    # Linkage-aware by default: 30 drawn linkages, each estimated; allow a busy machine.
+    page.click("#estimate-form button[type=submit]", timeout=180_000)
+    page.wait_for_selector("#estimate-summary", timeout=180_000)
 
     summary = page.locator("#estimate-summary")
     seen = int(summary.get_attribute("data-n") or 0)
