@@ -262,15 +262,13 @@ def ledger_list_command(
     as_json: JsonOpt = False,
 ) -> None:
     """The ledger's entries, newest first, and whether today's data gives each again."""
-    from refwatch.counting.describe import bounds_text
     from refwatch.counting.ledger_check import ledger_listing
 
     with open_from(ctx) as ws:
         entries = ledger_listing(ws, kind=kind, search=search, before=before, limit=limit)
     same = {True: "same today", False: "DIFFERENT today", None: "not recomputed"}
     lines = [
-        f"{e['id']}  {e['created_at'][:16]}  {e['kind']:<9}  "
-        + (bounds_text(e["at_least"], e["at_most"]) if e["at_least"] is not None else "-")
+        f"{e['id']}  {e['created_at'][:16]}  {e['kind']:<9}  {e['number']}"
         + f"  {same[e['same_today']]}  by {e['actor']}"
         + (f"  ({e['purpose']})" if e["purpose"] else "")
         for e in entries

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from refwatch.counting.count import CountResult, run_query
+from refwatch.counting.describe import bounds_text
 from refwatch.counting.evidence import RULES_VERSION
 from refwatch.counting.ledger import list_entries, read_entry, result_numbers
 from refwatch.counting.query import CountQuery
@@ -104,6 +105,24 @@ def still_holds(workspace: Workspace, entry: dict[str, Any]) -> bool | None:
         return None
 
 
+def number_text(entry: dict[str, Any]) -> str:
+    """An entry's number in the house wording: a count's bounds, or an estimate with its
+    interval."""
+    numbers = entry.get("numbers") or {}
+    if entry["kind"] == "estimate" and numbers.get("estimate") is not None:
+        level = round(100 * float(numbers.get("level") or 0.95))
+        interval = ""
+        if numbers.get("lower") is not None and numbers.get("upper") is not None:
+            interval = (
+                f" ({level}% interval {float(numbers['lower']):,.0f} to "
+                f"{float(numbers['upper']):,.0f})"
+            )
+        return f"estimate {float(numbers['estimate']):,.0f}{interval}"
+    if entry.get("at_least") is None or entry.get("at_most") is None:
+        return "-"
+    return bounds_text(int(entry["at_least"]), int(entry["at_most"]))
+
+
 def ledger_listing(
     workspace: Workspace,
     *,
@@ -114,4 +133,7 @@ def ledger_listing(
 ) -> list[dict[str, Any]]:
     """`ledger.list_entries`, each entry with `same_today` (see `still_holds`)."""
     entries = list_entries(workspace, kind=kind, search=search, before=before, limit=limit)
-    return [{**entry, "same_today": still_holds(workspace, entry)} for entry in entries]
+    return [
+        {**entry, "same_today": still_holds(workspace, entry), "number": number_text(entry)}
+        for entry in entries
+    ]

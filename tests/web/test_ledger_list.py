@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from refwatch.counting import count_persons
-from refwatch.counting.ledger import list_entries
+from refwatch.counting.ledger import list_entries, record_entry
 from refwatch.counting.ledger_check import ledger_listing
 from refwatch.store.crypto import FieldCipher
 from tests.conftest import row
@@ -99,3 +99,23 @@ def test_the_navigation_leads_to_the_ledger_and_to_public_data(web: WebEnv) -> N
     assert 'href="/ledger"' in analyst and 'href="/releases"' in analyst
     viewer = web.sign_in("viewer").get("/counts").text
     assert 'href="/ledger"' in viewer and 'href="/releases"' not in viewer
+
+
+def test_an_estimate_entry_is_listed_with_its_estimate_and_interval(web: WebEnv) -> None:
+    entry = record_entry(
+        web.workspace,
+        kind="estimate",
+        query={"method": "lcmcr"},
+        snapshot_hash="x" * 64,
+        link_runs=[],
+        at_least=311,
+        at_most=None,
+        numbers={"estimate": 385.4, "lower": 354.3, "upper": 419.9, "level": 0.95},
+        certain=[],
+        uncertain=[],
+        actor="test",
+    )
+    page = web.sign_in("analyst").get("/ledger").text
+    assert entries_on(page) == [entry]
+    assert "estimate 385 (95% interval 354 to 420)" in page
+    assert "(up to None)" not in page
