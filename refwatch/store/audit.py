@@ -64,6 +64,20 @@ def entry_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _row_hash(row: Any) -> str:
+    """The hash a stored entry should carry, from its own columns."""
+    return entry_hash(
+        row.seq,
+        row.at,
+        row.actor,
+        row.action,
+        row.table_name,
+        row.record_id,
+        row.details,
+        row.prev_hash,
+    )
+
+
 def _details_text(details: Mapping[str, Any]) -> str:
     bad = PROTECTED_KEYS.intersection(details)
     if bad:
@@ -178,16 +192,7 @@ def verify(conn: Connection, anchor: Anchor | None = None) -> ChainReport:
                 row.seq,
                 f"entry {row.seq} does not follow entry {row.seq - 1} (deleted or reordered)",
             )
-        digest = entry_hash(
-            row.seq,
-            row.at,
-            row.actor,
-            row.action,
-            row.table_name,
-            row.record_id,
-            row.details,
-            row.prev_hash,
-        )
+        digest = _row_hash(row)
         if digest != row.hash:
             return ChainReport(
                 False, count, row.seq, row.seq, f"entry {row.seq} was altered after it was written"
@@ -255,16 +260,7 @@ def extends(conn: Connection, anchor: Anchor, new_head: Anchor) -> bool:
             return False
         if row.seq != expected_seq or row.prev_hash != expected_prev:
             return False
-        digest = entry_hash(
-            row.seq,
-            row.at,
-            row.actor,
-            row.action,
-            row.table_name,
-            row.record_id,
-            row.details,
-            row.prev_hash,
-        )
+        digest = _row_hash(row)
         if digest != row.hash:
             return False
         expected_prev = row.hash
