@@ -203,20 +203,9 @@ def change_password(
     new_password: Annotated[str, Form(max_length=2000)],
     new_password_again: Annotated[str, Form(max_length=2000)],
 ) -> Response:
-    if user.via != "session":
-        return _account_page(
-            request,
-            user,
-            error=gettext(request, "Sign in with a password to change it."),
-            status_code=403,
-        )
-    if not _password_ok(request, user, current_password):
-        return _account_page(
-            request,
-            user,
-            error=gettext(request, "The current password is wrong."),
-            status_code=400,
-        )
+    refused = _refuse_account_change(request, user, current_password)
+    if refused is not None:
+        return refused
     if new_password != new_password_again:
         return _account_page(
             request,
@@ -241,12 +230,12 @@ def change_password(
     return with_session_cookie(RedirectResponse("/account?changed=password", status_code=303), raw)
 
 
-def _refuse_second_factor_change(
+def _refuse_account_change(
     request: Request, user: User, current_password: str
 ) -> Response | None:
-    """The second factor changes only in a signed-in browser session (never with an API
-    token, whose holder must not be able to lock the owner out or plant a key of their
-    own) and with the current password."""
+    """The password and the second factor change only in a signed-in browser session
+    (never with an API token, whose holder must not be able to lock the owner out or plant
+    a key of their own) and with the current password."""
     if user.via != "session":
         return _account_page(
             request,
@@ -272,7 +261,7 @@ def enable_totp(
     code: Annotated[str, Form(max_length=20)],
     current_password: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    refused = _refuse_second_factor_change(request, user, current_password)
+    refused = _refuse_account_change(request, user, current_password)
     if refused is not None:
         return refused
     workspace = get_workspace(request)
@@ -293,7 +282,7 @@ def disable_totp(
     current_password: Annotated[str, Form(max_length=2000)],
     code: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    refused = _refuse_second_factor_change(request, user, current_password)
+    refused = _refuse_account_change(request, user, current_password)
     if refused is not None:
         return refused
     workspace = get_workspace(request)
