@@ -8,6 +8,7 @@ take these from here, so the imports run one way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -15,6 +16,7 @@ from refwatch.estimate.errors import EstimationError
 from refwatch.estimate.histories import WorkspaceHistories
 from refwatch.estimate.lcmcr import LcmcrSettings, estimate_lcmcr
 from refwatch.estimate.loglinear import Selection, estimate_loglinear
+from refwatch.estimate.models import Model
 from refwatch.estimate.result import EstimateResult
 from refwatch.estimate.table import CaptureTable
 
@@ -74,9 +76,15 @@ class EstimateOptions:
 
 
 def estimate_from_table(
-    table: CaptureTable, options: EstimateOptions | None = None
+    table: CaptureTable,
+    options: EstimateOptions | None = None,
+    *,
+    models: Sequence[Model] | None = None,
 ) -> EstimateResult:
-    """Estimate the total from a capture table with the chosen method."""
+    """Estimate the total from a capture table with the chosen method.
+
+    `models` (log-linear only) limits the search to these candidates and skips the
+    jackknife: what each clustering of a linkage-aware estimate does."""
     options = options or EstimateOptions()
     if options.method == "loglinear":
         return estimate_loglinear(
@@ -87,6 +95,8 @@ def estimate_from_table(
             interval=options.interval,
             nboot=options.nboot,
             seed=options.seed,
+            models=models,
+            jackknife=models is None,
         )
     if options.method == "lcmcr":
         from refwatch.estimate.diagnostics import table_problems, table_warnings

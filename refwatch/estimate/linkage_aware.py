@@ -370,23 +370,9 @@ def draw_histories(
 
 
 def _estimate_job(job: tuple[CaptureTable, Any, Any]) -> EstimateResult | str:
-    from refwatch.estimate.loglinear import estimate_loglinear
-
     table, options, models = job
     try:
-        if models is not None and options.method == "loglinear":
-            return estimate_loglinear(
-                table,
-                selection=options.selection,
-                maxorder=options.maxorder,
-                level=options.level,
-                interval=options.interval,
-                nboot=options.nboot,
-                seed=options.seed,
-                models=models,
-                jackknife=False,
-            )
-        return estimate_from_table(table, options)
+        return estimate_from_table(table, options, models=models)
     except EstimationError as exc:
         return str(exc)
 
