@@ -252,6 +252,7 @@ class AuditHead(Base):
 # The tables of later rooms live in modules of their own; importing them here puts every
 # table on `Base.metadata`, which the migrations are checked against.
 from refwatch.store import (  # noqa: E402
+    schema_alerts,
     schema_deletion,
     schema_ledger,
     schema_linkage,
@@ -263,6 +264,7 @@ __all__ = [
     "ID",
     "NAMING",
     "Base",
+    "schema_alerts",
     "schema_deletion",
     "schema_ledger",
     "schema_linkage",
