@@ -5,17 +5,31 @@ and exit with status 2; tracebacks never show local variables (they could hold n
 Each module of this package registers the commands of one area on the shared app.
 """
 
-from refwatch.cli import counting, estimate, evidence, linkage, publishing, users, world
+from refwatch.cli import (
+    alerts,
+    casefile,
+    counting,
+    estimate,
+    evidence,
+    linkage,
+    publishing,
+    share,
+    users,
+    world,
+)
 from refwatch.cli.app import app, main
 
 __all__ = [
+    "alerts",
     "app",
+    "casefile",
     "counting",
     "estimate",
     "evidence",
     "linkage",
     "main",
     "publishing",
+    "share",
     "users",
     "world",
 ]

@@ -3,7 +3,9 @@
 Log-linear: the profile likelihood of the total N under the chosen model, the curve the
 profile interval is read from (Cormack 1992): the interval holds every N whose
 log-likelihood is within chi2(level, 1)/2 of the best. LCMCR: the posterior distribution of
-N, the histogram of the draws the library already summarises.
+N, the histogram of the draws the library already summarises. A linkage-aware log-linear
+estimate: the histogram of its replicates pooled over the drawn linkages (its interval is
+read from them, not from one model's profile).
 
 The curve is the library's own `refwatch.estimate.loglinear.profile_loglik` (the function
 `profile_interval` reads the interval from), for the model the library chose, rebuilt from
@@ -136,11 +138,15 @@ def profile_chart(
     return _finish(chart)
 
 
-def posterior_chart(result: EstimateResult, labels: dict[str, str]) -> dict[str, Any] | None:
-    """Vega-Lite spec of LCMCR's posterior of N (histogram of the draws), or None."""
+def draws_chart(
+    result: EstimateResult, labels: dict[str, str], key: str = "posterior_histogram"
+) -> dict[str, Any] | None:
+    """Vega-Lite spec of a histogram of N the result carries, or None: LCMCR's posterior
+    (`posterior_histogram`), or a linkage-aware log-linear estimate's replicates pooled over
+    the drawn linkages (`pooled_histogram`), whose interval no single profile curve gives."""
     import altair as alt
 
-    histogram = result.diagnostics.get("posterior_histogram")
+    histogram = result.diagnostics.get(key)
     if not isinstance(histogram, dict):
         return None
     counts, edges = histogram.get("counts") or [], histogram.get("edges") or []

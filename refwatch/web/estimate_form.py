@@ -31,12 +31,14 @@ from typing import Literal, cast
 from refwatch.domain.dates import parse_date
 from refwatch.domain.errors import DateError
 from refwatch.estimate import EstimateOptions, EstimationError, LcmcrSettings
+from refwatch.estimate.core import Linkage
 from refwatch.estimate.histories import LIST_KEYS, STRATA, ListKey
 from refwatch.estimate.loglinear import Selection
 
 METHOD_CHOICES: tuple[str, ...] = ("loglinear", "lcmcr")
 SELECTION_CHOICES: tuple[str, ...] = ("bic", "aic", "stepwise")
 INTERVAL_CHOICES: tuple[str, ...] = ("bootstrap", "profile")
+LINKAGE_CHOICES: tuple[str, ...] = ("aware", "fixed")
 LEVEL_CHOICES: tuple[str, ...] = ("0.8", "0.9", "0.95", "0.99")
 LIST_CHOICES: tuple[str, ...] = LIST_KEYS
 STRATUM_CHOICES: tuple[str, ...] = STRATA
@@ -66,6 +68,7 @@ DEFAULTS: dict[str, str] = {
     "from": "",
     "to": "",
     "method": "loglinear",
+    "linkage": "aware",
     "select": "",
     "interval": "bootstrap",
     "nboot": "200",
@@ -180,6 +183,13 @@ def parse_request(values: dict[str, str]) -> tuple[EstimateRequest | None, list[
     if start is not None and end is not None and end < start:
         problems.append(Problem("to", "The period ends before it starts."))
     method = _choice(values, "method", METHOD_CHOICES, "Choose log-linear or LCMCR.", problems)
+    linkage = _choice(
+        values,
+        "linkage",
+        LINKAGE_CHOICES,
+        "Choose linkage-aware, or the latest linkage as it stands.",
+        problems,
+    )
     selection = _choice(
         values, "select", SELECTION_CHOICES, "Choose BIC, AIC or stepwise selection.", problems
     )
@@ -236,6 +246,7 @@ def parse_request(values: dict[str, str]) -> tuple[EstimateRequest | None, list[
             nboot=int(DEFAULTS["nboot"]) if nboot is None else nboot,
             seed=seed,
             lcmcr=LcmcrSettings(**settings, seed=seed, processes=1),
+            linkage=cast(Linkage, linkage or DEFAULTS["linkage"]),
         )
     except EstimationError as exc:
         return None, [Problem("K", str(exc))]

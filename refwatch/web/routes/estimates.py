@@ -32,7 +32,7 @@ from refwatch.web import estimate_form as ef
 from refwatch.web import i18n
 from refwatch.web.dashboard_data import place_label
 from refwatch.web.deps import User, get_workspace, require
-from refwatch.web.estimate_charts import posterior_chart, profile_chart
+from refwatch.web.estimate_charts import draws_chart, profile_chart
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -91,6 +91,7 @@ def _page(
             "lists_choices": ef.LIST_CHOICES,
             "strata_choices": ef.STRATUM_CHOICES,
             "method_choices": ef.METHOD_CHOICES,
+            "linkage_choices": ef.LINKAGE_CHOICES,
             "selection_choices": ef.SELECTION_CHOICES,
             "interval_choices": ef.INTERVAL_CHOICES,
             "level_choices": ef.LEVEL_CHOICES,
@@ -124,15 +125,17 @@ def _chart(request: Request, estimate: WorkspaceEstimate) -> str | None:
         "interval": gettext(request, "%(level)s%% interval", level=round(100 * total.level)),
         "cut": gettext(request, "cut-off of the profile interval"),
     }
+    x_label = gettext(request, "Total number of people (N)")
     try:
         if total.method == "lcmcr":
-            spec = posterior_chart(
+            spec = draws_chart(
+                total, {**labels, "x": x_label, "y": gettext(request, "Share of posterior draws")}
+            )
+        elif "pooled_histogram" in total.diagnostics:
+            spec = draws_chart(
                 total,
-                {
-                    **labels,
-                    "x": gettext(request, "Total number of people (N)"),
-                    "y": gettext(request, "Share of posterior draws"),
-                },
+                {**labels, "x": x_label, "y": gettext(request, "Share of draws over linkages")},
+                key="pooled_histogram",
             )
         else:
             spec = profile_chart(
@@ -140,7 +143,7 @@ def _chart(request: Request, estimate: WorkspaceEstimate) -> str | None:
                 total,
                 {
                     **labels,
-                    "x": gettext(request, "Total number of people (N)"),
+                    "x": x_label,
                     "y": gettext(request, "Log-likelihood relative to the best"),
                 },
             )

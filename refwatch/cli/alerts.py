@@ -1,0 +1,3 @@
+"""The `refwatch alerts` commands (see refwatch/alerts)."""
+
+from __future__ import annotations

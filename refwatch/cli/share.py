@@ -1,0 +1,3 @@
+"""The `refwatch share` commands (see refwatch/share)."""
+
+from __future__ import annotations

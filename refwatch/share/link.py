@@ -1,0 +1,422 @@
+"""Link encodings of several organisations without a secret (`refwatch share link`).
+
+Why each step:
+
+- **Blocking** by locality-sensitive hashing on the bits (bit sampling, Hamming LSH):
+  each band keeps the values of `r` secretly-unknown-but-fixed bit positions of a field
+  group; two records are compared if they agree on every sampled bit of at least one
+  band. Near-identical filters agree on most bits and collide in some band; unrelated
+  ones almost never. Bands over the name segment find matches whose other fields are
+  noisy; bands over the other fields find matches whose names are missing or mistyped.
+  The positions are drawn from a fixed seed, so a run is reproducible.
+- **Scores**: per field, the Dice coefficient of the two segments, turned into evidence
+  ``weight * (2 * (dice - floor) / (1 - floor) - 1)`` clipped to [-weight, weight]:
+  full agreement adds the field's weight, a chance-level overlap (`floor`, the Dice of
+  unrelated filters with that fill) subtracts it, a field one side lacks counts nothing.
+- **Threshold** from the scores alone: a two-component Gaussian mixture fitted by EM to
+  the best score of each record against each other file; the threshold is where a score
+  is as likely a match as not (posterior 0.5), and the mixture weights estimate how many
+  matches and non-matches there are. docs/sharing.md says why and when to override it.
+- **Solution**: greedy, best pair first, one record per file in a cluster (a person is
+  on each list at most once, since each organisation has linked its own records):
+  clusters merge only if they hold no file in common.
+- **Histories**: one row per cluster, 0/1 per file, a `count` column, as
+  `refwatch estimate` reads; a cluster's stratum is the value most of its records give.
+"""
+
+from __future__ import annotations
+
+import io
+import csv
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from refwatch.estimate.table import CaptureTable
+from refwatch.share.encoding import Schema
+from refwatch.share.errors import ShareError
+from refwatch.share.fileformat import STRATA, EncodingFile
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+SEED: Final = 20170716
+NAME_FIELDS: Final = ("name", "hangul")
+MAX_PAIRS: Final = 60_000_000
+CHUNK: Final = 200_000
+
+
+@dataclass(frozen=True)
+class LinkOptions:
+    threshold: float | None = None
+    name_bands: int = 24
+    name_rows: int = 36
+    other_bands: int = 12
+    other_rows: int = 40
+    bins: int = 40
+
+
+@dataclass
+class Mixture:
+    """The two-component fit of the best scores: what the coordinator sees of quality."""
+
+    threshold: float
+    matches: float
+    non_matches: float
+    means: tuple[float, float]
+    sds: tuple[float, float]
+    converged: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "threshold": round(self.threshold, 4),
+            "estimated_matches": round(self.matches, 1),
+            "estimated_non_matches": round(self.non_matches, 1),
+            "means": [round(m, 4) for m in self.means],
+            "sds": [round(s, 4) for s in self.sds],
+            "converged": self.converged,
+        }
+
+
+@dataclass
+class LinkResult:
+    lists: tuple[str, ...]
+    sizes: dict[str, int]
+    candidate_pairs: int
+    links: int
+    clusters: Ints
+    file_of: Ints
+    table: CaptureTable
+    strata: dict[str, dict[str, CaptureTable]]
+    histogram: list[dict[str, float]]
+    mixture: Mixture
+    threshold: float
+    threshold_source: str
+    seconds: float = 0.0
+    pairs: tuple[Ints, Ints, Floats] | None = field(default=None, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "lists": list(self.lists),
+            "sizes": self.sizes,
+            "candidate_pairs": self.candidate_pairs,
+            "links": self.links,
+            "persons": self.table.n,
+            "threshold": round(self.threshold, 4),
+            "threshold_source": self.threshold_source,
+            "mixture": self.mixture.as_dict(),
+            "histogram": self.histogram,
+            "histories": self.table.rows(),
+            "strata": {
+                kind: {label: t.rows() for label, t in tables.items()}
+                for kind, tables in self.strata.items()
+            },
+        }
+
+
+def check_files(files: Sequence[EncodingFile]) -> None:
+    """Refuse what cannot be linked: one file, mixed secrets or schemas, repeated labels."""
+    if len(files) < 2:
+        raise ShareError("share.too_few", "linking needs encoding files from two or more organisations")
+    if len(files) > 15:
+        raise ShareError("share.too_many", "at most 15 files (lists) can be linked at once")
+    first = files[0]
+    for other in files[1:]:
+        if other.schema != first.schema:
+            raise ShareError(
+                "share.schema_mismatch",
+                f"{other.name} uses another encoding schema than {first.name}",
+            )
+        if other.key_check != first.key_check:
+            raise ShareError(
+                "share.secret_mismatch",
+                f"{other.name} was encoded with another secret than {first.name}: "
+                "every organisation must use the same shared secret",
+            )
+    labels = Counter(f.organisation for f in files)
+    repeated = [label for label, n in labels.items() if n > 1]
+    if repeated:
+        raise ShareError(
+            "share.same_label",
+            f"two files carry the organisation label {repeated[0]!r}; each list must be "
+            "one organisation's file",
+        )
+
+
+def popcount(bits: npt.NDArray[np.uint8]) -> Ints:
+    return np.bitwise_count(bits).sum(axis=1, dtype=np.int64)
+
+
+def _segments(schema: Schema) -> list[tuple[str, int, int, float]]:
+    return [
+        (spec.name, start // 8, end // 8, spec.weight)
+        for spec, (start, end) in zip(schema.fields, schema.offsets(), strict=True)
+    ]
+
+
+def _band_keys(unpacked: npt.NDArray[np.bool_], rows: int, bands: int, rng: np.random.Generator) -> list[Ints]:
+    width = unpacked.shape[1]
+    weights = (np.int64(1) << np.arange(min(rows, 62), dtype=np.int64))
+    out = []
+    for _ in range(bands):
+        chosen = rng.choice(width, size=min(rows, 62, width), replace=False)
+        out.append(unpacked[:, chosen].astype(np.int64) @ weights[: len(chosen)])
+    return out
+
+
+def _pairs_of_key(keys: Ints, usable: npt.NDArray[np.bool_], file_of: Ints) -> Ints:
+    """Pairs (as i * n + j, i < j, different files) of records sharing a band key."""
+    index = np.flatnonzero(usable)
+    if len(index) < 2:
+        return np.zeros(0, dtype=np.int64)
+    order = index[np.argsort(keys[index], kind="stable")]
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    big = sizes > 1
+    out: list[Ints] = []
+    n = len(file_of)
+    # Groups of the same size are expanded together (triangular index pairs).
+    for size in np.unique(sizes[big]):
+        group_starts = starts[sizes == size]
+        a, b = np.triu_indices(int(size), k=1)
+        first = order[group_starts[:, None] + a[None, :]].ravel()
+        second = order[group_starts[:, None] + b[None, :]].ravel()
+        keep = file_of[first] != file_of[second]
+        lo = np.minimum(first[keep], second[keep])
+        hi = np.maximum(first[keep], second[keep])
+        out.append(lo * n + hi)
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def candidate_pairs(bits: npt.NDArray[np.uint8], file_of: Ints, schema: Schema, options: LinkOptions) -> tuple[Ints, Ints]:
+    rng = np.random.default_rng(SEED)
+    segments = _segments(schema)
+    name = [s for s in segments if s[0] == "name"]
+    others = [s for s in segments if s[0] not in NAME_FIELDS]
+    found: list[Ints] = []
+    groups = [(name, options.name_bands, options.name_rows)] if name else []
+    if others:
+        groups.append((others, options.other_bands, options.other_rows))
+    for chosen, bands, rows in groups:
+        packed = np.concatenate([bits[:, s[1] : s[2]] for s in chosen], axis=1)
+        usable = popcount(packed) > 0
+        unpacked = np.unpackbits(packed, axis=1).astype(np.bool_)
+        for keys in _band_keys(unpacked, rows, bands, rng):
+            found.append(_pairs_of_key(keys, usable, file_of))
+            if sum(len(f) for f in found) > MAX_PAIRS:
+                found = [np.unique(np.concatenate(found))]
+                if len(found[0]) > MAX_PAIRS:
+                    raise ShareError(
+                        "share.too_many_pairs",
+                        "blocking found too many candidate pairs; the files are too "
+                        "uniform to link (are they real encodings?)",
+                    )
+        del unpacked
+    pairs = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    n = len(file_of)
+    return pairs // n, pairs % n
+
+
+def score_pairs(bits: npt.NDArray[np.uint8], first: Ints, second: Ints, schema: Schema) -> Floats:
+    """The evidence score of each pair (see the module docstring)."""
+    scores = np.zeros(len(first), dtype=np.float64)
+    for spec, (name, lo, hi, weight) in zip(schema.fields, _segments(schema), strict=True):
+        seg = bits[:, lo:hi]
+        counts = popcount(seg)
+        # Chance-level Dice of two unrelated filters with this segment's typical fill.
+        fill = float(np.median(counts[counts > 0]) / spec.stored_bits) if (counts > 0).any() else 0.0
+        floor = min(fill, 0.9)
+        for start in range(0, len(first), CHUNK):
+            a = first[start : start + CHUNK]
+            b = second[start : start + CHUNK]
+            both = np.bitwise_count(seg[a] & seg[b]).sum(axis=1, dtype=np.int64)
+            total = counts[a] + counts[b]
+            present = (counts[a] > 0) & (counts[b] > 0)
+            dice = np.where(present, 2.0 * both / np.maximum(total, 1), 0.0)
+            evidence = np.clip(2.0 * (dice - floor) / (1.0 - floor) - 1.0, -1.0, 1.0)
+            scores[start : start + CHUNK] += np.where(present, weight * evidence, 0.0)
+    return scores
+
+
+def best_scores(first: Ints, second: Ints, scores: Floats, file_of: Ints) -> Floats:
+    """Each record's best score against each other file (what the solver can use)."""
+    if not len(scores):
+        return scores
+    n_files = int(file_of.max()) + 1
+    keys = np.concatenate([first * n_files + file_of[second], second * n_files + file_of[first]])
+    values = np.concatenate([scores, scores])
+    order = np.lexsort((-values, keys))
+    keys, values = keys[order], values[order]
+    head = np.r_[True, keys[1:] != keys[:-1]]
+    return values[head]
+
+
+def fit_mixture(values: Floats, iterations: int = 200) -> Mixture:
+    """Two Gaussians by EM; threshold where the posterior of the upper one is 0.5."""
+    if len(values) < 4 or float(values.std()) == 0.0:
+        mid = float(values.mean()) if len(values) else 0.0
+        return Mixture(mid, 0.0, float(len(values)), (mid, mid), (0.0, 0.0), False)
+    lo, hi = np.quantile(values, [0.2, 0.9])
+    means = np.array([lo, hi], dtype=np.float64)
+    sds = np.full(2, values.std() / 2 + 1e-6)
+    weights = np.array([0.5, 0.5])
+    converged = False
+    previous = -np.inf
+    for _ in range(iterations):
+        dens = weights / (sds * np.sqrt(2 * np.pi)) * np.exp(
+            -0.5 * ((values[:, None] - means) / sds) ** 2
+        )
+        total = dens.sum(axis=1, keepdims=True) + 1e-300
+        resp = dens / total
+        likelihood = float(np.log(total).sum())
+        nk = resp.sum(axis=0) + 1e-12
+        weights = nk / len(values)
+        means = (resp * values[:, None]).sum(axis=0) / nk
+        sds = np.sqrt((resp * (values[:, None] - means) ** 2).sum(axis=0) / nk) + 1e-3
+        if abs(likelihood - previous) < 1e-6 * abs(likelihood):
+            converged = True
+            break
+        previous = likelihood
+    if means[0] > means[1]:
+        means, sds, weights = means[::-1], sds[::-1], weights[::-1]
+    grid = np.linspace(means[0], means[1], 2001)
+    upper = weights[1] / sds[1] * np.exp(-0.5 * ((grid - means[1]) / sds[1]) ** 2)
+    lower = weights[0] / sds[0] * np.exp(-0.5 * ((grid - means[0]) / sds[0]) ** 2)
+    above = np.flatnonzero(upper >= lower)
+    threshold = float(grid[above[0]]) if len(above) else float(means[1])
+    return Mixture(
+        threshold,
+        float(weights[1] * len(values)),
+        float(weights[0] * len(values)),
+        (float(means[0]), float(means[1])),
+        (float(sds[0]), float(sds[1])),
+        converged,
+    )
+
+
+def histogram(values: Floats, bins: int) -> list[dict[str, float]]:
+    if not len(values):
+        return []
+    counts, edges = np.histogram(values, bins=bins)
+    return [
+        {"from": round(float(edges[i]), 3), "to": round(float(edges[i + 1]), 3), "pairs": int(c)}
+        for i, c in enumerate(counts)
+    ]
+
+
+def greedy_clusters(first: Ints, second: Ints, scores: Floats, file_of: Ints, threshold: float) -> tuple[Ints, int]:
+    """Best pair first; clusters join only if they share no file. Returns (cluster of
+    each record, number of links made)."""
+    n = len(file_of)
+    parent = list(range(n))
+    mask = [1 << int(f) for f in file_of]
+    keep = np.flatnonzero(scores >= threshold)
+    order = keep[np.argsort(-scores[keep], kind="stable")]
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    links = 0
+    for a, b in zip(first[order].tolist(), second[order].tolist(), strict=True):
+        ra, rb = find(a), find(b)
+        if ra == rb or mask[ra] & mask[rb]:
+            continue
+        parent[rb] = ra
+        mask[ra] |= mask[rb]
+        links += 1
+    return np.array([find(i) for i in range(n)], dtype=np.int64), links
+
+
+def _consensus(values: list[str]) -> str:
+    counts = Counter(v for v in values if v != "unknown")
+    if not counts:
+        return "unknown"
+    ranked = counts.most_common(2)
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return "unknown"
+    return ranked[0][0]
+
+
+def _table(lists: tuple[str, ...], clusters: Ints, file_of: Ints, members: Ints | None = None) -> CaptureTable:
+    chosen = np.arange(len(clusters)) if members is None else members
+    flags = np.zeros(len(clusters), dtype=np.int64)
+    np.bitwise_or.at(flags, clusters[chosen], np.int64(1) << file_of[chosen])
+    roots = np.unique(clusters[chosen])
+    counts = np.bincount(flags[roots], minlength=1 << len(lists)).astype(np.int64)
+    return CaptureTable(lists, counts)
+
+
+def link_files(files: Sequence[EncodingFile], options: LinkOptions | None = None, *, keep_pairs: bool = False) -> LinkResult:
+    import time
+
+    started = time.perf_counter()
+    options = options or LinkOptions()
+    check_files(files)
+    schema = files[0].schema
+    lists = tuple(f.organisation for f in files)
+    bits = np.concatenate([f.bits for f in files], axis=0)
+    file_of = np.concatenate(
+        [np.full(len(f), i, dtype=np.int64) for i, f in enumerate(files)]
+    )
+    first, second = candidate_pairs(bits, file_of, schema, options)
+    scores = score_pairs(bits, first, second, schema)
+    best = best_scores(first, second, scores, file_of)
+    mixture = fit_mixture(best)
+    if options.threshold is not None:
+        threshold, source = options.threshold, "given"
+    else:
+        threshold, source = mixture.threshold, "mixture"
+    clusters, links = greedy_clusters(first, second, scores, file_of, threshold)
+    table = _table(lists, clusters, file_of)
+    strata: dict[str, dict[str, CaptureTable]] = {}
+    for kind in STRATA:
+        labels = [label for f in files for label in f.strata[kind]]
+        by_cluster: dict[int, list[str]] = {}
+        for record, root in enumerate(clusters.tolist()):
+            by_cluster.setdefault(root, []).append(labels[record])
+        label_of = {root: _consensus(values) for root, values in by_cluster.items()}
+        per: dict[str, list[int]] = {}
+        for record, root in enumerate(clusters.tolist()):
+            per.setdefault(label_of[root], []).append(record)
+        strata[kind] = {
+            label: _table(lists, clusters, file_of, np.array(members, dtype=np.int64))
+            for label, members in sorted(per.items())
+        }
+    return LinkResult(
+        lists=lists,
+        sizes={f.organisation: len(f) for f in files},
+        candidate_pairs=len(scores),
+        links=links,
+        clusters=clusters,
+        file_of=file_of,
+        table=table,
+        strata=strata,
+        histogram=histogram(best, options.bins),
+        mixture=mixture,
+        threshold=threshold,
+        threshold_source=source,
+        seconds=time.perf_counter() - started,
+        pairs=(first, second, scores) if keep_pairs else None,
+    )
+
+
+def histories_csv(table: CaptureTable) -> str:
+    return table.to_csv()
+
+
+def strata_csv(result: LinkResult, kind: str) -> str:
+    """One CSV holding every stratum's table, with a leading `stratum` column."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["stratum", *result.lists, "count"])
+    for label, table in result.strata[kind].items():
+        for row in table.rows():
+            writer.writerow([label, *[row[name] for name in result.lists], row["count"]])
+    return buffer.getvalue()
