@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from refwatch.domain.consent import ConsentLevel
 from refwatch.domain.dates import DateInterval
 from refwatch.domain.enums import Flag, Sex, SourceType, Status
 
@@ -32,6 +33,7 @@ CASE_COLUMNS: tuple[str, ...] = (
     "group",
     "flags",
     "notes",
+    "consent",
 )
 # Made once (json.dumps with options builds an encoder per call; this runs once per row).
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -70,6 +72,8 @@ class CaseRecord:
     group: str | None
     flags: tuple[Flag, ...]
     notes: str | None
+    # Optional column: what the person or family agreed to, as the source states it.
+    consent: ConsentLevel | None = None
 
     def canonical(self) -> str:
         """A stable text of every field, for the keyed content fingerprint."""
@@ -97,4 +101,8 @@ class CaseRecord:
             [flag.value for flag in self.flags],
             self.notes,
         ]
+        if self.consent is not None:
+            # Only when given: a row without the column keeps the fingerprint it had before
+            # the column existed, so re-importing an old list finds it unchanged.
+            values.append(self.consent.value)
         return _COMPACT.encode(values)

@@ -2,8 +2,8 @@
 
 The protected ciphertexts of the report and of every version of the same record (those it
 superseded and those that superseded it) are overwritten with NULL, and so are the reasons
-reviewers gave for linkage decisions about its mentions (free text that may quote the
-name); a `report_deletions`
+reviewers gave for linkage decisions about its mentions and the basis and exception of
+its consents (free text that may quote the name); a `report_deletions`
 row takes them out of the current evidence and keeps who, when, why and which persons
 were affected, so the counts and the number ledger can say what changed. The audit entry
 names the report, never a value. Afterwards the freed pages are scrubbed: SQLite runs with
@@ -22,6 +22,7 @@ from sqlalchemy import Connection, insert, or_, select, update
 
 from refwatch.domain.errors import RefWatchError
 from refwatch.store import audit
+from refwatch.store.consents import erase_report_texts
 from refwatch.store.schema import Mention, PersonLink, Report, table_of
 from refwatch.store.schema_deletion import ReportDeletion
 from refwatch.store.schema_ledger import LedgerEntry
@@ -128,6 +129,7 @@ def delete_report(workspace: Workspace, report_id: str, reason: str, actor: str)
             )
             .values(reason_enc=None)
         ).rowcount
+        consent_texts = erase_report_texts(conn, versions)
         now = datetime.now(UTC)
         for version in versions:
             if version in already:
@@ -153,7 +155,8 @@ def delete_report(workspace: Workspace, report_id: str, reason: str, actor: str)
                 "persons": persons,
                 "ledger_entries": entries,
                 "decision_reasons_erased": reasons,
+                "consent_texts_erased": consent_texts,
             },
         )
-    workspace.scrub("reports", "mentions", "linkage_decisions")
+    workspace.scrub("reports", "mentions", "linkage_decisions", "consents")
     return DeletionResult(versions, persons, entries)

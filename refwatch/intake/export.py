@@ -1,10 +1,17 @@
 """Write the evidence back out: mentions, persons or events, as CSV or JSON Lines.
 
 A mentions export uses the case-list columns, so with names it re-imports into another
-workspace unchanged (a test checks the round trip). Names and notes appear only when the
-caller passes a cipher and asks for them; that read of protected values is written to the
-audit trail before any byte leaves. Superseded versions are left out: the export shows what
-the evidence says now.
+workspace unchanged (a test checks the round trip; the `consent` column carries each
+report's consent level). Names and notes appear only when the caller passes a cipher and
+asks for them; that read of protected values is written to the audit trail before any
+byte leaves. Superseded versions are left out: the export shows what the evidence says now.
+
+Consent (the rule is `refwatch.domain.consent`): an export with names is an internal act.
+A person whose consent is `no_use` keeps their names in the workspace: their rows are
+written with the name and notes cells empty, and the warning lists them. Every other
+person whose consent does not allow naming them outside the organisation (nothing
+recorded, `internal`, `statistics`) is exported with names, and listed in a warning: the
+file must stay inside the organisation.
 """
 
 from __future__ import annotations
@@ -13,14 +20,17 @@ import csv
 import json
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, Literal, TextIO
 
 from sqlalchemy import Connection, func, select
 
 from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS
+from refwatch.domain.consent import Use, decide
 from refwatch.domain.errors import RefWatchError
 from refwatch.domain.formulas import neutral_row
 from refwatch.store import audit
+from refwatch.store.consents import effective_consents, report_levels
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.queries import current_mentions, links, reports, sources
 from refwatch.store.schema import Event, Group, Mention, Report, Source, table_of
@@ -91,8 +101,52 @@ def _events_by_mention(conn: Connection) -> dict[str, list[Any]]:
     return events
 
 
-def mention_rows(conn: Connection, cipher: FieldCipher | None = None) -> Iterator[dict[str, Any]]:
+@dataclass(frozen=True)
+class NamesConsent:
+    """Which persons a names export must leave nameless, and which it must warn about."""
+
+    withheld: list[str]
+    not_for_outside: list[str]
+
+    def warnings(self) -> list[str]:
+        found = []
+        if self.withheld:
+            found.append(
+                f"names withheld for {len(self.withheld)} person(s) whose consent is no_use "
+                f"(their rows are exported without names or notes): {_listed(self.withheld)}"
+            )
+        if self.not_for_outside:
+            found.append(
+                f"{len(self.not_for_outside)} person(s) have no consent to be named outside "
+                f"the organisation; keep this file inside it: {_listed(self.not_for_outside)}"
+            )
+        return found
+
+
+def _listed(ids: list[str], limit: int = 50) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown if len(ids) <= limit else f"{shown} and {len(ids) - limit} more"
+
+
+def names_consent(conn: Connection) -> NamesConsent:
+    """The consent check of an export with names (see the module doc)."""
+    withheld, outside = [], []
+    for person, consent in effective_consents(conn).items():
+        named = decide(consent, Use.CASE_FILE)
+        if not decide(consent, Use.NAMES_EXPORT).allowed:
+            withheld.append(person)
+        elif not named.allowed or named.by_exception:
+            outside.append(person)
+    return NamesConsent(withheld, outside)
+
+
+def mention_rows(
+    conn: Connection, cipher: FieldCipher | None = None, *, nameless: frozenset[str] = frozenset()
+) -> Iterator[dict[str, Any]]:
+    """Current mentions in the case-list columns; names only with `cipher`, and never for
+    the persons in `nameless`."""
     events = _events_by_mention(conn)
+    levels = report_levels(conn)
     for row in _current_mentions(conn):
         start = next(
             (e for e in events.get(row.id, []) if e.event_type in ("apprehension", "birth")), None
@@ -119,13 +173,14 @@ def mention_rows(conn: Connection, cipher: FieldCipher | None = None) -> Iterato
             "status_on": row.status_on,
             "group": row.group_label,
             "flags": row.flags or None,
+            "consent": levels[row.report_id].value if row.report_id in levels else None,
             "origin_place_id": row.origin_place_id,
             "apprehended_place_id": start.place_id if start else None,
             "held_at_place_id": (
                 held.facility_id if held else (start.facility_id if start else None)
             ),
         }
-        if cipher is not None:
+        if cipher is not None and row.person_id not in nameless:
             out["name_hangul"] = cipher.open("mentions", "name_hangul", row.id, row.name_hangul_enc)
             out["name_latin"] = cipher.open("mentions", "name_latin", row.id, row.name_latin_enc)
             out["notes"] = cipher.open("mentions", "notes", row.id, row.notes_enc)
@@ -214,9 +269,11 @@ def export(
     *,
     cipher: FieldCipher | None = None,
     actor: str = "cli",
+    warnings: list[str] | None = None,
 ) -> int:
     """Write one export to `out`; return the number of rows. Passing `cipher` includes
-    names and notes (mentions only) and is audited first."""
+    names and notes (mentions only) and is audited first; the consent check (module doc)
+    withholds names and appends its warnings to `warnings`."""
     if kind not in KINDS:
         raise RefWatchError(f"unknown export {kind!r}: choose {', '.join(KINDS)}")
     if fmt not in FORMATS:
@@ -224,7 +281,13 @@ def export(
     if cipher is not None and kind != "mentions":
         raise RefWatchError("--include-names applies to the mentions export only")
     columns = columns_for(kind, cipher is not None)
+    nameless: frozenset[str] = frozenset()
     if cipher is not None:
+        with workspace.read() as conn:
+            check = names_consent(conn)
+        nameless = frozenset(check.withheld)
+        if warnings is not None:
+            warnings.extend(check.warnings())
         # Committed before any name is read, so a failed export still leaves its trace.
         # The details say how many rows of names are about to leave (never their values).
         with workspace.write() as conn:
@@ -236,11 +299,17 @@ def export(
                 actor,
                 "export.names",
                 table_name="mentions",
-                details={"kind": kind, "format": fmt, "rows": rows_with_names},
+                details={
+                    "kind": kind,
+                    "format": fmt,
+                    "rows": rows_with_names,
+                    "names_withheld_persons": len(check.withheld),
+                    "without_outside_consent_persons": len(check.not_for_outside),
+                },
             )
     with workspace.read() as conn:
         if kind == "mentions":
-            rows: Iterator[dict[str, Any]] = mention_rows(conn, cipher)
+            rows: Iterator[dict[str, Any]] = mention_rows(conn, cipher, nameless=nameless)
         elif kind == "persons":
             rows = person_rows(conn)
         else:

@@ -40,6 +40,7 @@ from refwatch.store.schema import (
     Source,
     table_of,
 )
+from refwatch.store.schema_consent import ConsentEntry
 from refwatch.store.workspace import Workspace
 
 Progress = Callable[[int, int], None]
@@ -56,6 +57,7 @@ T = {
     "groups": table_of(Group),
     "batches": table_of(ImportBatch),
     "links": table_of(PersonLink),
+    "consents": table_of(ConsentEntry),
 }
 
 
@@ -442,6 +444,8 @@ class _FileWriter:
                 "linked_at": self.now,
             }
         )
+        if record.consent is not None:
+            self._add_consent(number, record, report_id)
         for event in claimed_events(record):
             self.rows["events"].append(
                 {
@@ -468,6 +472,42 @@ class _FileWriter:
             )
         )
 
+    def _add_consent(self, number: int, record: CaseRecord, report_id: str) -> None:
+        """The row's `consent` cell as the report's first consent record (basis: the file
+        and row it came from, sealed like every consent basis)."""
+        assert record.consent is not None
+        consent_id = new_id()
+        basis = f"stated in the case list {self.file}, row {number}"
+        self.rows["consents"].append(
+            {
+                "id": consent_id,
+                "subject": f"report:{report_id}",
+                "person_id": None,
+                "report_id": report_id,
+                "revision": 1,
+                "level": record.consent.value,
+                "exception_level": None,
+                "basis_enc": self.cipher.seal("consents", "basis", consent_id, basis),
+                "exception_enc": None,
+                "recorded_by": self.actor,
+                "recorded_at": self.now,
+            }
+        )
+        self.audit.append(
+            audit.AuditRecord(
+                self.actor,
+                "consent.set",
+                "reports",
+                report_id,
+                {
+                    "consent": consent_id,
+                    "revision": 1,
+                    "level": record.consent.value,
+                    "row": number,
+                },
+            )
+        )
+
     def _flush(self) -> None:
         order = (
             "batches",
@@ -478,6 +518,7 @@ class _FileWriter:
             "mentions",
             "links",
             "events",
+            "consents",
         )
         for name in order:
             bulk_insert(self.conn, T[name], self.rows[name])

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from refwatch.domain.caserecord import PROTECTED_COLUMNS, AgeRange, CaseRecord
+from refwatch.domain.consent import ConsentLevel, parse_level
 from refwatch.domain.dates import DateInterval, parse_date
 from refwatch.domain.enums import Flag, Sex, SourceType, Status
 from refwatch.domain.errors import DateError, InputError
@@ -87,6 +88,17 @@ class RowValidator:
                 flags.append(flag)
         return tuple(sorted(flags, key=lambda f: f.value))
 
+    def _consent(self, row: int, cells: RawRow) -> ConsentLevel | None:
+        value = cells.get("consent")
+        if value is None:
+            return None
+        try:
+            return parse_level(value)
+        except ValueError as exc:
+            # A long value is junk, not a misspelt level: name the cell, not all of it.
+            shown = value if len(value) <= 40 else None
+            raise self.error(row, "consent", str(exc), shown) from None
+
     def _age(self, row: int, cells: RawRow) -> AgeRange | None:
         value = cells.get("age")
         if value is None:
@@ -134,6 +146,7 @@ class RowValidator:
             group=cells.get("group"),
             flags=self._flags(row, cells),
             notes=cells.get("notes"),
+            consent=self._consent(row, cells),
         )
         self._check_coherent(row, record)
         return record
