@@ -32,6 +32,7 @@ turns field values into bits.
 from __future__ import annotations
 
 import hmac
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -179,7 +180,7 @@ def hangul_tokens(hangul: str | None) -> set[str]:
         return set()
     syllables = list(hangul)
     out = {f"1{s}" for s in syllables}
-    out.update(f"2{a}{b}" for a, b in zip(syllables, syllables[1:], strict=False))
+    out.update(f"2{a}{b}" for a, b in itertools.pairwise(syllables))
     return out
 
 
@@ -274,4 +275,3 @@ class Encoder:
     def clear(self) -> None:
         """Forget the cache (it holds hashes of name tokens)."""
         self._cache.clear()
-

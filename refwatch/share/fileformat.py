@@ -55,6 +55,9 @@ class EncodingFile:
     strata: dict[str, list[str]]
     bits: Bits
     name: str = ""
+    #: The organisation's own person id of each record, in memory only (never written):
+    #: lets the organisation that made the file, and the benchmarks, map results back.
+    local_ids: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -138,7 +141,7 @@ def parse_header(data: dict[str, Any], name: str) -> tuple[str, Schema, str, str
     if not isinstance(check, str) or not re.fullmatch(r"[0-9a-f]{32}", check):
         raise _fail(name, 1, "the key check is missing or malformed")
     records = data.get("records")
-    if not isinstance(records, int) or isinstance(records, bool) or not 0 <= records:
+    if not isinstance(records, int) or isinstance(records, bool) or not records >= 0:
         raise _fail(name, 1, "the record count is missing or malformed")
     if records > MAX_RECORDS:
         raise _fail(name, 1, f"more than {MAX_RECORDS:,} records", "share.too_large")
@@ -195,9 +198,7 @@ def parse(handle: IO[bytes], name: str) -> EncodingFile:
         except (ValueError, binascii.Error):
             raise _fail(name, line, "the bits are not base64") from None
         if len(vector) != width:
-            raise _fail(
-                name, line, f"the bits have {len(vector)} bytes; the schema says {width}"
-            )
+            raise _fail(name, line, f"the bits have {len(vector)} bytes; the schema says {width}")
         extra = set(data) - {"id", "bits", *STRATA}
         if extra:
             raise _fail(name, line, f"unexpected fields {sorted(extra)}")
@@ -208,8 +209,7 @@ def parse(handle: IO[bytes], name: str) -> EncodingFile:
         raise _fail(
             name,
             line,
-            f"the header announces {records} records but the file has {len(ids)} "
-            "(truncated?)",
+            f"the header announces {records} records but the file has {len(ids)} (truncated?)",
             "share.truncated",
         )
     return EncodingFile(organisation, schema, check, created, ids, strata, bits, name)

@@ -26,8 +26,8 @@ Why each step:
 
 from __future__ import annotations
 
-import io
 import csv
+import io
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -120,7 +120,9 @@ class LinkResult:
 def check_files(files: Sequence[EncodingFile]) -> None:
     """Refuse what cannot be linked: one file, mixed secrets or schemas, repeated labels."""
     if len(files) < 2:
-        raise ShareError("share.too_few", "linking needs encoding files from two or more organisations")
+        raise ShareError(
+            "share.too_few", "linking needs encoding files from two or more organisations"
+        )
     if len(files) > 15:
         raise ShareError("share.too_many", "at most 15 files (lists) can be linked at once")
     first = files[0]
@@ -147,7 +149,8 @@ def check_files(files: Sequence[EncodingFile]) -> None:
 
 
 def popcount(bits: npt.NDArray[np.uint8]) -> Ints:
-    return np.bitwise_count(bits).sum(axis=1, dtype=np.int64)
+    counts: Ints = np.bitwise_count(bits).sum(axis=1, dtype=np.int64)
+    return counts
 
 
 def _segments(schema: Schema) -> list[tuple[str, int, int, float]]:
@@ -157,9 +160,11 @@ def _segments(schema: Schema) -> list[tuple[str, int, int, float]]:
     ]
 
 
-def _band_keys(unpacked: npt.NDArray[np.bool_], rows: int, bands: int, rng: np.random.Generator) -> list[Ints]:
+def _band_keys(
+    unpacked: npt.NDArray[np.bool_], rows: int, bands: int, rng: np.random.Generator
+) -> list[Ints]:
     width = unpacked.shape[1]
-    weights = (np.int64(1) << np.arange(min(rows, 62), dtype=np.int64))
+    weights = np.int64(1) << np.arange(min(rows, 62), dtype=np.int64)
     out = []
     for _ in range(bands):
         chosen = rng.choice(width, size=min(rows, 62, width), replace=False)
@@ -192,7 +197,9 @@ def _pairs_of_key(keys: Ints, usable: npt.NDArray[np.bool_], file_of: Ints) -> I
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
-def candidate_pairs(bits: npt.NDArray[np.uint8], file_of: Ints, schema: Schema, options: LinkOptions) -> tuple[Ints, Ints]:
+def candidate_pairs(
+    bits: npt.NDArray[np.uint8], file_of: Ints, schema: Schema, options: LinkOptions
+) -> tuple[Ints, Ints]:
     rng = np.random.default_rng(SEED)
     segments = _segments(schema)
     name = [s for s in segments if s[0] == "name"]
@@ -224,11 +231,13 @@ def candidate_pairs(bits: npt.NDArray[np.uint8], file_of: Ints, schema: Schema, 
 def score_pairs(bits: npt.NDArray[np.uint8], first: Ints, second: Ints, schema: Schema) -> Floats:
     """The evidence score of each pair (see the module docstring)."""
     scores = np.zeros(len(first), dtype=np.float64)
-    for spec, (name, lo, hi, weight) in zip(schema.fields, _segments(schema), strict=True):
+    for spec, (_name, lo, hi, weight) in zip(schema.fields, _segments(schema), strict=True):
         seg = bits[:, lo:hi]
         counts = popcount(seg)
         # Chance-level Dice of two unrelated filters with this segment's typical fill.
-        fill = float(np.median(counts[counts > 0]) / spec.stored_bits) if (counts > 0).any() else 0.0
+        fill = (
+            float(np.median(counts[counts > 0]) / spec.stored_bits) if (counts > 0).any() else 0.0
+        )
         floor = min(fill, 0.9)
         for start in range(0, len(first), CHUNK):
             a = first[start : start + CHUNK]
@@ -267,8 +276,10 @@ def fit_mixture(values: Floats, iterations: int = 200) -> Mixture:
     converged = False
     previous = -np.inf
     for _ in range(iterations):
-        dens = weights / (sds * np.sqrt(2 * np.pi)) * np.exp(
-            -0.5 * ((values[:, None] - means) / sds) ** 2
+        dens = (
+            weights
+            / (sds * np.sqrt(2 * np.pi))
+            * np.exp(-0.5 * ((values[:, None] - means) / sds) ** 2)
         )
         total = dens.sum(axis=1, keepdims=True) + 1e-300
         resp = dens / total
@@ -308,7 +319,9 @@ def histogram(values: Floats, bins: int) -> list[dict[str, float]]:
     ]
 
 
-def greedy_clusters(first: Ints, second: Ints, scores: Floats, file_of: Ints, threshold: float) -> tuple[Ints, int]:
+def greedy_clusters(
+    first: Ints, second: Ints, scores: Floats, file_of: Ints, threshold: float
+) -> tuple[Ints, int]:
     """Best pair first; clusters join only if they share no file. Returns (cluster of
     each record, number of links made)."""
     n = len(file_of)
@@ -344,7 +357,9 @@ def _consensus(values: list[str]) -> str:
     return ranked[0][0]
 
 
-def _table(lists: tuple[str, ...], clusters: Ints, file_of: Ints, members: Ints | None = None) -> CaptureTable:
+def _table(
+    lists: tuple[str, ...], clusters: Ints, file_of: Ints, members: Ints | None = None
+) -> CaptureTable:
     chosen = np.arange(len(clusters)) if members is None else members
     flags = np.zeros(len(clusters), dtype=np.int64)
     np.bitwise_or.at(flags, clusters[chosen], np.int64(1) << file_of[chosen])
@@ -353,7 +368,9 @@ def _table(lists: tuple[str, ...], clusters: Ints, file_of: Ints, members: Ints 
     return CaptureTable(lists, counts)
 
 
-def link_files(files: Sequence[EncodingFile], options: LinkOptions | None = None, *, keep_pairs: bool = False) -> LinkResult:
+def link_files(
+    files: Sequence[EncodingFile], options: LinkOptions | None = None, *, keep_pairs: bool = False
+) -> LinkResult:
     import time
 
     started = time.perf_counter()
@@ -362,9 +379,7 @@ def link_files(files: Sequence[EncodingFile], options: LinkOptions | None = None
     schema = files[0].schema
     lists = tuple(f.organisation for f in files)
     bits = np.concatenate([f.bits for f in files], axis=0)
-    file_of = np.concatenate(
-        [np.full(len(f), i, dtype=np.int64) for i, f in enumerate(files)]
-    )
+    file_of = np.concatenate([np.full(len(f), i, dtype=np.int64) for i, f in enumerate(files)])
     first, second = candidate_pairs(bits, file_of, schema, options)
     scores = score_pairs(bits, first, second, schema)
     best = best_scores(first, second, scores, file_of)

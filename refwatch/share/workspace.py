@@ -46,7 +46,9 @@ def _salt_year(years: list[tuple[int | None, int | None]]) -> str:
     return str(ranked[0][0])
 
 
-def person_tokens(workspace: Workspace, cipher: FieldCipher) -> tuple[list[str], list[PersonTokens]]:
+def person_tokens(
+    workspace: Workspace, cipher: FieldCipher
+) -> tuple[list[str], list[PersonTokens]]:
     """(person ids, tokens of each person), from the workspace's current linkage."""
     with workspace.read() as conn:
         table = load_mentions(conn, cipher)
@@ -124,6 +126,7 @@ def encode_people(
         ids=[f"r{n + 1}" for n in range(len(ids))],
         strata={s: [strata.get(ids[i], unknown)[s] for i in order] for s in STRATA},
         bits=bits[order] if ids else bits,
+        local_ids=[ids[i] for i in order],
     )
 
 

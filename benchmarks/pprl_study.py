@@ -1,0 +1,258 @@
+"""Privacy-preserving linkage against RefWatch's plaintext linkage, on the same worlds.
+
+Each world comes from `refwatch.simulate.world.simulate_world`. Two ways to link it:
+
+- plaintext: every case list imported into ONE workspace, linked by `run_linkage`
+  (what a single organisation holding every list would do: the ceiling);
+- PPRL: each case list imported into ITS OWN workspace (one organisation each), linked
+  there by `run_linkage`, encoded by `refwatch.share.workspace.encode_workspace`,
+  written to and read back from its file, then linked by `refwatch.share.link`
+  without the secret.
+
+Printed per world: pairwise precision/recall/F1 of both (at the mention level, against
+truth.csv), the ratio of the F1s (goal >= 0.95), the log-linear estimate from both
+capture tables and from the true one (goal: PPRL within 3% of plaintext), and timings.
+A speed run encodes and links five organisations of 20,000 persons (goal < 60 s; the
+organisations' own linkage is not timed, it happens anyway).
+
+    .venv/bin/python benchmarks/pprl_study.py [--seeds 1 2 3] [--people 800] \
+        [--noise realistic] [--salt] [--fold] [--skip-100k] [--skip-speed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from refwatch.estimate import CaptureTable, EstimateOptions, estimate_from_table
+from refwatch.intake.importer import import_files
+from refwatch.linkage import run_linkage
+from refwatch.linkage.quality import Quality, evaluate
+from refwatch.share import fileformat
+from refwatch.share.encoding import PersonTokens, default_schema
+from refwatch.share.link import LinkOptions, link_files
+from refwatch.share.workspace import encode_people, encode_workspace, person_strata, person_tokens
+from refwatch.simulate.world import NOISE_PRESETS, simulate_world
+from refwatch.store.crypto import FieldCipher
+from refwatch.store.keys import KdfParams, Secret
+from refwatch.store.queries import current_mentions
+from refwatch.store.workspace import Workspace, init_workspace
+
+SECRET = Secret(passphrase="study passphrase")
+FAST_KDF = KdfParams(iterations=1, lanes=1, memory_cost_kib=1024)
+SHARED = b"a shared secret of the study, long enough"
+
+
+@dataclass
+class Organisation:
+    source: str
+    workspace: Workspace
+    cipher: FieldCipher
+    mentions: dict[str, str]  # mention id -> local person id
+    keys: dict[str, tuple[str, str]]  # mention id -> (source, record_id)
+
+
+def _truth(path: Path) -> dict[tuple[str, str], str]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return {(r["source"], r["record_id"]): r["true_person_id"] for r in csv.DictReader(handle)}
+
+
+def _mentions(workspace: Workspace) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    with workspace.read() as conn:
+        rows = conn.execute(current_mentions()).all()
+    return {r.id: r.person_id for r in rows}, {r.id: (r.source, r.record_id) for r in rows}
+
+
+def table_of(found: dict[Any, str], source_of: dict[Any, str], lists: list[str]) -> CaptureTable:
+    seen: dict[str, set[str]] = defaultdict(set)
+    for item, person in found.items():
+        seen[person].add(source_of[item])
+    return CaptureTable.from_histories(
+        lists, [([int(s in sources) for s in lists], 1) for sources in seen.values()]
+    )
+
+
+def estimate(table: CaptureTable) -> float:
+    return estimate_from_table(table, EstimateOptions(nboot=50, seed=1)).estimate
+
+
+def line(label: str, q: Quality) -> str:
+    return (
+        f"  {label:<22} P {q.pairwise_precision:.4f} R {q.pairwise_recall:.4f} "
+        f"F1 {q.pairwise_f1:.4f} | persons {q.persons_found:,} vs true {q.persons_true:,}"
+    )
+
+
+def study_world(
+    folder: Path, people: int, sources: int, seed: int, args: argparse.Namespace
+) -> dict[str, float]:
+    noise = NOISE_PRESETS[args.noise] if args.noise != "none" else None
+    world = simulate_world(folder / "world", people=people, sources=sources, seed=seed, noise=noise)
+    truth = _truth(world.truth)
+    print(f"world of {people:,} persons, {sources} sources, seed {seed}, noise {args.noise}:")
+
+    # Plaintext: one workspace, every list.
+    started = time.perf_counter()
+    whole = init_workspace(folder / "all", SECRET, kdf=FAST_KDF)
+    cipher = FieldCipher(whole.unlock(SECRET))
+    import_files(whole, cipher, list(world.case_lists), actor="study")
+    run_linkage(whole, cipher, "study")
+    found, keys = _mentions(whole)
+    whole.close()
+    plain_seconds = time.perf_counter() - started
+    found = {keys[m]: p for m, p in found.items()}
+    true_of = {k: truth[k] for k in keys.values()}
+    source_of = {k: k[0] for k in keys.values()}
+    lists = sorted(set(source_of.values()))
+    plain_q = evaluate(found, true_of)
+
+    # PPRL: one workspace per organisation.
+    orgs: list[Organisation] = []
+    for i, path in enumerate(world.case_lists):
+        ws = init_workspace(folder / f"org{i}", SECRET, kdf=FAST_KDF)
+        c = FieldCipher(ws.unlock(SECRET))
+        import_files(ws, c, [path], actor="study")
+        run_linkage(ws, c, "study")
+        m, k = _mentions(ws)
+        orgs.append(Organisation(next(iter(k.values()))[0], ws, c, m, k))
+    schema = default_schema(salt=args.salt, fold=args.fold)
+    started = time.perf_counter()
+    files = []
+    for org in orgs:
+        made = encode_workspace(
+            org.workspace,
+            org.cipher,
+            secret=SHARED,
+            organisation=org.source,
+            actor="study",
+            schema=schema,
+        )
+        path = folder / f"{org.source}.jsonl"
+        fileformat.write(made, path)
+        back = fileformat.read(path)
+        back.local_ids = made.local_ids
+        files.append(back)
+    encode_seconds = time.perf_counter() - started
+    result = link_files(files, LinkOptions(threshold=args.threshold))
+    pprl_found: dict[tuple[str, str], str] = {}
+    offset = 0
+    for org, file in zip(orgs, files, strict=True):
+        assert file.local_ids is not None
+        cluster_of_local = {
+            local: int(result.clusters[offset + row]) for row, local in enumerate(file.local_ids)
+        }
+        for mention, local in org.mentions.items():
+            pprl_found[org.keys[mention]] = f"c{cluster_of_local[local]}"
+        offset += len(file)
+        org.workspace.close()
+    pprl_q = evaluate(pprl_found, true_of)
+    ratio = pprl_q.pairwise_f1 / plain_q.pairwise_f1 if plain_q.pairwise_f1 else float("nan")
+    print(line("plaintext (one ws)", plain_q) + f" | {plain_seconds:.1f} s incl. import")
+    print(
+        line("PPRL (ws per org)", pprl_q)
+        + f" | encode {encode_seconds:.1f} s, link {result.seconds:.1f} s"
+    )
+    mixture = result.mixture
+    print(
+        f"  F1 ratio PPRL/plaintext {ratio:.4f} (goal >= 0.95); threshold "
+        f"{result.threshold:.3f} ({result.threshold_source}); {result.candidate_pairs:,} "
+        f"candidate pairs; mixture: ~{mixture.matches:,.0f} matches, "
+        f"~{mixture.non_matches:,.0f} non-matches among best scores"
+    )
+    plain_table = table_of(found, source_of, lists)
+    true_table = table_of(true_of, source_of, lists)
+    pprl_table = result.table
+    e_plain, e_pprl, e_true = estimate(plain_table), estimate(pprl_table), estimate(true_table)
+    rel = e_pprl / e_plain - 1
+    print(
+        f"  estimate: plaintext {e_plain:,.0f}, PPRL {e_pprl:,.0f} ({100 * rel:+.2f}%, goal "
+        f"within 3%), true histories {e_true:,.0f}; true population {people:,}"
+    )
+    return {
+        "ratio": ratio,
+        "rel": rel,
+        "plain_f1": plain_q.pairwise_f1,
+        "pprl_f1": pprl_q.pairwise_f1,
+    }
+
+
+def speed(folder: Path, args: argparse.Namespace) -> None:
+    """Five organisations of 20,000 persons: encode (from tokens) and link, timed.
+
+    The tokens come from one 100,000-person workspace linked once, split into five
+    organisations of 20,000 persons (the organisations' own linkage is not part of
+    the exchange); encoding from tokens and linking are what is timed.
+    """
+    world = simulate_world(folder / "speed", people=130_000, sources=5, seed=7)
+    ws = init_workspace(folder / "speedws", SECRET, kdf=FAST_KDF)
+    cipher = FieldCipher(ws.unlock(SECRET))
+    import_files(ws, cipher, list(world.case_lists), actor="study")
+    run_linkage(ws, cipher, "study")
+    ids, people = person_tokens(ws, cipher)
+    strata = person_strata(ws)
+    ws.close()
+    rng = np.random.default_rng(3)
+    count = min(20_000, len(ids) // 5 * 5 // 5) if len(ids) < 100_000 else 20_000
+    chosen = rng.permutation(len(ids))
+    started = time.perf_counter()
+    files = []
+    for org in range(5):
+        picks = chosen[org * count : (org + 1) * count]
+        sub_ids = [ids[i] for i in picks]
+        sub_people: list[PersonTokens] = [people[i] for i in picks]
+        made = encode_people(sub_ids, sub_people, strata, secret=SHARED, organisation=f"org{org}")
+        path = folder / f"speed{org}.jsonl"
+        fileformat.write(made, path)
+        files.append(fileformat.read(path))
+    encoded = time.perf_counter() - started
+    result = link_files(files)
+    total = time.perf_counter() - started
+    print(
+        f"speed: 5 organisations x {count:,} persons: encode+write+read {encoded:.1f} s, link "
+        f"{result.seconds:.1f} s ({result.candidate_pairs:,} candidate pairs), total "
+        f"{total:.1f} s (goal < 60 s)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="*", default=[1, 2, 3])
+    parser.add_argument("--people", type=int, default=800)
+    parser.add_argument("--sources", type=int, default=5)
+    parser.add_argument("--noise", default="realistic", choices=sorted(NOISE_PRESETS))
+    parser.add_argument("--salt", action="store_true", help="salt name fields with birth year")
+    parser.add_argument("--fold", action="store_true", help="XOR-fold the name fields")
+    parser.add_argument("--threshold", type=float, default=None)
+    parser.add_argument("--skip-100k", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="refwatch-pprl-") as tmp:
+        root = Path(tmp)
+        rows = [
+            study_world(root / f"w{seed}", args.people, args.sources, seed, args)
+            for seed in args.seeds
+        ]
+        if rows:
+            print(
+                f"mean over {len(rows)} worlds of {args.people:,}: F1 ratio "
+                f"{np.mean([r['ratio'] for r in rows]):.4f}, "
+                f"min {min(r['ratio'] for r in rows):.4f}; "
+                f"|estimate difference| mean {100 * np.mean([abs(r['rel']) for r in rows]):.2f}%, "
+                f"max {100 * max(abs(r['rel']) for r in rows):.2f}%"
+            )
+        if not args.skip_speed:
+            speed(root / "speed", args)
+        if not args.skip_100k:
+            study_world(root / "w100k", 100_000, args.sources, 1, args)
+
+
+if __name__ == "__main__":
+    main()
