@@ -52,6 +52,7 @@ QUIET_PREFIXES = (
     "factsheet.",
     "key.",
     "linkage.read",
+    "alert.",
 )
 _SCAN_LIMIT = 2000
 _RESTRICTED_CACHE = 16

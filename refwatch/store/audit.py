@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from refwatch.store.bulk import bulk_insert
+from refwatch.store.changes import ACTIONS_KEY
 from refwatch.store.schema import AuditEntry, AuditHead, table_of
 
 GENESIS = "0" * 64
@@ -109,8 +110,11 @@ def append(conn: Connection, records: Iterable[AuditRecord]) -> int:
     seq, prev = _lock_head(conn)
     rows = []
     at = now_text()
+    noted = conn.info.get(ACTIONS_KEY)  # set by `Workspace.write`, for after-commit listeners
     for record in records:
         seq += 1
+        if noted is not None:
+            noted.append(record.action)
         details = _details_text(record.details)
         digest = entry_hash(
             seq, at, record.actor, record.action, record.table_name, record.record_id, details, prev

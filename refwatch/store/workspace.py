@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from refwatch.domain.errors import StorageError, WorkspaceError
-from refwatch.store import audit, migrate
+from refwatch.store import audit, changes, migrate
 from refwatch.store.database import (
     check_schema_name,
     create_db_engine,
@@ -150,10 +150,15 @@ class Workspace:
 
         A failure of the database itself (disk full, I/O error, lost server) becomes a
         StorageError saying so; the transaction is rolled back either way."""
+        actions: list[str] = []
         try:
             with self.engine.begin() as conn:
-                yield conn
-                new_head = audit.head(conn)
+                conn.info[changes.ACTIONS_KEY] = actions
+                try:
+                    yield conn
+                    new_head = audit.head(conn)
+                finally:
+                    conn.info.pop(changes.ACTIONS_KEY, None)
         except OperationalError as exc:
             reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "unknown"
             raise StorageError(
@@ -161,6 +166,7 @@ class Workspace:
                 "and nothing of it was kept"
             ) from None
         self._advance_anchor(new_head)
+        changes.notify(self, actions)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -1,0 +1,233 @@
+"""The alert rules: every person still held as of a day gets an alert; severity says why.
+
+Why over the counting engine's arrays: "still held" must be the very set `refwatch count
+--status detained --as-of DAY` counts (55 in the demo), so the rules start from the same
+snapshot, the same status sets and the same human pins (`refwatch.counting.status`,
+`refwatch.store.person_pins`), not from a second reading of the records. A person is
+alerted when detention is possible on the day (at most, not only at least): a missed
+alert costs more than a needless one, and the `possibly_held` factor says which it is.
+
+Severity rises with factors, each a code and parameters (never a name, never text a
+source wrote), worded by each interface:
+
+- `pre_return_facility` (+2): held at a facility from which someone was returned in the
+  last `recent_days` (Tumen, where the returned were held before the handover);
+- `group_returned` (+2): someone apprehended in the same group was already returned;
+- `vulnerable` (+1, +2 for two kinds or more): a child, an older, pregnant or ill person,
+  or a baby born in detention (flags, or an age at detention under 18 or of 60 and over);
+- `stale` (+1): no report has confirmed the detention for more than `stale_days`;
+- `conflict` (+1): the person's reports contradict each other on what became of them;
+- `possibly_held` (0): detention is possible, not certain, on the day.
+
+Score 0 is `standard`, 1 `elevated`, 2–3 `high`, 4 and more `critical`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, select
+
+from refwatch.alerts.settings import AlertSettings, read_settings
+from refwatch.counting import load_snapshot, make_query
+from refwatch.counting.days import NEG, POS, from_day, to_day
+from refwatch.counting.evidence import FLAG_BITS, STATUS_CODES
+from refwatch.counting.facts import CONFLICT_NAMES, DETENTION, RETURN
+from refwatch.counting.status import status_sets
+from refwatch.store.person_pins import current_pins
+from refwatch.store.queries import current_mentions
+from refwatch.store.workspace import Workspace
+
+SEVERITIES = ("standard", "elevated", "high", "critical")
+WEIGHTS = {
+    "pre_return_facility": 2,
+    "group_returned": 2,
+    "vulnerable": 1,
+    "stale": 1,
+    "conflict": 1,
+    "possibly_held": 0,
+}
+KIND_ORDER = tuple(WEIGHTS)
+VULNERABLE_FLAGS = ("child", "older", "pregnant", "ill", "born_in_detention")
+CONFLICT_CODES = {1: "exits_disagree", 2: "detained_after_exit", 4: "exit_before_start"}
+assert set(CONFLICT_CODES) == set(CONFLICT_NAMES)
+
+
+@dataclass(frozen=True)
+class Factor:
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "params": self.params}
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """One alert as the rules compute it for a day (not yet stored)."""
+
+    person_id: str
+    kind: str
+    severity: str
+    severity_rank: int
+    since: date | None
+    last_confirmed: date | None
+    factors: tuple[Factor, ...]
+
+    def factors_json(self) -> list[dict[str, Any]]:
+        return [f.as_dict() for f in self.factors]
+
+
+def severity_of(score: int) -> tuple[str, int]:
+    rank = 0 if score <= 0 else 1 if score == 1 else 2 if score <= 3 else 3
+    return SEVERITIES[rank], rank + 1
+
+
+def _day_or_none(day: int) -> date | None:
+    return None if day <= NEG or day >= POS else from_day(day)
+
+
+def _groups(conn: Connection) -> dict[str, set[str]]:
+    """Group ids per person (current mentions only)."""
+    cm = current_mentions().subquery()
+    rows = conn.execute(
+        select(cm.c.person_id, cm.c.group_id).where(cm.c.group_id.is_not(None)).distinct()
+    )
+    out: dict[str, set[str]] = defaultdict(set)
+    for person, group in rows:
+        out[str(person)].add(str(group))
+    return out
+
+
+def as_of_day(as_of: str | date | None) -> date:
+    """The day asked about (EDTF allowed: the latest day it allows), default today."""
+    return from_day(make_query(as_of=as_of or date.today()).as_of_day)
+
+
+def compute_alerts(
+    workspace: Workspace, as_of: str | date | None = None, settings: AlertSettings | None = None
+) -> tuple[date, list[AlertView]]:
+    """The alerts for `as_of` (default today), most severe first, then longest held."""
+    day_date = as_of_day(as_of)
+    day = to_day(day_date)
+    snapshot = load_snapshot(workspace)
+    ev, facts = snapshot.evidence, snapshot.facts
+    with workspace.read() as conn:
+        settings = settings or read_settings(conn)
+        pins = current_pins(conn)
+        groups = _groups(conn) if ev.persons else {}
+    sets = status_sets(facts, day)
+    certain = sets.certain("detained")
+    held = sets.maybe("detained").copy()
+    index = {pid: i for i, pid in enumerate(ev.person_ids)}
+    for person_id, pin in pins.items():
+        i = index.get(person_id)
+        if i is None or pin.as_of_earliest is None or to_day(pin.as_of_earliest) > day:
+            continue
+        held[i] = str(pin.status) == "detained"
+        certain[i] = held[i]
+
+    # Last confirmation of detention, and last news of any kind, known on the day.
+    reported = ev.m_reported_lo
+    known = (reported > NEG) & (reported <= day)
+    last_news = np.full(ev.persons, NEG, dtype=np.int64)
+    np.maximum.at(last_news, ev.m_person[known], reported[known])
+    seen = np.where(ev.m_status_lo > NEG, ev.m_status_lo, reported)
+    confirms = known & (ev.m_status == STATUS_CODES["detained"]) & (seen <= day)
+    last_confirmed = np.full(ev.persons, NEG, dtype=np.int64)
+    np.maximum.at(last_confirmed, ev.m_person[confirms], seen[confirms])
+
+    # Facilities from which someone was (possibly) returned recently.
+    returned = facts.has[RETURN] & (facts.lo[RETURN] <= day)
+    recent_return = returned & (facts.hi[RETURN] >= day - settings.recent_days)
+    fac_person, fac_code = facts.facility_person, facts.facility_code
+    returns_at: dict[int, int] = defaultdict(int)
+    for p, c in zip(fac_person.tolist(), fac_code.tolist(), strict=True):
+        if recent_return[p]:
+            returns_at[c] += 1
+    facilities_of: dict[int, list[int]] = defaultdict(list)
+    for p, c in zip(fac_person.tolist(), fac_code.tolist(), strict=True):
+        facilities_of[p].append(c)
+
+    returned_ids = {ev.person_ids[i] for i in np.flatnonzero(sets.maybe("returned")).tolist()}
+    members: dict[str, set[str]] = defaultdict(set)
+    for person_id, person_groups in groups.items():
+        for group in person_groups:
+            members[group].add(person_id)
+
+    out: list[AlertView] = []
+    for i in np.flatnonzero(held).tolist():
+        person_id = ev.person_ids[i]
+        factors: list[Factor] = []
+        hot = sorted(
+            (ev.places[c], returns_at[c]) for c in facilities_of.get(i, ()) if returns_at.get(c)
+        )
+        if hot:
+            factors.append(
+                Factor(
+                    "pre_return_facility",
+                    {
+                        "facilities": [f for f, _ in hot],
+                        "returned": sum(n for _, n in hot),
+                        "within_days": settings.recent_days,
+                    },
+                )
+            )
+        group_returned = {
+            other
+            for group in groups.get(person_id, ())
+            for other in members[group]
+            if other != person_id and other in returned_ids
+        }
+        if group_returned:
+            factors.append(Factor("group_returned", {"returned": len(group_returned)}))
+        kinds = [name for name in VULNERABLE_FLAGS if int(facts.flags[i]) & FLAG_BITS[name]]
+        age_lo, age_hi = int(facts.age_lo[i]), int(facts.age_hi[i])
+        if "child" not in kinds and 0 <= age_hi < 18:
+            kinds.append("child")
+        if "older" not in kinds and age_lo >= 60:
+            kinds.append("older")
+        if kinds:
+            factors.append(Factor("vulnerable", {"kinds": kinds}))
+        confirmed = int(last_confirmed[i])
+        if confirmed <= NEG or day - confirmed > settings.stale_days:
+            factors.append(
+                Factor(
+                    "stale",
+                    {
+                        "days": None if confirmed <= NEG else day - confirmed,
+                        "threshold": settings.stale_days,
+                    },
+                )
+            )
+        conflict = int(facts.conflict[i])
+        if conflict:
+            codes = [name for bit, name in CONFLICT_CODES.items() if conflict & bit]
+            factors.append(Factor("conflict", {"conflicts": codes}))
+        if not certain[i]:
+            factors.append(Factor("possibly_held"))
+        score = sum(WEIGHTS[f.code] for f in factors)
+        if len(kinds) >= 2:
+            score += 1
+        severity, rank = severity_of(score)
+        top = max(factors, key=lambda f: WEIGHTS[f.code], default=None)
+        kind = "held" if top is None or WEIGHTS[top.code] == 0 else top.code
+        lo, hi = int(facts.lo[DETENTION][i]), int(facts.hi[DETENTION][i])
+        since = _day_or_none(lo) or _day_or_none(hi)
+        out.append(
+            AlertView(
+                person_id=person_id,
+                kind=kind,
+                severity=severity,
+                severity_rank=rank,
+                since=since,
+                last_confirmed=_day_or_none(confirmed) or _day_or_none(int(last_news[i])),
+                factors=tuple(factors),
+            )
+        )
+    out.sort(key=lambda a: (-a.severity_rank, a.since or date.max, a.person_id))
+    return day_date, out

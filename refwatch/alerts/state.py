@@ -1,0 +1,264 @@
+"""Stored alerts: the rules' answer for today, kept as episodes, with their messages.
+
+Why store what the rules compute: an acknowledgement must point at something that stays
+(who handled which alert, when), and delivery must know what is new. `evaluate` compares
+today's answer with the open alerts: a person newly held opens an alert, a rise in
+severity escalates it, a person no longer held closes it; each of these queues a message
+in the same transaction (see `outbox`). An unchanged alert writes nothing, so running the
+rules after every import costs one read when nothing changed. Evaluation writes no audit
+entry of its own: it is a derived conclusion, recomputed from audited changes, like a
+count (acknowledgements and channel changes are audited).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from refwatch.alerts.outbox import enqueue_everywhere
+from refwatch.alerts.rules import AlertView, compute_alerts
+from refwatch.alerts.settings import read_settings
+from refwatch.alerts.wording import reason_text
+from refwatch.counting.status import resolve_status
+from refwatch.store.base import table_of
+from refwatch.store.schema_alerts import Alert, AlertAck
+from refwatch.store.workspace import Workspace
+
+alerts = table_of(Alert)
+acks = table_of(AlertAck)
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    as_of: date
+    held: int
+    opened: int
+    escalated: int
+    updated: int
+    closed: int
+    queued: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "held": self.held,
+            "opened": self.opened,
+            "escalated": self.escalated,
+            "updated": self.updated,
+            "closed": self.closed,
+            "queued": self.queued,
+        }
+
+
+def fingerprint(view: AlertView) -> str:
+    """What makes an alert different: kind, severity, dates and factors."""
+    text = json.dumps(
+        [
+            view.kind,
+            view.severity,
+            view.since,
+            view.last_confirmed,
+            view.factors_json(),
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def alert_payload(row: Any, link_base: str, event: str) -> dict[str, Any]:
+    """A message's content: ids, codes, dates and a link; never a name."""
+    factors = json.loads(row.factors)
+    return {
+        "type": f"alert.{event}",
+        "alert": {
+            "id": row.id,
+            "person_id": row.person_id,
+            "kind": row.kind,
+            "severity": row.severity,
+            "since": row.since.isoformat() if row.since else None,
+            "last_confirmed": row.last_confirmed.isoformat() if row.last_confirmed else None,
+            "factors": factors,
+            "reason": reason_text(factors, row.since, row.last_confirmed),
+        },
+        "link": f"{link_base}/alerts#alert-{row.id}",
+    }
+
+
+def _values(view: AlertView, day: date) -> dict[str, Any]:
+    return {
+        "kind": view.kind,
+        "severity": view.severity,
+        "severity_rank": view.severity_rank,
+        "since": view.since,
+        "last_confirmed": view.last_confirmed,
+        "factors": json.dumps(view.factors_json(), sort_keys=True),
+        "fingerprint": fingerprint(view),
+        "as_of": day,
+    }
+
+
+def evaluate(workspace: Workspace, today: date | None = None) -> EvaluationResult:
+    """Bring the stored alerts to what the rules say for `today`; queue the messages."""
+    day, views = compute_alerts(workspace, today or date.today())
+    now = datetime.now(UTC)
+    opened = escalated = updated = closed = queued = 0
+    with workspace.write() as conn:
+        base = read_settings(conn).base_url
+        current = {r.person_id: r for r in conn.execute(select(alerts).where(_open()))}
+        wanted = {v.person_id: v for v in views}
+        for person_id, view in wanted.items():
+            row = current.get(person_id)
+            if row is None:
+                alert_id = str(uuid.uuid4())
+                conn.execute(
+                    alerts.insert().values(
+                        id=alert_id,
+                        person_id=person_id,
+                        open_key=person_id,
+                        opened_at=now,
+                        updated_at=now,
+                        **_values(view, day),
+                    )
+                )
+                opened += 1
+                queued += _queue(conn, alert_id, "opened", base)
+                continue
+            if row.fingerprint == fingerprint(view):
+                continue
+            conn.execute(
+                update(alerts)
+                .where(alerts.c.id == row.id)
+                .values(updated_at=now, **_values(view, day))
+            )
+            if view.severity_rank > row.severity_rank:
+                escalated += 1
+                queued += _queue(conn, row.id, f"escalated:{view.severity_rank}", base)
+            else:
+                updated += 1
+        gone = [r for pid, r in current.items() if pid not in wanted]
+        if gone:
+            statuses = _statuses(workspace, day)
+            for row in gone:
+                conn.execute(
+                    update(alerts)
+                    .where(alerts.c.id == row.id)
+                    .values(open_key=None, closed_at=now, updated_at=now, as_of=day)
+                )
+                closed += 1
+                queued += _queue(
+                    conn, row.id, "closed", base, status=statuses.get(row.person_id, "unknown")
+                )
+    return EvaluationResult(day, len(views), opened, escalated, updated, closed, queued)
+
+
+def _open() -> Any:
+    return alerts.c.open_key.is_not(None)
+
+
+def _statuses(workspace: Workspace, day: date) -> dict[str, str]:
+    """What became of persons whose alert closes (returned, released, …): by the rule."""
+    from refwatch.counting import load_snapshot
+    from refwatch.counting.days import to_day
+
+    ev = load_snapshot(workspace).evidence
+    resolved = resolve_status(ev, to_day(day))
+    return {pid: (resolved.status[i] or "unknown") for i, pid in enumerate(ev.person_ids)}
+
+
+def _queue(conn: Connection, alert_id: str, event: str, base: str, **extra: str) -> int:
+    row = conn.execute(select(alerts).where(alerts.c.id == alert_id)).one()
+    payload = alert_payload(row, base, event.split(":")[0])
+    payload.update(extra)
+    return enqueue_everywhere(conn, f"alert:{alert_id}:{event}", "alert", payload, alert_id)
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    id: str
+    person_id: str
+    kind: str
+    severity: str
+    severity_rank: int
+    since: date | None
+    last_confirmed: date | None
+    factors: list[dict[str, Any]]
+    as_of: date
+    opened_at: datetime
+    closed_at: datetime | None
+    acks: list[dict[str, Any]]
+
+    @property
+    def reason(self) -> str:
+        return reason_text(self.factors, self.since, self.last_confirmed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "person_id": self.person_id,
+            "kind": self.kind,
+            "severity": self.severity,
+            "since": self.since.isoformat() if self.since else None,
+            "last_confirmed": self.last_confirmed.isoformat() if self.last_confirmed else None,
+            "stale": any(f["code"] == "stale" for f in self.factors),
+            "reason": self.reason,
+            "factors": self.factors,
+            "as_of": self.as_of.isoformat(),
+            "opened_at": self.opened_at.isoformat(),
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "acknowledgements": self.acks,
+        }
+
+
+def stored_alerts(workspace: Workspace, *, include_closed: bool = False) -> list[StoredAlert]:
+    """Open alerts (and closed ones if asked), most severe first, with who handled them."""
+    with workspace.read() as conn:
+        query = select(alerts)
+        if not include_closed:
+            query = query.where(_open())
+        rows = list(conn.execute(query))
+        handled: dict[str, list[dict[str, Any]]] = {}
+        for a in conn.execute(select(acks).order_by(acks.c.acked_at)):
+            handled.setdefault(a.alert_id, []).append(
+                {"actor": a.actor, "action": a.action, "at": a.acked_at.isoformat()}
+            )
+    out = [
+        StoredAlert(
+            id=r.id,
+            person_id=r.person_id,
+            kind=r.kind,
+            severity=r.severity,
+            severity_rank=r.severity_rank,
+            since=r.since,
+            last_confirmed=r.last_confirmed,
+            factors=json.loads(r.factors),
+            as_of=r.as_of,
+            opened_at=r.opened_at,
+            closed_at=r.closed_at,
+            acks=handled.get(r.id, []),
+        )
+        for r in rows
+    ]
+    out.sort(key=lambda a: (a.closed_at is not None, -a.severity_rank, a.since or date.max, a.id))
+    return out
+
+
+def view_dict(view: AlertView) -> dict[str, Any]:
+    """An alert computed for a day (not stored: no id, no acknowledgements)."""
+    factors = view.factors_json()
+    return {
+        "person_id": view.person_id,
+        "kind": view.kind,
+        "severity": view.severity,
+        "since": view.since.isoformat() if view.since else None,
+        "last_confirmed": view.last_confirmed.isoformat() if view.last_confirmed else None,
+        "stale": any(f["code"] == "stale" for f in factors),
+        "reason": reason_text(factors, view.since, view.last_confirmed),
+        "factors": factors,
+    }
