@@ -49,6 +49,8 @@ PERMISSIONS: dict[str, Permission] = {
         Permission("audit.view", "read the audit trail and its chain check"),
         Permission("users.manage", "create users, set roles, disable, reset, issue tokens"),
         Permission("permissions.debug", "see why each permission is granted or refused"),
+        Permission("consent.write", "record or change a person's consent (audited)"),
+        Permission("casefiles.make", "make case files naming a person, with consent (audited)"),
     )
 }
 
@@ -91,6 +93,12 @@ RULES: tuple[Rule, ...] = (
         NAME_READERS,
         frozenset({"evidence.write", "context.write", "linkage.run", "linkage.review"}),
         "researchers and admins enter evidence and review links",
+    ),
+    Rule(
+        "named-advocacy",
+        NAME_READERS,
+        frozenset({"consent.write", "casefiles.make"}),
+        "researchers and admins record consent and make case files that name a person",
     ),
     Rule(
         "administration",

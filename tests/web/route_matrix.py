@@ -270,9 +270,12 @@ CORE: tuple[Row, ...] = (
 )
 
 # Rows of later rooms live beside their tests, one module each, so they can grow apart.
+from tests.web.route_matrix_casefiles import ROWS as CASEFILES_ROWS  # noqa: E402
 from tests.web.route_matrix_counts import ROWS as COUNTS_ROWS  # noqa: E402
 from tests.web.route_matrix_estimates import ROWS as ESTIMATES_ROWS  # noqa: E402
 from tests.web.route_matrix_linkage import ROWS as LINKAGE_ROWS  # noqa: E402
 from tests.web.route_matrix_releases import ROWS as RELEASES_ROWS  # noqa: E402
 
-EXPECTED: tuple[Row, ...] = CORE + LINKAGE_ROWS + COUNTS_ROWS + RELEASES_ROWS + ESTIMATES_ROWS
+EXPECTED: tuple[Row, ...] = (
+    CORE + LINKAGE_ROWS + COUNTS_ROWS + RELEASES_ROWS + ESTIMATES_ROWS + CASEFILES_ROWS
+)

@@ -57,6 +57,8 @@ EXPECTED_GRANTS = {
         "context.write",
         "linkage.run",
         "linkage.review",
+        "consent.write",
+        "casefiles.make",
     },
     "admin": set(PERMISSIONS),
 }

@@ -40,6 +40,7 @@ from refwatch.web import evidence_format, i18n  # noqa: F401 (registers template
 from refwatch.web.caches import name_index, names_of_persons, snapshot, today
 from refwatch.web.dashboard_data import place_label
 from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
+from refwatch.web.routes.casefiles import consent_panel
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -260,6 +261,7 @@ def _person_response(
             "linkage_error": linkage_error,
             "linkage_values": values or {},
             "key_loaded": request.app.state.cipher is not None,
+            "consent": consent_panel(request, user, person_id),
         },
         status_code=status_code,
     )
