@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Annotated, TextIO, cast
 
 import typer
+from rich.markup import escape
 
 from refwatch.cli.app import (
     JsonOpt,
     app,
     audit_app,
     emit,
+    err,
     fail,
     guarded,
     open_from,
@@ -163,9 +165,19 @@ def export_command(
             progress = stack.enter_context(progress_bar(hidden=as_json or out_path is None))
             task = progress.add_task(f"exporting {kind}", total=None)
             counted = _LineCounter(handle, lambda lines: progress.advance(task, lines))
+            warnings: list[str] = []
             count = export(
-                ws, kind, fmt, cast(TextIO, counted), cipher=cipher, actor=settings_of(ctx).actor
+                ws,
+                kind,
+                fmt,
+                cast(TextIO, counted),
+                cipher=cipher,
+                actor=settings_of(ctx).actor,
+                warnings=warnings,
             )
+    # Consent (refwatch.domain.consent): on stderr, so an export to stdout stays clean.
+    for warning in warnings:
+        err.print(f"warning: {escape(warning)}", highlight=False, soft_wrap=True)
     if out_path is not None:
         emit(
             {
@@ -174,6 +186,7 @@ def export_command(
                 "rows": count,
                 "out": str(out_path),
                 "names": include_names,
+                "warnings": warnings,
             },
             as_json,
             f"Wrote {count} {kind} to {out_path}.",

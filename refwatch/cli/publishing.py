@@ -107,9 +107,15 @@ def publish_command(
         "ledger_ids": release.ledger_ids,
         "suppressed_cells": release.suppressed_cells,
         "persons": release.persons,
+        "persons_withheld": release.persons_withheld,
     }
     human = (
         f"Wrote {len(release.files)} files to {out}; {release.suppressed_cells} cells "
         f"suppressed; numbers in the ledger {release.ledger_ids[0]} to {release.ledger_ids[-1]}."
     )
+    if release.persons_withheld:
+        human += (
+            f" {release.persons_withheld} person(s) left out of the person table: their "
+            "consent does not allow anonymised statistics."
+        )
     emit(data, as_json, escape(human))

@@ -5,7 +5,9 @@ when asked for, and then: the person's id is replaced by a release key drawn at 
 this release (the mapping is not stored anywhere, so two releases cannot be joined), the
 start of detention is given as a month, the place as a province, and only values the
 records make certain are shown (an uncertain one is left empty). Persons are included
-when their detention certainly began in the period. If any combination of the shown
+when their detention certainly began in the period and their consent allows anonymised
+statistics (`refwatch.domain.consent`: a person recorded as `no_use` or `internal` is left
+out; one with nothing recorded is presumed to allow it). If any combination of the shown
 values is shared by fewer than k persons, the whole table is refused.
 """
 
@@ -23,8 +25,10 @@ from refwatch.counting.dimensions import Membership, month_membership, place_mem
 from refwatch.counting.query import make_query
 from refwatch.counting.snapshot import load_snapshot
 from refwatch.counting.status import STATUSES, status_sets
+from refwatch.domain.consent import Use, decide
 from refwatch.gazetteer import load_gazetteer
 from refwatch.publish.disclosure import DEFAULT_K, check_k_anonymity
+from refwatch.store.consents import effective_consents
 from refwatch.store.workspace import Workspace
 
 PERSON_COLUMNS = ("release_id", "month", "province", "sex", "age_band", "status", "flags")
@@ -60,12 +64,16 @@ def person_rows(
     period_to: str | date | None,
     as_of: str | date,
     k: int = DEFAULT_K,
+    withheld: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The rows, or DisclosureError when they are not k-anonymous."""
+    """The rows, or DisclosureError when they are not k-anonymous; the ids of persons left
+    out for their consent are appended to `withheld` (for the caller's count, never for
+    the release)."""
     snapshot = load_snapshot(workspace)
     query = make_query(event="detention", period_from=period_from, period_to=period_to, as_of=as_of)
     result = evaluate(snapshot, query)
     facts = snapshot.facts
+    ev_ids = snapshot.evidence.person_ids
     chosen = result.certain_mask
     months = _certain_labels(month_membership(facts, query, chosen))
     provinces = _certain_labels(
@@ -74,8 +82,15 @@ def person_rows(
     sets = status_sets(facts, query.as_of_day)
     flags = {f: flag_match(facts, f) for f in _PUBLIC_FLAGS}
     bands = {"0-17": (0, 17), "18-59": (18, 59), "60+": (60, 150)}
+    with workspace.read() as conn:
+        consents = effective_consents(conn)
     rows: list[dict[str, Any]] = []
     for person in np.flatnonzero(chosen).tolist():
+        consent = consents.get(ev_ids[person])
+        if consent is not None and not decide(consent, Use.PERSON_RELEASE).allowed:
+            if withheld is not None:
+                withheld.append(ev_ids[person])
+            continue
         sex = _sex(facts.has_f[person], facts.has_m[person])
         band = next(
             (

@@ -37,6 +37,7 @@ class Release:
     ledger_ids: list[str] = field(default_factory=list)
     suppressed_cells: int = 0
     persons: int | None = None
+    persons_withheld: int = 0  # left out of the person table for their consent
 
 
 def publish(
@@ -60,8 +61,16 @@ def publish(
     query = make_query(period_from=period_from, period_to=period_to, as_of=as_of or date.today())
     as_of_text = query.as_of
     assert as_of_text is not None
+    withheld: list[str] = []
     rows = (
-        person_rows(workspace, period_from=period_from, period_to=period_to, as_of=as_of_text, k=k)
+        person_rows(
+            workspace,
+            period_from=period_from,
+            period_to=period_to,
+            as_of=as_of_text,
+            k=k,
+            withheld=withheld,
+        )
         if persons
         else None
     )
@@ -81,6 +90,7 @@ def publish(
     release = Release(
         ledger_ids=[i for t in tables for i in t.ledger_ids],
         suppressed_cells=sum(c.suppressed for t in tables for c in t.rows()),
+        persons_withheld=len(withheld),
     )
     if "csv" in formats:
         release.files += [write_csv(t, out_dir / f"{t.name}.csv") for t in tables]

@@ -117,3 +117,16 @@ def test_bad_requests_exit_2_and_write_nothing(env: Path, args: list[str]) -> No
     assert result.exit_code == 2, result.output
     assert not out.exists()
     assert "Traceback" not in result.output
+
+
+def test_an_export_with_names_warns_which_persons_lack_consent(env: Path) -> None:
+    runner.invoke(
+        app, ["consent", "set", "P-000002", "--level", "no_use", "--basis", "the person asked"]
+    )
+    out = env / "names.csv"
+    result = runner.invoke(app, ["export", "mentions", "--include-names", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "names withheld for 1 person(s)" in result.output and "P-000002" in result.output
+    assert "P-000001" in result.output  # exported with names, but no consent to name outside
+    text = out.read_text(encoding="utf-8")
+    assert NAME in text and "Canary Two" not in text
