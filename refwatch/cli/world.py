@@ -21,6 +21,7 @@ from refwatch.cli.app import (
     settings_of,
     workspace_path_of,
 )
+from refwatch.store.keys import Secret
 
 
 @app.command()
@@ -44,8 +45,9 @@ def simulate(
         raise typer.BadParameter(f"--noise must be one of {', '.join(NOISE_PRESETS)}")
     with progress_bar(hidden=as_json) as progress:
         progress.add_task("simulating", total=None)
-        summary = simulate_world(outdir, people=people, sources=sources, seed=seed,
-                                 noise=NOISE_PRESETS[noise])
+        summary = simulate_world(
+            outdir, people=people, sources=sources, seed=seed, noise=NOISE_PRESETS[noise]
+        )
     data = dataclasses.asdict(summary)
     emit(
         data,
@@ -90,37 +92,88 @@ def demo(
     )
 
 
+CREDENTIAL_KEYFILE = "refwatch-key"
+CREDENTIAL_PASSPHRASE = "refwatch-passphrase"  # noqa: S105 (a file name)
+
+
+def serve_secret(ctx: typer.Context, ask: bool) -> Secret | None:
+    """The secret `serve` unlocks with, first found: --keyfile (or REFWATCH_KEYFILE); a
+    systemd credential (`refwatch-key`, a keyfile, or `refwatch-passphrase`, in
+    $CREDENTIALS_DIRECTORY: systemd decrypts it into a private in-memory folder for this
+    service only); REFWATCH_PASSPHRASE; the terminal prompt (--ask-passphrase). None:
+    serve locked."""
+    import os
+
+    settings = settings_of(ctx)
+    if settings.keyfile is not None:
+        return Secret(keyfile=settings.keyfile)
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    if credentials:
+        keyfile = Path(credentials) / CREDENTIAL_KEYFILE
+        if keyfile.is_file():
+            return Secret(keyfile=keyfile)
+        passphrase_file = Path(credentials) / CREDENTIAL_PASSPHRASE
+        if passphrase_file.is_file():
+            text = passphrase_file.read_text(encoding="utf-8").rstrip("\r\n")
+            return Secret(passphrase=text)
+    if os.environ.get("REFWATCH_PASSPHRASE") is not None or ask:
+        return secret_from(ctx)
+    return None
+
+
 @app.command()
 @guarded
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (one per core is a start).")
+    ] = 1,
+    ask_passphrase: Annotated[
+        bool,
+        typer.Option("--ask-passphrase", help="Ask for the passphrase on the terminal."),
+    ] = False,
+    log_format: Annotated[
+        str, typer.Option(help="text, or json: one JSON object per line, with an access log.")
+    ] = "text",
+    worker_header: Annotated[bool, typer.Option(hidden=True)] = False,
 ) -> None:
-    """Serve the web app (unlocked with REFWATCH_PASSPHRASE or --keyfile when given)."""
-    import os
-
-    import uvicorn
-
+    """Serve the web app, unlocked with --keyfile, a systemd credential, REFWATCH_PASSPHRASE
+    or --ask-passphrase (see docs/deploy.md)."""
     from refwatch.simulate.demo_users import DEMO_USERS
     from refwatch.store.stats import workspace_stats
-    from refwatch.web.app import create_app
+    from refwatch.web.serving import Handover, new_csrf_key
+    from refwatch.web.serving import serve as run_server
 
+    if log_format not in ("text", "json"):
+        raise typer.BadParameter("--log-format must be text or json")
     settings = settings_of(ctx)
     path = workspace_path_of(ctx)
-    secret = None
-    if settings.keyfile is not None or os.environ.get("REFWATCH_PASSPHRASE") is not None:
-        secret = secret_from(ctx)
+    secret = serve_secret(ctx, ask_passphrase)
+    keys = None
     with open_from(ctx) as workspace:
         if secret is not None:
-            workspace.unlock(secret)  # a wrong passphrase stops here, with a clear message
+            keys = workspace.unlock(secret)  # a wrong passphrase stops here, with a clear message
         synthetic = bool(workspace_stats(workspace)["synthetic"])
-    application = create_app(path, settings.db, secret=secret)
-    out.print(f"RefWatch is serving workspace {path} at http://{host}:{port}/", highlight=False)
-    if secret is None:
+    handover = Handover(
+        path,
+        settings.db,
+        keys,
+        new_csrf_key(),
+        "json" if log_format == "json" else "text",
+        worker_header,
+    )
+    del secret  # only the unwrapped data keys go on, to the workers
+    out.print(
+        f"RefWatch is serving workspace {path} at http://{host}:{port}/"
+        + (f" with {workers} workers" if workers > 1 else ""),
+        highlight=False,
+    )
+    if keys is None:
         out.print(
             "No passphrase or keyfile given: names and report text stay locked "
-            "(set REFWATCH_PASSPHRASE or --keyfile to unlock them).",
+            "(use --keyfile, a systemd credential, REFWATCH_PASSPHRASE or --ask-passphrase).",
             highlight=False,
         )
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -132,4 +185,4 @@ def serve(
         out.print("SYNTHETIC demo workspace. Demo sign-ins (demo only):", highlight=False)
         for username, role, password in DEMO_USERS:
             out.print(f"  {role.value:11} {username} / {password}", highlight=False)
-    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)
+    run_server(handover, host=host, port=port, workers=workers)

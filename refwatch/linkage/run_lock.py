@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -58,6 +60,38 @@ def linkage_lock(workspace: Workspace) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def held_elsewhere(workspace: Workspace) -> bool:
+    """True while a run holds the lock (another web worker, `refwatch link`).
+
+    Why: a web app with several workers keeps its run's progress in the worker that
+    started it; the others ask here, so the status says a run is going whichever worker
+    answers. Only a hint (the lock may be taken or given back just after): `linkage_lock`
+    is what refuses a second run. It looks without taking the lock (a probe that took it,
+    even for a moment, could make a real run starting then be refused): PostgreSQL's
+    `pg_locks`, or on SQLite the kernel's table of file locks (`/proc/locks`).
+    """
+    if workspace.dialect == "postgresql":
+        key = advisory_key(workspace.schema) & 0xFFFFFFFFFFFFFFFF
+        with workspace.engine.connect() as conn:
+            held = conn.execute(_HELD, {"hi": key >> 32, "lo": key & 0xFFFFFFFF}).scalar_one()
+        return bool(held)
+    path = workspace.path / LOCK_FILE
+    try:
+        info = os.stat(path)
+        table = Path("/proc/locks").read_text(encoding="ascii")
+    except FileNotFoundError:
+        return False
+    device = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+    return any(" FLOCK " in f" {line} " and device in line.split() for line in table.splitlines())
+
+
+_HELD = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "AND classid = CAST(:hi AS oid) AND objid = CAST(:lo AS oid) AND objsubid = 1"
+)
 
 
 @contextmanager

@@ -30,13 +30,14 @@ import refwatch
 from refwatch import __version__
 from refwatch.store import websessions
 from refwatch.store.crypto import FieldCipher
-from refwatch.store.keys import Secret
+from refwatch.store.keys import KeyRing, Secret
 from refwatch.store.passwords import DEFAULT_HASHER
 from refwatch.store.schema import WorkspaceMeta, table_of
 from refwatch.store.timeutil import now_utc
 from refwatch.store.workspace import Workspace, open_workspace
 from refwatch.web import errors, routes
 from refwatch.web.deps import check_csrf
+from refwatch.web.logs import AccessLog, WorkerHeader
 from refwatch.web.routes.intake import MAX_UPLOAD
 from refwatch.web.security import BodyLimit, SecurityHeaders
 
@@ -122,17 +123,28 @@ def create_app(
     secret: Secret | None = None,
     password_hasher: PasswordHasher | None = None,
     session_policy: websessions.SessionPolicy | None = None,
+    keys: KeyRing | None = None,
+    csrf_key: bytes | None = None,
+    access_log: bool = False,
+    worker_header: bool = False,
 ) -> FastAPI:
     """The RefWatch web app for the workspace at `workspace_path`.
 
-    Without `secret` the app runs, but no page can show a name or report text.
+    Without `secret` or `keys` the app runs, but no page can show a name or report text.
+    `keys` (data keys already unwrapped) and `csrf_key` are what `refwatch serve` hands to
+    each of its workers (`web.serving`): every worker must sign pre-session CSRF tokens
+    with the same key. `access_log` adds one log line per request (by route template);
+    `worker_header` is for tests of several workers only.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         workspace = open_workspace(workspace_path, db_url)
         try:
-            app.state.cipher = None if secret is None else FieldCipher(workspace.unlock(secret))
+            if keys is not None:
+                app.state.cipher = FieldCipher(keys)
+            elif secret is not None:
+                app.state.cipher = FieldCipher(workspace.unlock(secret))
             app.state.synthetic = _is_synthetic(workspace)
             with workspace.write() as conn:
                 websessions.purge_expired(conn, app.state.clock(), app.state.session_policy)
@@ -152,7 +164,7 @@ def create_app(
         dependencies=[Depends(check_csrf)],
     )
     app.state.clock = now_utc
-    app.state.csrf_key = secrets.token_bytes(32)
+    app.state.csrf_key = csrf_key or secrets.token_bytes(32)
     app.state.password_hasher = password_hasher or DEFAULT_HASHER
     app.state.session_policy = session_policy or websessions.SessionPolicy()
     app.state.cipher = None
@@ -173,4 +185,8 @@ def create_app(
     app.add_middleware(BodyLimit, larger={"/intake/upload": MAX_UPLOAD})
     app.add_middleware(errors.CatchAll)
     app.add_middleware(SecurityHeaders)
+    if access_log:
+        app.add_middleware(AccessLog)
+    if worker_header:
+        app.add_middleware(WorkerHeader)
     return app

@@ -135,6 +135,9 @@ CORE: tuple[Row, ...] = (
     Row("GET", "/permissions", 303, 403, 403, 403, 200),
     # -- status and the API's own account answers (web engineer A) ------------------------
     Row("GET", "/status", 303, 200, 200, 200, 200),
+    # -- health checks answer anyone, with no data (tests/web/test_health.py) ------------
+    Row("GET", "/healthz", 200, 200, 200, 200, 200),
+    Row("GET", "/readyz", 200, 200, 200, 200, 200),
     Row("GET", "/api/v1/status", 401, 200, 200, 200, 200),
     Row("GET", "/api/v1/me", 401, 200, 200, 200, 200),
     Row("GET", "/api/v1/openapi.json", 200, 200, 200, 200, 200),

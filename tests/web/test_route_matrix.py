@@ -59,11 +59,15 @@ def test_every_row_of_the_matrix_is_a_route_of_the_app() -> None:
 
 
 def test_the_matrix_is_default_deny_for_anonymous_visitors() -> None:
-    """Only the sign-in form and the API schema are open without signing in."""
+    """Only the sign-in form, the API schema and the health checks (which carry no data,
+    tests/web/test_health.py) are open without signing in."""
     open_ = sorted((r.method, r.path) for r in EXPECTED if r.method == "GET" and r.anonymous == 200)
-    assert open_ == [("GET", "/api/v1/openapi.json"), ("GET", "/sign-in")] + [
-        k for k in open_ if k[1].startswith(("/static", "/assets"))
-    ]
+    assert open_ == [
+        ("GET", "/api/v1/openapi.json"),
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/sign-in"),
+    ] + [k for k in open_ if k[1].startswith(("/static", "/assets"))]
 
 
 def ids_of(web: WebEnv) -> dict[str, str]:

@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from refwatch.domain.errors import ConflictError, RefWatchError
 from refwatch.linkage import Decision, decide, list_decisions, review_queue, undo_decision
+from refwatch.linkage.run_lock import held_elsewhere
 from refwatch.store.queries import links
 from refwatch.store.schema import table_of
 from refwatch.store.schema_linkage import LinkageRun
@@ -173,8 +174,19 @@ def recent_decisions(request: Request, user: User) -> list[DecisionRow]:
     ]
 
 
+def busy_message(request: Request) -> str:
+    return gettext(
+        request, "A linkage run is already going. Wait for it to finish, then run again."
+    )
+
+
 def status_context(request: Request, message: str | None = None) -> dict[str, Any]:
     progress: RunProgress | None = runner_of(request).progress()
+    # A run started through another worker (or `refwatch link`) has its progress there;
+    # this worker can still say that one is going.
+    idle_here = progress is None or not progress.running
+    if message is None and idle_here and held_elsewhere(get_workspace(request)):
+        message = busy_message(request)
     return {
         "progress": progress,
         "started": when(progress.started_at) if progress else "",
@@ -245,9 +257,7 @@ def start_run(request: Request, user: Runner) -> Response:
         )
         status_code = 503
     elif runner_of(request).start(get_workspace(request), cipher, user.actor) is None:
-        message = gettext(
-            request, "A linkage run is already going. Wait for it to finish, then run again."
-        )
+        message = busy_message(request)
         status_code = 409
     if _is_htmx(request):
         return render(request, "linkage_status.html", status_context(request, message), status_code)
