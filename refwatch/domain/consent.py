@@ -29,7 +29,8 @@ allow at most `advocacy`; publication always needs the person's own level.
 The effective consent of a person: a consent recorded for the person (by a researcher,
 after reading the reports) replaces the consents reports carry; without one, the most
 restrictive consent any of the person's current reports states; without any, nothing is
-recorded.
+recorded. When record linkage merges persons, the consents recorded for the ids it
+retires follow to the person that took their mentions, and the most restrictive holds.
 """
 
 from __future__ import annotations
@@ -154,18 +155,27 @@ class Decision:
 
 def effective(
     person_id: str,
-    person_record: ConsentRecord | None,
+    person_records: Iterable[ConsentRecord],
     report_records: Iterable[ConsentRecord],
 ) -> EffectiveConsent:
     """The person's effective consent (see the module doc): their own record if any, else
-    the most restrictive of their current reports' records (the latest among equals)."""
-    if person_record is not None:
-        return EffectiveConsent(person_id, person_record)
+    the most restrictive of their current reports' records (the latest among equals).
+
+    A person may hold several person records when record linkage merged persons that
+    each had one (the retired id's record follows its successor): the most restrictive
+    of them holds, so a merge never widens what may be done.
+    """
+    own = list(person_records)
+    if own:
+        return EffectiveConsent(person_id, _most_restrictive(own))
     stated = list(report_records)
     if not stated:
         return EffectiveConsent(person_id, None)
-    lowest = min(stated, key=lambda r: (r.level.rank, -r.recorded_at.timestamp()))
-    return EffectiveConsent(person_id, lowest, len(stated))
+    return EffectiveConsent(person_id, _most_restrictive(stated), len(stated))
+
+
+def _most_restrictive(records: list[ConsentRecord]) -> ConsentRecord:
+    return min(records, key=lambda r: (r.level.rank, -r.recorded_at.timestamp()))
 
 
 def decide(consent: EffectiveConsent, use: Use) -> Decision:

@@ -32,6 +32,7 @@ from refwatch.store.ids import new_id
 from refwatch.store.queries import current_mentions, links, mentions
 from refwatch.store.schema import Person, Report, table_of
 from refwatch.store.schema_consent import ConsentEntry
+from refwatch.store.schema_linkage import PersonRetirement
 from refwatch.store.timeutil import now_utc, utc
 from refwatch.store.workspace import Workspace
 
@@ -39,6 +40,7 @@ TEXT_MAX = 2000
 consents_table = table_of(ConsentEntry)
 persons_table = table_of(Person)
 reports_table = table_of(Report)
+retirements_table = table_of(PersonRetirement)
 
 
 class UnknownSubjectError(RefWatchError):
@@ -222,12 +224,40 @@ def _latest_rows(conn: Connection, where: Any) -> list[ConsentRecord]:
     return [_record_of(r._mapping) for r in rows]
 
 
+def _successors(conn: Connection) -> dict[str, str]:
+    """Each retired person id → the current person holding its mentions (chains followed:
+    a person merged twice hands its consent on to the last holder)."""
+    step = {
+        str(r.person_id): str(r.successor_id)
+        for r in conn.execute(
+            select(retirements_table.c.person_id, retirements_table.c.successor_id).where(
+                retirements_table.c.successor_id.is_not(None)
+            )
+        )
+    }
+    final: dict[str, str] = {}
+    for start in step:
+        seen = {start}
+        current = step[start]
+        while current in step and current not in seen:
+            seen.add(current)
+            current = step[current]
+        final[start] = current
+    return final
+
+
+def _owners(conn: Connection, person_id: str) -> list[str]:
+    """The person id and every retired id whose consent now belongs to it."""
+    return [person_id, *(old for old, new in _successors(conn).items() if new == person_id)]
+
+
 def history(conn: Connection, person_id: str) -> list[ConsentRecord]:
-    """Every consent recorded for the person and for their current reports, oldest first."""
+    """Every consent recorded for the person (and for ids merged into them) and for their
+    current reports, oldest first."""
     if _impossible(person_id):
         return []
     report_ids = _current_report_ids(conn, [person_id]).get(person_id, set())
-    where = consents_table.c.person_id == person_id
+    where: Any = consents_table.c.person_id.in_(_owners(conn, person_id))
     if report_ids:
         where = where | consents_table.c.report_id.in_(sorted(report_ids))
     rows = conn.execute(
@@ -255,20 +285,25 @@ def effective_consents(
     `person_ids` is None; a listed id with nothing recorded gets an empty consent)."""
     wanted = None if person_ids is None else sorted({p for p in person_ids if not _impossible(p)})
     reports_of = _current_report_ids(conn, wanted)
+    successors = _successors(conn)
     if wanted is None:
         person_where: Any = consents_table.c.person_id.is_not(None)
         report_where: Any = consents_table.c.report_id.is_not(None)
     else:
         all_reports = sorted({r for rs in reports_of.values() for r in rs})
-        person_where = consents_table.c.person_id.in_(wanted)
+        owners = set(wanted) | {old for old, new in successors.items() if new in set(wanted)}
+        person_where = consents_table.c.person_id.in_(sorted(owners))
         report_where = consents_table.c.report_id.in_(all_reports)
-    by_person = {r.subject_id: r for r in _latest_rows(conn, person_where)}
+    by_person: dict[str, list[ConsentRecord]] = defaultdict(list)
+    for record in _latest_rows(conn, person_where):
+        holder = successors.get(record.subject_id, record.subject_id)
+        by_person[holder].append(record)
     by_report = {r.subject_id: r for r in _latest_rows(conn, report_where)}
     ids = set(reports_of) | set(by_person) if wanted is None else set(wanted)
     return {
         person: effective(
             person,
-            by_person.get(person),
+            by_person.get(person, []),
             [by_report[r] for r in sorted(reports_of.get(person, ())) if r in by_report],
         )
         for person in sorted(ids)

@@ -87,18 +87,18 @@ def test_nothing_recorded_allows_statistics_but_never_a_name() -> None:
 
 @pytest.mark.parametrize("level", list(ConsentLevel))
 def test_each_use_needs_its_level(level: ConsentLevel) -> None:
-    consent = effective("P-1", record(level, kind="person"), [])
+    consent = effective("P-1", [record(level, kind="person")], [])
     for use in Use:
         assert decide(consent, use).allowed == (level.rank >= use.needs.rank)
 
 
 def test_an_exception_allows_a_case_file_but_never_publication() -> None:
-    held = effective("P-1", record(L.INTERNAL, exception=L.ADVOCACY, kind="person"), [])
+    held = effective("P-1", [record(L.INTERNAL, exception=L.ADVOCACY, kind="person")], [])
     case_file = decide(held, Use.CASE_FILE)
     assert case_file.allowed and case_file.by_exception and case_file.reason == "exception"
     assert not decide(held, Use.PUBLICATION).allowed
     # Even a (damaged or hand-made) record whose exception says publication.
-    forged = effective("P-1", record(L.NO_USE, exception=L.PUBLICATION, kind="person"), [])
+    forged = effective("P-1", [record(L.NO_USE, exception=L.PUBLICATION, kind="person")], [])
     assert not decide(forged, Use.PUBLICATION).allowed
 
 
@@ -115,8 +115,14 @@ def test_the_person_record_replaces_the_reports_and_else_the_most_restrictive_wi
         record(L.INTERNAL, subject="b", at=2),
         record(L.ADVOCACY, subject="c", at=3),
     ]
-    from_reports = effective("P-1", None, reports)
+    from_reports = effective("P-1", [], reports)
     assert from_reports.level is L.INTERNAL and from_reports.from_reports == 3
-    own = effective("P-1", record(L.ADVOCACY, kind="person", subject="P-1"), reports)
+    own = effective("P-1", [record(L.ADVOCACY, kind="person", subject="P-1")], reports)
     assert own.level is L.ADVOCACY and own.from_reports == 0
-    assert effective("P-1", None, []).level is None
+    assert effective("P-1", [], []).level is None
+    # Two persons merged by linkage, each with a record: the narrower one holds.
+    merged = [
+        record(L.PUBLICATION, kind="person", subject="P-1", at=5),
+        record(L.INTERNAL, kind="person", subject="P-2", at=1),
+    ]
+    assert effective("P-1", merged, reports).level is L.INTERNAL

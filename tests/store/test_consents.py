@@ -118,3 +118,40 @@ def test_a_lawful_deletion_erases_the_consent_texts_of_the_report(
         ).scalar_one()
     assert left is None
     assert json.loads(logged)["consent_texts_erased"] == 1
+
+
+def test_a_consent_follows_a_merged_person_and_the_narrower_one_holds(
+    people: Workspace, cipher: FieldCipher
+) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, update
+
+    from refwatch.store.queries import links
+    from refwatch.store.schema_linkage import PersonRetirement
+
+    consents.record_consent(
+        people, cipher, person_id="P-000001", level=L.ADVOCACY, basis="b", actor="a"
+    )
+    consents.record_consent(
+        people, cipher, person_id="P-000002", level=L.NO_USE, basis="b", actor="a"
+    )
+    # As a linkage run that merges P-000002 into P-000001 leaves it.
+    with people.write() as conn:
+        conn.execute(update(links).values(person_id="P-000001"))
+        conn.execute(
+            insert(PersonRetirement.__table__).values(
+                person_id="P-000002",
+                retired_at=datetime.now(UTC),
+                run_id=None,
+                successor_id="P-000001",
+                reason="merged",
+            )
+        )
+    with people.read() as conn:
+        now = consents.effective_consent(conn, "P-000001")
+        every = consents.effective_consents(conn)
+        past = consents.history(conn, "P-000001")
+    assert now.level is L.NO_USE and every["P-000001"].level is L.NO_USE
+    assert "P-000002" not in every
+    assert {r.subject_id for r in past if r.subject_kind == "person"} == {"P-000001", "P-000002"}
