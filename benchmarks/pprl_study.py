@@ -16,7 +16,7 @@ A speed run encodes and links five organisations of 20,000 persons (goal < 60 s;
 organisations' own linkage is not timed, it happens anyway).
 
     .venv/bin/python benchmarks/pprl_study.py [--seeds 1 2 3] [--people 800] \
-        [--noise realistic] [--salt] [--fold] [--skip-100k] [--skip-speed]
+        [--noise realistic] [--salt] [--no-fold] [--skip-100k] [--skip-speed]
 """
 
 from __future__ import annotations
@@ -229,7 +229,9 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=5)
     parser.add_argument("--noise", default="realistic", choices=sorted(NOISE_PRESETS))
     parser.add_argument("--salt", action="store_true", help="salt name fields with birth year")
-    parser.add_argument("--fold", action="store_true", help="XOR-fold the name fields")
+    parser.add_argument(
+        "--no-fold", dest="fold", action="store_false", help="do not XOR-fold the name fields"
+    )
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--skip-100k", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")

@@ -124,7 +124,7 @@ class Schema:
 FIELDS: Final = ("name", "hangul", "birth", "sex", "origin", "month", "place")
 
 
-def default_schema(*, salt: bool = False, fold: bool = False) -> Schema:
+def default_schema(*, salt: bool = False, fold: bool = True) -> Schema:
     """The schema RefWatch uses (see docs/sharing.md for why these sizes and weights).
 
     `salt`: hash the name fields with the birth year; `fold`: XOR-fold the name fields.
