@@ -16,6 +16,7 @@ from sqlalchemy import insert
 from refwatch.intake.context import add_group, add_observation
 from refwatch.intake.importer import import_files
 from refwatch.simulate.demo import DEMO_GROUPS, DEMO_OBSERVATIONS, write_demo
+from refwatch.simulate.demo_consents import add_demo_consents
 from refwatch.simulate.demo_users import add_demo_users
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.keys import KdfParams, Secret
@@ -56,6 +57,8 @@ def build_demo(
             from refwatch.linkage import run_linkage
 
             persons = run_linkage(workspace, cipher, actor).persons
+        # After linkage, so the person recorded with an exception keeps a linked id.
+        consents = add_demo_consents(workspace, cipher, actor=actor)
     with open(files.truth, encoding="utf-8", newline="") as handle:
         true_persons = len({row["true_person_id"] for row in csv.DictReader(handle)})
     return {
@@ -69,6 +72,7 @@ def build_demo(
         "observations": len(DEMO_OBSERVATIONS),
         "users": users,
         "unknown_places": summary.as_dict()["unknown_places"],
+        "consents": consents.as_dict(),
     }
 
 
