@@ -13,6 +13,7 @@ from refwatch.cli.app import (
     JsonOpt,
     app,
     emit,
+    fail,
     guarded,
     open_from,
     out,
@@ -21,6 +22,7 @@ from refwatch.cli.app import (
     settings_of,
     workspace_path_of,
 )
+from refwatch.domain.errors import RefWatchError
 from refwatch.store.keys import Secret
 
 
@@ -186,3 +188,62 @@ def serve(
         for username, role, password in DEMO_USERS:
             out.print(f"  {role.value:11} {username} / {password}", highlight=False)
     run_server(handover, host=host, port=port, workers=workers)
+
+
+@app.command()
+def doctor(
+    ctx: typer.Context,
+    public_url: Annotated[
+        str | None,
+        typer.Option(envvar="REFWATCH_PUBLIC_URL", help="The address users open (https://…)."),
+    ] = None,
+    behind_proxy: Annotated[
+        bool,
+        typer.Option(
+            "--behind-proxy", envvar="REFWATCH_BEHIND_PROXY", help="A TLS proxy is in front."
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check this installation: permissions, key location, TLS in front, backup age, the
+    database's settings, free disk. Exit status 1 when a check fails."""
+    import json
+    import os
+    import sys
+
+    from refwatch.store.doctor import DoctorInput, as_dicts, run_checks, worst
+    from refwatch.store.workspace import open_workspace
+
+    settings = settings_of(ctx)
+    keyfile = settings.keyfile
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    if keyfile is None and credentials and (Path(credentials) / CREDENTIAL_KEYFILE).is_file():
+        keyfile = Path(credentials) / CREDENTIAL_KEYFILE
+    given = DoctorInput(
+        keyfile=keyfile,
+        passphrase_in_environment=os.environ.get("REFWATCH_PASSPHRASE") is not None,
+        public_url=public_url,
+        behind_proxy=behind_proxy,
+    )
+    try:
+        # Without upgrading: a check must change nothing, not even the schema.
+        with open_workspace(workspace_path_of(ctx), settings.db, upgrade=False) as workspace:
+            checks = run_checks(workspace, given)
+    except RefWatchError as exc:
+        fail(str(exc))
+    overall = worst(checks)
+    if as_json:
+        sys.stdout.write(
+            json.dumps({"status": overall, "checks": as_dicts(checks)}, indent=2) + "\n"
+        )
+    else:
+        for check in checks:
+            out.print(
+                f"{check.level.upper():4}  {check.name:11} {check.reason}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+        out.print(f"overall: {overall}", highlight=False)
+    if overall == "fail":
+        raise typer.Exit(1)
