@@ -7,7 +7,8 @@ send alerts somewhere unintended (a `file:`, `ftp:` or `gopher:` URL, credential
 URL, the cloud metadata address) or send them in clear text over the network (plain
 `http:` except to this machine). The SMTP password or webhook signing key is sealed with
 the workspace's data key (`FieldCipher`, bound to the channel's row), like every secret;
-listing channels never shows it.
+listing channels never shows it. A channel added while alerts are open is sent those
+alerts (a desk that subscribes learns of the persons already held).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, select, update
 
+from refwatch.alerts.state import queue_open_alerts
 from refwatch.domain.errors import RefWatchError
 from refwatch.store import audit
 from refwatch.store.base import table_of
@@ -143,7 +145,8 @@ def _email_settings(settings: dict[str, Any]) -> dict[str, Any]:
     if not HOST.match(host):
         raise ChannelError("smtp_host must be a host name or address")
     try:
-        port = int(settings.get("smtp_port") or 587)
+        given = settings.get("smtp_port")
+        port = 587 if given is None or given == "" else int(given)
     except (TypeError, ValueError):
         raise ChannelError("smtp_port must be a number") from None
     if not 1 <= port <= 65535:
@@ -235,6 +238,8 @@ def add_channel(
                 created_at=datetime.now(UTC),
             )
         )
+        if enabled and mode in ("immediate", "both"):
+            queue_open_alerts(conn, channel_id)
         audit.log(
             conn,
             actor,

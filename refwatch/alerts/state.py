@@ -172,6 +172,19 @@ def _statuses(workspace: Workspace, day: date) -> dict[str, str]:
     return {pid: (resolved.status[i] or "unknown") for i, pid in enumerate(ev.person_ids)}
 
 
+def queue_open_alerts(conn: Connection, channel_id: str) -> int:
+    """Queue every open alert for a channel just added, so that a desk which subscribes
+    learns of the persons already held, not only of the next one."""
+    from refwatch.alerts.outbox import enqueue
+
+    base = read_settings(conn).base_url
+    queued = 0
+    for row in conn.execute(select(alerts).where(_open()).order_by(alerts.c.opened_at)):
+        payload = alert_payload(row, base, "opened")
+        queued += enqueue(conn, channel_id, f"alert:{row.id}:opened", "alert", payload, row.id)
+    return queued
+
+
 def _queue(conn: Connection, alert_id: str, event: str, base: str, **extra: str) -> int:
     row = conn.execute(select(alerts).where(alerts.c.id == alert_id)).one()
     payload = alert_payload(row, base, event.split(":")[0])

@@ -122,11 +122,6 @@ def import_scenario(workspace: Workspace, cipher: FieldCipher, folder: Path) -> 
 
 
 @pytest.fixture
-def scenario(workspace: Workspace, cipher: FieldCipher, tmp_path: Path) -> dict[str, str]:
-    return import_scenario(workspace, cipher, tmp_path / "lists")
-
-
-@pytest.fixture
 def no_hook() -> Iterator[None]:
     """Rules evaluated only when a test says so (the hook may be installed by the CLI)."""
     was = hooks.after_commit in changes.listeners()
@@ -134,6 +129,14 @@ def no_hook() -> Iterator[None]:
     yield
     if was:
         hooks.install()
+
+
+@pytest.fixture
+def scenario(
+    workspace: Workspace, cipher: FieldCipher, tmp_path: Path, no_hook: None
+) -> dict[str, str]:
+    """The scenario imported with the rules not run (tests run them when they mean to)."""
+    return import_scenario(workspace, cipher, tmp_path / "lists")
 
 
 @pytest.fixture
