@@ -304,12 +304,42 @@ def restore(
     ctx: typer.Context,
     backup_file: Annotated[Path, typer.Argument(help="A backup written by `refwatch backup`.")],
     schema: Annotated[str | None, typer.Option(help="PostgreSQL schema to restore into.")] = None,
+    verify_only: Annotated[
+        bool,
+        typer.Option(
+            "--verify-only",
+            help="Restore into a scratch folder, check the audit chain and the row counts, "
+            "delete it; no workspace is touched.",
+        ),
+    ] = False,
+    scratch: Annotated[
+        Path | None,
+        typer.Option(help="With --verify-only: where the scratch folder goes (default: /tmp)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Restore a backup into a new, empty workspace (--workspace; --db for PostgreSQL)."""
+    """Restore a backup into a new, empty workspace (--workspace; --db for PostgreSQL), or
+    prove that it restores (--verify-only). Exit status 1 when the drill fails."""
     from refwatch.store.backup import restore_backup
 
     settings = settings_of(ctx)
+    if verify_only:
+        from refwatch.store.drill import verify_backup
+
+        with progress_bar(hidden=as_json) as progress:
+            progress.add_task("restoring into a scratch folder", total=None)
+            report = verify_backup(backup_file, secret_from(ctx), scratch)
+        human = (
+            f"The backup restores: {report.rows} rows in {len(report.tables)} tables, "
+            f"the audit chain of {report.audit_entries} entries verifies ({report.seconds} s)."
+            if report.ok
+            else f"The backup does NOT restore cleanly: {report.problem}. "
+            + "; ".join(report.mismatches)
+        )
+        emit(report.as_dict(), as_json, human)
+        if not report.ok:
+            raise typer.Exit(1)
+        return
     path, secret = workspace_path_of(ctx), secret_from(ctx)
     with progress_bar(hidden=as_json) as progress:
         progress.add_task("restoring", total=None)
@@ -321,6 +351,36 @@ def restore(
         as_json,
         f"Restored {summary.rows} rows into {workspace_path_of(ctx)}; the audit chain verifies.",
     )
+
+
+@app.command()
+@guarded
+def upgrade(
+    ctx: typer.Context,
+    backup_file: Annotated[
+        Path, typer.Option("--backup", help="Where the backup taken first goes (a new file).")
+    ],
+    scratch: Annotated[
+        Path | None, typer.Option(help="Where the restore drill's scratch folder goes.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Bring the workspace's schema up to date: first a backup, restored and checked in a
+    scratch folder; only then the migration. Stop the server first."""
+    from refwatch.store.drill import upgrade_workspace
+
+    settings = settings_of(ctx)
+    path, secret = workspace_path_of(ctx), secret_from(ctx)
+    with progress_bar(hidden=as_json) as progress:
+        progress.add_task("backing up, checking the backup, migrating", total=None)
+        report = upgrade_workspace(path, settings.db, secret, backup_file, settings.actor, scratch)
+    human = (
+        f"Upgraded the schema from {report.from_revision} to {report.to_revision}, after a "
+        f"backup to {report.backup} that restores."
+        if report.upgraded
+        else f"The schema is up to date ({report.to_revision}); nothing to do."
+    )
+    emit(report.as_dict(), as_json, human)
 
 
 @app.command("delete-report")

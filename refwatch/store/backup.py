@@ -33,7 +33,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Connection, Date, DateTime, LargeBinary, Table, select
+from sqlalchemy import Connection, Date, DateTime, LargeBinary, Table, inspect, select
 
 from refwatch.domain.errors import RefWatchError, WorkspaceError
 from refwatch.store import audit, migrate
@@ -106,9 +106,19 @@ def _tables() -> list[Table]:
 
 
 def _rows(conn: Connection) -> Iterator[bytes]:
+    """Every row of every table, as the database holds them. Only the tables and columns
+    the database has: a workspace whose schema is behind this code's (the backup that
+    `refwatch upgrade` takes before migrating) is backed up at its own revision, which the
+    header records and a restore rebuilds before loading the rows."""
+    inspector = inspect(conn)
+    present = set(inspector.get_table_names())
     for table in _tables():
-        order = list(table.primary_key.columns)
-        for row in conn.execute(select(table).order_by(*order)):
+        if table.name not in present:
+            continue
+        have = {column["name"] for column in inspector.get_columns(table.name)}
+        columns = [column for column in table.columns if column.name in have]
+        order = [column for column in table.primary_key.columns if column.name in have]
+        for row in conn.execute(select(*columns).order_by(*order)):
             record = {"t": table.name, "r": {k: _encode(v) for k, v in row._mapping.items()}}
             yield json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
@@ -338,3 +348,29 @@ def _discard(target: Path, db_url: str | None, schema: str | None) -> None:
         drop_pg_schema(db_url, schema)
     for name in ("refwatch.db", "refwatch.db-wal", "refwatch.db-shm", "audit-anchor.json"):
         (target / name).unlink(missing_ok=True)
+
+
+def backup_row_counts(backup: Path, secret: Secret) -> tuple[str, str, dict[str, int]]:
+    """(workspace id, schema revision, rows per table) read from the sealed stream itself,
+    every chunk authenticated, nothing written anywhere: what a restore must then hold."""
+    with open(backup, "rb") as handle:
+        header, header_hash = _read_header(handle)
+        workspace_id = str(header["workspace_id"])
+        keys_table = table_of(DataKey)
+        key_rows = [
+            {k: _decoder(keys_table).get(k, lambda v: v)(v) for k, v in row.items()}
+            for row in header["data_keys"]
+        ]
+        ring = _unlock_rows(key_rows, workspace_id, secret)
+        key = AESGCM(_backup_key(ring, base64.b64decode(header["salt"])))
+        counts: dict[str, int] = {}
+        buffer = b""
+        for piece in _plaintext_stream(handle, key, header_hash):
+            buffer += piece
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                name = str(json.loads(line)["t"])
+                counts[name] = counts.get(name, 0) + 1
+        if buffer.strip():
+            raise BackupError("the backup ends in the middle of a record")
+    return workspace_id, str(header["revision"]), counts

@@ -407,13 +407,34 @@ def create_private_sqlite_file(url: str) -> None:
     os.close(os.open(database, os.O_WRONLY | os.O_CREAT, OWNER_ONLY_FILE))
 
 
+class UpgradeNeeded(WorkspaceError):
+    """The workspace's schema is behind this version of RefWatch."""
+
+
 def open_workspace(path: Path, db_url: str | None = None, *, upgrade: bool = True) -> Workspace:
-    """Open an existing workspace, bringing its schema up to date."""
+    """Open an existing workspace whose schema is up to date.
+
+    A schema that is behind is never migrated here: migrating without a backup that has
+    been shown to restore is how data gets lost in an upgrade. `refwatch upgrade --backup
+    FILE` takes that backup, proves it restores, then migrates (`store.drill`). An empty
+    database (no revision yet) is brought to head. `upgrade=False` opens a schema that is
+    behind as it is (the upgrade itself, `refwatch doctor`).
+    """
     config = _read_config(path)
     narrow_to_owner(path)
     workspace = Workspace(path, config, db_url)
-    if upgrade and migrate.current_revision(workspace.engine) != migrate.head_revision():
-        migrate.upgrade(workspace.engine)
+    if upgrade:
+        current = migrate.current_revision(workspace.engine)
+        if current is None:
+            migrate.upgrade(workspace.engine)
+        elif current != migrate.head_revision():
+            workspace.close()
+            raise UpgradeNeeded(
+                f"the workspace's schema is at revision {current}, this RefWatch needs "
+                f"{migrate.head_revision()}: stop the server, then run `refwatch upgrade "
+                "--backup FILE`, which takes a backup, proves it restores, and only then "
+                "migrates"
+            )
     return workspace
 
 
