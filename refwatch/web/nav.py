@@ -26,6 +26,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/factsheets", "Fact sheets", "factsheets.make"),
     NavItem("/releases", "Public data", "factsheets.make"),
     NavItem("/estimates", "Estimates", "estimates.run"),
+    NavItem("/share", "Exchange", "share.link"),
     NavItem("/linkage", "Linkage", "linkage.review"),
     NavItem("/audit", "Audit", "audit.view"),
     NavItem("/users", "Users", "users.manage"),

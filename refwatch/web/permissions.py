@@ -51,6 +51,8 @@ PERMISSIONS: dict[str, Permission] = {
         Permission("permissions.debug", "see why each permission is granted or refused"),
         Permission("consent.write", "record or change a person's consent (audited)"),
         Permission("casefiles.make", "make case files naming a person, with consent (audited)"),
+        Permission("share.encode", "encode every person for an exchange between organisations"),
+        Permission("share.link", "link partners' encodings and estimate from the overlaps"),
     )
 }
 
@@ -99,6 +101,18 @@ RULES: tuple[Rule, ...] = (
         NAME_READERS,
         frozenset({"consent.write", "casefiles.make"}),
         "researchers and admins record consent and make case files that name a person",
+    ),
+    Rule(
+        "exchange-encoding",
+        frozenset({Role.ADMIN}),
+        frozenset({"share.encode"}),
+        "only admins encode the whole workspace for another organisation (audited)",
+    ),
+    Rule(
+        "exchange-linking",
+        READERS,
+        frozenset({"share.link"}),
+        "analysts and above link encoded files: no name, no secret, histories only",
     ),
     Rule(
         "administration",

@@ -278,7 +278,14 @@ from tests.web.route_matrix_counts import ROWS as COUNTS_ROWS  # noqa: E402
 from tests.web.route_matrix_estimates import ROWS as ESTIMATES_ROWS  # noqa: E402
 from tests.web.route_matrix_linkage import ROWS as LINKAGE_ROWS  # noqa: E402
 from tests.web.route_matrix_releases import ROWS as RELEASES_ROWS  # noqa: E402
+from tests.web.route_matrix_share import ROWS as SHARE_ROWS  # noqa: E402
 
 EXPECTED: tuple[Row, ...] = (
-    CORE + LINKAGE_ROWS + COUNTS_ROWS + RELEASES_ROWS + ESTIMATES_ROWS + CASEFILES_ROWS
+    CORE
+    + LINKAGE_ROWS
+    + COUNTS_ROWS
+    + RELEASES_ROWS
+    + ESTIMATES_ROWS
+    + CASEFILES_ROWS
+    + SHARE_ROWS
 )

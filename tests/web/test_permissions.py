@@ -39,6 +39,7 @@ EXPECTED_GRANTS = {
         "context.view",
         "estimates.run",
         "factsheets.make",
+        "share.link",
     },
     "researcher": {
         "dashboard.view",
@@ -59,6 +60,7 @@ EXPECTED_GRANTS = {
         "linkage.review",
         "consent.write",
         "casefiles.make",
+        "share.link",
     },
     "admin": set(PERMISSIONS),
 }
