@@ -38,7 +38,11 @@ NOTE_CHARS = 2000
 
 
 class AckError(RefWatchError):
-    """An acknowledgement refused: unknown alert or action, note too long."""
+    """An acknowledgement refused: unknown action, note too long or not sealable."""
+
+
+class UnknownAlertError(AckError):
+    """No alert has this id."""
 
 
 def acknowledge(
@@ -62,7 +66,7 @@ def acknowledge(
     with workspace.write() as conn:
         found = conn.execute(select(alerts.c.id).where(alerts.c.id == alert_id)).first()
         if found is None:
-            raise AckError(f"no alert {alert_id!r}")
+            raise UnknownAlertError(f"no alert {alert_id!r}")
         sealed = cipher.seal(acks.name, "note_enc", ack_id, note) if note and cipher else None
         conn.execute(
             acks.insert().values(

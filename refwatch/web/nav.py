@@ -21,6 +21,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/reports", "Reports", "reports.view"),
     NavItem("/sources", "Sources", "sources.view"),
     NavItem("/context", "Context", "context.view"),
+    NavItem("/alerts", "Alerts", "alerts.view"),
     NavItem("/counts", "Counts", "counts.view"),
     NavItem("/ledger", "Ledger", "counts.view"),
     NavItem("/factsheets", "Fact sheets", "factsheets.make"),

@@ -53,6 +53,9 @@ PERMISSIONS: dict[str, Permission] = {
         Permission("casefiles.make", "make case files naming a person, with consent (audited)"),
         Permission("share.encode", "encode every person for an exchange between organisations"),
         Permission("share.link", "link partners' encodings and estimate from the overlaps"),
+        Permission("alerts.view", "see the alerts on persons still held (pseudonymous ids)"),
+        Permission("alerts.ack", "acknowledge an alert: who handled it and what was done"),
+        Permission("alerts.configure", "configure alert channels and rules (secrets sealed)"),
     )
 }
 
@@ -101,6 +104,24 @@ RULES: tuple[Rule, ...] = (
         NAME_READERS,
         frozenset({"consent.write", "casefiles.make"}),
         "researchers and admins record consent and make case files that name a person",
+    ),
+    Rule(
+        "urgent-action",
+        READERS,
+        frozenset({"alerts.view"}),
+        "analysts and above see the alerts, by pseudonymous id, as they see persons",
+    ),
+    Rule(
+        "urgent-action-handling",
+        NAME_READERS,
+        frozenset({"alerts.ack"}),
+        "researchers and admins act on alerts and record what they did (audited)",
+    ),
+    Rule(
+        "alert-channels",
+        frozenset({Role.ADMIN}),
+        frozenset({"alerts.configure"}),
+        "only admins choose where alerts go and hold the channels' secrets",
     ),
     Rule(
         "exchange-encoding",

@@ -273,6 +273,7 @@ CORE: tuple[Row, ...] = (
 )
 
 # Rows of later rooms live beside their tests, one module each, so they can grow apart.
+from tests.web.route_matrix_alerts import ROWS as ALERTS_ROWS  # noqa: E402
 from tests.web.route_matrix_casefiles import ROWS as CASEFILES_ROWS  # noqa: E402
 from tests.web.route_matrix_counts import ROWS as COUNTS_ROWS  # noqa: E402
 from tests.web.route_matrix_estimates import ROWS as ESTIMATES_ROWS  # noqa: E402
@@ -288,4 +289,5 @@ EXPECTED: tuple[Row, ...] = (
     + ESTIMATES_ROWS
     + CASEFILES_ROWS
     + SHARE_ROWS
+    + ALERTS_ROWS
 )

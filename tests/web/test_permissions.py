@@ -39,6 +39,7 @@ EXPECTED_GRANTS = {
         "context.view",
         "estimates.run",
         "factsheets.make",
+        "alerts.view",
         "share.link",
     },
     "researcher": {
@@ -61,6 +62,8 @@ EXPECTED_GRANTS = {
         "consent.write",
         "casefiles.make",
         "share.link",
+        "alerts.view",
+        "alerts.ack",
     },
     "admin": set(PERMISSIONS),
 }
