@@ -23,6 +23,7 @@ from refwatch.counting.facts import (
 from refwatch.counting.query import CountQuery
 from refwatch.counting.status import status_sets
 from refwatch.gazetteer import Gazetteer
+from refwatch.gazetteer.model import DPRK_FACILITY_TYPES
 
 CHILD_AGE = 18
 OLDER_AGE = 60
@@ -79,10 +80,14 @@ def place_match(
     ev: Evidence, facts: PersonFacts, gazetteer: Gazetteer, query: CountQuery
 ) -> Bounds:
     """Where custody began (caught, or born in custody) lies in the region; for a
-    facility, where the person was held."""
+    facility, where the person was held (for a North Korean facility, after the return)."""
     assert query.place_id is not None
     if query.place_is_facility:
         target = np.array([p == query.place_id for p in ev.places] or [False], dtype=bool)
+        if gazetteer.get(query.place_id).facility_type in DPRK_FACILITY_TYPES:
+            return _set_match(
+                facts.n, facts.dprk_facility_person, facts.dprk_facility_code, target, target
+            )
         return _set_match(facts.n, facts.facility_person, facts.facility_code, target, target)
     inside, maybe = region_masks(ev, gazetteer, query.place_id)
     return _set_match(facts.n, facts.place_person, facts.place_code, inside, maybe)

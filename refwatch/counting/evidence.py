@@ -36,7 +36,7 @@ links_table = table_of(PersonLink)
 pairs_table = table_of(LinkagePair)
 runs_table = table_of(LinkageRun)
 
-RULES_VERSION = "2"
+RULES_VERSION = "3"
 """Bumped whenever a counting rule changes, so the ledger can tell rules from data."""
 PLAUSIBLE = 0.05
 """Identity rule: two persons joined by a stored pair scored at least this may be one
@@ -323,9 +323,7 @@ def build_evidence(
         e_hi=_numbers(e_hi, POS),
         e_place=_index(e_place, places),
         e_facility=_index(e_facility, places),
-        m_held=np.fromiter(
-            (m in (held or ()) for m in m_id), dtype=np.bool_, count=len(m_id)
-        ),
+        m_held=np.fromiter((m in (held or ()) for m in m_id), dtype=np.bool_, count=len(m_id)),
         x_a=np.array([p[0] for p in pair_rows], dtype=np.int32),
         x_b=np.array([p[1] for p in pair_rows], dtype=np.int32),
         x_p=np.array([p[2] for p in pair_rows], dtype=np.float64),

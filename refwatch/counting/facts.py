@@ -14,6 +14,9 @@ live, so they are here in one place (docs/counting.md explains them to researche
 - A missing value is silence, not a claim: a person reported "F" by one source and with
   no sex by another is female. Two different values (F and M) are a contradiction, and
   then neither is certain.
+- A fate after return (held in North Korea, disappeared) implies the return: a person with
+  such a claim and no dated return was returned on an unknown day no later than the
+  latest day of that claim.
 - Flags are the union of what sources flagged. Ages are the hull of the reported ages and
   of the ages the birth years give at the start of detention.
 
@@ -34,11 +37,30 @@ from refwatch.counting.evidence import EVENT_CODES, STATUS_CODES, Codes, Evidenc
 Mask = npt.NDArray[np.bool_]
 
 # Kinds of event the engine folds; DETENTION is "custody began": apprehended or born in it.
-APPREHENSION, BIRTH, DETENTION, RETURN, RELEASE, SAFETY, DEATH = range(7)
-KIND_NAMES = ("apprehension", "birth", "detention", "return", "release", "safety", "death")
+# HELD_DPRK and DISAPPEARED are fates after a return (imprisonment or disappearance there).
+APPREHENSION, BIRTH, DETENTION, RETURN, RELEASE, SAFETY, DEATH, HELD_DPRK, DISAPPEARED = range(9)
+KIND_NAMES = (
+    "apprehension",
+    "birth",
+    "detention",
+    "return",
+    "release",
+    "safety",
+    "death",
+    "imprisonment",
+    "disappearance",
+)
 KIND_OF_EVENT = {name: i for i, name in enumerate(KIND_NAMES)}
-EXITS = (RETURN, RELEASE, SAFETY, DEATH)
-EXIT_STATUS = {RETURN: "returned", RELEASE: "released", SAFETY: "safe", DEATH: "died"}
+EXITS = (RETURN, RELEASE, SAFETY, DEATH, HELD_DPRK, DISAPPEARED)
+AFTER_RETURN = (HELD_DPRK, DISAPPEARED)
+EXIT_STATUS = {
+    RETURN: "returned",
+    RELEASE: "released",
+    SAFETY: "safe",
+    DEATH: "died",
+    HELD_DPRK: "held_in_dprk",
+    DISAPPEARED: "disappeared",
+}
 _KIND_EVENTS: dict[int, tuple[str, ...]] = {
     APPREHENSION: ("apprehension",),
     BIRTH: ("birth",),
@@ -47,9 +69,27 @@ _KIND_EVENTS: dict[int, tuple[str, ...]] = {
     RELEASE: ("release",),
     SAFETY: ("safety",),
     DEATH: ("death",),
+    HELD_DPRK: ("imprisonment",),
+    DISAPPEARED: ("disappearance",),
 }
-# Exits that can follow one another (first, then): released then safe, returned then died...
-ALLOWED_CHAINS = frozenset({(RELEASE, SAFETY), (RELEASE, DEATH), (SAFETY, DEATH), (RETURN, DEATH)})
+# Exits that can follow one another (first, then): released then safe, returned then died,
+# returned then held in North Korea, held there then disappeared or dead...
+ALLOWED_CHAINS = frozenset(
+    {
+        (RELEASE, SAFETY),
+        (RELEASE, DEATH),
+        (SAFETY, DEATH),
+        (RETURN, DEATH),
+        (RETURN, HELD_DPRK),
+        (RETURN, DISAPPEARED),
+        (HELD_DPRK, DISAPPEARED),
+        (HELD_DPRK, DEATH),
+        (DISAPPEARED, DEATH),
+    }
+)
+# Chains whose order the later state itself implies: a fate after return follows the
+# return, whatever the dates say, so once it is certain the return is superseded.
+IMPLIED_ORDER = frozenset({(RETURN, HELD_DPRK), (RETURN, DISAPPEARED)})
 CONFLICT_EXITS = 1
 CONFLICT_DETAINED_AFTER_EXIT = 2
 CONFLICT_EXIT_BEFORE_START = 4
@@ -59,14 +99,18 @@ CONFLICT_NAMES = {
     CONFLICT_EXIT_BEFORE_START: "a reported exit lies wholly before the start of detention",
 }
 _INFO_STATUSES = tuple(
-    STATUS_CODES[s] for s in ("detained", "returned", "released", "safe", "died")
+    STATUS_CODES[s]
+    for s in ("detained", "returned", "released", "safe", "died", "held_in_dprk", "disappeared")
 )
 
 
 @dataclass(frozen=True, eq=False)
 class PersonFacts:
     """Folded facts per person. `has[k]`, `lo[k]`, `hi[k]` for each kind k; pairs arrays
-    list (person, place code) and (person, facility code) once each."""
+    list (person, place code) and (person, facility code) once each: the facility of
+    custody (in China) apart from where a person is held in North Korea after a return,
+    since "held at X" asks about one stage, and two stages are not two conflicting
+    reports of one."""
 
     n: int
     present: Mask
@@ -79,6 +123,8 @@ class PersonFacts:
     place_code: Codes
     facility_person: Codes
     facility_code: Codes
+    dprk_facility_person: Codes
+    dprk_facility_code: Codes
     has_f: Mask
     has_m: Mask
     flags: Codes
@@ -114,11 +160,14 @@ def build_facts(ev: Evidence, mention_mask: Mask | None = None) -> PersonFacts:
         _hull(has[kind], lo[kind], hi[kind], e_person[sel], ev.e_lo[sel], ev.e_hi[sel], cap[sel])
 
     _everyone_was_detained(ev, m_keep, present, has, lo, hi)
+    _fate_implies_return(has, lo, hi)
 
     starts = e_keep & np.isin(ev.e_type, [EVENT_CODES["apprehension"], EVENT_CODES["birth"]])
     held = e_keep & np.isin(ev.e_type, [EVENT_CODES["detention"], EVENT_CODES["birth"]])
+    after = e_keep & (ev.e_type == EVENT_CODES["imprisonment"])
     place_person, place_code = _pairs(e_person[starts], ev.e_place[starts], len(ev.places))
     facility_person, facility_code = _pairs(e_person[held], ev.e_facility[held], len(ev.places))
+    dprk_person, dprk_code = _pairs(e_person[after], ev.e_facility[after], len(ev.places))
 
     mp = ev.m_person[m_keep]
     has_f = np.zeros(n, dtype=bool)
@@ -151,6 +200,8 @@ def build_facts(ev: Evidence, mention_mask: Mask | None = None) -> PersonFacts:
         place_code=place_code,
         facility_person=facility_person,
         facility_code=facility_code,
+        dprk_facility_person=dprk_person,
+        dprk_facility_code=dprk_code,
         has_f=has_f,
         has_m=has_m,
         flags=flags,
@@ -177,6 +228,24 @@ def _everyone_was_detained(
         has[kind][missing] = True
         lo[kind][missing] = NEG
         hi[kind][missing] = latest[missing]
+
+
+def _fate_implies_return(has: Mask, lo: Days, hi: Days) -> None:
+    """A person held in North Korea or disappeared after a return was returned: with no
+    dated return of their own, on an unknown day after custody began and no later than the
+    fate's latest day."""
+    after = np.zeros(has.shape[1], dtype=bool)
+    latest = np.full(has.shape[1], POS, dtype=np.int64)
+    for kind in AFTER_RETURN:
+        after |= has[kind]
+        latest = np.where(has[kind], np.minimum(latest, hi[kind]), latest)
+    claimed = has[RETURN].copy()
+    undated = after & (~claimed | (lo[RETURN] == NEG))
+    cap = np.where(claimed & (hi[RETURN] > NEG), np.minimum(hi[RETURN], latest), latest)
+    start = np.where(has[DETENTION], lo[DETENTION], NEG)
+    has[RETURN][undated] = True
+    lo[RETURN][undated] = start[undated]
+    hi[RETURN][undated] = cap[undated]
 
 
 def _hull(has: Mask, lo: Days, hi: Days, person: Codes, e_lo: Days, e_hi: Days, cap: Days) -> None:

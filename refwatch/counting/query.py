@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from refwatch.counting.days import NEG, POS, from_day, to_day
+from refwatch.counting.status import STATUSES
 from refwatch.domain.dates import parse_date
 from refwatch.domain.enums import Flag, Sex, SourceType
 from refwatch.domain.errors import DateError, InputError
@@ -35,7 +36,7 @@ DIMENSIONS = (
     "source",
     "source_type",
 )
-STATUS_VALUES = ("detained", "returned", "released", "safe", "died", "unknown")
+STATUS_VALUES = STATUSES
 AGE_BANDS: dict[str, tuple[int, int]] = {"0-17": (0, 17), "18-59": (18, 59), "60+": (60, 150)}
 """The default bands: they follow the child (< 18) and older (60+) flags."""
 _BAND = re.compile(r"^(\d{1,3})(?:-(\d{1,3})|(\+))$")

@@ -32,11 +32,21 @@ from refwatch.counting.facts import (
     DETENTION,
     EXIT_STATUS,
     EXITS,
+    IMPLIED_ORDER,
     Mask,
     PersonFacts,
 )
 
-STATUSES = ("detained", "returned", "released", "safe", "died", "unknown")
+STATUSES = (
+    "detained",
+    "returned",
+    "released",
+    "safe",
+    "died",
+    "unknown",
+    "held_in_dprk",
+    "disappeared",
+)
 BIT = {name: 1 << i for i, name in enumerate(STATUSES)}
 NOT_YET = 1 << len(STATUSES)
 RULE = "latest credible report wins, unless a human pinned the status"
@@ -87,7 +97,8 @@ def status_sets(facts: PersonFacts, day: int) -> StatusSets:
         superseded = np.zeros(facts.n, dtype=bool)
         for first, then in ALLOWED_CHAINS:
             if first == x:
-                superseded |= has[then] & (hi[then] <= day) & (lo[then] > hi[x])
+                ordered = (lo[then] > hi[x]) | ((first, then) in IMPLIED_ORDER)
+                superseded |= has[then] & (hi[then] <= day) & ordered
         possible[maybe & (~superseded | conflicted)] |= BIT[EXIT_STATUS[x]]
     possible[started & ~facts.has_info] |= BIT["unknown"]
     not_yet = started & (start_hi > day) & ~exit_certain
@@ -107,7 +118,7 @@ class ResolvedStatus:
 def resolve_status(ev: Evidence, day: int, mention_mask: Mask | None = None) -> ResolvedStatus:
     """The status the latest credible report gives as of `day`, per person."""
     keep = np.ones(ev.mentions, dtype=bool) if mention_mask is None else mention_mask.copy()
-    real = [STATUS_CODES[s] for s in ("detained", "returned", "released", "safe", "died")]
+    real = [STATUS_CODES[s] for s in STATUSES if s != "unknown"]
     stated = np.where(ev.m_status_lo > NEG, ev.m_status_lo, ev.m_reported_lo)
     keep &= np.isin(ev.m_status, real) & (stated <= day)
     rank = np.array([s.rank for s in ev.sources] or [0], dtype=np.int64)

@@ -25,7 +25,12 @@ class Sex(StrEnum):
 
 
 class Status(StrEnum):
-    """What a source says became of a person, as of the status date."""
+    """What a source says became of a person, as of the status date.
+
+    `held_in_dprk` and `disappeared` are fates after a forced return (held by the State
+    Security Agency, in a labour camp, kyohwaso or kwanliso; no trace since the return):
+    each implies the return. New members go last: their position is their stored code.
+    """
 
     DETAINED = "detained"
     RETURNED = "returned"
@@ -33,6 +38,8 @@ class Status(StrEnum):
     SAFE = "safe"
     DIED = "died"
     UNKNOWN = "unknown"
+    HELD_IN_DPRK = "held_in_dprk"
+    DISAPPEARED = "disappeared"
 
 
 class Flag(StrEnum):
@@ -57,6 +64,7 @@ class EventType(StrEnum):
     IMPRISONMENT = "imprisonment"
     DEATH = "death"
     BIRTH = "birth"
+    DISAPPEARANCE = "disappearance"
 
     @property
     def esf_code(self) -> str | None:
@@ -64,8 +72,8 @@ class EventType(StrEnum):
 
 
 # HURIDOCS ESF Micro-thesauri "Types of acts": arrest 030101, detention 030102,
-# refoulement 380101; imprisonment after return is a detention act; the others have
-# no act code of their own in ESF.
+# refoulement 380101; imprisonment after return is a detention act; the others
+# (disappearance among them: no act code checked against the thesaurus) have none here.
 _ESF_CODES: dict[EventType, str] = {
     EventType.APPREHENSION: "030101",
     EventType.DETENTION: "030102",
@@ -80,7 +88,12 @@ STATUS_EVENT: dict[Status, EventType] = {
     Status.SAFE: EventType.SAFETY,
     Status.DIED: EventType.DEATH,
     Status.DETAINED: EventType.DETENTION,
+    Status.HELD_IN_DPRK: EventType.IMPRISONMENT,
+    Status.DISAPPEARED: EventType.DISAPPEARANCE,
 }
+
+# Statuses that say a person was returned, then what became of them in North Korea.
+AFTER_RETURN: frozenset[Status] = frozenset({Status.HELD_IN_DPRK, Status.DISAPPEARED})
 
 
 class ObservationKind(StrEnum):

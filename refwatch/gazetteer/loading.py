@@ -14,7 +14,13 @@ import math
 import re
 from collections.abc import Sequence
 
-from refwatch.gazetteer.model import KINDS, Place, same_rank_group, written_forms
+from refwatch.gazetteer.model import (
+    FACILITY_TYPES,
+    KINDS,
+    Place,
+    same_rank_group,
+    written_forms,
+)
 from refwatch.gazetteer.normalise import normalise_place_text
 
 COLUMNS: tuple[str, ...] = (
@@ -29,7 +35,10 @@ COLUMNS: tuple[str, ...] = (
     "lon",
     "aliases",
     "source",
+    "facility_type",
 )
+LEGACY_COLUMNS: tuple[str, ...] = COLUMNS[:-1]
+"""The table before facility types: a place file written then still loads (no types)."""
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 _COUNTRY = re.compile(r"[A-Z]{2}\Z")
 
@@ -59,6 +68,13 @@ def _place(cells: dict[str, str], label: str) -> Place:
         raise ValueError(f"{label}: name_latin is empty")
     if not cells["source"]:
         raise ValueError(f"{label}: source is empty; say where the coordinates come from")
+    facility_type = cells.get("facility_type", "")
+    if facility_type and cells["kind"] != "facility":
+        raise ValueError(f"{label}: facility_type {facility_type!r} on a {cells['kind']}")
+    if facility_type and facility_type not in FACILITY_TYPES:
+        raise ValueError(
+            f"{label}: facility_type {facility_type!r} is not one of {', '.join(FACILITY_TYPES)}"
+        )
     return Place(
         id=place_id,
         kind=cells["kind"],
@@ -71,6 +87,7 @@ def _place(cells: dict[str, str], label: str) -> Place:
         lon=_coordinate(cells["lon"], 180, "lon", label),
         aliases=tuple(a.strip() for a in cells["aliases"].split(";") if a.strip()),
         source=cells["source"],
+        facility_type=facility_type,
     )
 
 
@@ -78,16 +95,18 @@ def parse_places_csv(text: str, *, origin: str) -> list[Labelled]:
     """Parse the CSV; each row is checked on its own here, the table as a whole later."""
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     header = next(reader, None)
-    if header is None or tuple(h.strip() for h in header) != COLUMNS:
+    names = None if header is None else tuple(h.strip() for h in header)
+    if names not in (COLUMNS, LEGACY_COLUMNS):
         raise ValueError(f"{origin}:1: header must be {','.join(COLUMNS)}, got {header}")
+    columns = COLUMNS if names == COLUMNS else LEGACY_COLUMNS
     rows: list[Labelled] = []
     for values in reader:
         if not any(v.strip() for v in values):
             continue
         label = f"{origin}:{reader.line_num}"
-        if len(values) != len(COLUMNS):
-            raise ValueError(f"{label}: expected {len(COLUMNS)} cells, got {len(values)}")
-        cells = {c: v.strip() for c, v in zip(COLUMNS, values, strict=True)}
+        if len(values) != len(columns):
+            raise ValueError(f"{label}: expected {len(columns)} cells, got {len(values)}")
+        cells = {c: v.strip() for c, v in zip(columns, values, strict=True)}
         label = f"{label} ({cells['id']})"
         rows.append((label, _place(cells, label)))
     return rows

@@ -13,6 +13,24 @@ from dataclasses import dataclass
 
 KINDS: tuple[str, ...] = ("country", "province", "prefecture", "county", "city", "facility")
 
+FACILITY_TYPES: tuple[str, ...] = (
+    "border_detention",
+    "ssa_holding",
+    "jipkyulso",
+    "labour_training_camp",
+    "kyohwaso",
+    "kwanliso",
+)
+"""What kind of place of detention a facility is. China: `border_detention` (a public
+security or border-defence detention centre, where returns are prepared). North Korea,
+after return: `ssa_holding` (a State Security Agency, bowibu, holding centre where
+returnees are interrogated), `jipkyulso` (a police holding centre), `labour_training_camp`
+(rodong danryeondae, short sentences), `kyohwaso` (a reform-through-labour prison) and
+`kwanliso` (a political prison camp). The North Korean types say a person is held in the
+DPRK after a return."""
+
+DPRK_FACILITY_TYPES: frozenset[str] = frozenset(FACILITY_TYPES[1:])
+
 # Lower wins. County and city share a rank: a county and a city with the same name are a
 # real ambiguity, so the loader rejects them instead of picking one.
 _RANK: dict[str, int] = {
@@ -38,6 +56,7 @@ class Place:
     lon: float
     aliases: tuple[str, ...]
     source: str
+    facility_type: str = ""
 
 
 def rank(kind: str, *, facility_first: bool = False) -> int:

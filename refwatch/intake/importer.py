@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, text
 
 from refwatch.domain.caserecord import CaseRecord
-from refwatch.domain.enums import STATUS_EVENT, EventType, Flag, Status
+from refwatch.domain.enums import AFTER_RETURN, STATUS_EVENT, EventType, Flag, Status
 from refwatch.domain.errors import InputError
 from refwatch.intake.gc_pause import gc_paused
 from refwatch.intake.places import PlaceResolver, ensure_places
@@ -531,8 +531,9 @@ def claimed_events(record: CaseRecord) -> list[dict[str, Any]]:
     A baby born in custody has a birth in detention, not an apprehension: its
     `apprehended_on` is the birth date. Detention begins at the apprehension (or birth)
     and names the facility; it is claimed when a facility is named or the status implies
-    custody (detained, returned from custody, released from it). A status other than
-    detained or unknown is the event that ended or followed it, dated by `status_on`.
+    custody (detained, returned from custody, released from it, held in North Korea or
+    disappeared after a return). A status other than detained or unknown is the event that
+    ended or followed it, dated by `status_on`; after a return, it names `held_at`.
     """
     events: list[dict[str, Any]] = []
     when = record.apprehended_on
@@ -556,9 +557,14 @@ def claimed_events(record: CaseRecord) -> list[dict[str, Any]]:
         events.append(event(EventType.BIRTH, when, record.apprehended_at, record.held_at))
     elif when is not None or record.apprehended_at is not None:
         events.append(event(EventType.APPREHENSION, when, record.apprehended_at, None))
-    held_statuses = (Status.DETAINED, Status.RETURNED, Status.RELEASED)
-    if record.held_at is not None or born_inside or record.status in held_statuses:
-        events.append(event(EventType.DETENTION, when, None, record.held_at))
+    held_statuses = (Status.DETAINED, Status.RETURNED, Status.RELEASED, *AFTER_RETURN)
+    # After a return, `held_at` names where the person is held in North Korea (a kyohwaso,
+    # a bowibu holding centre): it belongs to that imprisonment, not to custody in China.
+    held_there = record.status in AFTER_RETURN
+    china_facility = None if held_there else record.held_at
+    if china_facility is not None or born_inside or record.status in held_statuses:
+        events.append(event(EventType.DETENTION, when, None, china_facility))
     if record.status is not None and record.status not in (Status.DETAINED, Status.UNKNOWN):
-        events.append(event(STATUS_EVENT[record.status], record.status_on, None, None))
+        facility = record.held_at if held_there else None
+        events.append(event(STATUS_EVENT[record.status], record.status_on, None, facility))
     return events

@@ -252,6 +252,8 @@ def _read_xlsx(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[Numb
     except Exception:  # openpyxl raises many types for a broken workbook
         raise InputError("not a readable XLSX file", file=file) from None
     try:
+        if not workbook.worksheets:
+            raise InputError("the workbook has no sheet", file=file)
         sheet = workbook.worksheets[0]
         rows = _sheet_rows(sheet.iter_rows(values_only=True), file)
         header_cells = next(rows, None)

@@ -14,7 +14,7 @@ from typing import TypeVar
 from refwatch.domain.caserecord import PROTECTED_COLUMNS, AgeRange, CaseRecord
 from refwatch.domain.consent import ConsentLevel, parse_level
 from refwatch.domain.dates import DateInterval, parse_date
-from refwatch.domain.enums import Flag, Sex, SourceType, Status
+from refwatch.domain.enums import AFTER_RETURN, Flag, Sex, SourceType, Status
 from refwatch.domain.errors import DateError, InputError
 from refwatch.intake.readers import RawRow
 
@@ -155,7 +155,7 @@ class RowValidator:
         if (
             record.apprehended_on is not None
             and record.status_on is not None
-            and record.status in (Status.RETURNED, Status.RELEASED, Status.SAFE)
+            and record.status in (Status.RETURNED, Status.RELEASED, Status.SAFE, *AFTER_RETURN)
             and record.status_on.latest < record.apprehended_on.earliest
         ):
             raise self.error(

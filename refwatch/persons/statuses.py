@@ -18,6 +18,8 @@ STATUS_ORDER: tuple[Status, ...] = (
     Status.RETURNED,
     Status.RELEASED,
     Status.SAFE,
+    Status.HELD_IN_DPRK,
+    Status.DISAPPEARED,
     Status.DIED,
     Status.UNKNOWN,
 )

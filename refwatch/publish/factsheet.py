@@ -195,6 +195,7 @@ def build_factsheet(
 
     sheet = _Sheet(count, {"period_from": period_from, "period_to": period_to}, public, threshold)
     headlines = _headlines(sheet, base, period_from, as_of_text)
+    after_return = _after_return(sheet, as_of_text)
     trend_line = _trend_line(workspace, base, public, threshold, actor, purpose, sheet.notes)
     monthly = sheet.count(event="detention", by="month", **sheet.period)
     month_table = _table(monthly, None, "month", public, threshold)
@@ -212,6 +213,7 @@ def build_factsheet(
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         synthetic=_synthetic(workspace),
         headlines=headlines,
+        after_return=after_return,
         trend=trend_line,
         charts=_charts(month_table, tables[-1]["table"]),
         monthly_note=monthly_note,
@@ -279,6 +281,28 @@ def _headlines(
         f"still held as of {as_of_text}, as far as the records show",
     )
     return headlines
+
+
+def _after_return(sheet: _Sheet, as_of_text: str) -> list[dict[str, Any]]:
+    """What became of the returned, as far as the records show: held in North Korea, or
+    disappeared (issue 14: both states asked for "their present whereabouts and
+    conditions"). Empty when no record of the period reports a fate after return."""
+    lines: list[dict[str, Any]] = []
+    for status, words in (
+        (
+            "held_in_dprk",
+            "held in North Korea after their return (State Security, "
+            "police holding centres, labour camps, kyohwaso or kwanliso)",
+        ),
+        ("disappeared", "disappeared after their return: no trace since"),
+    ):
+        result = sheet.count(status=status, as_of=as_of_text, event="detention", **sheet.period)
+        if result.at_most == 0:
+            continue
+        shown = _shown(result, sheet.public, sheet.threshold).capitalize()
+        text = f"{shown} {words}, as of {as_of_text}."
+        lines.append({"text": text, "note": sheet.notes.add(result)})
+    return lines
 
 
 def _breakdown_tables(sheet: _Sheet, as_of_text: str) -> list[dict[str, Any]]:

@@ -37,7 +37,9 @@ detained), places and facilities are canonical spellings, ``group`` is the true 
 SOURCE_TYPES: Final[tuple[str, ...]] = (
     "family", "activist", "network", "ngo_list", "media", "official", "self",
 )
-STATUSES: Final[tuple[str, ...]] = ("detained", "returned", "released", "safe", "died", "unknown")
+STATUSES: Final[tuple[str, ...]] = (
+    "detained", "returned", "released", "safe", "died", "unknown", "held_in_dprk", "disappeared",
+)
 FLAGS: Final[tuple[str, ...]] = ("child", "older", "pregnant", "ill", "born_in_detention", "guide")
 
 SYNTHETIC_NOTICE: Final = (

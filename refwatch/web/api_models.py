@@ -18,7 +18,10 @@ class NameOut(BaseModel):
 
 class PersonOut(BaseModel):
     id: str = Field(description="Pseudonymous person id, e.g. P-000123")
-    status: str = Field(description="Status now: detained, returned, released, safe, died, unknown")
+    status: str = Field(
+        description="Status now: detained, returned, released, safe, died, unknown, "
+        "held_in_dprk, disappeared"
+    )
     status_conflict: bool = Field(description="True when the person's reports contradict")
     status_as_of: date | None = Field(description="Last day the winning report says it was true")
     custody_began_earliest: date | None

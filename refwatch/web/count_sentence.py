@@ -43,6 +43,8 @@ STATUSES_KO = {
     "safe": "안전",
     "died": "사망",
     "unknown": "알 수 없음",
+    "held_in_dprk": "북한에서 구금 중",
+    "disappeared": "송환 후 행방불명",
 }
 
 

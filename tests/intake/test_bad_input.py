@@ -567,7 +567,12 @@ def test_an_xlsx_sheet_in_utf16_or_with_a_bom_reads_the_same_and_a_wrong_encodin
     tmp_path: Path, workspace: Workspace, cipher: FieldCipher, tried: list[int]
 ) -> None:
     members = _members(_base_xlsx())
-    text = members[SHEET].decode("utf-8")
+    # openpyxl writes non-ASCII as character references when lxml is installed: write the
+    # name as text, so that a wrong encoding really changes the bytes of the sheet.
+    text = re.sub(
+        r"&#(\d+);", lambda m: chr(int(m.group(1))), members[SHEET].decode("utf-8")
+    )
+    assert "김송국" in text
     declared = '<?xml version="1.0" encoding="{}"?>\n'
     readable = {
         "bom.xlsx": b"\xef\xbb\xbf" + members[SHEET],
@@ -777,3 +782,21 @@ def test_entity_expansion_in_the_sheet_xml_is_refused(
         "refused"
     )
     assert time.monotonic() - started < 10
+
+
+def test_a_workbook_with_no_sheet_is_an_input_error_naming_the_file() -> None:
+    """Found by the byte fuzzer: a workbook whose sheet list is empty made the reader index
+    a missing sheet (IndexError) instead of refusing the file."""
+    buffer = io.BytesIO()
+    Workbook().save(buffer)
+    original = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    emptied = io.BytesIO()
+    with zipfile.ZipFile(emptied, "w") as archive:
+        for info in original.infolist():
+            data = original.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                data = re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", data, flags=re.S)
+            archive.writestr(info, data)
+    with pytest.raises(InputError, match="no sheet") as refused:
+        list(readers.read_rows(readers.Upload("nosheet.xlsx", emptied.getvalue())))
+    assert "nosheet.xlsx" in str(refused.value)
