@@ -62,7 +62,7 @@ class DeliveryReport:
         }
 
 
-def queue_digests(workspace: Workspace, day: date) -> int:
+def queue_digests(workspace: Workspace, day: date, now: datetime | None = None) -> int:
     """Queue the day's digest of open alerts for every digest channel (once per day)."""
     open_alerts = stored_alerts(workspace)
     rows = [
@@ -88,7 +88,7 @@ def queue_digests(workspace: Workspace, day: date) -> int:
             "link": f"{base}/alerts",
         }
         for channel in active_channels(conn, ("digest", "both")):
-            queued += enqueue(conn, channel.id, digest_key(day), "digest", payload)
+            queued += enqueue(conn, channel.id, digest_key(day), "digest", payload, now=now)
     return queued
 
 
@@ -127,7 +127,7 @@ def deliver_once(
     moment = now or utcnow()
     report = DeliveryReport()
     if digest:
-        report.digests_queued = queue_digests(workspace, moment.date())
+        report.digests_queued = queue_digests(workspace, moment.date(), moment)
     worker = f"{socket.gethostname()[:40]}:{uuid.uuid4().hex[:8]}"
     claimed = claim(workspace, worker, moment, limit)
     report.claimed = len(claimed)

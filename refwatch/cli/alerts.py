@@ -9,6 +9,7 @@ variable, never from an argument (arguments show in `ps` and shell history).
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Annotated, Any
 
@@ -23,6 +24,7 @@ from refwatch.cli.app import (
     fail,
     guarded,
     open_from,
+    out,
     secret_from,
     settings_of,
 )
@@ -305,3 +307,41 @@ def channel_remove(
     with open_from(ctx) as ws:
         channel = remove_channel(ws, name, settings_of(ctx).actor)
     emit({"removed": channel.name}, as_json, f"Removed channel {channel.name!r}.")
+
+
+@alerts_app.command("receive")
+@guarded
+def receive(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port (the demo's channel: 8765).")] = 8765,
+    count: Annotated[
+        int | None, typer.Option("--count", help="Stop after this many messages.")
+    ] = None,
+) -> None:
+    """A local webhook receiver: verifies signatures with the key in
+    REFWATCH_CHANNEL_SECRET, ignores redeliveries, prints one line per message."""
+    from refwatch.alerts.receiver import Receiver
+
+    done = threading.Event()
+    got = 0
+
+    def show(delivery: Any) -> None:
+        nonlocal got
+        got += 1
+        out.print(delivery.line(), highlight=False, markup=False, soft_wrap=True)
+        if count is not None and got >= count:
+            done.set()
+
+    receiver = Receiver(host, port, os.environ.get(SECRET_ENV) or None, show).start()
+    out.print(
+        f"Listening on http://{host}:{receiver.port}/ (Ctrl-C to stop)",
+        highlight=False,
+        markup=False,
+    )
+    try:
+        while not done.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        receiver.stop()

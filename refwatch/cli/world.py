@@ -68,6 +68,7 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """Build the demo workspace (synthetic seed scenario), linked unless --no-link."""
+    from refwatch.alerts.demo import add_demo_channel
     from refwatch.simulate.load_demo import build_demo
 
     settings = settings_of(ctx)
@@ -79,18 +80,32 @@ def demo(
     ):
         progress.add_task("building the demo workspace", total=None)
         result = build_demo(
-            path, secret, Path(tmp), db_url=settings.db, actor=settings.actor, link=link
+            path,
+            secret,
+            Path(tmp),
+            db_url=settings.db,
+            actor=settings.actor,
+            link=link,
+            add_alert_channel=add_demo_channel,
         )
     linked = (
         f"; linkage found {result['persons_linked']} persons"
         if result["persons_linked"] is not None
         else "; not linked yet (run `refwatch link`)"
     )
+    channel = result.get("alert_channel")
+    alerts = (
+        f"\nAlerts go to {channel['url']} (start a receiver there with `refwatch alerts "
+        f"receive`; its signing key, shown once: {channel['signing_key']})."
+        if channel
+        else ""
+    )
     emit(
         result,
         as_json,
         f"Built the demo workspace at {path}: SYNTHETIC data, {result['mentions']} mentions "
-        f"from {result['sources']} sources ({result['true_persons']} invented persons){linked}.",
+        f"from {result['sources']} sources ({result['true_persons']} invented persons)"
+        f"{linked}.{alerts}",
     )
 
 

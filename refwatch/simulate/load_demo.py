@@ -8,6 +8,7 @@ every page that shows it says so.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from refwatch.simulate.demo_users import add_demo_users
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.keys import KdfParams, Secret
 from refwatch.store.schema import WorkspaceMeta, table_of
-from refwatch.store.workspace import init_workspace
+from refwatch.store.workspace import Workspace, init_workspace
 
 
 def build_demo(
@@ -33,12 +34,15 @@ def build_demo(
     actor: str = "demo",
     kdf: KdfParams | None = None,
     link: bool = False,
+    add_alert_channel: Callable[[Workspace, FieldCipher, str], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Create a workspace at `path` holding the demo; return what was loaded.
 
     `link=True` also runs record linkage (as `refwatch demo` does), so the demo's persons,
     counts and estimates are those of linked mentions; tests that exercise linkage itself
-    start from the unlinked demo.
+    start from the unlinked demo. `add_alert_channel` (the alerts room's, which sits above
+    this one and so is passed in by `refwatch demo`) adds the demo's alert channel last,
+    so it is sent the alerts that the import and linkage opened.
     """
     files = write_demo(scratch)
     with init_workspace(path, secret, db_url=db_url, actor=actor, kdf=kdf) as workspace:
@@ -59,6 +63,7 @@ def build_demo(
             persons = run_linkage(workspace, cipher, actor).persons
         # After linkage, so the person recorded with an exception keeps a linked id.
         consents = add_demo_consents(workspace, cipher, actor=actor)
+        channel = None if add_alert_channel is None else add_alert_channel(workspace, cipher, actor)
     with open(files.truth, encoding="utf-8", newline="") as handle:
         true_persons = len({row["true_person_id"] for row in csv.DictReader(handle)})
     return {
@@ -73,6 +78,7 @@ def build_demo(
         "users": users,
         "unknown_places": summary.as_dict()["unknown_places"],
         "consents": consents.as_dict(),
+        "alert_channel": channel,
     }
 
 
