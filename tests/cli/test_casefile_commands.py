@@ -130,3 +130,26 @@ def test_an_export_with_names_warns_which_persons_lack_consent(env: Path) -> Non
     assert "P-000001" in result.output  # exported with names, but no consent to name outside
     text = out.read_text(encoding="utf-8")
     assert NAME in text and "Canary Two" not in text
+
+
+def test_a_reports_consent_is_recorded_with_report_and_counts_for_its_person(env: Path) -> None:
+    from refwatch.store.queries import current_mentions, links, mentions
+    from refwatch.store.workspace import open_workspace
+
+    with open_workspace(env / "ws") as workspace, workspace.read() as conn:
+        report_id = conn.execute(
+            current_mentions()
+            .with_only_columns(mentions.c.report_id)
+            .where(links.c.person_id == "P-000001")
+        ).scalar_one()
+    recorded = runner.invoke(
+        app,
+        ["consent", "set", report_id, "--report", "--level", "advocacy", "--basis", "list"],
+    )
+    assert recorded.exit_code == 0, recorded.output
+    shown = json.loads(runner.invoke(app, ["consent", "show", "P-000001", "--json"]).stdout)
+    assert shown["effective"] == "advocacy" and shown["from"] == "report"
+    wrong = runner.invoke(
+        app, ["consent", "set", "P-000001", "--report", "--level", "internal", "--basis", "b"]
+    )
+    assert wrong.exit_code == 2 and "no report" in wrong.output
