@@ -155,3 +155,28 @@ def test_a_consent_follows_a_merged_person_and_the_narrower_one_holds(
     assert now.level is L.NO_USE and every["P-000001"].level is L.NO_USE
     assert "P-000002" not in every
     assert {r.subject_id for r in past if r.subject_kind == "person"} == {"P-000001", "P-000002"}
+
+
+def test_concurrent_writers_never_share_a_revision(people: Workspace, cipher: FieldCipher) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from refwatch.domain.errors import ConflictError
+
+    def write(i: int) -> str:
+        try:
+            consents.record_consent(
+                people, cipher, person_id="P-000001", level=L.INTERNAL, basis=f"b{i}", actor="a"
+            )
+        except ConflictError:
+            return "conflict"
+        return "ok"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(write, range(12)))
+    with people.read() as conn:
+        revisions = [
+            r.revision for r in consents.history(conn, "P-000001") if r.subject_kind == "person"
+        ]
+    assert outcomes.count("ok") == len(revisions) >= 1
+    assert sorted(revisions) == list(range(1, len(revisions) + 1))
+    assert people.verify_audit().ok
