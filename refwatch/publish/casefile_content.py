@@ -50,6 +50,13 @@ FLAG_WORDS = {
     "born_in_detention": "born in detention",
     "guide": "a guide (member of a rescue network)",
 }
+LEVEL_WORDS = {
+    "no_use": "no use",
+    "internal": "internal use only",
+    "statistics": "anonymised statistics",
+    "advocacy": "named advocacy",
+    "publication": "publication",
+}
 # Statuses that mean the person is, or was, in North Korean hands.
 AFTER_RETURN = frozenset({"returned", "held_in_dprk", "disappeared"})
 NOT_DOCUMENTED = "not documented in the reports"
@@ -305,27 +312,53 @@ def _facts(
     return [Fact(label, value, notes) for value, notes in pairs]
 
 
-def _entries(
-    detail: PersonDetail, kinds: set[str]
-) -> list[tuple[str, EventView, Sequence[EventView]]]:
-    found = []
-    for entry in detail.timeline:
-        if entry.event_type in kinds and entry.claims:
-            found.append((entry.event_type, entry.claims[0], entry.claims))
-    return found
+def _entries(detail: PersonDetail, kinds: set[str]) -> list[TimelineEntry]:
+    return [e for e in detail.timeline if e.event_type in kinds and e.claims]
 
 
 def _when(claims: Sequence[EventView]) -> str:
     dates = sorted({c.date_edtf for c in claims if c.date_edtf})
-    if not dates:
-        return "date not documented"
-    return " / ".join(dates) + (" (the reports disagree)" if len(dates) > 1 else "")
+    return " / ".join(dates) if dates else "date not documented"
 
 
-def _where(claims: Sequence[EventView], attribute: str) -> str | None:
-    # `getattr` with a default: an event view may not carry the attribute (authority).
-    values = sorted({str(v) for c in claims if (v := getattr(c, attribute, None))})
-    return " / ".join(values) if values else None
+def _each_value(
+    label: str,
+    claims: Sequence[EventView],
+    attribute: str,
+    notes: _Notes,
+    *,
+    disputed: bool = False,
+    missing: str | None = NOT_DOCUMENTED,
+) -> list[Fact]:
+    """One fact per distinct value the claims give (as written), each with its own
+    reports; marked disputed only when the timeline found a conflict (`disputed`): two
+    spellings of one place, or a month and a day within it, are not a dispute."""
+    by_value: dict[str, list[EventView]] = {}
+    for claim in claims:
+        value = getattr(claim, attribute, None)
+        if value:
+            by_value.setdefault(str(value), []).append(claim)
+    if not by_value:
+        return [] if missing is None else [Fact(label, missing)]
+    mark = " (disputed: the reports disagree)" if disputed else ""
+    return [
+        Fact(label, value + mark, notes.of_claims(group))
+        for value, group in sorted(by_value.items())
+    ]
+
+
+def _all_claims(entries: Sequence[TimelineEntry]) -> list[EventView]:
+    return [claim for entry in entries for claim in entry.claims]
+
+
+def _dates(label: str, entries: Sequence[TimelineEntry], notes: _Notes) -> list[Fact]:
+    """The dates of one kind of event: the timeline splits irreconcilable dates into
+    entries of their own, so several entries of a kind lived once are a dispute."""
+    split = len(entries) > 1 and any(e.conflict for e in entries)
+    facts: list[Fact] = []
+    for entry in entries:
+        facts += _each_value(label, entry.claims, "date_edtf", notes, disputed=split)
+    return facts
 
 
 def _identity(
@@ -354,25 +387,32 @@ def _identity(
     return section
 
 
+def _disputed(detail: PersonDetail) -> set[tuple[str, str]]:
+    """(kind of conflict, event type) pairs the timeline found: "place", "facility"."""
+    return {(c.kind, c.event_type) for c in detail.conflicts}
+
+
 def _arrest(detail: PersonDetail, notes: _Notes) -> Section:
     section = Section("Arrest")
-    found = _entries(detail, {"apprehension", "birth"})
-    if not found:
-        section.facts.append(Fact("Date and place of arrest", NOT_DOCUMENTED))
-    for kind, _, claims in found:
-        what = "Born in detention" if kind == "birth" else "Date of arrest"
-        section.facts.append(Fact(what, _when(claims), notes.of_claims(claims)))
-        place = _where(claims, "place")
-        if place:
-            section.facts.append(Fact("Place of arrest", place, notes.of_claims(claims)))
-        authority = _where(claims, "authority")
-        section.facts.append(
-            Fact(
-                "Forces who carried out the arrest",
-                authority or NOT_DOCUMENTED,
-                notes.of_claims(claims) if authority else (),
-            )
+    disputed = _disputed(detail)
+    for kind, when, where in (
+        ("apprehension", "Date of arrest", "Place of arrest"),
+        ("birth", "Born in detention on", "Place of birth in detention"),
+    ):
+        found = _entries(detail, {kind})
+        if not found:
+            continue
+        claims = _all_claims(found)
+        section.facts += _dates(when, found, notes)
+        section.facts += _each_value(
+            where, claims, "place", notes, disputed=("place", kind) in disputed
         )
+        if kind == "apprehension":
+            section.facts += _each_value(
+                "Forces who carried out the arrest", claims, "authority", notes
+            )
+    if not section.facts:
+        section.facts.append(Fact("Date and place of arrest", NOT_DOCUMENTED))
     section.facts.append(Fact("Arrest warrant shown; authority that issued it", NOT_DOCUMENTED))
     section.facts.append(Fact("Reasons given for the arrest; legal basis", NOT_DOCUMENTED))
     return section
@@ -380,24 +420,34 @@ def _arrest(detail: PersonDetail, notes: _Notes) -> Section:
 
 def _detention(detail: PersonDetail, notes: _Notes) -> Section:
     section = Section("Detention: place, authority and legal basis")
-    found = _entries(detail, {"detention", "transfer", "imprisonment"})
-    if not found:
-        section.facts.append(Fact("Place of detention", NOT_DOCUMENTED))
-    for kind, _, claims in found:
-        label = {"detention": "Detention", "transfer": "Transfer", "imprisonment": "Imprisonment"}[
-            kind
-        ]
-        place = _where(claims, "facility") or _where(claims, "place") or NOT_DOCUMENTED
-        section.facts.append(Fact(f"{label}: since / on", _when(claims), notes.of_claims(claims)))
-        section.facts.append(Fact(f"{label}: place", place, notes.of_claims(claims)))
-        authority = _where(claims, "authority")
-        section.facts.append(
-            Fact(
-                f"{label}: authority holding the person",
-                authority or NOT_DOCUMENTED,
-                notes.of_claims(claims) if authority else (),
-            )
+    labels = {"detention": "Detention", "transfer": "Transfer", "imprisonment": "Imprisonment"}
+    # Detention is not lived once: separate entries are separate periods (in China, then
+    # after the return), never a dispute; several facilities within one entry are.
+    disputed = _disputed(detail)
+    for entry in _entries(detail, set(labels)):
+        label = labels[entry.event_type]
+        claims = entry.claims
+        section.facts += _each_value(f"{label}: since", claims, "date_edtf", notes)
+        places = _each_value(
+            f"{label}: place",
+            claims,
+            "facility",
+            notes,
+            disputed=("facility", entry.event_type) in disputed,
+            missing=None,
         )
+        section.facts += places or _each_value(
+            f"{label}: place",
+            claims,
+            "place",
+            notes,
+            disputed=("place", entry.event_type) in disputed,
+        )
+        section.facts += _each_value(
+            f"{label}: authority holding the person", claims, "authority", notes
+        )
+    if not section.facts:
+        section.facts.append(Fact("Place of detention", NOT_DOCUMENTED))
     section.facts.append(Fact("Legal basis invoked by the authorities", NOT_DOCUMENTED))
     return section
 
@@ -470,7 +520,10 @@ def _risk(
     for group in detail.groups:
         others = [p for p in group.members if p != detail.person_id]
         returned = [p for p in others if statuses.get(p) in AFTER_RETURN]
-        value = f"apprehended with a group of {len(others)} other recorded person(s)"
+        if not others:
+            value = "apprehended with a group; no other member of it is recorded"
+        else:
+            value = f"apprehended with a group of {len(others)} other recorded person(s)"
         if returned:
             value += f", {len(returned)} of whom are recorded as forcibly returned"
         members = [m for m in detail.mentions if m.group_id == group.id]
@@ -484,11 +537,11 @@ def _consent_section(consent: EffectiveConsent, decision: Decision) -> Section:
     if record is None:
         section.facts.append(Fact("Consent", "not recorded"))
         return section
-    who = "the person" if record.subject_kind == "person" else "the reporting source"
+    where = "recorded for the person" if record.subject_kind == "person" else "stated in a report"
     section.facts.append(
         Fact(
-            "Consent recorded",
-            f"{record.level.value.replace('_', ' ')} (recorded for {who} on "
+            "Consent",
+            f"{LEVEL_WORDS.get(record.level.value, record.level.value)} ({where}; recorded "
             f"{record.recorded_at.date().isoformat()})",
         )
     )

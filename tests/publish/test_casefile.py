@@ -340,3 +340,65 @@ def test_the_kind_follows_the_status_when_none_is_asked_for() -> None:
     assert suggested_kind(["detained", "returned"]) == "urgent-appeal"
     assert suggested_kind(["disappeared", None]) == "wgeid"
     assert suggested_kind(["returned", "held_in_dprk"]) == "wgad"
+
+
+def test_reports_that_disagree_give_one_fact_each_with_their_own_footnotes() -> None:
+    from refwatch.domain.consent import EffectiveConsent, Use, decide
+    from refwatch.persons.timeline import EventView, MentionView, PersonDetail, build_timeline
+    from refwatch.publish.casefile_content import dossier, new_notes
+
+    def mention(n: int) -> MentionView:
+        return MentionView(
+            f"m{n}",
+            f"r{n}",
+            f"R-{n}",
+            "2017-09-01",
+            date(2017, 9, 1),
+            "s",
+            "Src",
+            "ngo_list",
+            "C",
+            None,
+            "F",
+            None,
+            None,
+            None,
+            "detained",
+            None,
+            (),
+            None,
+            None,
+        )
+
+    def event(n: int, when: str, day: date) -> EventView:
+        return EventView(
+            f"e{n}",
+            f"m{n}",
+            "apprehension",
+            when,
+            day,
+            day,
+            "Tumen",
+            None,
+            None,
+            None,
+            mention(n),
+        )
+
+    events = [event(1, "2017-07-01", date(2017, 7, 1)), event(2, "2017-08-20", date(2017, 8, 20))]
+    timeline, conflicts = build_timeline(events)
+    detail = PersonDetail("P-000009", [mention(1), mention(2)], timeline, conflicts, [])
+    consent = EffectiveConsent("P-000009", None)
+    notes = new_notes()
+    one = dossier(
+        "wgad", detail, {}, None, {}, consent, decide(consent, Use.CASE_FILE), AS_OF, notes
+    )
+    arrest = next(s for s in one.sections if s.title == "Arrest")
+    dates = [(f.value, f.notes) for f in arrest.facts if f.label == "Date of arrest"]
+    assert dates == [
+        ("2017-07-01 (disputed: the reports disagree)", (1,)),
+        ("2017-08-20 (disputed: the reports disagree)", (2,)),
+    ]
+    assert [f.value for f in arrest.facts if f.label == "Place of arrest"] == ["Tumen"]
+    assert "source reliability C (fairly reliable)" in notes.items[0].text()
+    assert one.heading == "name not documented (P-000009)"
