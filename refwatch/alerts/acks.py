@@ -67,7 +67,7 @@ def acknowledge(
         found = conn.execute(select(alerts.c.id).where(alerts.c.id == alert_id)).first()
         if found is None:
             raise UnknownAlertError(f"no alert {alert_id!r}")
-        sealed = cipher.seal(acks.name, "note_enc", ack_id, note) if note and cipher else None
+        sealed = cipher.seal(acks.name, "note", ack_id, note) if note and cipher else None
         conn.execute(
             acks.insert().values(
                 id=ack_id,

@@ -40,7 +40,7 @@ MODES = ("immediate", "digest", "both")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")
 HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}$|^\[[0-9A-Fa-f:.]+\]$")
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9.-]{1,253}$")
-SECRET_COLUMN = "secret_enc"  # noqa: S105 - a column name
+SECRET_COLUMN = "secret"  # noqa: S105 - the sealed column, named as `seal` takes it
 
 
 class ChannelError(RefWatchError):

@@ -27,6 +27,7 @@ from refwatch.alerts.settings import read_settings
 from refwatch.alerts.wording import reason_text
 from refwatch.counting.status import resolve_status
 from refwatch.store.base import table_of
+from refwatch.store.person_pins import current_pins
 from refwatch.store.schema_alerts import Alert, AlertAck
 from refwatch.store.workspace import Workspace
 
@@ -85,7 +86,11 @@ def alert_payload(row: Any, link_base: str, event: str) -> dict[str, Any]:
             "since": row.since.isoformat() if row.since else None,
             "last_confirmed": row.last_confirmed.isoformat() if row.last_confirmed else None,
             "factors": factors,
-            "reason": reason_text(factors, row.since, row.last_confirmed),
+            "reason": (
+                f"no longer held as of {row.as_of.isoformat()}"
+                if event == "closed"
+                else reason_text(factors, row.since, row.last_confirmed)
+            ),
         },
         "link": f"{link_base}/alerts#alert-{row.id}",
     }
@@ -163,13 +168,20 @@ def _open() -> Any:
 
 
 def _statuses(workspace: Workspace, day: date) -> dict[str, str]:
-    """What became of persons whose alert closes (returned, released, …): by the rule."""
+    """What became of persons whose alert closes (returned, released, …): by the rule,
+    or by a human pin in force on the day."""
     from refwatch.counting import load_snapshot
     from refwatch.counting.days import to_day
 
     ev = load_snapshot(workspace).evidence
     resolved = resolve_status(ev, to_day(day))
-    return {pid: (resolved.status[i] or "unknown") for i, pid in enumerate(ev.person_ids)}
+    out = {pid: (resolved.status[i] or "unknown") for i, pid in enumerate(ev.person_ids)}
+    with workspace.read() as conn:
+        pins = current_pins(conn)
+    for person_id, pin in pins.items():
+        if pin.as_of_earliest is not None and pin.as_of_earliest <= day:
+            out[person_id] = str(pin.status)
+    return out
 
 
 def queue_open_alerts(conn: Connection, channel_id: str) -> int:

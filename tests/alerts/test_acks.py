@@ -30,7 +30,7 @@ def test_an_acknowledgement_is_recorded_audited_and_its_note_sealed(
         sealed = conn.execute(select(acks.c.note_enc)).scalar_one()
         audit_rows = list(conn.execute(select(entries).where(entries.c.action == "alert.ack")))
     assert b"Canaryone" not in sealed
-    assert cipher.open("alert_acks", "note_enc", ack_id, sealed) == note
+    assert cipher.open("alert_acks", "note", ack_id, sealed) == note
     assert len(audit_rows) == 1
     assert audit_rows[0].record_id == alert.id and audit_rows[0].actor == "researcher"
     assert "Canaryone" not in audit_rows[0].details

@@ -103,7 +103,7 @@ def test_a_secret_is_sealed_never_listed_and_changes_are_audited(
     with workspace.read() as conn:
         sealed = conn.execute(select(channels.c.secret_enc)).scalar_one()
     assert secret.encode() not in sealed
-    assert cipher.open("alert_channels", "secret_enc", channel.id, sealed) == secret
+    assert cipher.open("alert_channels", "secret", channel.id, sealed) == secret
     with pytest.raises(ChannelError, match="exists already"):
         add_channel(
             workspace, cipher, name="desk", kind="webhook", target="https://a.example/", actor="a"

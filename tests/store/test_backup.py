@@ -127,6 +127,28 @@ def _fill(tmp_path: Path, workspace: Workspace, secret: Secret, rows: list[dict[
         hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
     )
     tokens.issue_token(workspace, account.id, Role.ANALYST, "nightly", actor="tester")
+    _fill_alerts(workspace, cipher)
+
+
+def _fill_alerts(workspace: Workspace, cipher: FieldCipher) -> None:
+    """A channel with a sealed signing key, the alerts the rules open with their messages
+    in the outbox, and an acknowledgement with a sealed note."""
+    from refwatch.alerts.acks import acknowledge
+    from refwatch.alerts.channels import add_channel
+    from refwatch.alerts.state import evaluate, stored_alerts
+
+    add_channel(
+        workspace,
+        cipher,
+        name="desk",
+        kind="webhook",
+        target="https://hooks.example.org/refwatch",
+        secret="backup-signing-key-0123456789",
+        actor="tester",
+    )
+    evaluate(workspace)
+    first = stored_alerts(workspace)[0]
+    acknowledge(workspace, first.id, "seen", "tester", note="canary ack note 5521", cipher=cipher)
 
 
 def _plain(value: Any) -> Any:

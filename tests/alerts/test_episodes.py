@@ -1,0 +1,79 @@
+"""An alert is an episode: opened once, escalated when severity rises, closed when the
+person is no longer held; each step queues one message, an unchanged run queues none."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlalchemy import select
+
+from refwatch.alerts.channels import add_channel
+from refwatch.alerts.outbox import outbox
+from refwatch.alerts.settings import save_settings
+from refwatch.alerts.state import evaluate, stored_alerts
+from refwatch.domain.enums import Status
+from refwatch.store.crypto import FieldCipher
+from refwatch.store.person_pins import person_version, pin_status
+from refwatch.store.workspace import Workspace
+
+DAY = date(2017, 9, 30)
+
+
+def _payloads(workspace: Workspace) -> list[dict[str, object]]:
+    with workspace.read() as conn:
+        rows = conn.execute(select(outbox.c.payload).order_by(outbox.c.created_at)).scalars()
+        return [json.loads(r) for r in rows]
+
+
+def test_open_escalate_close_each_queue_one_message(
+    workspace: Workspace, cipher: FieldCipher, scenario: dict[str, str]
+) -> None:
+    add_channel(
+        workspace,
+        cipher,
+        name="hook",
+        kind="webhook",
+        target="https://hooks.example.org/x",
+        actor="admin",
+    )
+    first = evaluate(workspace, DAY)
+    assert first.opened == first.queued == 3
+    assert evaluate(workspace, DAY).queued == 0  # nothing changed, nothing sent
+
+    disputed = scenario["A-4"]  # conflict (elevated), last confirmed 29 days before
+    before = {a.person_id: a for a in stored_alerts(workspace)}[disputed]
+    assert before.severity == "elevated"
+    save_settings(workspace, "admin", stale_days=10)  # now stale as well: high
+    rise = evaluate(workspace, DAY)
+    assert (rise.escalated, rise.queued) == (1, 1)
+    escalated = _payloads(workspace)[-1]
+    assert escalated["type"] == "alert.escalated"
+    after = {a.person_id: a for a in stored_alerts(workspace)}[disputed]
+    assert (after.id, after.severity) == (before.id, "high")  # one episode throughout
+    save_settings(workspace, "admin", stale_days=30)
+    fall = evaluate(workspace, DAY)
+    assert (fall.escalated, fall.queued) == (0, 0)  # a lower severity sends nothing
+
+    child = scenario["A-3"]
+    with workspace.read() as conn:
+        version = person_version(conn, child)
+    assert version is not None
+    pin_status(
+        workspace,
+        cipher,
+        child,
+        expected_version=version,
+        status=Status.RELEASED,
+        as_of="2017-09-28",
+        reason="released, a relative confirmed",
+        actor="researcher",
+    )
+    closed = evaluate(workspace, DAY)
+    assert (closed.closed, closed.queued) == (1, 1)
+    last = _payloads(workspace)[-1]
+    assert last["type"] == "alert.closed" and last["status"] == "released"
+    alert = last["alert"]
+    assert isinstance(alert, dict)
+    assert alert["person_id"] == child and alert["reason"] == "no longer held as of 2017-09-30"
+    assert "relative" not in json.dumps(_payloads(workspace))
