@@ -269,7 +269,7 @@ def test_random_form_posts_never_crash_and_a_refusal_writes_nothing(
 
 def _valid_csv() -> bytes:
     header = ",".join(CASE_COLUMNS)
-    line = "Fuzz list,ngo_list,2017-08-16,F-1,,Kim,M,1971,,,2017-07,Tumen,,detained,,,,"
+    line = "Fuzz list,ngo_list,2017-08-16,F-1,,Kim,M,1971,,,2017-07,Tumen,,detained,,,,,"
     return f"{header}\n{line}\n".encode()
 
 
