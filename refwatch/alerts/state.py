@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import IntegrityError
 
 from refwatch.alerts.outbox import enqueue_everywhere
 from refwatch.alerts.rules import AlertView, compute_alerts
@@ -110,8 +111,19 @@ def _values(view: AlertView, day: date) -> dict[str, Any]:
 
 
 def evaluate(workspace: Workspace, today: date | None = None) -> EvaluationResult:
-    """Bring the stored alerts to what the rules say for `today`; queue the messages."""
+    """Bring the stored alerts to what the rules say for `today`; queue the messages.
+
+    Two evaluations may race (the web app after an edit, the CLI after an import): the
+    unique `open_key` lets only one open a person's alert, and the loser, rolled back
+    whole, runs once more and finds the winner's alert in place."""
     day, views = compute_alerts(workspace, today or date.today())
+    try:
+        return _store(workspace, day, views)
+    except IntegrityError:
+        return _store(workspace, day, views)
+
+
+def _store(workspace: Workspace, day: date, views: list[AlertView]) -> EvaluationResult:
     now = datetime.now(UTC)
     opened = escalated = updated = closed = queued = 0
     with workspace.write() as conn:

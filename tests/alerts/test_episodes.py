@@ -77,3 +77,29 @@ def test_open_escalate_close_each_queue_one_message(
     assert isinstance(alert, dict)
     assert alert["person_id"] == child and alert["reason"] == "no longer held as of 2017-09-30"
     assert "relative" not in json.dumps(_payloads(workspace))
+
+
+def test_racing_evaluations_open_each_alert_once(
+    workspace: Workspace, scenario: dict[str, str]
+) -> None:
+    import threading
+
+    from refwatch.store.workspace import open_workspace
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with open_workspace(workspace.path, workspace.url if workspace.schema else None) as ws:
+                evaluate(ws, DAY)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    persons = [a.person_id for a in stored_alerts(workspace)]
+    assert len(persons) == len(set(persons)) == 3
