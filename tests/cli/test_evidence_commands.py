@@ -216,9 +216,11 @@ def test_a_name_export_is_audited_with_its_kind_format_and_row_count(
         "export", "mentions", "--include-names", "--out", str(tmp_path / "n.csv"), "--json"
     )
     assert code == 0, err
+    # The consent counts: nobody withheld (no no_use), 3 without consent to name outside.
+    consent = {"names_withheld_persons": 0, "without_outside_consent_persons": 3}
     assert _audit(cli_env, "export.names") == [
-        {"kind": "mentions", "format": "jsonl", "rows": 3},
-        {"kind": "mentions", "format": "csv", "rows": 3},
+        {"kind": "mentions", "format": "jsonl", "rows": 3, **consent},
+        {"kind": "mentions", "format": "csv", "rows": 3, **consent},
     ]
     code, _, _ = invoke("export", "mentions")  # no names, no audit entry
     assert code == 0 and len(_audit(cli_env, "export.names")) == 2
