@@ -11,7 +11,8 @@ and tries to catch state that one process keeps and the other does not see:
 - a fact sheet made by one worker, opened through the other;
 - the key: never in a worker's environment or command line, never written to a file in
   the workspace or /tmp;
-- the JSON logs of all of it: no name, note, password, token or session id.
+- the JSON logs of all of it: no name, note, password, token or session id;
+- a worker killed: its replacement gets the keys too.
 
 One server per engine for the whole module (slow: two workers start in ~10-20 s).
 """
@@ -21,6 +22,8 @@ from __future__ import annotations
 import base64
 import csv
 import json
+import os
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 from sqlalchemy import select
 
@@ -256,6 +260,8 @@ def test_two_linkage_runs_through_two_workers_one_is_refused(env: Env) -> None:
 
 
 def test_a_fact_sheet_made_by_one_worker_opens_on_the_other(env: Env) -> None:
+    if env.db_url is not None:
+        pytest.skip("fact sheets are files in the workspace folder: one engine is enough")
     browser = signed_in(env, "researcher")
     token = browser.csrf(env.a, "/factsheets")
     made = browser.post(
@@ -353,3 +359,27 @@ def test_json_logs_carry_no_name_note_password_or_token(env: Env) -> None:
     assert "rwt_" not in text
     assert str(uuid.UUID(int=0)) not in text  # sanity: the check runs on real text
     assert len(records) > 20
+
+
+def test_a_worker_that_dies_is_replaced_and_unlocked(env: Env) -> None:
+    """uvicorn starts a new worker for one killed; it gets the keys through the same pipe
+    (last in the module: the server's workers change)."""
+    os.kill(env.a, signal.SIGKILL)
+    deadline = time.monotonic() + 90
+    fresh: dict[str, object] = {}
+    while time.monotonic() < deadline and not fresh:
+        try:
+            with httpx.Client(base_url=env.server.base, timeout=10) as client:
+                answer = client.get("/readyz")
+        except httpx.TransportError:
+            continue
+        if int(answer.headers["x-refwatch-worker"]) not in env.server.pids:
+            fresh = {"code": answer.status_code, **answer.json()}
+        time.sleep(0.1)
+    assert fresh, "no new worker answered"
+    assert fresh["code"] == 200 and fresh["status"] == "ready"
+    assert fresh["checks"] == {
+        "database": "ok",
+        "key": "ok",
+        "migrations": "ok",
+    }
