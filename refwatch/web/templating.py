@@ -11,11 +11,10 @@ warning, in the request's language),
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
 
-from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -71,11 +70,24 @@ def _lang_url(context: Context, lang: str) -> str:
     return f"{url.path}?{url.query}"
 
 
-@pass_context
-def _format_date(context: Context, value: date | datetime | None, form: str = "medium") -> str:
-    if value is None:
+def _format_date(value: date | datetime | str | None) -> str:
+    """One way to show a day or a moment on every page, in every language: ISO 8601
+    (`2016-07-31`, `2016-07-31 14:05 UTC`), the form EDTF dates and exports use, so a date
+    on a page reads the same as in a case list (never "Jul 31, 2016" beside "2016-07-31",
+    never microseconds). A stored timestamp may come as ISO text."""
+    if value is None or value == "":
         return ""
-    return babel_format_date(value, format=form, locale=i18n.language_of(_request(context)))
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return _format_date(moment)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat()
 
 
 @pass_context

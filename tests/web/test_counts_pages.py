@@ -180,7 +180,7 @@ def test_a_breakdown_by_month_shows_each_cell_with_its_bounds_and_a_chart(
     for cell in expected.cells:
         assert rows[cell.key[0]] == ([cell.key[0]], cell.at_least, cell.at_most)
     assert any(c.at_least < c.at_most for c in expected.cells), "the test needs an uncertain cell"
-    chart = re.search(r'id="chart" class="chart" data-src="([^"]+)"', page)
+    chart = re.search(r'id="chart" class="chart"[^>]* data-src="([^"]+)"', page)
     assert chart, "a month breakdown draws a chart"
     assert "/assets/npm/vega-lite/build/vega-lite.min.js" in page
     data = loaded.sign_in("analyst").get(html.unescape(chart.group(1))).json()
