@@ -68,6 +68,9 @@ class Urgent:
     person: PersonSummary
     days_held: int | None
     days_since_news: int | None
+    unverified: bool = False
+    """No report has confirmed the detention for longer than the stale limit: the status
+    is the last known one, not a fact about today."""
 
 
 def _held_order(snapshot: Snapshot) -> Any:
@@ -82,17 +85,30 @@ def held_count(snapshot: Snapshot) -> int:
     return len(_held_order(snapshot))
 
 
-def urgent_list(snapshot: Snapshot, today: date, limit: int) -> list[Urgent]:
-    """Persons still held, longest held first (by the day custody had certainly begun)."""
-    chosen = _held_order(snapshot)[:limit]
-    return [
-        Urgent(
-            person,
-            None if person.held_by is None else (today - person.held_by).days,
-            None if person.last_news is None else (today - person.last_news).days,
+URGENT_ORDERS = ("held", "news")
+
+
+def urgent_list(
+    snapshot: Snapshot, today: date, limit: int, *, order: str = "held", stale_days: int = 180
+) -> list[Urgent]:
+    """Persons still held: longest held first (by the day custody had certainly begun), or,
+    with `order="news"`, longest without news first (the ones to verify)."""
+    held = _held_order(snapshot)
+    if order == "news":
+        news = snapshot.last_news[held]
+        held = held[np.lexsort((held, news))]
+    rows = []
+    for person in snapshot.summaries(held[:limit]):
+        since_news = None if person.last_news is None else (today - person.last_news).days
+        rows.append(
+            Urgent(
+                person,
+                None if person.held_by is None else (today - person.held_by).days,
+                since_news,
+                unverified=since_news is None or since_news > stale_days,
+            )
         )
-        for person in snapshot.summaries(chosen)
-    ]
+    return rows
 
 
 def place_label(place_id: str, lang: str, gazetteer: Gazetteer | None = None) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from refwatch.alerts.settings import save_settings
 from refwatch.counting import count_persons
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.queries import reports, sources
@@ -76,11 +77,29 @@ def test_the_urgent_list_counts_days_held_and_days_since_the_last_news(
     # P-000002: held by 2017-08-31; last news the report of 2017-08-16.
     second = urgent_cells(page, "P-000002")
     assert second["Days held"] == "≥ 123" and second["Days since news"] == "138"
-    assert second["Last news"] == "Aug 16, 2017"
+    assert second["Last confirmed"].startswith("last confirmed on 2017-08-16")
     web.clock.offset = datetime(2018, 1, 11, 12, tzinfo=UTC) - datetime.now(UTC)
     later = web.sign_in("analyst").get("/").text
     assert urgent_cells(later, "P-000003")["Days since news"] == "103"
     assert urgent_cells(later, "P-000002")["Days since news"] == "148"
+
+
+def test_the_urgent_list_marks_old_news_unverified_and_sorts_by_last_confirmation(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path, sample_rows: list[dict[str, str]]
+) -> None:
+    load_rows(web, cipher, tmp_path, sample_rows)
+    save_settings(web.workspace, "test", stale_days=100)
+    web.clock.offset = datetime(2018, 1, 1, 12, tzinfo=UTC) - datetime.now(UTC)
+    page = web.sign_in("analyst").get("/").text
+    # 93 days since P-000003's last news, 138 since P-000002's: only the latter is stale.
+    assert "unverified" not in urgent_cells(page, "P-000003")["Last confirmed"]
+    assert urgent_cells(page, "P-000002")["Last confirmed"].endswith("unverified")
+    by_news = web.sign_in("analyst").get("/?urgent_sort=news").text
+    assert ids_in_order(by_news, "urgent-list") == ["P-000002", "P-000003"]
+    # An unknown order falls back to the default, never to an error or raw input.
+    odd = web.sign_in("analyst").get("/?urgent_sort=%3Cscript%3E").text
+    assert ids_in_order(odd, "urgent-list") == ["P-000003", "P-000002"]
+    assert "<script>" not in odd.split('id="urgent-list"', 1)[1]
 
 
 def test_the_latest_reports_list_the_newest_report_first_for_a_researcher(

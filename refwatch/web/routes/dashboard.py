@@ -11,7 +11,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from refwatch.web import count_disclosure, i18n
 from refwatch.web.caches import snapshot, today
+from refwatch.alerts.settings import load_settings
 from refwatch.web.dashboard_data import (
+    URGENT_ORDERS,
     apprehensions_per_month,
     held_count,
     latest_reports,
@@ -46,8 +48,15 @@ def dashboard(request: Request, user: Viewer) -> Response:
         "place_label": lambda place_id: place_label(place_id, lang),
     }
     if user.can("persons.view"):
+        order = request.query_params.get("urgent_sort", "held")
+        order = order if order in URGENT_ORDERS else "held"
+        stale_days = load_settings(get_workspace(request)).stale_days
         context["held"] = held_count(snap)
-        context["urgent"] = urgent_list(snap, today(request), URGENT_ROWS)
+        context["urgent"] = urgent_list(
+            snap, today(request), URGENT_ROWS, order=order, stale_days=stale_days
+        )
+        context["urgent_order"] = order
+        context["stale_days"] = stale_days
     if user.can("reports.view"):
         with get_workspace(request).read() as conn:
             context["reports"] = latest_reports(conn, snap)
