@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from refwatch.alerts.settings import load_settings
 from refwatch.web import count_disclosure, i18n
 from refwatch.web.caches import snapshot, today
-from refwatch.alerts.settings import load_settings
 from refwatch.web.dashboard_data import (
     URGENT_ORDERS,
     apprehensions_per_month,
