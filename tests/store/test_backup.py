@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 
 from refwatch.counting import count_persons
+from refwatch.domain.consent import ConsentLevel
 from refwatch.domain.enums import Status
 from refwatch.domain.errors import WrongPassphraseError
 from refwatch.domain.roles import Role
@@ -21,7 +22,7 @@ from refwatch.intake.deletion import delete_report
 from refwatch.intake.export import export
 from refwatch.intake.importer import import_file
 from refwatch.linkage import decisions
-from refwatch.store import accounts, audit, person_pins, tokens
+from refwatch.store import accounts, audit, consents, person_pins, tokens
 from refwatch.store.backup import BackupError, create_backup, restore_backup
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.database import drop_pg_schema
@@ -37,7 +38,16 @@ CONTACT = "canary contact +82 10 5555 0199"
 PIN_REASON = "canary pin reason 7302: her brother phoned"
 DECISION_REASON = "canary decision reason 1188: different mothers"
 DELETION_REASON = "court order 2024-77"
-CANARIES = (CANARY, "canary note 9911", REPORT_TEXT, CONTACT, PIN_REASON, DECISION_REASON)
+CONSENT_EXCEPTION = "canary exception 5120: held; her sister asks for action"
+CANARIES = (
+    CANARY,
+    "canary note 9911",
+    REPORT_TEXT,
+    CONTACT,
+    PIN_REASON,
+    DECISION_REASON,
+    CONSENT_EXCEPTION,
+)
 # Tables the fill leaves empty on purpose: sessions, throttles, linkage runs, observations,
 # groups of unknown size and retirements need the web app or a linkage run.
 LEFT_EMPTY = {
@@ -114,6 +124,16 @@ def _fill(tmp_path: Path, workspace: Workspace, secret: Secret, rows: list[dict[
         status=Status.RETURNED,
         as_of="2017-09",
         reason=PIN_REASON,
+        actor="tester",
+    )
+    consents.record_consent(
+        workspace,
+        cipher,
+        person_id="P-000001",
+        level=ConsentLevel.INTERNAL,
+        basis="canary consent basis 6042",
+        exception_level=ConsentLevel.ADVOCACY,
+        exception=CONSENT_EXCEPTION,
         actor="tester",
     )
     count_persons(workspace, record=True, actor="tester")
@@ -255,6 +275,8 @@ def test_a_restore_gives_back_every_value_and_the_audit_chain_on_either_engine(
         "sources.contact_enc",
         "person_edits.reason_enc",
         "linkage_decisions.reason_enc",
+        "consents.basis_enc",
+        "consents.exception_enc",
     } <= set(opened_before)
     # The erased report stays erased, its trace (and reason, in clear) restored with it.
     deleted = before["report_deletions"]
