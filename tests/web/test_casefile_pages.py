@@ -156,3 +156,20 @@ def test_a_bad_kind_or_format_is_refused(loaded: WebEnv) -> None:
     for form in ({"format": "exe"}, {"format": "pdf", "kind": "../../x"}):
         answer = post_form(researcher, "/persons/P-000002/casefile", form)
         assert answer.status_code == 400
+
+
+def test_making_and_refusing_case_files_from_the_web_logs_no_name(
+    loaded: WebEnv, cipher: FieldCipher, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    researcher = loaded.sign_in("researcher")
+    with caplog.at_level(logging.DEBUG):
+        refused = post_form(researcher, "/persons/P-000001/casefile", {"format": "docx"})
+        record(loaded, cipher, ConsentLevel.ADVOCACY)
+        made = post_form(researcher, "/persons/P-000001/casefile", {"format": "docx"})
+        page = researcher.get("/persons/P-000001")
+    assert (refused.status_code, made.status_code, page.status_code) == (403, 200, 200)
+    assert NAME in page.text  # the page shows it to a researcher …
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert NAME not in logged and "canary-basis" not in logged  # … no log line does
