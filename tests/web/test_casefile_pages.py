@@ -173,3 +173,24 @@ def test_making_and_refusing_case_files_from_the_web_logs_no_name(
     assert NAME in page.text  # the page shows it to a researcher …
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert NAME not in logged and "canary-basis" not in logged  # … no log line does
+
+
+def test_a_group_case_file_takes_only_the_members_whose_consent_allows_it(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    rows = [
+        row(**SDC, record_id="1", name_latin=NAME, group="G7", status="detained"),
+        row(**SDC, record_id="2", name_latin="Canary Two", group="G7", consent="advocacy"),
+        row(**SDC, record_id="3", name_latin="Canary Three", group="G7"),
+        row(**SDC, record_id="4", name_latin="Canary Four", group="G7", consent="no_use"),
+    ]
+    load_rows(web, cipher, tmp_path, rows)
+    record(web, cipher, ConsentLevel.ADVOCACY)
+    researcher = web.sign_in("researcher")
+    page = researcher.get("/persons/P-000001")
+    assert 'id="casefile-group"' in page.text and "P-000002" in page.text
+    made = post_form(researcher, "/persons/P-000001/casefile", {"format": "docx", "group": "1"})
+    assert made.status_code == 200
+    assert "P-000001-and-1-more.docx" in made.headers["content-disposition"]
+    logged = json.loads(audit_rows(web.workspace, "casefile.make")[-1].details)
+    assert logged["persons"] == ["P-000001", "P-000002"]

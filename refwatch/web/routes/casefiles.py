@@ -45,9 +45,23 @@ REFUSAL_REASONS = {
 }
 
 
+def group_members_allowed(request: Request, person_id: str) -> list[str]:
+    """The other members of the person's groups whose consent allows a case file: the
+    ones a group case file from the person page takes along (decided here, on the server,
+    never from ids a form sends)."""
+    with get_workspace(request).read() as conn:
+        detail = load_person(conn, person_id)
+        if detail is None:
+            return []
+        others = sorted({m for g in detail.groups for m in g.members if m != person_id})
+        found = consents.effective_consents(conn, others)
+    return [p for p in others if decide(found[p], Use.CASE_FILE).allowed]
+
+
 def consent_panel(request: Request, user: User, person_id: str) -> dict[str, Any]:
     """What the person page shows about consent: the effective level, whether a case file
-    is allowed, and the history (with its texts for roles that may see names)."""
+    is allowed (and which group members could join it), and the history (with its texts
+    for roles that may see names)."""
     with get_workspace(request).read() as conn:
         effective = consents.effective_consent(conn, person_id)
         history = consents.history(conn, person_id)
@@ -68,6 +82,9 @@ def consent_panel(request: Request, user: User, person_id: str) -> dict[str, Any
     return {
         "effective": effective,
         "casefile": decide(effective, Use.CASE_FILE),
+        "group_allowed": group_members_allowed(request, person_id)
+        if user.can("casefiles.make")
+        else [],
         "history": entries,
         "levels": LEVELS,
         "kinds": KINDS,
@@ -143,8 +160,10 @@ def casefile(
     user: CaseFileMaker,
     kind: Annotated[str, Form(max_length=20)] = "",
     fmt: Annotated[str, Form(alias="format", max_length=10)] = "pdf",
+    group: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
-    """The person's case file as a download (PDF or DOCX), if their consent allows it."""
+    """The person's case file as a download (PDF or DOCX), if their consent allows it;
+    with `group=1`, together with the members of their group whose consent allows it."""
     if not _exists(request, person_id):
         raise HTTPException(404)
     cipher = get_cipher(request)
@@ -155,7 +174,7 @@ def casefile(
         output = make_casefile(
             workspace,
             cipher,
-            [person_id],
+            [person_id, *(group_members_allowed(request, person_id) if group == "1" else [])],
             load_person=load_person,
             statuses=lambda: snapshot(request),
             actor=user.actor,
