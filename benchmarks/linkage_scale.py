@@ -8,10 +8,14 @@ evidence, no names), so the ratio says how many full passes linking costs. The t
 file gives pairwise and B-cubed F1 at every size.
 
     .venv/bin/python benchmarks/linkage_scale.py [--sizes 10000 100000] [--million]
-                                                 [--keep DIR]
+                                                 [--keep DIR] [--baseline-tree DIR]
 
 --million adds the 1,000,000-mention run (building and importing that world takes a
 while; --keep DIR reuses worlds and workspaces built by an earlier run).
+--baseline-tree DIR also links each world with an older `refwatch/` package held in DIR
+(e.g. `git archive <commit> refwatch | tar -x -C DIR`), right before the current code,
+each on its own copy of the freshly imported workspace, so the two are measured back to
+back on a shared machine.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,8 +49,9 @@ def build(folder: Path, mentions: int, seed: int) -> tuple[Path, Path, float]:
     truth = world_dir / "truth.csv"
     if (ws_dir / "workspace.json").exists() and truth.exists():
         return ws_dir, truth, float("nan")
-    world = simulate_world(world_dir, people=int(mentions / MENTIONS_PER_PERSON), sources=4,
-                           seed=seed)
+    world = simulate_world(
+        world_dir, people=int(mentions / MENTIONS_PER_PERSON), sources=4, seed=seed
+    )
     secret = Secret(passphrase=PASSPHRASE)
     workspace = init_workspace(ws_dir, secret)
     try:
@@ -88,7 +94,11 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="also 1,000,000 mentions")
     parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) built worlds")
     parser.add_argument("--seed", type=int, default=2)
+    parser.add_argument("--baseline-tree", type=Path, help="folder holding an older refwatch/")
     args = parser.parse_args()
+    trees: list[tuple[str, Path | None]] = [("new", None)]
+    if args.baseline_tree is not None:
+        trees.insert(0, ("baseline", args.baseline_tree))
     sizes = list(args.sizes) + ([1_000_000] if args.million else [])
     refwatch = str(Path(sys.executable).with_name("refwatch"))
     env = {**os.environ, "REFWATCH_PASSPHRASE": PASSPHRASE, "REFWATCH_ACTOR": "benchmark"}
@@ -96,24 +106,39 @@ def main() -> None:
         root = args.keep or Path(tmp)
         print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
         for size in sizes:
-            ws_dir, truth, imported = build(root / f"m{size}", size, args.seed)
-            base_env = {**env, "REFWATCH_WORKSPACE": str(ws_dir)}
-            baseline, _, _ = run_child(
-                [refwatch, "export", "mentions", "--format", "csv", "--out", os.devnull],
-                base_env,
-            )
-            elapsed, peak, out = run_child([refwatch, "link", "--json"], base_env)
-            summary = json.loads(out)
-            scores = quality(ws_dir, truth)
-            print(
-                f"{summary['mentions']:>9,} mentions: refwatch link {elapsed:7.1f} s, "
-                f"peak memory {peak / 2**30:5.2f} GiB, "
-                f"{elapsed / baseline:5.1f}x a full export ({baseline:.1f} s); "
-                f"persons found {summary['persons']:,} vs true {scores['persons_true']:,}; "
-                f"pairwise P {scores['pairwise_precision']:.4f} R {scores['pairwise_recall']:.4f} "
-                f"F1 {scores['pairwise_f1']:.4f}; B-cubed F1 {scores['bcubed_f1']:.4f}"
-                + ("" if imported != imported else f"; import took {imported:.0f} s")
-            )
+            built, truth, imported = build(root / f"m{size}", size, args.seed)
+            for label, tree in trees:
+                # Each code links its own copy of the imported, never linked workspace.
+                ws_dir = built.with_name(f"ws-{label}")
+                if ws_dir.exists():
+                    shutil.rmtree(ws_dir)
+                shutil.copytree(built, ws_dir)
+                base_env = {**env, "REFWATCH_WORKSPACE": str(ws_dir)}
+                if tree is not None:
+                    base_env["PYTHONPATH"] = str(tree)
+                else:
+                    base_env.pop("PYTHONPATH", None)
+                baseline, _, _ = run_child(
+                    [refwatch, "export", "mentions", "--format", "csv", "--out", os.devnull],
+                    base_env,
+                )
+                elapsed, peak, out = run_child([refwatch, "link", "--json"], base_env)
+                summary = json.loads(out)
+                scores = quality(ws_dir, truth)
+                shutil.rmtree(ws_dir)
+                print(
+                    f"{label:>8} {summary['mentions']:>9,} mentions: refwatch link "
+                    f"{elapsed:7.1f} s, peak memory {peak / 2**30:5.2f} GiB, "
+                    f"{elapsed / baseline:5.1f}x a full export ({baseline:.1f} s); "
+                    f"pairs kept {summary['pairs_scored']:,}; "
+                    f"persons found {summary['persons']:,} vs true {scores['persons_true']:,}; "
+                    f"pairwise P {scores['pairwise_precision']:.4f} "
+                    f"R {scores['pairwise_recall']:.4f} F1 {scores['pairwise_f1']:.4f}; "
+                    f"B-cubed F1 {scores['bcubed_f1']:.4f}"
+                    + ("" if imported != imported else f"; import took {imported:.0f} s")
+                    + f"; load average {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

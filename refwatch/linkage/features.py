@@ -62,6 +62,27 @@ SCHEMA = pa.schema(
 )
 """The columns Splink sees. `unique_id` is the row's position in `MentionTable.mention_ids`."""
 
+CAPPED_KEYS: tuple[str, ...] = (
+    "ph_c",
+    "ph_bag_c",
+    "given_c",
+    "hangul_c",
+    "surname_head_c",
+    "surname_tail_c",
+    "surname_sex_area_c",
+    "day_area_sex_c",
+    "area_ph2_c",
+)
+"""Blocking keys kept only where few mentions share them (`capped`), appended to `SCHEMA`.
+
+Why: the rules that find pairs typing errors split (the same letters of a sound key, the
+same given name, ...) join on keys far less selective than a whole name. Among a thousand
+mentions each key is shared by a handful; among a hundred thousand, a common given name
+or the Hangul name 김영희 is shared by thousands, and those rules made 22 million
+candidate pairs of which 88 were true (settings version 2, benchmarks/linkage_blocking.py).
+A key shared by more than `key_cap` mentions is dropped from these rules: a pair that
+only a common key brings together could not be told from two people anyway."""
+
 
 @dataclass
 class MentionTable:
@@ -183,11 +204,13 @@ def load_mentions(
     only: Iterable[str] | None = None,
     gazetteer: Gazetteer | None = None,
     rare_name_cap: int = 50,
+    key_cap: int = 40,
 ) -> MentionTable:
     """The feature table of the current mentions (or of the `only` ones among them).
 
     `name_key_rare` repeats the name key of names held by at most `rare_name_cap`
     mentions: a blocking rule compares all mentions of a rare name, whatever their dates.
+    The `CAPPED_KEYS` are kept where at most `key_cap` mentions share them.
     """
     claims = _claims_subquery()
     query = (
@@ -279,13 +302,43 @@ def load_mentions(
     keyer.clear()
     columns = list(zip(*out, strict=True)) if out else [() for _ in SCHEMA]
     data = {field.name: list(values) for field, values in zip(SCHEMA, columns, strict=True)}
-    counts = Counter(data["name_key"])
-    data["name_key_rare"] = [
-        key if key is not None and counts[key] <= rare_name_cap else None
-        for key in data["name_key"]
-    ]
-    table = pa.Table.from_pydict(data, schema=SCHEMA)
+    data["name_key_rare"] = capped(data["name_key"], rare_name_cap)
+    data.update(capped_keys(data, key_cap))
+    table = pa.Table.from_pydict(data, schema=FULL_SCHEMA)
     return MentionTable(table, [r[0] for r in rows], [r[1] for r in rows], names_read)
+
+
+FULL_SCHEMA = pa.schema([*SCHEMA, *(pa.field(name, pa.string()) for name in CAPPED_KEYS)])
+
+
+def capped(values: list[Any], cap: int) -> list[Any]:
+    """Each value where at most `cap` rows hold it, else None."""
+    counts = Counter(v for v in values if v is not None)
+    return [v if v is not None and counts[v] <= cap else None for v in values]
+
+
+def _joined(*parts: Any) -> str | None:
+    return None if any(p is None or p == "" for p in parts) else "|".join(map(str, parts))
+
+
+def capped_keys(data: dict[str, list[Any]], cap: int) -> dict[str, list[Any]]:
+    """The `CAPPED_KEYS` of every row (see there), from the columns of `SCHEMA`."""
+    surname, given, ph = data["surname"], data["given"], data["ph"]
+    sex, area = data["sex"], data["appr_area"]
+    appr_lo, appr_hi = data["appr_lo"], data["appr_hi"]
+    rows = range(len(surname))
+    keys = {
+        "ph_c": ph,
+        "ph_bag_c": data["ph_bag"],
+        "given_c": given,
+        "hangul_c": [_joined(h, s) for h, s in zip(data["hangul"], sex, strict=True)],
+        "surname_head_c": [_joined(surname[i], (given[i] or "")[:3]) for i in rows],
+        "surname_tail_c": [_joined(surname[i], (given[i] or "")[-3:]) for i in rows],
+        "surname_sex_area_c": [_joined(surname[i], sex[i], area[i]) for i in rows],
+        "day_area_sex_c": [_joined(appr_lo[i], appr_hi[i], area[i], sex[i]) for i in rows],
+        "area_ph2_c": [_joined(area[i], (ph[i] or "")[:2]) for i in rows],
+    }
+    return {name: capped(keys[name], cap) for name in CAPPED_KEYS}
 
 
 def current_links(conn: Connection) -> dict[str, str]:

@@ -157,9 +157,7 @@ def pairs_to_keep(
     candidates = np.flatnonzero(band)
     nearest = candidates[np.argsort(np.abs(scores.weight[candidates] - line), kind="stable")]
     rows = np.sort(
-        np.concatenate(
-            [np.flatnonzero(same | plausible), nearest[: config.max_review_pairs]]
-        )
+        np.concatenate([np.flatnonzero(same | plausible), nearest[: config.max_review_pairs]])
     )
     ids = table.mention_ids
     details = scores.details(rows)
@@ -287,7 +285,9 @@ def _run(
             details={"run": run_id, "mentions": state_before[0], "purpose": "linkage"},
         )
     with workspace.read() as conn:
-        table = load_mentions(conn, cipher, rare_name_cap=config.rare_name_cap)
+        table = load_mentions(
+            conn, cipher, rare_name_cap=config.rare_name_cap, key_cap=config.key_cap
+        )
         chains = load_chains(conn)
         constraints = row_constraints(conn, table.mention_ids, chains)
     n = len(table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -42,7 +43,9 @@ def test_the_queue_puts_the_pairs_nearest_the_line_first_with_both_sides_evidenc
     assert queue
     line = weight_of(LinkageConfig().threshold)  # the queue orders by the run's own line
     distances = [abs(p.match_weight - line) for p in queue]
-    assert distances == sorted(distances)
+    # The queue orders by the stored weights; the weights shown are rounded to 0.01, so
+    # two pairs on either side of the line may look swapped by up to that much.
+    assert all(later >= sooner - 0.01 for sooner, later in itertools.pairwise(distances))
     first = queue[0]
     assert 0.1 <= first.match_probability <= 0.9
     assert first.mention_a.name_hangul or first.mention_a.name_latin
