@@ -38,6 +38,7 @@ from refwatch.store.workspace import Workspace, open_workspace
 from refwatch.web import errors, routes
 from refwatch.web.deps import check_csrf
 from refwatch.web.logs import AccessLog, WorkerHeader
+from refwatch.web.pending_uploads import UploadStore
 from refwatch.web.routes.intake import MAX_UPLOAD
 from refwatch.web.security import BodyLimit, SecurityHeaders
 
@@ -127,6 +128,7 @@ def create_app(
     csrf_key: bytes | None = None,
     access_log: bool = False,
     worker_header: bool = False,
+    pending_uploads: UploadStore | None = None,
 ) -> FastAPI:
     """The RefWatch web app for the workspace at `workspace_path`.
 
@@ -170,6 +172,8 @@ def create_app(
     app.state.cipher = None
     app.state.synthetic = False
     app.state.permission_log = None
+    if pending_uploads is not None:  # several workers: the one store they share
+        app.state.pending_uploads = pending_uploads
     include_routes(app)
     app.state.page_paths = page_paths(app.routes)
     app.mount(

@@ -12,12 +12,22 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from refwatch.intake.readers import Upload
 
 KEEP_FOR = timedelta(minutes=30)
 PER_USER = 3
 MAX_TOTAL_BYTES = 256 * 1024 * 1024
+
+
+class UploadStore(Protocol):
+    """What the intake pages need: this process's `PendingUploads`, or with several
+    workers a proxy to the one store the server's parent keeps (`web.shared_uploads`)."""
+
+    def put(self, user_id: str, upload: Upload, now: datetime) -> str: ...
+
+    def take(self, token: str, user_id: str, now: datetime) -> Upload | None: ...
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,6 +49,8 @@ class Handover:
     csrf_key: bytes
     log_format: LogFormat = "text"
     worker_header: bool = False
+    uploads_address: str | None = None  # the shared upload store (several workers)
+    uploads_authkey: bytes | None = None
 
     def __repr__(self) -> str:  # never show key material in a traceback or a log
         return f"Handover(workspace={self.workspace_path}, unlocked={self.keys is not None})"
@@ -78,6 +80,11 @@ def worker_app() -> FastAPI:
         raise RuntimeError("worker_app is started by `refwatch serve`, never on its own")
     from refwatch.web.app import create_app
 
+    uploads = None
+    if handover.uploads_address is not None and handover.uploads_authkey is not None:
+        from refwatch.web.shared_uploads import connect
+
+        uploads = connect(handover.uploads_address, handover.uploads_authkey)
     return create_app(
         handover.workspace_path,
         handover.db_url,
@@ -85,6 +92,7 @@ def worker_app() -> FastAPI:
         csrf_key=handover.csrf_key,
         access_log=handover.log_format == "json",
         worker_header=handover.worker_header,
+        pending_uploads=uploads,
     )
 
 
@@ -100,7 +108,26 @@ def serve(
     workers: int = 1,
 ) -> None:
     """Serve until interrupted: `workers` processes sharing one listening socket."""
-    config = WorkerConfig(
+    # Nothing secret may be inherited through the environment by the workers.
+    os.environ.pop("REFWATCH_PASSPHRASE", None)
+    if workers <= 1:
+        uvicorn.Server(_config(handover, host, port, workers)).run()
+        return
+    from refwatch.web.shared_uploads import SharedUploads
+
+    shared = SharedUploads()
+    handover = replace(handover, uploads_address=shared.address, uploads_authkey=shared.authkey)
+    config = _config(handover, host, port, workers)
+    sock = config.bind_socket()
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    finally:
+        sock.close()
+        shared.stop()
+
+
+def _config(handover: Handover, host: str, port: int, workers: int) -> WorkerConfig:
+    return WorkerConfig(
         handover,
         host=host,
         port=port,
@@ -110,13 +137,3 @@ def serve(
         server_header=False,
         timeout_graceful_shutdown=20,
     )
-    # Nothing secret may be inherited through the environment by the workers.
-    os.environ.pop("REFWATCH_PASSPHRASE", None)
-    if workers <= 1:
-        uvicorn.Server(config).run()
-        return
-    sock = config.bind_socket()
-    try:
-        Multiprocess(config, sockets=[sock]).run()
-    finally:
-        sock.close()

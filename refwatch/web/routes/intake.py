@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -36,7 +36,7 @@ from refwatch.intake.records import (
 from refwatch.store.schema import ImportBatch, Mention, PersonLink, Report, Source, table_of
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
 from refwatch.web.deps import User, get_cipher, get_workspace, now, require
-from refwatch.web.pending_uploads import PendingUploads
+from refwatch.web.pending_uploads import PendingUploads, UploadStore
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -68,11 +68,13 @@ batches, reports = table_of(ImportBatch), table_of(Report)
 mentions, links, sources = table_of(Mention), table_of(PersonLink), table_of(Source)
 
 
-def pending_uploads(request: Request) -> PendingUploads:
+def pending_uploads(request: Request) -> UploadStore:
+    """This app's store of uploads awaiting their commit: shared by every worker when the
+    server runs several (`web.shared_uploads`), else this process's own."""
     store = getattr(request.app.state, "pending_uploads", None)
-    if not isinstance(store, PendingUploads):
+    if store is None:
         store = request.app.state.pending_uploads = PendingUploads()
-    return store
+    return cast(UploadStore, store)
 
 
 def _source_names(request: Request) -> list[str]:
