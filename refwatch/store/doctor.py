@@ -27,6 +27,7 @@ from sqlalchemy import Connection, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from refwatch.store import migrate
 from refwatch.store.schema import AuditEntry, table_of
 from refwatch.store.timeutil import now_utc, utc
 from refwatch.store.workspace import PRIVATE_FILES, Workspace
@@ -252,6 +253,23 @@ def check_database(workspace: Workspace) -> Check:
         return Check("database", "fail", f"the database cannot be read ({type(exc).__name__})")
 
 
+def check_schema(workspace: Workspace) -> Check:
+    """The schema is at this RefWatch's head (else nothing opens it until the upgrade)."""
+    try:
+        current = migrate.current_revision(workspace.engine)
+    except SQLAlchemyError as exc:
+        return Check("schema", "fail", f"the schema cannot be read ({type(exc).__name__})")
+    head = migrate.head_revision()
+    if current == head:
+        return Check("schema", "pass", f"the schema is at this version's revision {head}")
+    return Check(
+        "schema",
+        "fail",
+        f"the schema is at revision {current}, this RefWatch needs {head}: stop the server "
+        "and run `refwatch upgrade --backup FILE`",
+    )
+
+
 DiskUsage = Callable[[Path], tuple[int, int, int]]
 
 
@@ -276,5 +294,6 @@ def run_checks(
         check_tls(given),
         check_backup(workspace, given),
         check_database(workspace),
+        check_schema(workspace),
         check_disk(workspace, disk_usage),
     ]

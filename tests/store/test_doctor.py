@@ -147,6 +147,7 @@ def test_the_command_exits_1_on_failure_and_names_no_secret(
         "tls": "fail",
         "backup": "fail",
         "database": names["database"],
+        "schema": "pass",
         "disk": names["disk"],
     }
     for text in (human.stdout, as_json.stdout, human.stderr, as_json.stderr):
@@ -161,3 +162,13 @@ def test_the_command_changes_nothing(workspace: Workspace, monkeypatch: pytest.M
     before = workspace.verify_audit().entries
     runner.invoke(app, ["doctor", "--json"])
     assert workspace.verify_audit().entries == before
+
+
+def test_a_schema_behind_the_code_fails(workspace: Workspace) -> None:
+    from refwatch.store import migrate
+    from refwatch.store.doctor import check_schema
+
+    assert check_schema(workspace).level == "pass"
+    migrate.downgrade(workspace.engine, "-1")
+    check = check_schema(workspace)
+    assert check.level == "fail" and "refwatch upgrade --backup" in check.reason

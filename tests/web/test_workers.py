@@ -400,6 +400,8 @@ def test_the_key_is_never_in_a_worker_environment_nor_on_disk(env: Env) -> None:
 def test_json_logs_carry_no_name_note_password_or_token(env: Env) -> None:
     """Drive the demo through sign-in, person pages, a name search and an edit, then read
     every log line of both workers."""
+    if env.db_url is not None:
+        pytest.skip("what is logged does not depend on the engine: SQLite is enough")
     browser = signed_in(env, "researcher")
     persons = env.api().get(env.a, "/api/v1/persons", params={"limit": 20}).json()["persons"]
     names = sorted(_demo_values(env.scratch))
