@@ -95,6 +95,49 @@ def enqueue(
     return True
 
 
+def enqueue_all(
+    conn: Connection,
+    messages: Sequence[tuple[str, str, Mapping[str, Any], str | None]],
+    now: datetime | None = None,
+) -> int:
+    """Queue (key, kind, payload, alert id) messages for every channel taking messages as
+    they happen, in bulk; keys already queued are skipped (idempotent)."""
+    moment = now or utcnow()
+    rows: list[dict[str, Any]] = []
+    for channel in active_channels(conn, ("immediate", "both")):
+        keys = [f"{channel.id}:{key}" for key, _, _, _ in messages]
+        taken: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            taken.update(
+                conn.execute(
+                    select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_(chunk))
+                ).scalars()
+            )
+        for full_key, (_, kind, payload, alert_id) in zip(keys, messages, strict=True):
+            if full_key in taken:
+                continue
+            taken.add(full_key)
+            body = {**payload, "idempotency_key": full_key}
+            rows.append(
+                {
+                    "id": str(uuid.uuid4()),
+                    "idempotency_key": full_key,
+                    "channel_id": channel.id,
+                    "kind": kind,
+                    "alert_id": alert_id,
+                    "payload": json.dumps(body, ensure_ascii=False, sort_keys=True, default=str),
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": moment,
+                    "created_at": moment,
+                }
+            )
+    if rows:
+        conn.execute(outbox.insert(), rows)
+    return len(rows)
+
+
 def enqueue_everywhere(
     conn: Connection,
     key: str,

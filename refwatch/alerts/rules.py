@@ -141,17 +141,16 @@ def compute_alerts(
     last_confirmed = np.full(ev.persons, NEG, dtype=np.int64)
     np.maximum.at(last_confirmed, ev.m_person[confirms], seen[confirms])
 
-    # Facilities from which someone was (possibly) returned recently.
+    # Facilities from which someone was (possibly) returned recently, per (person, facility)
+    # pair, not counting the person themself (vectorised: a pass over every pair).
     returned = facts.has[RETURN] & (facts.lo[RETURN] <= day)
     recent_return = returned & (facts.hi[RETURN] >= day - settings.recent_days)
     fac_person, fac_code = facts.facility_person, facts.facility_code
-    returns_at: dict[int, int] = defaultdict(int)
-    for p, c in zip(fac_person.tolist(), fac_code.tolist(), strict=True):
-        if recent_return[p]:
-            returns_at[c] += 1
-    facilities_of: dict[int, list[int]] = defaultdict(list)
-    for p, c in zip(fac_person.tolist(), fac_code.tolist(), strict=True):
-        facilities_of[p].append(c)
+    returns_at = np.bincount(
+        fac_code[recent_return[fac_person]], minlength=max(len(ev.places), 1)
+    ).astype(np.int64)
+    others_returned = returns_at[fac_code] - recent_return[fac_person].astype(np.int64)
+    pair_at = np.searchsorted(fac_person, np.arange(ev.persons + 1))
 
     returned_ids = {ev.person_ids[i] for i in np.flatnonzero(sets.maybe("returned")).tolist()}
     members: dict[str, set[str]] = defaultdict(set)
@@ -159,12 +158,28 @@ def compute_alerts(
         for group in person_groups:
             members[group].add(person_id)
 
+    # Plain lists: reading numpy scalars one by one costs more than the rules themselves.
+    flags_of, age_lo_of, age_hi_of = (
+        facts.flags.tolist(),
+        facts.age_lo.tolist(),
+        facts.age_hi.tolist(),
+    )
+    confirmed_of, news_of = last_confirmed.tolist(), last_news.tolist()
+    conflict_of, certain_of = facts.conflict.tolist(), certain.tolist()
+    start_lo_of, start_hi_of = facts.lo[DETENTION].tolist(), facts.hi[DETENTION].tolist()
+    pair_code, pair_others, pair_start = (
+        fac_code.tolist(),
+        others_returned.tolist(),
+        pair_at.tolist(),
+    )
     out: list[AlertView] = []
     for i in np.flatnonzero(held).tolist():
         person_id = ev.person_ids[i]
         factors: list[Factor] = []
         hot = sorted(
-            (ev.places[c], returns_at[c]) for c in facilities_of.get(i, ()) if returns_at.get(c)
+            (ev.places[pair_code[k]], pair_others[k])
+            for k in range(pair_start[i], pair_start[i + 1])
+            if pair_others[k] > 0
         )
         if hot:
             factors.append(
@@ -177,23 +192,28 @@ def compute_alerts(
                     },
                 )
             )
-        group_returned = {
-            other
-            for group in groups.get(person_id, ())
-            for other in members[group]
-            if other != person_id and other in returned_ids
-        }
+        group_returned = (
+            {
+                other
+                for group in groups[person_id]
+                for other in members[group]
+                if other != person_id and other in returned_ids
+            }
+            if person_id in groups
+            else None
+        )
         if group_returned:
             factors.append(Factor("group_returned", {"returned": len(group_returned)}))
-        kinds = [name for name in VULNERABLE_FLAGS if int(facts.flags[i]) & FLAG_BITS[name]]
-        age_lo, age_hi = int(facts.age_lo[i]), int(facts.age_hi[i])
+        bits = flags_of[i]
+        kinds = [name for name in VULNERABLE_FLAGS if bits & FLAG_BITS[name]] if bits else []
+        age_lo, age_hi = age_lo_of[i], age_hi_of[i]
         if "child" not in kinds and 0 <= age_hi < 18:
             kinds.append("child")
         if "older" not in kinds and age_lo >= 60:
             kinds.append("older")
         if kinds:
             factors.append(Factor("vulnerable", {"kinds": kinds}))
-        confirmed = int(last_confirmed[i])
+        confirmed = confirmed_of[i]
         if confirmed <= NEG or day - confirmed > settings.stale_days:
             factors.append(
                 Factor(
@@ -204,11 +224,11 @@ def compute_alerts(
                     },
                 )
             )
-        conflict = int(facts.conflict[i])
+        conflict = conflict_of[i]
         if conflict:
             codes = [name for bit, name in CONFLICT_CODES.items() if conflict & bit]
             factors.append(Factor("conflict", {"conflicts": codes}))
-        if not certain[i]:
+        if not certain_of[i]:
             factors.append(Factor("possibly_held"))
         score = sum(WEIGHTS[f.code] for f in factors)
         if len(kinds) >= 2:
@@ -216,8 +236,7 @@ def compute_alerts(
         severity, rank = severity_of(score)
         top = max(factors, key=lambda f: WEIGHTS[f.code], default=None)
         kind = "held" if top is None or WEIGHTS[top.code] == 0 else top.code
-        lo, hi = int(facts.lo[DETENTION][i]), int(facts.hi[DETENTION][i])
-        since = _day_or_none(lo) or _day_or_none(hi)
+        since = _day_or_none(start_lo_of[i]) or _day_or_none(start_hi_of[i])
         out.append(
             AlertView(
                 person_id=person_id,
@@ -225,7 +244,7 @@ def compute_alerts(
                 severity=severity,
                 severity_rank=rank,
                 since=since,
-                last_confirmed=_day_or_none(confirmed) or _day_or_none(int(last_news[i])),
+                last_confirmed=_day_or_none(confirmed) or _day_or_none(news_of[i]),
                 factors=tuple(factors),
             )
         )
