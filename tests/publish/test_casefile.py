@@ -402,3 +402,72 @@ def test_reports_that_disagree_give_one_fact_each_with_their_own_footnotes() -> 
     assert [f.value for f in arrest.facts if f.label == "Place of arrest"] == ["Tumen"]
     assert "source reliability C (fairly reliable)" in notes.items[0].text()
     assert one.heading == "name not documented (P-000009)"
+
+
+def test_a_case_file_after_return_shows_the_fate_and_the_north_korean_facility(
+    workspace: Workspace, cipher: FieldCipher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's example rows: returned, then held in a kyohwaso; a disappearance."""
+    from refwatch.publish.casefile_content import CaseFile
+
+    family = {"source": "Example Family Line", "source_type": "family"}
+    common = {
+        "name_hangul": "김하늘",
+        "name_latin": "Kim Haneul",
+        "sex": "F",
+        "birth_year": "1988",
+        "origin": "Musan",
+        "apprehended_on": "2017-05-20",
+        "apprehended_at": "Tumen",
+        "consent": "advocacy",
+    }
+    rows = [
+        row(
+            **family,
+            **common,
+            reported_on="2018-01-15",
+            record_id="EF-2",
+            held_at="Jongori kyohwaso",
+            status="held_in_dprk",
+            status_on="2017-12",
+        ),
+        row(
+            **family,
+            **common,
+            reported_on="2018-03-01",
+            record_id="EF-3",
+            status="disappeared",
+            status_on="2018-02",
+        ),
+    ]
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    import_files(workspace, cipher, [write_csv(folder / "ef.csv", rows)], actor="tester")
+    captured: list[CaseFile] = []
+
+    def grab(casefile: CaseFile) -> bytes:
+        captured.append(casefile)
+        return b"PK"
+
+    import refwatch.publish.casefile as module
+
+    monkeypatch.setattr(module, "render_docx", grab)
+    day = date(2018, 6, 1)
+    outputs = [
+        make_casefile(
+            workspace,
+            cipher,
+            [person],
+            load_person=load_person,
+            statuses=lambda: build_snapshot(workspace, 0, day),
+            actor="t",
+            fmt="docx",
+            as_of=day,
+        )
+        for person in ("P-000001", "P-000002")
+    ]
+    assert [o.kind for o in outputs] == ["wgad", "wgeid"]
+    held, gone = (render_html(c) for c in captured)
+    assert "held in dprk" in held and "Jongori kyohwaso" in held and "Imprisonment" in held
+    assert "disappeared" in gone and "disappearance" in gone
+    assert "in North Korean hands" in held
