@@ -20,16 +20,18 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from refwatch.alerts.outbox import active_channels, enqueue_all
-from refwatch.alerts.rules import AlertView, compute_alerts
+from refwatch.alerts.rules import AlertView, as_of_day, compute_alerts
 from refwatch.alerts.settings import read_settings
 from refwatch.alerts.wording import reason_text
+from refwatch.counting import load_snapshot
 from refwatch.counting.status import resolve_status
 from refwatch.store.base import table_of
 from refwatch.store.person_pins import current_pins
+from refwatch.store.schema import WorkspaceMeta
 from refwatch.store.schema_alerts import Alert, AlertAck
 from refwatch.store.workspace import Workspace
 
@@ -117,14 +119,41 @@ def evaluate(workspace: Workspace, today: date | None = None) -> EvaluationResul
     Two evaluations may race (the web app after an edit, the CLI after an import): the
     unique `open_key` lets only one open a person's alert, and the loser, rolled back
     whole, runs once more and finds the winner's alert in place."""
-    day, views = compute_alerts(workspace, today or date.today())
+    day = as_of_day(today)
+    key = inputs_key(workspace, day)
+    with workspace.read() as conn:
+        done = conn.execute(select(meta.c.value).where(meta.c.key == INPUTS_KEY)).scalar()
+        if done == key:  # same evidence, links, pins, settings and day: same alerts
+            held = conn.execute(select(func.count()).select_from(alerts).where(_open()))
+            return EvaluationResult(day, int(held.scalar_one()), 0, 0, 0, 0, 0)
+    _, views = compute_alerts(workspace, day)
     try:
-        return _store(workspace, day, views)
+        return _store(workspace, day, views, key)
     except IntegrityError:
-        return _store(workspace, day, views)
+        return _store(workspace, day, views, key)
 
 
-def _store(workspace: Workspace, day: date, views: list[AlertView]) -> EvaluationResult:
+RULES_VERSION = "1"
+"""Bumped when a rule changes, so stored alerts are recomputed even if the data did not."""
+INPUTS_KEY = "alerts_state.inputs"
+meta = table_of(WorkspaceMeta)
+
+
+def inputs_key(workspace: Workspace, day: date) -> str:
+    """A hash of everything the rules read: the counting snapshot (evidence and person
+    links), the pins, the settings, the day and the rules' version. Opening the alerts
+    page after nothing changed then costs a few reads, not a run of the rules."""
+    snapshot_hash = load_snapshot(workspace).snapshot_hash
+    with workspace.read() as conn:
+        settings = read_settings(conn).as_dict()
+        pins = sorted(
+            (p, e.version, e.status, str(e.as_of_earliest)) for p, e in current_pins(conn).items()
+        )
+    text = json.dumps([RULES_VERSION, day.isoformat(), snapshot_hash, settings, pins])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _store(workspace: Workspace, day: date, views: list[AlertView], key: str) -> EvaluationResult:
     """Compare with the open alerts and write the differences in bulk (one statement per
     kind of change, not per person: a first run on 100,000 persons held stays seconds)."""
     now = datetime.now(UTC)
@@ -193,6 +222,8 @@ def _store(workspace: Workspace, day: date, views: list[AlertView]) -> Evaluatio
                     payload["status"] = statuses.get(r.person_id, "unknown")
                     messages.append((key, kind, payload, alert_id))
         queued = enqueue_all(conn, messages, now) if messages else 0
+        conn.execute(delete(meta).where(meta.c.key == INPUTS_KEY))
+        conn.execute(meta.insert().values(key=INPUTS_KEY, value=key))
     return EvaluationResult(day, len(views), len(inserts), escalated, updated, len(gone), queued)
 
 
@@ -209,7 +240,6 @@ def _open() -> Any:
 def _statuses(workspace: Workspace, day: date) -> dict[str, str]:
     """What became of persons whose alert closes (returned, released, …): by the rule,
     or by a human pin in force on the day."""
-    from refwatch.counting import load_snapshot
     from refwatch.counting.days import to_day
 
     ev = load_snapshot(workspace).evidence
