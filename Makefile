@@ -28,9 +28,11 @@ $(NODE_STAMP): package.json package-lock.json
 
 assets: $(NODE_STAMP)
 
-# Browser tests drive Debian's Chromium; install it when missing (never `playwright install`).
+# Browser tests drive Debian's Chromium (never `playwright install`); the deployment tests run
+# Caddy in front of the app and check the systemd units with systemd-analyze. Installed from
+# Debian's packages when missing.
 browser:
-	@{ command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@{ command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk >/dev/null 2>&1 && command -v caddy >/dev/null 2>&1 && command -v systemd-analyze >/dev/null 2>&1; } || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk caddy systemd >/dev/null; }
 
 demo: $(STAMP) $(NODE_STAMP)
 	@test -f $(DEMO_DIR)/workspace.json || REFWATCH_PASSPHRASE=$(DEMO_PASSPHRASE) $(BIN)/refwatch --workspace $(DEMO_DIR) demo

@@ -509,18 +509,21 @@ def write_demo(out_dir: Path, seed: int = 2017) -> DemoFiles:
 
     Case lists: family-contacts-synthetic.csv, activist-reports-synthetic.csv,
     northern-rescue-network-synthetic.csv, southern-route-network-synthetic.csv,
-    seoul-documentation-center-synthetic.csv.  Deterministic for ``seed``; every seed
-    holds the scenario (checked before writing).
+    seoul-documentation-center-synthetic.csv, and news-after-return-synthetic.csv (2018
+    reports of what became of three of the returned, from the sources that reported them).
+    Deterministic for ``seed``; every seed holds the scenario (checked before writing).
     """
     rng = random.Random(f"refwatch-demo:{seed}")
     persons = _people(rng)
     _assign_sources(persons, rng)
     rows = _rows(persons, rng)
     _check(persons, rows)
+    later = _after_return_rows(rows, seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows.sort(key=lambda item: (item[1]["reported_on"], item[0].pid))
     case_lists: list[Path] = []
     truth_path = out_dir / "truth.csv"
+    written: dict[str, int] = {}
     with TruthWriter(truth_path) as truth:
         for name, _, prefix in DEMO_SOURCES:
             path = out_dir / f"{slugify(name)}.csv"
@@ -531,9 +534,56 @@ def write_demo(out_dir: Path, seed: int = 2017) -> DemoFiles:
                     record_id = f"{prefix}-{out.rows + 1:04d}"
                     out.write({**row, "record_id": record_id})
                     truth.write(_truth_row(p, name, record_id))
+            written[name] = out.rows
             case_lists.append(path)
+        # Imported last, so every person id of the 2017 lists stays what it was.
+        path = out_dir / "news-after-return-synthetic.csv"
+        with CaseListWriter(path) as out:
+            for p, row in sorted(later, key=lambda item: item[1]["reported_on"]):
+                name = row["source"]
+                prefix = next(x for n, _, x in DEMO_SOURCES if n == name)
+                written[name] += 1
+                record_id = f"{prefix}-{written[name]:04d}"
+                out.write({**row, "record_id": record_id})
+                truth.write(_truth_row(p, name, record_id))
+        case_lists.append(path)
     readme = write_readme(out_dir / "README.txt", _readme_text(seed, case_lists))
     return DemoFiles(case_lists=tuple(case_lists), truth=truth_path, readme=readme)
+
+
+# What a family later heard of three of the returned: (facility in North Korea, report day).
+_AFTER_RETURN: Final[tuple[tuple[str, date], ...]] = (
+    ("Jongori kyohwaso", date(2018, 1, 15)),
+    ("Onsong bowibu holding centre", date(2018, 1, 22)),
+    ("Hyesan labour training camp", date(2018, 2, 5)),
+)
+
+
+def _after_return_rows(
+    rows: list[tuple[_Person, dict[str, str]]], seed: int
+) -> list[tuple[_Person, dict[str, str]]]:
+    """Later news of three returned persons from the source that reported their return:
+    held in North Korea (as of December 2017), and one of them disappeared since. Written
+    as that source wrote the person before (same names and details), reported in 2018, so
+    the scenario's figures as of 30 September 2017 do not move. A separate random stream
+    keeps every other row of the demo as it was."""
+    rng = random.Random(f"refwatch-demo-after-return:{seed}")
+    latest: dict[str, tuple[_Person, dict[str, str]]] = {}
+    for p, row in rows:
+        if row["status"] == "returned" and (
+            p.pid not in latest or row["reported_on"] > latest[p.pid][1]["reported_on"]
+        ):
+            latest[p.pid] = (p, row)
+    chosen = rng.sample([latest[pid] for pid in sorted(latest)], len(_AFTER_RETURN))
+    out = []
+    note = "synthetic: a relative's news after the return"
+    for (p, row), (facility, day) in zip(chosen, _AFTER_RETURN, strict=True):
+        out.append((p, {**row, "reported_on": day.isoformat(), "held_at": facility,
+                        "status": "held_in_dprk", "status_on": "2017-12", "notes": note}))
+    p, row = chosen[0]
+    out.append((p, {**row, "reported_on": "2018-09-03", "held_at": "", "status": "disappeared",
+                    "status_on": "2018-07", "notes": note}))
+    return out
 
 
 def _truth_row(p: _Person, source: str, record_id: str) -> dict[str, str]:
@@ -564,6 +614,8 @@ def _readme_text(seed: int, case_lists: list[Path]) -> str:
         "4 older women in frail health; 37 forcibly returned; 55 still held.\n"
         "The baby's row records the birth in custody as the start of detention\n"
         "(apprehended_on = birth date, flags = born_in_detention).\n"
+        "Reports of 2018 tell what became of three of the returned: held in North Korea\n"
+        "(a kyohwaso, a bowibu holding centre, a labour training camp), one disappeared since.\n"
         "Guides detained in an undetermined number and the context observations are in\n"
         "refwatch.simulate.demo.DEMO_GROUPS and DEMO_OBSERVATIONS, not in the case lists.\n\n"
         "Case lists: " + ", ".join(p.name for p in case_lists) + "\n"

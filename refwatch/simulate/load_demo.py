@@ -16,7 +16,7 @@ from sqlalchemy import insert
 
 from refwatch.intake.context import add_group, add_observation
 from refwatch.intake.importer import import_files
-from refwatch.simulate.demo import DEMO_GROUPS, DEMO_OBSERVATIONS, write_demo
+from refwatch.simulate.demo import DEMO_GROUPS, DEMO_OBSERVATIONS, DEMO_SOURCES, write_demo
 from refwatch.simulate.demo_consents import add_demo_consents
 from refwatch.simulate.demo_users import add_demo_users
 from refwatch.store.crypto import FieldCipher
@@ -69,7 +69,7 @@ def build_demo(
     return {
         "workspace": str(path),
         "synthetic": True,
-        "sources": len({f.stem for f in files.case_lists}),
+        "sources": len(DEMO_SOURCES),
         "mentions": summary.total("new"),
         "true_persons": true_persons,
         "persons_linked": persons,

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from refwatch.simulate.demo import DEMO_GROUPS, DEMO_OBSERVATIONS, DemoFiles, write_demo
+from refwatch.simulate.demo import (
+    DEMO_GROUPS,
+    DEMO_OBSERVATIONS,
+    DEMO_SOURCES,
+    DemoFiles,
+    write_demo,
+)
 
 from .test_edtf_helper import parse_interval
 from .test_world import HEADER
@@ -63,16 +69,22 @@ def flagged(rows: list[dict[str, str]], flag: str) -> bool:
     return flag in rows[0]["flags"].split(";")
 
 
-def test_the_demo_writes_five_synthetic_case_lists_a_truth_file_and_a_readme(
+def test_the_demo_writes_five_sources_case_lists_their_later_news_a_truth_file_and_a_readme(
     demo: DemoFiles,
 ) -> None:
-    assert sorted(p.name for p in demo.case_lists) == [
-        "activist-reports-synthetic.csv",
+    assert [p.name for p in demo.case_lists] == [
         "family-contacts-synthetic.csv",
+        "activist-reports-synthetic.csv",
         "northern-rescue-network-synthetic.csv",
-        "seoul-documentation-center-synthetic.csv",
         "southern-route-network-synthetic.csv",
+        "seoul-documentation-center-synthetic.csv",
+        # Last, so that the 2017 lists' person ids do not move.
+        "news-after-return-synthetic.csv",
     ]
+    with demo.case_lists[-1].open(encoding="utf-8", newline="") as handle:
+        later = list(csv.DictReader(handle))
+    assert {r["source"] for r in later} <= {name for name, _, _ in DEMO_SOURCES}
+    assert all(r["reported_on"] >= "2018" for r in later) and len(later) == 4
     for path in demo.case_lists:
         with path.open(encoding="utf-8", newline="") as handle:
             assert next(csv.reader(handle)) == HEADER
@@ -136,11 +148,18 @@ def test_37_returned_each_reported_returned_somewhere_and_55_still_detained(
             if r["status"] == "returned":
                 interval = parse_interval(r["status_on"])
                 assert interval is not None and interval[0] <= true_return <= interval[1]
+            elif r["status"] in ("held_in_dprk", "disappeared"):
+                # Later news of the returned: reported in 2018, after the return.
+                assert date.fromisoformat(r["reported_on"]) > true_return
+                assert r["reported_on"] >= "2018"
             else:
                 assert r["status"] == "detained"
                 assert date.fromisoformat(r["reported_on"]) < true_return
     for pid in detained:
         assert all(r["status"] == "detained" and not r["status_on"] for r in persons[pid])
+    after = [r for rows in persons.values() for r in rows if r["status"] in ("held_in_dprk",
+             "disappeared")]
+    assert sorted(r["status"] for r in after) == ["disappeared"] + ["held_in_dprk"] * 3
 
 
 def test_every_apprehension_interval_contains_the_true_date(demo: DemoFiles) -> None:
