@@ -116,9 +116,10 @@ def _values(view: AlertView, day: date) -> dict[str, Any]:
 def evaluate(workspace: Workspace, today: date | None = None) -> EvaluationResult:
     """Bring the stored alerts to what the rules say for `today`; queue the messages.
 
-    Two evaluations may race (the web app after an edit, the CLI after an import): the
-    unique `open_key` lets only one open a person's alert, and the loser, rolled back
-    whole, runs once more and finds the winner's alert in place."""
+    Two evaluations may race (the web app after an edit, the CLI after an import): they
+    take turns (SQLite's write lock; a PostgreSQL advisory lock per workspace), and the
+    unique `open_key` stays as a last guard: a loser, rolled back whole, runs once more
+    and finds the winner's alert in place."""
     day = as_of_day(today)
     key = inputs_key(workspace, day)
     with workspace.read() as conn:
@@ -162,6 +163,9 @@ def _store(workspace: Workspace, day: date, views: list[AlertView], key: str) ->
     messages: list[tuple[str, str, dict[str, Any], str]] = []
     escalated = updated = 0
     with workspace.write() as conn:
+        if conn.dialect.name == "postgresql":
+            # One evaluation at a time per workspace (SQLite's write lock does this there).
+            conn.execute(select(func.pg_advisory_xact_lock(_lock_id(workspace))))
         base = read_settings(conn).base_url
         listening = bool(active_channels(conn, ("immediate", "both")))
         current = {r.person_id: r for r in conn.execute(select(alerts).where(_open()))}
@@ -225,6 +229,12 @@ def _store(workspace: Workspace, day: date, views: list[AlertView], key: str) ->
         conn.execute(delete(meta).where(meta.c.key == INPUTS_KEY))
         conn.execute(meta.insert().values(key=INPUTS_KEY, value=key))
     return EvaluationResult(day, len(views), len(inserts), escalated, updated, len(gone), queued)
+
+
+def _lock_id(workspace: Workspace) -> int:
+    """A 63-bit advisory-lock key of this workspace's alerts (schemas share a database)."""
+    digest = hashlib.sha256(f"refwatch-alerts:{workspace.schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def _message(row: Any, event: str, base: str) -> tuple[str, str, dict[str, Any], str]:
