@@ -167,6 +167,22 @@ def resolve_place(text: str, gazetteer: Gazetteer | None = None) -> tuple[str, b
     return place.id, place.kind == "facility"
 
 
+def status_day(as_of: str | date | None, period_to: str | date | None = None) -> str:
+    """The day a status is read on, one rule for every interface (count, fact sheet, public
+    release, CLI, web, API): the day asked for (the last day an EDTF date allows); else the
+    last day of the period asked about, unless that is still to come; else today. A status
+    is a statement about a day, and a period that ended in 2017 is read as of its end, not as
+    of the day someone happens to run the command."""
+    asked = _date_text(as_of, "--as-of")
+    if asked is not None:
+        return parse_date(asked).latest.isoformat()
+    today = date.today()
+    end_text = _date_text(period_to, "--to")
+    if end_text is not None:
+        return min(parse_date(end_text).latest, today).isoformat()
+    return today.isoformat()
+
+
 def make_query(
     *,
     event: str | None = None,
@@ -214,7 +230,7 @@ def make_query(
     if as_of_text is not None:
         as_of_day = parse_date(as_of_text).latest.isoformat()
     elif status is not None or "status" in dims:
-        as_of_day = date.today().isoformat()
+        as_of_day = status_day(None)
     return CountQuery(
         event=event,
         period_from=from_text,

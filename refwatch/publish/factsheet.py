@@ -27,7 +27,7 @@ from refwatch.counting.count import CountResult
 from refwatch.counting.days import NEG, POS, from_day, month_number, month_start
 from refwatch.counting.describe import bounds_text, width_text
 from refwatch.counting.facts import DETENTION
-from refwatch.counting.query import make_query
+from refwatch.counting.query import make_query, status_day
 from refwatch.counting.snapshot import load_snapshot
 from refwatch.counting.status import resolve_status, status_sets
 from refwatch.gazetteer import load_gazetteer
@@ -182,12 +182,7 @@ def build_factsheet(
     """Write factsheet.html and factsheet.pdf to `out_dir`; every number goes to the ledger."""
     out_dir.mkdir(parents=True, exist_ok=True)
     base = make_query(event="detention", period_from=period_from, period_to=period_to)
-    as_of_text = (
-        make_query(as_of=as_of).as_of
-        if as_of is not None
-        else from_day(min(base.end, make_query(as_of=date.today()).as_of_day)).isoformat()
-    )
-    assert as_of_text is not None
+    as_of_text = status_day(as_of, period_to)
     purpose = f"factsheet {base.period_text()} ({'public' if public else 'internal'})"
 
     def count(**query: Any) -> CountResult:

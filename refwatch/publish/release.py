@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from refwatch.counting.query import make_query
+from refwatch.counting.query import make_query, status_day
 from refwatch.domain.errors import InputError
 from refwatch.domain.formulas import neutral_row
 from refwatch.publish.disclosure import DEFAULT_K, DEFAULT_THRESHOLD
@@ -58,7 +58,9 @@ def publish(
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise InputError(f"--format takes {', '.join(FORMATS)}; got {', '.join(sorted(unknown))}")
-    query = make_query(period_from=period_from, period_to=period_to, as_of=as_of or date.today())
+    query = make_query(
+        period_from=period_from, period_to=period_to, as_of=status_day(as_of, period_to)
+    )
     as_of_text = query.as_of
     assert as_of_text is not None
     withheld: list[str] = []
