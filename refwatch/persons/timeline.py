@@ -36,6 +36,7 @@ EVENT_ORDER = {
             EventType.RELEASE,
             EventType.SAFETY,
             EventType.IMPRISONMENT,
+            EventType.DISAPPEARANCE,
             EventType.DEATH,
         )
     )

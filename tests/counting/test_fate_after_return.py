@@ -10,11 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from refwatch.counting import count_persons, status_conflicts
 from refwatch.domain.errors import InputError
 from refwatch.intake.importer import import_files
+from refwatch.persons.timeline import load_person
 from refwatch.store.crypto import FieldCipher
+from refwatch.store.queries import links
 from refwatch.store.workspace import Workspace
 from tests.conftest import row
 from tests.counting.conftest import import_rows, link_by_truth
@@ -166,3 +169,18 @@ def test_an_unknown_fate_word_is_refused(
     with pytest.raises(InputError) as refused:
         import_rows(workspace, cipher, tmp_path, [bad])
     assert "held_in_dprk" in str(refused.value) and "status" in str(refused.value)
+
+
+def test_the_timeline_runs_across_the_border_custody_return_then_the_kyohwaso(
+    workspace: Workspace, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    import_example(workspace, cipher, tmp_path)
+    with workspace.read() as conn:
+        person_id = conn.execute(select(links.c.person_id)).scalars().first()
+        detail = load_person(conn, str(person_id))
+    assert detail is not None
+    kinds = [entry.event_type for entry in detail.timeline]
+    assert kinds.index("detention") < kinds.index("return") < kinds.index("imprisonment")
+    held = next(e for e in detail.timeline if e.event_type == "imprisonment")
+    assert held.dates == ["2017-12"]
+    assert detail.conflicts == []
