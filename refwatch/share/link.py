@@ -52,6 +52,7 @@ Floats = npt.NDArray[np.float64]
 SEED: Final = 20170716
 NAME_FIELDS: Final = ("name", "hangul")
 MAX_PAIRS: Final = 60_000_000
+GROUP_CAP: Final = 50
 CHUNK: Final = 200_000
 
 
@@ -60,8 +61,8 @@ class LinkOptions:
     threshold: float | None = None
     name_bands: int = 24
     name_rows: int = 36
-    other_bands: int = 12
-    other_rows: int = 40
+    other_bands: int = 8
+    other_rows: int = 64
     bins: int = 40
     #: Two records of one file join only if their score passes the threshold by this
     #: much (an organisation's own linkage missed a duplicate); None: never.
@@ -181,22 +182,11 @@ def _band_keys(
     return out
 
 
-def _pairs_of_key(
-    keys: Ints, usable: npt.NDArray[np.bool_], file_of: Ints, cross_only: bool = True
-) -> Ints:
-    """Pairs (as i * n + j, i < j, different files) of records sharing a band key."""
-    index = np.flatnonzero(usable)
-    if len(index) < 2:
-        return np.zeros(0, dtype=np.int64)
-    order = index[np.argsort(keys[index], kind="stable")]
-    sorted_keys = keys[order]
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(order)])
-    big = sizes > 1
+def _expand(order: Ints, starts: Ints, sizes: Ints, file_of: Ints, cross_only: bool) -> Ints:
+    """Every pair inside each group (groups of one size are expanded together)."""
     out: list[Ints] = []
     n = len(file_of)
-    # Groups of the same size are expanded together (triangular index pairs).
-    for size in np.unique(sizes[big]):
+    for size in np.unique(sizes[sizes > 1]):
         group_starts = starts[sizes == size]
         a, b = np.triu_indices(int(size), k=1)
         first = order[group_starts[:, None] + a[None, :]].ravel()
@@ -208,8 +198,119 @@ def _pairs_of_key(
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
+def _unique(values: Ints) -> Ints:
+    """Sorted distinct values (a sort beats numpy's hash-based unique on int64 here)."""
+    if not len(values):
+        return values
+    ordered = np.sort(values)
+    kept: Ints = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+    return kept
+
+
+def _groups(index: Ints, keys: Ints) -> tuple[Ints, Ints, Ints]:
+    order = index[np.argsort(keys[index], kind="stable")]
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    return order, starts, sizes
+
+
+def _pairs_of_entries(
+    records: Ints,
+    keys: Ints,
+    file_of: Ints,
+    cross_only: bool,
+    strata: Sequence[Ints] = (),
+) -> Ints:
+    """Pairs (as i * n + j, i < j) of the records of entries that share a key.
+
+    A group larger than GROUP_CAP (a common name: hundreds of records with the same
+    name bits) is split by each clear stratum in turn (quarter, then province): its
+    records are compared when they also share one of them, which keeps the number of
+    pairs near-linear while a person's records, which agree on quarter or province,
+    still meet.
+    """
+    if len(records) < 2:
+        return np.zeros(0, dtype=np.int64)
+    positions = np.arange(len(records), dtype=np.int64)
+    order, starts, sizes = _groups(positions, keys)
+    small = sizes <= GROUP_CAP if strata else np.ones(len(sizes), dtype=np.bool_)
+    found = [_expand(records[order], starts[small], sizes[small], file_of, cross_only)]
+    if not small.all():
+        big = np.concatenate(
+            [order[s : s + z] for s, z in zip(starts[~small], sizes[~small], strict=True)]
+        )
+        for codes in strata:
+            sub = keys[big] * 1_000_003 + codes[records[big]]
+            sub_order, sub_starts, sub_sizes = _groups(np.arange(len(big)), sub)
+            found.append(
+                _expand(records[big][sub_order], sub_starts, sub_sizes, file_of, cross_only)
+            )
+    return _unique(np.concatenate(found))
+
+
+def _lsh_pairs(
+    packed: npt.NDArray[np.uint8],
+    file_of: Ints,
+    bands: int,
+    rows: int,
+    rng: np.random.Generator,
+    cross_only: bool,
+    strata: Sequence[Ints],
+) -> Ints:
+    """Record pairs whose bits collide in a band. Identical bit vectors (one common
+    name written alike) are collapsed first, so bands run over distinct patterns and
+    each pattern pair is expanded into record pairs once, not once per band."""
+    usable = popcount(packed) > 0
+    records = np.flatnonzero(usable)
+    if len(records) < 2:
+        return np.zeros(0, dtype=np.int64)
+    rows_bytes = np.ascontiguousarray(packed[records])
+    view = rows_bytes.view(np.dtype((np.void, rows_bytes.shape[1]))).ravel()
+    _, first_of, pid = np.unique(view, return_index=True, return_inverse=True)
+    pid = pid.ravel().astype(np.int64)
+    patterns = np.unpackbits(rows_bytes[first_of], axis=1).astype(np.bool_)
+    n_patterns = len(first_of)
+    pattern_file = np.zeros(n_patterns, dtype=np.int64)  # patterns pair regardless of file
+    pattern_pairs: list[Ints] = []
+    everyone = np.arange(n_patterns, dtype=np.int64)
+    for keys in _band_keys(patterns, rows, bands, rng):
+        order, starts, sizes = _groups(everyone, keys)
+        pattern_pairs.append(_unique(_expand(order, starts, sizes, -pattern_file - 1, False)))
+    # Identical patterns: records of one pattern pair among themselves.
+    found = [_pairs_of_entries(records, pid, file_of, cross_only, strata)]
+    if pattern_pairs:
+        joined = _unique(np.concatenate(pattern_pairs))
+        p, q = joined // n_patterns, joined % n_patterns
+        by_pattern = np.argsort(pid, kind="stable")
+        counts = np.bincount(pid, minlength=n_patterns)
+        begin = np.r_[0, np.cumsum(counts)[:-1]]
+        entry_records = []
+        entry_keys = []
+        for side in (p, q):
+            sizes = counts[side]
+            total = int(sizes.sum())
+            offsets = np.repeat(begin[side] - np.r_[0, np.cumsum(sizes)[:-1]], sizes)
+            entry_records.append(records[by_pattern[np.arange(total) + offsets]])
+            entry_keys.append(np.repeat(np.arange(len(side), dtype=np.int64), sizes))
+        found.append(
+            _pairs_of_entries(
+                np.concatenate(entry_records),
+                np.concatenate(entry_keys),
+                file_of,
+                cross_only,
+                strata,
+            )
+        )
+    return _unique(np.concatenate(found))
+
+
 def candidate_pairs(
-    bits: npt.NDArray[np.uint8], file_of: Ints, schema: Schema, options: LinkOptions
+    bits: npt.NDArray[np.uint8],
+    file_of: Ints,
+    schema: Schema,
+    options: LinkOptions,
+    strata: Sequence[Ints] = (),
 ) -> tuple[Ints, Ints]:
     rng = np.random.default_rng(SEED)
     segments = _segments(schema)
@@ -219,22 +320,17 @@ def candidate_pairs(
     groups = [(name, options.name_bands, options.name_rows)] if name else []
     if others:
         groups.append((others, options.other_bands, options.other_rows))
+    cross_only = options.same_file_margin is None
     for chosen, bands, rows in groups:
         packed = np.concatenate([bits[:, s[1] : s[2]] for s in chosen], axis=1)
-        usable = popcount(packed) > 0
-        unpacked = np.unpackbits(packed, axis=1).astype(np.bool_)
-        for keys in _band_keys(unpacked, rows, bands, rng):
-            found.append(_pairs_of_key(keys, usable, file_of, options.same_file_margin is None))
-            if sum(len(f) for f in found) > MAX_PAIRS:
-                found = [np.unique(np.concatenate(found))]
-                if len(found[0]) > MAX_PAIRS:
-                    raise ShareError(
-                        "share.too_many_pairs",
-                        "blocking found too many candidate pairs; the files are too "
-                        "uniform to link (are they real encodings?)",
-                    )
-        del unpacked
-    pairs = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        found.append(_lsh_pairs(packed, file_of, bands, rows, rng, cross_only, strata))
+        if sum(len(f) for f in found) > MAX_PAIRS:
+            raise ShareError(
+                "share.too_many_pairs",
+                "blocking found too many candidate pairs; the files are too uniform to "
+                "link (are they real encodings?)",
+            )
+    pairs = _unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     n = len(file_of)
     return pairs // n, pairs % n
 
@@ -427,7 +523,12 @@ def link_files(
     lists = tuple(f.organisation for f in files)
     bits = np.concatenate([f.bits for f in files], axis=0)
     file_of = np.concatenate([np.full(len(f), i, dtype=np.int64) for i, f in enumerate(files)])
-    first, second = candidate_pairs(bits, file_of, schema, options)
+    strata_codes = []
+    for kind in STRATA:
+        labels = [label for f in files for label in f.strata[kind]]
+        _, codes = np.unique(np.array(labels, dtype=object), return_inverse=True)
+        strata_codes.append(codes.astype(np.int64))
+    first, second = candidate_pairs(bits, file_of, schema, options, strata_codes)
     scores = score_pairs(bits, first, second, schema)
     cross = file_of[first] != file_of[second]
     best = best_scores(first[cross], second[cross], scores[cross], file_of)
