@@ -8,14 +8,14 @@ evidence, no names), so the ratio says how many full passes linking costs. The t
 file gives pairwise and B-cubed F1 at every size.
 
     .venv/bin/python benchmarks/linkage_scale.py [--sizes 10000 100000] [--million]
-                                                 [--keep DIR] [--baseline-tree DIR]
+                                                 [--keep DIR] [--baseline-tree DIR ...]
 
 --million adds the 1,000,000-mention run (building and importing that world takes a
 while; --keep DIR reuses worlds and workspaces built by an earlier run).
---baseline-tree DIR also links each world with an older `refwatch/` package held in DIR
-(e.g. `git archive <commit> refwatch | tar -x -C DIR`), right before the current code,
-each on its own copy of the freshly imported workspace, so the two are measured back to
-back on a shared machine.
+--baseline-tree DIR ... also links each world with older `refwatch/` packages held in
+each DIR (e.g. `git archive <commit> refwatch | tar -x -C DIR`; labelled by the folder's
+name), right before the current code (unless --only-baseline), each on its own copy of
+the freshly imported workspace, so they are measured back to back on a shared machine.
 """
 
 from __future__ import annotations
@@ -94,11 +94,14 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="also 1,000,000 mentions")
     parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) built worlds")
     parser.add_argument("--seed", type=int, default=2)
-    parser.add_argument("--baseline-tree", type=Path, help="folder holding an older refwatch/")
+    parser.add_argument(
+        "--baseline-tree", type=Path, nargs="*", default=[], help="folders holding refwatch/"
+    )
+    parser.add_argument("--only-baseline", action="store_true", help="skip the current code")
     args = parser.parse_args()
-    trees: list[tuple[str, Path | None]] = [("new", None)]
-    if args.baseline_tree is not None:
-        trees.insert(0, ("baseline", args.baseline_tree))
+    trees: list[tuple[str, Path | None]] = [(tree.name, tree) for tree in args.baseline_tree]
+    if not args.only_baseline:
+        trees.append(("new", None))
     sizes = list(args.sizes) + ([1_000_000] if args.million else [])
     refwatch = str(Path(sys.executable).with_name("refwatch"))
     env = {**os.environ, "REFWATCH_PASSPHRASE": PASSPHRASE, "REFWATCH_ACTOR": "benchmark"}
