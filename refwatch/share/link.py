@@ -471,6 +471,8 @@ def greedy_clusters(
     n = len(file_of)
     parent = list(range(n))
     mask = [1 << int(f) for f in file_of]
+    size = [1] * n
+    doubled = [0] * n
     keep = np.flatnonzero(scores >= threshold)
     order = keep[np.argsort(-scores[keep], kind="stable")]
 
@@ -486,10 +488,20 @@ def greedy_clusters(
         first[order].tolist(), second[order].tolist(), scores[order].tolist(), strict=True
     ):
         ra, rb = find(a), find(b)
-        if ra == rb or (mask[ra] & mask[rb] and s < strong):
+        if ra == rb:
+            continue
+        # A lone record may join a cluster holding a record of its own file through a
+        # strong pair, at most once per file: a chain of strong pairs among namesakes
+        # must not grow one cluster without bound.
+        overlap = mask[ra] & mask[rb]
+        if overlap and (
+            s < strong or min(size[ra], size[rb]) > 1 or overlap & (doubled[ra] | doubled[rb])
+        ):
             continue
         parent[rb] = ra
+        size[ra] += size[rb]
         mask[ra] |= mask[rb]
+        doubled[ra] |= doubled[rb] | overlap
         links += 1
     return np.array([find(i) for i in range(n)], dtype=np.int64), links
 
