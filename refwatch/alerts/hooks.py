@@ -14,6 +14,7 @@ records through the library calls `install()` itself, or runs `refwatch alerts` 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING
 
 from refwatch.store import changes
@@ -32,19 +33,73 @@ def relevant(change: changes.Change) -> bool:
     )
 
 
-def after_commit(workspace: Workspace, change: changes.Change) -> None:
-    if relevant(change):
-        from refwatch.alerts.state import evaluate
+# One evaluation at a time per workspace in this process. A commit made while one runs only
+# marks the workspace dirty, and the running evaluation goes round once more: twenty writers
+# editing at once cost a few evaluations, not twenty queued behind the write lock (each
+# waiting reader or writer would run out of SQLite's busy timeout on a loaded machine).
+_state = threading.Lock()
+_dirty: dict[str, Workspace] = {}
+_running: set[str] = set()
 
-        result = evaluate(workspace)
-        log.info(
-            "alerts re-evaluated after %s: %d held, %d opened, %d escalated, %d closed",
-            ",".join(sorted(set(change.actions)))[:200],
-            result.held,
-            result.opened,
-            result.escalated,
-            result.closed,
-        )
+
+_background = False
+
+
+def after_commit(workspace: Workspace, change: changes.Change) -> None:
+    if not relevant(change):
+        return
+    key = str(workspace.path)
+    with _state:
+        _dirty[key] = workspace
+        if key in _running:
+            return  # the evaluation under way will run again and see this change
+        _running.add(key)
+    if _background:
+        threading.Thread(
+            target=_drain, args=(key, change), name="refwatch-alerts", daemon=True
+        ).start()
+        return
+    _drain(key, change)
+
+
+def _drain(key: str, change: changes.Change) -> None:
+    """Evaluate until no commit is left unseen for this workspace."""
+    try:
+        while True:
+            with _state:
+                target = _dirty.pop(key, None)
+                if target is None:
+                    _running.discard(key)
+                    return
+            _evaluate(target, change)
+    except BaseException:
+        with _state:
+            _running.discard(key)
+        if not _background:
+            raise
+        log.warning("alerts: the evaluation after a change failed", exc_info=False)
+
+
+def in_background() -> None:
+    """In a server: evaluate after the request has answered, in one thread per workspace
+    (the page and `refwatch alerts` evaluate again when read, so nothing is missed).
+    A command line evaluates in line, before it exits."""
+    global _background
+    _background = True
+
+
+def _evaluate(workspace: Workspace, change: changes.Change) -> None:
+    from refwatch.alerts.state import evaluate
+
+    result = evaluate(workspace)
+    log.info(
+        "alerts re-evaluated after %s: %d held, %d opened, %d escalated, %d closed",
+        ",".join(sorted(set(change.actions)))[:200],
+        result.held,
+        result.opened,
+        result.escalated,
+        result.closed,
+    )
 
 
 def install() -> None:

@@ -93,7 +93,14 @@ def drop_pg_schema(url: str, schema: str) -> None:
 
 def _sqlite_engine(url: str) -> Engine:
     # hide_parameters: a failed statement's message must not carry the values it wrote.
-    engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+    # No cap on the pool's overflow: SQLite connections are cheap. With the default cap (15),
+    # twenty concurrent editors and the alerts evaluation after each edit exhausted the pool:
+    # threads holding connections waited on the write lock while the ones that would free
+    # it waited for a connection, until the 30 s busy timeout failed them with "database is
+    # locked" (tests/web/test_concurrent_edits.py).
+    engine = create_engine(
+        url, connect_args={"timeout": 30}, hide_parameters=True, pool_size=5, max_overflow=-1
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_conn: sqlite3.Connection, _record: object) -> None:

@@ -78,8 +78,13 @@ def worker_app() -> FastAPI:
     handover, _received = _received, None
     if handover is None:
         raise RuntimeError("worker_app is started by `refwatch serve`, never on its own")
+    from refwatch.alerts import hooks
     from refwatch.web.app import create_app
 
+    # Alerts are evaluated after every committed change in this worker too (a spawned
+    # worker imports no CLI module), after the request has answered.
+    hooks.install()
+    hooks.in_background()
     uploads = None
     if handover.uploads_address is not None and handover.uploads_authkey is not None:
         from refwatch.web.shared_uploads import connect
