@@ -248,15 +248,7 @@ def restore_backup(
     if (target / CONFIG_FILE).exists():
         raise WorkspaceError(f"{target} already holds a workspace; restore into an empty folder")
     with open(backup, "rb") as handle:
-        header, header_hash = _read_header(handle)
-        workspace_id = str(header["workspace_id"])
-        keys_table = table_of(DataKey)
-        key_rows = [
-            {k: _decoder(keys_table).get(k, lambda v: v)(v) for k, v in row.items()}
-            for row in header["data_keys"]
-        ]
-        ring = _unlock_rows(key_rows, workspace_id, secret)
-        key = AESGCM(_backup_key(ring, base64.b64decode(header["salt"])))
+        header, header_hash, workspace_id, key = _open_sealed(handle, secret)
         stored_url: str | None = None
         if db_url is not None and not is_sqlite(db_url):
             schema = check_schema_name(schema or f"refwatch_{workspace_id[:12]}")
@@ -350,19 +342,30 @@ def _discard(target: Path, db_url: str | None, schema: str | None) -> None:
         (target / name).unlink(missing_ok=True)
 
 
+def _open_sealed(handle: BinaryIO, secret: Secret) -> tuple[dict[str, Any], bytes, str, AESGCM]:
+    """Read a backup's header and unlock its stream key with `secret`: (header, header
+    hash, workspace id, cipher). Shared by the restore and the restore drill's count."""
+    header, header_hash = _read_header(handle)
+    workspace_id = str(header["workspace_id"])
+    keys_table = table_of(DataKey)
+    key_rows = [
+        {k: _decoder(keys_table).get(k, lambda v: v)(v) for k, v in row.items()}
+        for row in header["data_keys"]
+    ]
+    ring = _unlock_rows(key_rows, workspace_id, secret)
+    return (
+        header,
+        header_hash,
+        workspace_id,
+        AESGCM(_backup_key(ring, base64.b64decode(header["salt"]))),
+    )
+
+
 def backup_row_counts(backup: Path, secret: Secret) -> tuple[str, str, dict[str, int]]:
     """(workspace id, schema revision, rows per table) read from the sealed stream itself,
     every chunk authenticated, nothing written anywhere: what a restore must then hold."""
     with open(backup, "rb") as handle:
-        header, header_hash = _read_header(handle)
-        workspace_id = str(header["workspace_id"])
-        keys_table = table_of(DataKey)
-        key_rows = [
-            {k: _decoder(keys_table).get(k, lambda v: v)(v) for k, v in row.items()}
-            for row in header["data_keys"]
-        ]
-        ring = _unlock_rows(key_rows, workspace_id, secret)
-        key = AESGCM(_backup_key(ring, base64.b64decode(header["salt"])))
+        header, header_hash, workspace_id, key = _open_sealed(handle, secret)
         counts: dict[str, int] = {}
         buffer = b""
         for piece in _plaintext_stream(handle, key, header_hash):
