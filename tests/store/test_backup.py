@@ -18,6 +18,7 @@ from refwatch.domain.consent import ConsentLevel
 from refwatch.domain.enums import Status
 from refwatch.domain.errors import WrongPassphraseError
 from refwatch.domain.roles import Role
+from refwatch.intake.claims import ClaimInput, record_claim
 from refwatch.intake.deletion import delete_report
 from refwatch.intake.export import export
 from refwatch.intake.importer import import_file
@@ -39,6 +40,7 @@ PIN_REASON = "canary pin reason 7302: her brother phoned"
 DECISION_REASON = "canary decision reason 1188: different mothers"
 DELETION_REASON = "court order 2024-77"
 CONSENT_EXCEPTION = "canary exception 5120: held; her sister asks for action"
+CLAIM_TEXT = "canary claim 3377: at least 41 detained, her brother among them"
 CANARIES = (
     CANARY,
     "canary note 9911",
@@ -47,6 +49,7 @@ CANARIES = (
     PIN_REASON,
     DECISION_REASON,
     CONSENT_EXCEPTION,
+    CLAIM_TEXT,
 )
 # Tables the fill leaves empty on purpose: sessions, throttles, linkage runs, observations,
 # groups of unknown size and retirements need the web app or a linkage run.
@@ -136,6 +139,9 @@ def _fill(tmp_path: Path, workspace: Workspace, secret: Secret, rows: list[dict[
         exception=CONSENT_EXCEPTION,
         actor="tester",
     )
+    with workspace.write() as conn:
+        claim = ClaimInput(source="Org X", number=41, qualifier="at_least", text=CLAIM_TEXT)
+        record_claim(conn, cipher, claim, actor="tester")
     count_persons(workspace, record=True, actor="tester")
     delete_report(workspace, erased, DELETION_REASON, "tester")
     account = accounts.create_user(
@@ -277,6 +283,7 @@ def test_a_restore_gives_back_every_value_and_the_audit_chain_on_either_engine(
         "linkage_decisions.reason_enc",
         "consents.basis_enc",
         "consents.exception_enc",
+        "claims.text_enc",
     } <= set(opened_before)
     # The erased report stays erased, its trace (and reason, in clear) restored with it.
     deleted = before["report_deletions"]
