@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, TextIO, cast
+from typing import IO, Annotated, Any, BinaryIO, TextIO, cast
 
 import typer
 from rich.markup import escape
@@ -99,9 +99,19 @@ def init(
 @guarded
 def import_command(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Case lists: .csv, .xlsx or .jsonl.")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Case lists (.csv, .xlsx, .jsonl) or KoBo/ODK submission exports."),
+    ],
     map_: Annotated[
         list[str] | None, typer.Option("--map", help="Rename a column: OLD=NEW (repeatable).")
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="Read as this format (default: found from the file)."),
+    ] = None,
+    mapping_file: Annotated[
+        Path | None, typer.Option("--mapping", help="Mapping file, for formats that need one.")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -119,7 +129,14 @@ def import_command(
                 progress.update(task, completed=done, total=total)
 
             summary = import_files(
-                ws, cipher, files, mapping=mapping, actor=settings_of(ctx).actor, progress=tick
+                ws,
+                cipher,
+                files,
+                mapping=mapping,
+                actor=settings_of(ctx).actor,
+                progress=tick,
+                fmt=fmt,
+                mapping_file=mapping_file,
             )
     data = summary.as_dict()
     lines = [
@@ -137,7 +154,9 @@ def import_command(
 def export_command(
     ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="mentions, persons or events.")],
-    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv or jsonl (or another registered format).")
+    ] = "csv",
     out_path: Annotated[
         Path | None, typer.Option("--out", "-o", help="File to write (default: standard output).")
     ] = None,
@@ -151,26 +170,34 @@ def export_command(
 ) -> None:
     """Write mentions, persons or events out as CSV or JSON Lines."""
     from refwatch.intake.export import export
+    from refwatch.intake.registry import export_format
     from refwatch.store.crypto import FieldCipher
 
+    # A binary format (an archive of several files) goes to a file, never the terminal.
+    binary = export_format(fmt).binary
+    if binary and out_path is None:
+        fail(f"the {fmt} format writes a binary file: give --out FILE")
     with open_from(ctx) as ws:
         cipher = FieldCipher(ws.unlock(secret_from(ctx))) if include_names else None
         with ExitStack() as stack:
-            handle = (
-                stack.enter_context(open(out_path, "w", encoding="utf-8", newline=""))
-                if out_path is not None
-                else sys.stdout
-            )
+            handle: TextIO | BinaryIO = sys.stdout
+            if out_path is not None and binary:
+                handle = stack.enter_context(open(out_path, "wb"))
+            elif out_path is not None:
+                handle = stack.enter_context(open(out_path, "w", encoding="utf-8", newline=""))
             # Not over the data itself when it goes to the terminal (standard output).
             progress = stack.enter_context(progress_bar(hidden=as_json or out_path is None))
             task = progress.add_task(f"exporting {kind}", total=None)
-            counted = _LineCounter(handle, lambda lines: progress.advance(task, lines))
+            counted: object = handle  # bytes have no lines to count
+            if not binary:
+                text_out = cast(TextIO, handle)
+                counted = _LineCounter(text_out, lambda lines: progress.advance(task, lines))
             warnings: list[str] = []
             count = export(
                 ws,
                 kind,
                 fmt,
-                cast(TextIO, counted),
+                cast(IO[Any], counted),
                 cipher=cipher,
                 actor=settings_of(ctx).actor,
                 warnings=warnings,

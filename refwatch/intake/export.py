@@ -21,7 +21,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, TextIO
+from typing import IO, Any, Literal
 
 from sqlalchemy import Connection, func, select
 
@@ -29,6 +29,7 @@ from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS
 from refwatch.domain.consent import Use, decide
 from refwatch.domain.errors import RefWatchError
 from refwatch.domain.formulas import neutral_row
+from refwatch.intake.registry import ExportJob, export_format, register_export
 from refwatch.store import audit
 from refwatch.store.consents import effective_consents, report_levels
 from refwatch.store.crypto import FieldCipher
@@ -265,7 +266,7 @@ def export(
     workspace: Workspace,
     kind: str,
     fmt: str,
-    out: TextIO,
+    out: IO[Any],
     *,
     cipher: FieldCipher | None = None,
     actor: str = "cli",
@@ -276,8 +277,11 @@ def export(
     withholds names and appends its warnings to `warnings`."""
     if kind not in KINDS:
         raise RefWatchError(f"unknown export {kind!r}: choose {', '.join(KINDS)}")
-    if fmt not in FORMATS:
-        raise RefWatchError(f"unknown format {fmt!r}: choose {', '.join(FORMATS)}")
+    writer = export_format(fmt)
+    if kind not in writer.kinds:
+        raise RefWatchError(
+            f"the {writer.name} format does not export {kind}: choose {', '.join(writer.kinds)}"
+        )
     if cipher is not None and kind != "mentions":
         raise RefWatchError("--include-names applies to the mentions export only")
     columns = columns_for(kind, cipher is not None)
@@ -314,15 +318,27 @@ def export(
             rows = person_rows(conn)
         else:
             rows = event_rows(conn)
-        count = 0
-        if fmt == "csv":
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow(neutral_row(row.get(c) for c in columns))
-                count += 1
-        else:
-            for row in rows:
-                out.write(json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False) + "\n")
-                count += 1
+        return writer.write(ExportJob(kind, columns, rows, out, conn, cipher, nameless))
+
+
+def _write_csv(job: ExportJob) -> int:
+    """CSV with a header; a cell a spreadsheet would run as a formula is neutralised."""
+    writer = csv.writer(job.out, lineterminator="\n")
+    writer.writerow(job.columns)
+    count = 0
+    for row in job.rows:
+        writer.writerow(neutral_row(row.get(c) for c in job.columns))
+        count += 1
     return count
+
+
+def _write_jsonl(job: ExportJob) -> int:
+    count = 0
+    for row in job.rows:
+        job.out.write(json.dumps({c: row.get(c) for c in job.columns}, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+register_export("csv", _write_csv, kinds=KINDS, summary="CSV, one row per record")
+register_export("jsonl", _write_jsonl, kinds=KINDS, summary="JSON Lines, one object per line")

@@ -24,6 +24,7 @@ from refwatch.domain.errors import InputError
 from refwatch.intake.gc_pause import gc_paused
 from refwatch.intake.places import PlaceResolver, ensure_places
 from refwatch.intake.readers import Upload, read_rows
+from refwatch.intake.registry import ReadOptions, find_reader
 from refwatch.intake.validate import RowValidator
 from refwatch.store import audit
 from refwatch.store.bulk import bulk_insert
@@ -116,12 +117,18 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def read_records(
-    path: Path | Upload, mapping: Mapping[str, str] | None = None
+    path: Path | Upload,
+    mapping: Mapping[str, str] | None = None,
+    fmt: str | None = None,
+    mapping_file: Path | None = None,
 ) -> list[tuple[int, CaseRecord]]:
-    """Read and validate a whole file; the first bad cell raises InputError."""
+    """Read and validate a whole file; the first bad cell raises InputError. `fmt` names
+    the reader (default: found by the registry), `mapping_file` is for readers that
+    need one (refwatch.intake.registry)."""
     validator = RowValidator(path.name)
     records = [
-        (row.number, validator.validate(row.number, row.cells)) for row in read_rows(path, mapping)
+        (row.number, validator.validate(row.number, row.cells))
+        for row in read_rows(path, mapping, fmt, mapping_file)
     ]
     seen: dict[tuple[str, str], int] = {}
     for number, record in records:
@@ -148,13 +155,24 @@ def import_files(
     mapping: Mapping[str, str] | None = None,
     actor: str = "cli",
     progress: Progress | None = None,
+    fmt: str | None = None,
+    mapping_file: Path | None = None,
 ) -> ImportSummary:
     """Import each file in its own transaction; stop at the first file with an error
     (files before it stay imported, as their summaries said)."""
     summary = ImportSummary()
     for path in paths:
         summary.files.append(
-            import_file(workspace, cipher, path, mapping=mapping, actor=actor, progress=progress)
+            import_file(
+                workspace,
+                cipher,
+                path,
+                mapping=mapping,
+                actor=actor,
+                progress=progress,
+                fmt=fmt,
+                mapping_file=mapping_file,
+            )
         )
     return summary
 
@@ -167,11 +185,21 @@ def import_file(
     mapping: Mapping[str, str] | None = None,
     actor: str = "cli",
     progress: Progress | None = None,
+    fmt: str | None = None,
+    mapping_file: Path | None = None,
 ) -> FileSummary:
+    """Import one file in one transaction. A format with its own import (one whose files
+    carry report texts or attachments, refwatch.intake.registry) does it instead."""
     if not path.is_file():
         raise InputError("no such file", file=str(path))
+    chosen = find_reader(path, fmt)
+    if chosen.import_file is not None:
+        options = ReadOptions(columns=mapping or {}, mapping_file=mapping_file)
+        done = chosen.import_file(workspace, cipher, path, options, actor=actor, progress=progress)
+        assert isinstance(done, FileSummary)
+        return done
     with gc_paused():
-        records = read_records(path, mapping)
+        records = read_records(path, mapping, chosen.name, mapping_file)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         with workspace.write() as conn:
             if conn.dialect.name == "postgresql":

@@ -15,14 +15,22 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS, REQUIRED_COLUMNS
 from refwatch.domain.errors import InputError
+from refwatch.intake.registry import (
+    NumberedRow,
+    RawRow,
+    ReadOptions,
+    Source,
+    Upload,
+    find_reader,
+    register_reader,
+)
 
-RawRow = dict[str, str | None]
+__all__ = ["NumberedRow", "RawRow", "Upload", "detect_format", "map_header", "read_rows"]
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_CELL_CHARS = 20_000
 XLSX_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
@@ -39,23 +47,9 @@ LONE_SURROGATE = "contains a lone surrogate (\\ud800-\\udfff), which is not text
 NOT_UTF8 = "not valid UTF-8 text; save the file as UTF-8 (CSV UTF-8 in spreadsheet programs)"
 
 
-@dataclass(frozen=True, slots=True)
-class NumberedRow:
-    number: int
-    cells: RawRow
-
-
 def detect_format(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        return "csv"
-    if suffix == ".xlsx":
-        return "xlsx"
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    raise InputError(
-        "unknown file type: use .csv, .xlsx or .jsonl", file=path.name, value=path.suffix or None
-    )
+    """The name of the reader for `path` (see `refwatch.intake.registry.find_reader`)."""
+    return find_reader(path).name
 
 
 def _clean(value: object, file: str, row: int, column: str) -> str | None:
@@ -131,25 +125,16 @@ def map_header(header: list[str], mapping: Mapping[str, str], file: str, row: in
     return columns
 
 
-@dataclass(frozen=True, slots=True)
-class Upload:
-    """A file received in memory (a web upload), read without ever writing it to disk:
-    case lists carry names, and a temporary file would leave them in plaintext."""
-
-    name: str
-    data: bytes
-
-
 def read_rows(
-    path: Path | Upload, mapping: Mapping[str, str] | None = None
+    path: Source,
+    mapping: Mapping[str, str] | None = None,
+    fmt: str | None = None,
+    mapping_file: Path | None = None,
 ) -> Iterator[NumberedRow]:
-    fmt = detect_format(Path(path.name))
-    mapping = mapping or {}
-    if fmt == "csv":
-        return _read_csv(path, mapping)
-    if fmt == "xlsx":
-        return _read_xlsx(path, mapping)
-    return _read_jsonl(path, mapping)
+    """The rows of a file in the case-list columns, read by the reader named `fmt` or
+    else the one the registry finds for the file (its header, then its suffix)."""
+    options = ReadOptions(columns=mapping or {}, mapping_file=mapping_file)
+    return find_reader(path, fmt).read(path, options)
 
 
 def _read_bytes(path: Path | Upload) -> bytes:
@@ -309,3 +294,23 @@ def _read_jsonl(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[Num
                 value = ";".join(value)
             cells[col] = _clean(value, file, number, col)
         yield NumberedRow(number, cells)
+
+
+register_reader(
+    "csv",
+    lambda source, options: _read_csv(source, options.columns),
+    suffixes=(".csv", ".txt"),
+    summary="the case-list columns as CSV (UTF-8)",
+)
+register_reader(
+    "xlsx",
+    lambda source, options: _read_xlsx(source, options.columns),
+    suffixes=(".xlsx",),
+    summary="the case-list columns on the first sheet of a workbook",
+)
+register_reader(
+    "jsonl",
+    lambda source, options: _read_jsonl(source, options.columns),
+    suffixes=(".jsonl", ".ndjson"),
+    summary="JSON Lines: one object per line with the case-list keys",
+)
