@@ -44,10 +44,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bulk_persons import generate, write
 
+from refwatch.accounts import tokens
+from refwatch.accounts.accounts import account_by_name
 from refwatch.domain.roles import Role
 from refwatch.simulate.demo_users import add_demo_users
-from refwatch.store import tokens
-from refwatch.store.accounts import account_by_name
 from refwatch.store.keys import KdfParams, Secret
 from refwatch.store.workspace import init_workspace
 

@@ -13,9 +13,9 @@ from typing import Annotated
 
 import typer
 
+from refwatch.accounts import accounts, tokens
 from refwatch.cli.app import JsonOpt, app, emit, fail, guarded, open_from, settings_of
 from refwatch.domain.roles import Role
-from refwatch.store import accounts, tokens
 
 users_app = typer.Typer(help="Web app users, roles and API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")

@@ -2,7 +2,7 @@
 
 The order matters in one place: an API token is scoped to a role no higher than its user's,
 and when the user's role later drops, the token acts with the lower of the two. What each
-role may do is decided by the rule table in `refwatch.web.permissions`, not by this order.
+role may do is decided by the rule table in `refwatch.accounts.permissions`, not by this order.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 
+from refwatch.accounts.accounts import create_user
 from refwatch.domain.roles import Role
-from refwatch.store.accounts import create_user
 from refwatch.store.workspace import Workspace
 
 DEMO_USERS: tuple[tuple[str, Role, str], ...] = (

@@ -28,10 +28,10 @@ from starlette.routing import BaseRoute, Route
 
 import refwatch
 from refwatch import __version__
-from refwatch.store import websessions
+from refwatch.accounts import websessions
+from refwatch.accounts.passwords import DEFAULT_HASHER
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.keys import KeyRing, Secret
-from refwatch.store.passwords import DEFAULT_HASHER
 from refwatch.store.schema import WorkspaceMeta, table_of
 from refwatch.store.timeutil import now_utc
 from refwatch.store.workspace import Workspace, open_workspace

@@ -7,7 +7,7 @@ The account is read afresh on every request, so a role change, a new password or
 disabled account takes effect on the very next request.
 
 Pages declare what they need with `Depends(require("persons.view"))`; see
-`refwatch.web.permissions` for the rule table. Refusals: 401 when nobody is signed in
+`refwatch.accounts.permissions` for the rule table. Refusals: 401 when nobody is signed in
 (pages redirect to the sign-in form), 404 for objects whose existence is confidential,
 403 otherwise.
 """
@@ -27,13 +27,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from refwatch.accounts import tokens, websessions
+from refwatch.accounts.permissions import allowed, check_known, explain
+from refwatch.accounts.websessions import OpenSession, SessionPolicy
 from refwatch.domain.roles import Role
-from refwatch.store import audit, tokens, websessions
+from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
-from refwatch.store.websessions import OpenSession, SessionPolicy
 from refwatch.store.workspace import Workspace
 from refwatch.web import i18n
-from refwatch.web.permissions import allowed, check_known, explain
 
 SESSION_COOKIE = "__Host-refwatch_session"
 PRE_COOKIE = "__Host-refwatch_pre"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from refwatch.web.permissions import check_known
+from refwatch.accounts.permissions import check_known
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,11 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 
-from refwatch.store import accounts, audit, second_factor, throttle, websessions
-from refwatch.store.accounts import Account
-from refwatch.store.passwords import burn_time, needs_rehash, verify_password
-from refwatch.store.websessions import OpenSession, SessionPolicy
+from refwatch.accounts import accounts, second_factor, throttle, websessions
+from refwatch.accounts.accounts import Account
+from refwatch.accounts.passwords import burn_time, needs_rehash, verify_password
+from refwatch.accounts.websessions import OpenSession, SessionPolicy
+from refwatch.store import audit
 from refwatch.store.workspace import Workspace
 
 ANONYMOUS = "web:anonymous"

@@ -7,9 +7,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from refwatch.accounts import accounts, tokens
+from refwatch.accounts.passwords import verify_password
 from refwatch.cli import app
-from refwatch.store import accounts, tokens
-from refwatch.store.passwords import verify_password
 from refwatch.store.workspace import Workspace
 
 runner = CliRunner()

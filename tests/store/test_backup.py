@@ -13,6 +13,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 
+from refwatch.accounts import accounts, tokens
 from refwatch.counting import count_persons
 from refwatch.domain.consent import ConsentLevel
 from refwatch.domain.enums import Status
@@ -23,7 +24,7 @@ from refwatch.intake.deletion import delete_report
 from refwatch.intake.export import export
 from refwatch.intake.importer import import_file
 from refwatch.linkage import decisions
-from refwatch.store import accounts, audit, consents, person_pins, tokens
+from refwatch.store import audit, consents, person_pins
 from refwatch.store.backup import BackupError, create_backup, restore_backup
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.database import drop_pg_schema

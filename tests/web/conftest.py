@@ -21,9 +21,9 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from refwatch.accounts import accounts
+from refwatch.accounts.accounts import Account
 from refwatch.domain.roles import Role
-from refwatch.store import accounts
-from refwatch.store.accounts import Account
 from refwatch.store.keys import Secret
 from refwatch.store.workspace import Workspace
 from refwatch.web.app import create_app

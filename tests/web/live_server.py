@@ -23,9 +23,9 @@ from pathlib import Path
 
 import httpx2 as httpx
 
+from refwatch.accounts import tokens
+from refwatch.accounts.accounts import create_user
 from refwatch.domain.roles import Role
-from refwatch.store import tokens
-from refwatch.store.accounts import create_user
 from refwatch.store.workspace import Workspace
 from tests.conftest import PASSPHRASE
 from tests.web.conftest import TEST_HASHER

@@ -33,8 +33,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from refwatch.accounts import accounts, tokens
 from refwatch.domain.roles import Role
-from refwatch.store import accounts, tokens
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import (
     Event,

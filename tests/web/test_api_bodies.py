@@ -19,8 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from refwatch.accounts import tokens
 from refwatch.domain.roles import Role
-from refwatch.store import tokens
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import Base
 from tests import figures

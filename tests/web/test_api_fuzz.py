@@ -33,9 +33,9 @@ from schemathesis.checks import (
     response_schema_conformance,
 )
 
+from refwatch.accounts import accounts, tokens
 from refwatch.domain.roles import Role
 from refwatch.simulate.load_demo import build_demo
-from refwatch.store import accounts, tokens
 from refwatch.store.keys import Secret
 from refwatch.store.workspace import open_workspace
 from refwatch.web.app import create_app

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
+from refwatch.accounts import accounts, tokens, websessions
+from refwatch.accounts.passwords import verify_password
 from refwatch.domain.roles import Role
-from refwatch.store import accounts, tokens, websessions
-from refwatch.store.passwords import verify_password
 from refwatch.store.schema import AuditEntry
 from refwatch.web.deps import SESSION_COOKIE, UNSAFE_METHODS
 from tests.web.conftest import TEST_HASHER, WebEnv, csrf_in, csrf_of

@@ -9,10 +9,10 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from refwatch.accounts import tokens
 from refwatch.domain.roles import Role
 from refwatch.estimate import EstimateOptions, estimate_from_table, estimate_from_workspace
 from refwatch.intake.importer import import_files
-from refwatch.store import tokens
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import table_of
 from refwatch.store.schema_ledger import LedgerEntry

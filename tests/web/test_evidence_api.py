@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from refwatch.accounts import tokens
 from refwatch.domain.roles import Role
-from refwatch.store import tokens
 from refwatch.store.crypto import FieldCipher
 from tests.web.conftest import WebEnv, csrf_of
 from tests.web.evidence_helpers import audit_rows, load_rows

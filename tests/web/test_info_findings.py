@@ -13,9 +13,9 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from refwatch.accounts import tokens
 from refwatch.cli import app
 from refwatch.domain.roles import Role
-from refwatch.store import tokens
 from refwatch.web.routes.factsheets import sheets_root
 from tests.web.conftest import WebEnv, csrf_of
 from tests.web.evidence_helpers import post_form

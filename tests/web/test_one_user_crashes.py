@@ -1,6 +1,6 @@
 """Issue 17, item 6: inputs one user can send that answered 500 (for everyone, in the
 first case). Each is now a clear 4xx, or is shown as nothing. The non-ASCII digits in a
-TOTP code are tried in tests/web/test_second_factor.py."""
+TOTP code are tried in tests/accounts/test_second_factor.py."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from refwatch.accounts import tokens
 from refwatch.domain.roles import Role
-from refwatch.store import tokens
 from tests.web.conftest import WebEnv
 
 METHODS = ("get", "post", "put", "patch", "delete")

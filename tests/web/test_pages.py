@@ -6,9 +6,9 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from sqlalchemy import insert, update
 
+from refwatch.accounts import accounts
+from refwatch.accounts.passwords import DEFAULT_HASHER
 from refwatch.domain.roles import Role
-from refwatch.store import accounts
-from refwatch.store.passwords import DEFAULT_HASHER
 from refwatch.store.schema import WorkspaceMeta, table_of
 from refwatch.store.schema_web import User
 from refwatch.web.app import create_app

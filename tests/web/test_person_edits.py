@@ -11,8 +11,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from refwatch.accounts import tokens
 from refwatch.domain.roles import Role
-from refwatch.store import person_pins, tokens
+from refwatch.store import person_pins
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import table_of
 from refwatch.store.schema_person_edits import PersonEdit

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from refwatch.accounts import tokens, websessions
 from refwatch.domain.roles import Role
 from refwatch.intake.importer import import_file
-from refwatch.store import tokens, websessions
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import (
     Event,

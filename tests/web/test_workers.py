@@ -36,12 +36,12 @@ import httpx2 as httpx
 import pytest
 from sqlalchemy import select
 
+from refwatch.accounts import second_factor, tokens
+from refwatch.accounts.accounts import create_user
 from refwatch.domain.roles import Role
 from refwatch.linkage.run_lock import held_elsewhere
 from refwatch.simulate.demo_users import DEMO_USERS
 from refwatch.simulate.load_demo import build_demo
-from refwatch.store import second_factor, tokens
-from refwatch.store.accounts import create_user
 from refwatch.store.database import drop_pg_schema
 from refwatch.store.keys import Secret
 from refwatch.store.schema import table_of

@@ -8,9 +8,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from refwatch.accounts import accounts, second_factor, tokens
+from refwatch.accounts.passwords import verify_password
 from refwatch.domain.errors import InputError
-from refwatch.store import accounts, second_factor, tokens
-from refwatch.store.passwords import verify_password
 from refwatch.web import signin
 from refwatch.web.deps import (
     SESSION_COOKIE,

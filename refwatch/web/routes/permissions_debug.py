@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from refwatch.accounts.permissions import PERMISSIONS, RULES, explain
 from refwatch.domain.roles import Role
 from refwatch.web.deps import User, require
-from refwatch.web.permissions import PERMISSIONS, RULES, explain
 from refwatch.web.templating import render
 
 router = APIRouter(include_in_schema=False)

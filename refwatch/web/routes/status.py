@@ -51,7 +51,7 @@ def status_api(
 @router.get("/api/v1/me", tags=["account"], response_model=Me, responses=API_ERRORS)
 def me(user: Annotated[User, Depends(require("account.self"))]) -> Me:
     """The account the request is signed in as, its role and what that role may do."""
-    from refwatch.web.permissions import granted
+    from refwatch.accounts.permissions import granted
 
     return Me(
         username=user.username,

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from refwatch.accounts import accounts, tokens
 from refwatch.domain.errors import RefWatchError
 from refwatch.domain.roles import Role
-from refwatch.store import accounts, tokens
 from refwatch.web.deps import User, get_workspace, require
 from refwatch.web.i18n import error_text
 from refwatch.web.templating import render

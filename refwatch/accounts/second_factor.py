@@ -14,8 +14,9 @@ from datetime import datetime
 import pyotp
 from sqlalchemy import Connection, or_, select, update
 
+from refwatch.accounts import accounts
 from refwatch.domain.errors import InputError
-from refwatch.store import accounts, audit
+from refwatch.store import audit
 from refwatch.store.schema import table_of
 from refwatch.store.schema_web import User
 from refwatch.store.workspace import Workspace

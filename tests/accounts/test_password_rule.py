@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from refwatch.accounts import accounts
+from refwatch.accounts.passwords import MIN_LENGTH, check_strength
 from refwatch.cli import app
 from refwatch.domain.errors import InputError
-from refwatch.store import accounts
-from refwatch.store.passwords import MIN_LENGTH, check_strength
 from refwatch.store.workspace import Workspace
 from tests.web.conftest import WebEnv, csrf_of
 

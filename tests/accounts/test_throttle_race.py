@@ -18,11 +18,11 @@ import httpx2 as httpx
 import pytest
 from sqlalchemy import func, select
 
+from refwatch.accounts import second_factor
+from refwatch.accounts.accounts import create_user
+from refwatch.accounts.throttle import FREE_FAILURES
 from refwatch.domain.roles import Role
-from refwatch.store import second_factor
-from refwatch.store.accounts import create_user
 from refwatch.store.schema import AuditEntry, table_of
-from refwatch.store.throttle import FREE_FAILURES
 from refwatch.store.workspace import Workspace
 from tests.web.conftest import csrf_in
 from tests.web.live_server import serving

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refwatch.store.throttle import FREE_FAILURES, LONGEST_BLOCK, block_for
+from refwatch.accounts.throttle import FREE_FAILURES, LONGEST_BLOCK, block_for
 from tests.web.conftest import WebEnv, csrf_in
 
 
@@ -57,7 +57,7 @@ def test_wrong_password_and_unknown_user_answer_the_same(web: WebEnv) -> None:
 
 
 def test_a_disabled_account_answers_like_a_wrong_password(web: WebEnv) -> None:
-    from refwatch.store import accounts
+    from refwatch.accounts import accounts
 
     accounts.set_disabled(web.workspace, web.users["viewer"].id, True, actor="admin")
     disabled = attempt(web.client(), "viewer", web.passwords["viewer"])

@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from refwatch.accounts import accounts, tokens
 from refwatch.domain.errors import InputError
 from refwatch.domain.roles import Role, lower_of
-from refwatch.store import accounts, tokens
 from refwatch.store.schema import table_of
 from refwatch.store.schema_web import ApiToken
 from tests.web.conftest import WebEnv, csrf_of

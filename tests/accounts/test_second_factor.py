@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from refwatch.accounts import accounts, second_factor, tokens
 from refwatch.domain.roles import Role
-from refwatch.store import accounts, second_factor, tokens
 from refwatch.store.schema import table_of
 from refwatch.store.schema_web import User
 from refwatch.web.deps import SESSION_COOKIE
@@ -283,7 +283,7 @@ def test_a_code_in_non_ascii_digits_is_a_wrong_code_and_counted(web: WebEnv, dig
 
 def test_a_half_signed_in_session_expires_after_five_minutes_by_the_clock(web: WebEnv) -> None:
     """Issue 17, "not yet tried": session expiry with a fake clock, for the stage between
-    the password and the code (idle and absolute expiry: tests/web/test_sessions.py)."""
+    the password and the code (idle and absolute expiry: tests/accounts/test_sessions.py)."""
     key = enrol(web, web.sign_in("researcher"))
     web.clock.advance(timedelta(seconds=30))
     browser = password_step(web, "researcher")

@@ -8,8 +8,8 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from refwatch.accounts import accounts
 from refwatch.domain.roles import Role
-from refwatch.store import accounts
 from refwatch.store.schema import table_of
 from refwatch.store.schema_web import WebSession
 from refwatch.web.deps import SESSION_COOKIE
@@ -198,7 +198,7 @@ def test_a_copied_database_holds_no_usable_session_id(web: WebEnv) -> None:
 
 
 def test_a_pending_second_factor_session_opens_no_page(web: WebEnv) -> None:
-    from refwatch.store import second_factor
+    from refwatch.accounts import second_factor
 
     secret = second_factor.new_secret()
     second_factor.enable(

@@ -12,11 +12,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refwatch.domain.roles import Role
-from refwatch.store.keys import Secret
-from refwatch.store.workspace import Workspace
-from refwatch.web.deps import User, audit_name_read, get_cipher, require
-from refwatch.web.permissions import (
+from refwatch.accounts.permissions import (
     DEFAULT_DENY,
     PERMISSIONS,
     RULES,
@@ -24,6 +20,10 @@ from refwatch.web.permissions import (
     explain,
     granted,
 )
+from refwatch.domain.roles import Role
+from refwatch.store.keys import Secret
+from refwatch.store.workspace import Workspace
+from refwatch.web.deps import User, audit_name_read, get_cipher, require
 from tests.web.conftest import ROLES, WebEnv, make_web
 
 # The table, spelled out: changing a rule means changing this test on purpose.

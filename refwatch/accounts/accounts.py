@@ -15,17 +15,18 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
-from refwatch.domain.errors import ConflictError, InputError
+from refwatch.accounts.passwords import check_strength, hash_password
+from refwatch.domain.errors import ConflictError, InputError, define
 from refwatch.domain.roles import Role
 from refwatch.store import audit
 from refwatch.store.ids import new_id
-from refwatch.store.passwords import check_strength, hash_password
 from refwatch.store.schema import table_of
 from refwatch.store.schema_web import ApiToken, User, WebSession
 from refwatch.store.timeutil import now_utc, utc
 from refwatch.store.workspace import Workspace
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+NAME_TAKEN = define("user.name_taken", "there is already a user called %(name)s")
 
 users_table = table_of(User)
 sessions_table = table_of(WebSession)
@@ -85,7 +86,7 @@ def create_user(
             select(func.count()).select_from(users_table).where(users_table.c.username == name)
         ).scalar_one()
         if taken:
-            raise ConflictError(f"there is already a user called {name!r}")
+            raise ConflictError(code=NAME_TAKEN, params={"name": repr(name)})
         conn.execute(
             insert(users_table).values(
                 id=user_id,
