@@ -40,6 +40,7 @@ from sqlalchemy import Connection, select
 from refwatch.domain.enums import EventType, Status
 from refwatch.domain.formulas import neutral_row
 from refwatch.intake.export import mention_rows
+from refwatch.intake.registry import ExportJob, register_export
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import Event, table_of
 
@@ -418,3 +419,26 @@ def write_csv_zip(
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, _csv_text(columns, getattr(records, attribute)))
     return len(records.events)
+
+
+def _write_json(job: ExportJob) -> int:
+    return write_json(job.conn, job.out, cipher=job.cipher, nameless=job.nameless)
+
+
+def _write_zip(job: ExportJob) -> int:
+    return write_csv_zip(job.conn, job.out, cipher=job.cipher, nameless=job.nameless)
+
+
+register_export(
+    "huridocs-json",
+    _write_json,
+    kinds=("persons", "events"),
+    summary="HURIDOCS Events Standard Formats: events with acts, persons (JSON)",
+)
+register_export(
+    "huridocs-csv",
+    _write_zip,
+    kinds=("persons", "events"),
+    summary="HURIDOCS Events Standard Formats: a zip of one CSV per format",
+    binary=True,
+)

@@ -45,6 +45,8 @@ from refwatch.store.workspace import Workspace
 PLUGINS: tuple[str, ...] = (
     "refwatch.intake.readers",
     "refwatch.intake.export",
+    "refwatch.intake.uwazi",
+    "refwatch.intake.huridocs",
 )
 """Modules that register formats, in order: a reader with `detect` registered earlier is
 asked first, so specific formats (a KoBo export is also a CSV file) come before generic."""

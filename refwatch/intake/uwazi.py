@@ -47,6 +47,16 @@ from refwatch.intake.huridocs import Profile, profiles
 from refwatch.intake.importer import FileSummary
 from refwatch.intake.places import FACILITY_KINDS
 from refwatch.intake.records import import_records
+from refwatch.intake.registry import (
+    ExportJob,
+    NumberedRow,
+    Progress,
+    ReadOptions,
+    Source,
+    Upload,
+    register_export,
+    register_reader,
+)
 from refwatch.intake.validate import RowValidator
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.workspace import Workspace
@@ -810,3 +820,52 @@ def _cell(cell: str | None) -> object:
     if cell is None:
         return ""
     return cell if _GEO_CELL.fullmatch(cell) else neutralise(cell)
+
+
+# -- registration (refwatch.intake.registry) -------------------------------------------------
+
+
+def _mapping_of(options: ReadOptions) -> Path:
+    if options.columns:
+        raise InputError("--map does not apply to Uwazi files: the mapping file names columns")
+    if options.mapping_file is None:
+        raise InputError("an Uwazi CSV is read through a mapping file: give --mapping FILE")
+    return options.mapping_file
+
+
+def _read(source: Source, options: ReadOptions) -> Iterator[NumberedRow]:
+    mapping = load_mapping(_mapping_of(options))
+    data = source.data if isinstance(source, Upload) else Path(source).read_bytes()
+    for row in read_uwazi(source.name, data, mapping):
+        yield NumberedRow(row.number, row.cells)
+
+
+def _import(
+    workspace: Workspace,
+    cipher: FieldCipher,
+    source: Path,
+    options: ReadOptions,
+    *,
+    actor: str,
+    progress: Progress | None,
+) -> FileSummary:
+    # Its own import, so that a case-list error names the Uwazi column behind the field.
+    summary = import_uwazi(workspace, cipher, source, _mapping_of(options), actor=actor)
+    if progress is not None:
+        progress(summary.rows, summary.rows)
+    return summary
+
+
+def _write(job: ExportJob) -> int:
+    return write_persons_csv(job.conn, job.out, cipher=job.cipher, nameless=job.nameless)
+
+
+register_reader(
+    "uwazi",
+    _read,
+    summary="Uwazi CSV export, read through a mapping file (--mapping FILE)",
+    import_file=_import,
+)
+register_export(
+    "uwazi-csv", _write, kinds=("persons",), summary="Uwazi CSV import file, one entity a person"
+)
