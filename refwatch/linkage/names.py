@@ -236,7 +236,8 @@ def is_han(char: str) -> bool:
     return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF
 
 
-def _jamo(syllable: str) -> tuple[int, int, int]:
+def jamo(syllable: str) -> tuple[int, int, int]:
+    """A Hangul syllable's initial, medial and final, as indices in Unicode order."""
     code = ord(syllable) - _BASE
     return code // 588, (code % 588) // 28, code % 28
 
@@ -249,7 +250,7 @@ def initial_sound_law(syllable: str) -> str:
     """The southern form of a word-initial syllable: 리 → 이, 류 → 유, 로 → 노, 녀 → 여."""
     if not is_hangul(syllable):
         return syllable
-    initial, medial, final = _jamo(syllable)
+    initial, medial, final = jamo(syllable)
     if initial == _I_RIEUL:
         initial = _I_IEUNG if medial in _Y_MEDIALS else _I_NIEUN
     elif initial == _I_NIEUN and medial in _Y_MEDIALS:
@@ -262,7 +263,7 @@ def hangul_key(text: str) -> str:
     out = []
     for char in text:
         if is_hangul(char):
-            initial, medial, final = _jamo(char)
+            initial, medial, final = jamo(char)
             out.append(_INITIAL[initial] + _MEDIAL[medial] + _FINAL[final])
     return canonical_key("".join(out))
 

@@ -14,10 +14,10 @@ from typing import Any
 from fastapi import Request
 
 from refwatch.persons.listing import Snapshot, SnapshotCache
+from refwatch.persons.name_index import NameIndex, NameIndexCache, Names
 from refwatch.store.crypto import FieldCipher
 from refwatch.web.deps import audit_name_read, get_cipher, get_workspace
 from refwatch.web.evidence_clock import EvidenceClock
-from refwatch.web.name_index import NameIndex, NameIndexCache, Names
 
 _CREATE = threading.Lock()
 

@@ -20,6 +20,7 @@ from refwatch.domain.enums import EventType, Flag, Status
 from refwatch.domain.errors import DateError, InputError
 from refwatch.persons.filters import Indices, parse_filter, select_persons
 from refwatch.persons.listing import PersonSummary, Snapshot
+from refwatch.persons.name_index import Names
 from refwatch.persons.timeline import EventView, load_person
 from refwatch.store.queries import current_mentions, links, mentions, sources
 from refwatch.store.schema import Event, table_of
@@ -44,7 +45,6 @@ from refwatch.web.api_models import (
 from refwatch.web.caches import name_index, names_of_persons, snapshot
 from refwatch.web.deps import API_ERRORS, User, audit_name_read, get_cipher, get_workspace, require
 from refwatch.web.evidence_queries import ReportFilter, report_detail, report_page, source_rows
-from refwatch.web.name_index import Names
 from refwatch.web.routes.sources import open_contact
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"], responses=API_ERRORS)

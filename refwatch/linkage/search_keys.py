@@ -9,6 +9,10 @@ ch/j, r/l, initial r dropped); hyphens and spaces inside a name vanish, and the 
 name may stand first or last. Hangul text is also matched as Hangul, with the
 initial-sound law applied to the first syllable (리옥화 and 이옥화 meet). Hanzi is matched
 as written.
+
+These keys are looser than linkage's (`refwatch.linkage.names`), which decide whether two
+mentions are worth comparing; both read Hangul through the same syllable decomposition
+and initial-sound law, kept once in `names`.
 """
 
 from __future__ import annotations
@@ -18,17 +22,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
+from refwatch.linkage.names import initial_sound_law, is_hangul, jamo
+
 _INITIALS = ("g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch",
              "k", "t", "p", "h")  # fmt: skip
 _VOWELS = ("a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u",
            "wo", "we", "wi", "yu", "eu", "ui", "i")  # fmt: skip
 _FINALS = ("", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m",
            "p", "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t")  # fmt: skip
-# Initial-sound law: ㄹ becomes ㅇ before i/y vowels and ㄴ before others; ㄴ before i/y
-# becomes ㅇ (indices into _INITIALS and _VOWELS).
-_I_Y_VOWELS = frozenset({2, 3, 6, 7, 12, 17, 20})
-_RIEUL, _NIEUN, _IEUNG = 5, 2, 11
 # Whole-token spellings that the letter rules below cannot reach.
 _SURNAMES = {"park": "pak", "rhee": "i", "lee": "i", "yi": "i", "li": "i", "rhie": "i"}
 # Order matters: "ui" must become "i" before a lone "u" becomes "o".
@@ -54,32 +55,12 @@ def has_hangul(text: str) -> bool:
     return _ANY_HANGUL.search(text) is not None
 
 
-def is_hangul(char: str) -> bool:
-    return _HANGUL_FIRST <= ord(char) <= _HANGUL_LAST
-
-
-def _syllable_parts(char: str) -> tuple[int, int, int]:
-    index = ord(char) - _HANGUL_FIRST
-    return index // 588, (index % 588) // 28, index % 28
-
-
-def _law_of_initial_sound(char: str) -> str:
-    if not is_hangul(char):
-        return char
-    initial, vowel, final = _syllable_parts(char)
-    if initial == _RIEUL:
-        initial = _IEUNG if vowel in _I_Y_VOWELS else _NIEUN
-    elif initial == _NIEUN and vowel in _I_Y_VOWELS:
-        initial = _IEUNG
-    return chr(_HANGUL_FIRST + initial * 588 + vowel * 28 + final)
-
-
 def romanise_hangul(text: str) -> str:
     """Revised Romanization, syllable by syllable (no sound-change rules: keys fold them)."""
     out: list[str] = []
     for char in text:
         if is_hangul(char):
-            initial, vowel, final = _syllable_parts(char)
+            initial, vowel, final = jamo(char)
             out.append(_INITIALS[initial] + _VOWELS[vowel] + _FINALS[final])
         else:
             out.append(char)
@@ -128,7 +109,7 @@ def _latin_tokens(text: str) -> list[str]:
 def hangul_key(text: str) -> str:
     """Hangul with spaces removed and the initial-sound law applied to each word's start."""
     words = [w for w in _SPLIT.split(unicodedata.normalize("NFC", text)) if w]
-    return "".join(_law_of_initial_sound(w[0]) + w[1:] for w in words)
+    return "".join(initial_sound_law(w[0]) + w[1:] for w in words)
 
 
 def _hangul_tokens(text: str) -> list[str]:

@@ -1,12 +1,12 @@
 """Name search over encrypted names: an index built in the server's memory, never on disk.
 
-Why: names are sealed field by field, so SQL cannot search them. The web process decrypts
-the current mentions' names once (with the workspace's cipher), keeps them and their
-search keys (`name_keys`) in memory, and brings the index up to date when the evidence
-version moves: mentions never change, so only new mentions are decrypted and only the
-mention-to-person links are re-read. Nothing of it is written to a file, a log or the
-database. Only callers allowed to see names may query it (the routes check, and audit
-each read).
+Why: names are sealed field by field, so SQL cannot search them. A long-lived process (the
+web server) decrypts the current mentions' names once (with the workspace's cipher), keeps
+them and their search keys (`refwatch.linkage.search_keys`) in memory, and brings the
+index up to date when the evidence version moves: mentions never change, so only new
+mentions are decrypted and only the mention-to-person links are re-read. Nothing of it is
+written to a file, a log or the database. Only callers allowed to see names may query it
+(the web routes check, and audit each read).
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from refwatch.store.crypto import FieldCipher
-from refwatch.store.queries import current_mentions, links, mentions
-from refwatch.web.name_keys import (
+from refwatch.linkage.search_keys import (
     SEPARATOR,
     exact_key,
     hangul_key,
@@ -31,6 +29,8 @@ from refwatch.web.name_keys import (
     needs_exact,
     query_keys,
 )
+from refwatch.store.crypto import FieldCipher
+from refwatch.store.queries import current_mentions, links, mentions
 
 CHUNK = 900
 START = "\x1e"

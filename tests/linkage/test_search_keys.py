@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refwatch.web.name_index import NameIndex, Names, entry_of
-from refwatch.web.name_keys import hangul_key, latin_keys, query_keys, romanise_hangul
+from refwatch.linkage.search_keys import hangul_key, latin_keys, query_keys, romanise_hangul
+from refwatch.persons.name_index import NameIndex, Names, entry_of
 
 SAME_PERSON = [
     ("김영철", ["Kim Yongchol", "Kim Yŏngch'ŏl", "Gim Young-chul", "Kim Yeongcheol"]),
@@ -79,8 +79,11 @@ def test_any_text_gives_keys_without_error_and_without_separators_in_queries(tex
         assert key and not key.startswith("|")
 
 
-@given(st.lists(st.sampled_from(["Kim", "Yong", "chol", "Ri", "Pak", "Song", "ae"]), min_size=1,
-                max_size=4))
+@given(
+    st.lists(
+        st.sampled_from(["Kim", "Yong", "chol", "Ri", "Pak", "Song", "ae"]), min_size=1, max_size=4
+    )
+)
 def test_a_name_always_finds_itself_in_either_word_order(words: list[str]) -> None:
     name = " ".join(words)
     index = index_of({"m1": Names(None, name)})
