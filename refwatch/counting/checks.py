@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from refwatch.counting.claims_check import compare_claims
 from refwatch.counting.count import evaluate
 from refwatch.counting.criteria import Bounds, flag_match, query_bounds
 from refwatch.counting.days import NEG, POS, from_day, month_end, month_number, month_start, to_day
@@ -219,7 +220,8 @@ def run_checks(
     as_of: str | date | None = None,
     event: str = "detention",
 ) -> list[CheckOutcome]:
-    """Every check, over a period (default: all time) and as of a date (default: today)."""
+    """Every check, over a period (default: all time) and as of a date (default: today),
+    then each recorded claim of another organisation beside our count for its question."""
     snapshot = load_snapshot(workspace)
     query = make_query(event=event, period_from=period_from, period_to=period_to, as_of=as_of)
     day = query.as_of_day
@@ -241,6 +243,8 @@ def run_checks(
             "warning",
         ),
         _conflicts(snapshot, CONFLICT_EXITS, "no person has two incompatible exits", "warning"),
+        # Other organisations' figures beside ours: warnings, never errors (docs/claims.md).
+        *(CheckOutcome(**c.outcome()) for c in compare_claims(workspace, snapshot=snapshot)),
     ]
 
 
