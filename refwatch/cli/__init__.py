@@ -8,6 +8,7 @@ Each module of this package registers the commands of one area on the shared app
 from refwatch.cli import (
     alerts,
     casefile,
+    claims,
     counting,
     estimate,
     evidence,
@@ -23,6 +24,7 @@ __all__ = [
     "alerts",
     "app",
     "casefile",
+    "claims",
     "counting",
     "estimate",
     "evidence",
