@@ -26,8 +26,6 @@ import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute  # type: ignore[import-untyped]
 from splink import Linker, block_on
-from splink.internals.database_api import DatabaseAPI
-from splink.internals.splink_dataframe import SplinkDataFrame
 
 from refwatch.linkage.settings import (
     DETERMINISTIC_RECALL,
@@ -36,6 +34,15 @@ from refwatch.linkage.settings import (
     LinkageConfig,
     name_noise,
     settings_creator,
+)
+from refwatch.linkage.splink_adapter import (
+    DatabaseAPI,
+    SplinkDataFrame,
+    levels,
+    model_snapshot,
+    restore_model,
+    run_sql,
+    trained_prior,
 )
 
 logger = logging.getLogger(__name__)
@@ -91,11 +98,11 @@ def _guarded(linker: Linker, action: Callable[[], Any]) -> str | None:
     A failed EM session can leave Splink's model without the comparisons it had set
     aside for its blocking rule, so the model is snapshotted first.
     """
-    snapshot = linker._settings_obj.core_model_settings.copy()  # type: ignore[no-untyped-call]
+    snapshot = model_snapshot(linker)
     try:
         action()
     except Exception as exc:  # Splink raises plain exceptions on degenerate data
-        linker._settings_obj.core_model_settings = snapshot
+        restore_model(linker, snapshot)
         return type(exc).__name__
     return None
 
@@ -114,7 +121,7 @@ def _train_prior(linker: Linker, training: Any) -> None:
     training.estimate_probability_two_random_records_match(
         list(DETERMINISTIC_RULES), recall=DETERMINISTIC_RECALL
     )
-    value = linker._settings_obj._probability_two_random_records_match
+    value = trained_prior(linker)
     if value is None or not 0.0 < float(value) < 1.0 or math.isnan(float(value)):
         raise NoSurePairs(f"the deterministic rules gave a match probability of {value}")
 
@@ -126,16 +133,15 @@ def regularise(linker: Linker, m_floor: float, u_floor: float) -> None:
     would otherwise get a weight of minus (or plus) twenty bits or more: one unseen
     combination would veto (or force) a link, whatever else agrees.
     """
-    for comparison in linker._settings_obj.comparisons:
-        for level in comparison._comparison_levels_excluding_null:
-            if not level._fix_m_probability:
-                m = level.m_probability
-                if m is None or m < m_floor:
-                    level.m_probability = m_floor
-            if not level._fix_u_probability:
-                u = level.u_probability
-                if u is None or u < u_floor:
-                    level.u_probability = u_floor
+    for level in levels(linker):
+        if not level.m_fixed:
+            m = level.m
+            if m is None or m < m_floor:
+                level.m = m_floor
+        if not level.u_fixed:
+            u = level.u
+            if u is None or u < u_floor:
+                level.u = u_floor
 
 
 def train(
@@ -233,7 +239,7 @@ def fetch_pairs(
         f"SELECT unique_id_l, unique_id_r, match_probability, match_weight, {weights}, "
         f"mw_tf_adj_name FROM {predictions.physical_name}"
     )
-    table = _arrow_of(db_api._execute_sql_against_backend(sql))
+    table = _arrow_of(run_sql(db_api, sql))
 
     def column(name: str, kind: Any) -> np.ndarray:
         return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=kind)

@@ -29,13 +29,14 @@ from refwatch.linkage.settings import LinkageConfig
 def spark_session(cores: int = 2, memory: str = "2g") -> Iterator[Any]:
     """A local Spark session with Splink's similarity functions, nothing downloaded."""
     from pyspark.sql import SparkSession
-    from splink.internals.spark.jar_location import similarity_jar_location
+
+    from refwatch.linkage.splink_adapter import similarity_jar
 
     scratch = tempfile.mkdtemp(prefix="refwatch-spark-")
     session = (
         SparkSession.builder.master(f"local[{cores}]")
         .appName("refwatch-linkage")
-        .config("spark.jars", similarity_jar_location())
+        .config("spark.jars", similarity_jar())
         .config("spark.local.dir", scratch)
         .config("spark.sql.warehouse.dir", f"{scratch}/warehouse")
         .config("spark.driver.memory", memory)
