@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, select
 
 from refwatch.domain.caserecord import CaseRecord
 from refwatch.domain.enums import AFTER_RETURN, STATUS_EVENT, EventType, Flag, Status
@@ -30,6 +30,7 @@ from refwatch.store import audit
 from refwatch.store.bulk import bulk_insert
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.ids import new_id
+from refwatch.store.locks import lock_evidence_writes
 from refwatch.store.schema import (
     Event,
     Group,
@@ -45,9 +46,6 @@ from refwatch.store.schema_consent import ConsentEntry
 from refwatch.store.workspace import Workspace
 
 Progress = Callable[[int, int], None]
-IMPORT_LOCK = 0x5246_494D
-"""PostgreSQL advisory lock key ('RFIM') that serialises imports with each other and with
-linkage runs writing their results."""
 
 T = {
     "sources": table_of(Source),
@@ -202,8 +200,7 @@ def import_file(
         records = read_records(path, mapping, chosen.name, mapping_file)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         with workspace.write() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK})
+            lock_evidence_writes(conn)
             ensure_places(conn)
             writer = _FileWriter(conn, cipher, path.name, actor)
             summary = writer.run(records, digest, progress)

@@ -14,13 +14,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from refwatch.domain.caserecord import CaseRecord
 from refwatch.domain.errors import InputError
 from refwatch.intake.gc_pause import gc_paused
 from refwatch.intake.importer import (
-    IMPORT_LOCK,
     FileSummary,
     _FileWriter,
     read_records,
@@ -29,6 +28,7 @@ from refwatch.intake.places import ensure_places
 from refwatch.intake.readers import RawRow, Upload, _clean, read_rows
 from refwatch.intake.validate import RowValidator
 from refwatch.store.crypto import FieldCipher
+from refwatch.store.locks import lock_evidence_writes
 from refwatch.store.workspace import Workspace
 
 Records = Sequence[tuple[int, CaseRecord]]
@@ -161,8 +161,7 @@ def _write(
     texts: Mapping[int, str],
     language: str | None,
 ) -> RecordsResult:
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK})
+    lock_evidence_writes(conn)
     ensure_places(conn)
     writer = _RecordWriter(conn, cipher, label, actor, texts, language)
     summary = writer.run(list(records), digest, None)

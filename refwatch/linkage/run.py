@@ -23,10 +23,9 @@ from typing import Any
 
 import duckdb
 import numpy as np
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from refwatch.domain.errors import ConflictError
-from refwatch.intake.importer import IMPORT_LOCK
 from refwatch.linkage.chains import load_chains
 from refwatch.linkage.cluster import Clustering, cluster, weight_of
 from refwatch.linkage.constraints import row_constraints
@@ -46,6 +45,7 @@ from refwatch.linkage.writer import (
 from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.ids import new_id
+from refwatch.store.locks import lock_evidence_writes
 from refwatch.store.schema import Mention, table_of
 from refwatch.store.schema_deletion import ReportDeletion
 from refwatch.store.schema_linkage import LinkageDecision, LinkageRun
@@ -317,8 +317,7 @@ def _run(
     step("writing persons")
     now = datetime.now(UTC)
     with workspace.write() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK})
+        lock_evidence_writes(conn)
         if _evidence_state(conn) != state_before:
             raise ConflictError(
                 "evidence or decisions changed while linkage ran; run `refwatch link` again"
