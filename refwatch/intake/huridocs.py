@@ -213,10 +213,15 @@ class EsfRecords:
     persons: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _order(event: Any) -> tuple[int, str]:
-    # Events of one mention in the order they happen (the importer writes them so; an
-    # undated status event sorts after the dated ones).
-    return (0 if event.date_earliest is not None else 1, str(event.date_earliest or ""))
+_SEQUENCE = {kind.value: position for position, kind in enumerate(EventType)}
+
+
+def _order(event: Any) -> tuple[int, str, int]:
+    """Events of one mention in the order they happen: by date (undated last), then in
+    the order of the event types (an apprehension and the detention it begins share a
+    date; the apprehension comes first)."""
+    dated = event.date_earliest is not None
+    return (0 if dated else 1, str(event.date_earliest or ""), _SEQUENCE[event.event_type])
 
 
 def esf_records(

@@ -693,6 +693,7 @@ SEX_LABELS = {"F": "Female", "M": "Male"}
 UWAZI_COLUMNS: tuple[str, ...] = (
     "Title",
     "RefWatch ID",
+    "Name (Latin)",
     "Name (Hangul)",
     "Sex",
     "Birth year",
@@ -719,7 +720,7 @@ def export_mapping(source: str) -> dict[str, Any]:
         "date_format": "YYYY-MM-DD",
         "columns": {
             "RefWatch ID": "record_id",
-            "Title": "name_latin",
+            "Name (Latin)": "name_latin",
             "Name (Hangul)": "name_hangul",
             "Sex": {
                 "field": "sex",
@@ -773,6 +774,7 @@ def _uwazi_row(person: Profile, gazetteer: Gazetteer, named: bool) -> dict[str, 
     return {
         "Title": title or person.person_id,
         "RefWatch ID": person.person_id,
+        "Name (Latin)": person.name_latin if named else None,
         "Name (Hangul)": person.name_hangul if named else None,
         "Sex": SEX_LABELS.get(person.sex or ""),
         "Birth year": person.birth_year,

@@ -205,3 +205,12 @@ def test_an_empty_workspace_exports_empty_formats(workspace: Workspace) -> None:
     assert _json(workspace)["events"] == []
     files = _files(_zip(workspace))
     assert all(rows == [] for rows in files.values())
+
+
+def test_the_documented_act_codes_are_the_ones_written() -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "interop.md"
+    table = doc.read_text(encoding="utf-8").split("Types of acts (list 4):", 1)[1].split("\n\n")[1]
+    documented = {line.split("|")[2].strip().split(" ", 1)[0] for line in table.splitlines()[2:]}
+    assert documented == {code for code, _ in huridocs.ACT_TYPES.values()}
+    for code, label in huridocs.ACT_TYPES.values():
+        assert f"{code} {label}" in table

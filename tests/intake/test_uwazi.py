@@ -448,3 +448,32 @@ def _days(edtf: str | None) -> tuple[str, str] | None:
         return None
     interval = parse_date(edtf)
     return interval.earliest.isoformat(), interval.latest.isoformat()
+
+
+# -- docs/interop.md stays true ---------------------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "interop.md"
+
+
+def _blocks(language: str) -> list[str]:
+    text = DOC.read_text(encoding="utf-8")
+    return [b.split("\n", 1)[1] for b in text.split("```")[1::2] if b.startswith(language)]
+
+
+def test_the_documented_mappings_parse_and_the_round_trip_mapping_is_the_code_s() -> None:
+    example, round_trip = (json.loads(b) for b in _blocks("json"))
+    assert round_trip == uwazi.export_mapping("Our Uwazi")
+    parsed = uwazi.parse_mapping(json.dumps(example).encode())
+    assert {c.target for c in parsed.columns} >= {"record_id", "apprehended_at", "flags"}
+    (toml,) = _blocks("toml")
+    assert uwazi.parse_mapping(toml.encode(), toml=True).source == "Partner NGO (Uwazi)"
+
+
+def test_the_documented_uwazi_columns_are_the_ones_written() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split("## An Uwazi CSV import file of persons", 1)[1].split("\n\n")[2]
+    labels = [line.split("|")[1].strip() for line in section.splitlines()[2:]]
+    written = [
+        "Apprehension location" if c.endswith("_geolocation") else c for c in uwazi.UWAZI_COLUMNS
+    ]
+    assert labels == written
