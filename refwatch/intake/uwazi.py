@@ -45,7 +45,7 @@ from refwatch.gazetteer.model import Place
 from refwatch.intake.gc_pause import gc_paused
 from refwatch.intake.huridocs import Profile, profiles
 from refwatch.intake.importer import FileSummary
-from refwatch.intake.places import FACILITY_KINDS
+from refwatch.intake.places import FACILITY_KINDS, POINT_KINDS
 from refwatch.intake.records import import_records
 from refwatch.intake.registry import (
     ExportJob,
@@ -539,7 +539,8 @@ def _one_date(raw: str, date_format: str, where: _Where) -> str:
 # -- geolocation -----------------------------------------------------------------------------
 
 _EARTH_RADIUS_KM = 6371.0088
-_POINT_KINDS = frozenset({"county", "city", "prefecture"})
+# A point is nearest to a town, not to a province's or a country's centre.
+_NEAREST_KINDS = frozenset({"county", "city", "prefecture"})
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -561,7 +562,7 @@ class _Places:
             gazetteer = self._gazetteer or load_gazetteer()
             self._gazetteer = gazetteer
             facility = target == "held_at"
-            kinds = FACILITY_KINDS if facility else _POINT_KINDS
+            kinds = FACILITY_KINDS if facility else _NEAREST_KINDS
             found = []
             for place in gazetteer:
                 if place.kind not in kinds:
@@ -571,9 +572,7 @@ class _Places:
                 elif target == "origin":
                     back = gazetteer.resolve_origin(place.name_latin)
                 else:
-                    back = gazetteer.resolve(
-                        place.name_latin, kinds=_POINT_KINDS | {"country", "province"}
-                    )
+                    back = gazetteer.resolve(place.name_latin, kinds=POINT_KINDS)
                 if back is not None and back.id == place.id:
                     found.append(place)
             self._candidates[target] = found
@@ -640,6 +639,13 @@ def read_records(
     return validated(name, read_uwazi(name, data, mapping, gazetteer))
 
 
+def _file_bytes(path: Path) -> bytes:
+    """The file's bytes; one over the size limit is refused before it is read."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", file=path.name)
+    return path.read_bytes()
+
+
 def import_uwazi(
     workspace: Workspace,
     cipher: FieldCipher,
@@ -653,7 +659,7 @@ def import_uwazi(
     mapping = load_mapping(mapping_path)
     if not path.is_file():
         raise InputError("no such file", file=str(path))
-    data = path.read_bytes()
+    data = _file_bytes(path)
     with gc_paused():
         records = read_records(path.name, data, mapping)
         result = import_records(
@@ -837,7 +843,7 @@ def _mapping_of(options: ReadOptions) -> Path:
 
 def _read(source: Source, options: ReadOptions) -> Iterator[NumberedRow]:
     mapping = load_mapping(_mapping_of(options))
-    data = source.data if isinstance(source, Upload) else Path(source).read_bytes()
+    data = source.data if isinstance(source, Upload) else _file_bytes(Path(source))
     for row in read_uwazi(source.name, data, mapping):
         yield NumberedRow(row.number, row.cells)
 

@@ -312,6 +312,24 @@ def test_uwazi_cells_become_case_list_cells(tmp_path: Path) -> None:
     assert rows[3].cells["apprehended_on"] == "2017-07-13"
 
 
+def test_a_point_becomes_the_nearest_facility_for_held_at_and_a_town_for_origin(
+    tmp_path: Path,
+) -> None:
+    columns = {
+        "Entity id": "record_id",
+        "place_of_arrest_geolocation": {"field": "held_at", "type": "geolocation"},
+        "Origin": {"field": "origin", "type": "geolocation", "max_km": 5},
+    }
+    mapping = {"source": "Partner", "columns": columns}
+    path = uwazi_csv(
+        tmp_path / "u.csv",
+        [entity(**{"place_of_arrest_geolocation": "42.97|129.85", "Origin": "42.23|129.21"})],
+    )
+    (only,) = read(path, mapping)
+    assert only.cells["held_at"] == "Tumen border detention center"
+    assert only.cells["origin"] == "Musan"
+
+
 def test_a_semicolon_separated_file_with_safe_names_reads_the_same(tmp_path: Path) -> None:
     header = [uwazi.safe_name(h) if h != "Title__ko" else h for h in HEADER]
     path = tmp_path / "u.csv"
