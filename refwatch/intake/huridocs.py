@@ -383,7 +383,7 @@ def write_json(
         "events": list(nested.values()),
         "persons": records.persons,
     }
-    json.dump(document, out, ensure_ascii=False, indent=1)
+    json.dump(document, out, ensure_ascii=False, separators=(",", ":"))
     out.write("\n")
     return len(records.events)
 
