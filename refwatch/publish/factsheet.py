@@ -23,14 +23,17 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import select
 
 from refwatch.counting import count_persons, trend
-from refwatch.counting.count import CountResult
-from refwatch.counting.days import NEG, POS, from_day, month_number, month_start
+from refwatch.counting.claims_check import claim_query
+from refwatch.counting.count import CountResult, run_query
+from refwatch.counting.days import NEG, POS, from_day, month_number, month_start, to_day
 from refwatch.counting.describe import bounds_text, width_text
 from refwatch.counting.facts import DETENTION
-from refwatch.counting.query import make_query, status_day
+from refwatch.counting.query import CountQuery, make_query, status_day
 from refwatch.counting.snapshot import load_snapshot
 from refwatch.counting.status import resolve_status, status_sets
+from refwatch.domain.errors import InputError
 from refwatch.gazetteer import load_gazetteer
+from refwatch.intake.claims import list_claims
 from refwatch.publish import charts
 from refwatch.publish.disclosure import (
     DEFAULT_THRESHOLD,
@@ -62,6 +65,7 @@ class FactSheet:
     ledger_ids: list[str]
     public: bool
     headlines: list[str] = field(default_factory=list)
+    other_sources: list[str] = field(default_factory=list)
 
 
 class _Notes:
@@ -196,6 +200,7 @@ def build_factsheet(
     month_table = _table(monthly, None, "month", public, threshold)
     monthly_note = sheet.notes.add(monthly)
     tables = _breakdown_tables(sheet, as_of_text)
+    others = _other_sources(workspace, base, sheet, actor, purpose)
     urgent = [] if public else _urgent(workspace, as_of_text)
     environment = Environment(
         loader=PackageLoader("refwatch.publish", "templates"),
@@ -209,6 +214,7 @@ def build_factsheet(
         synthetic=_synthetic(workspace),
         headlines=headlines,
         after_return=after_return,
+        other_sources=others,
         trend=trend_line,
         charts=_charts(month_table, tables[-1]["table"]),
         monthly_note=monthly_note,
@@ -225,7 +231,14 @@ def build_factsheet(
     from weasyprint import HTML  # type: ignore[import-untyped]
 
     HTML(string=html, base_url=str(out_dir)).write_pdf(pdf_path)
-    return FactSheet(html_path, pdf_path, sheet.notes.ids, public, [h["text"] for h in headlines])
+    return FactSheet(
+        html_path,
+        pdf_path,
+        sheet.notes.ids,
+        public,
+        [h["text"] for h in headlines],
+        [o["text"] for o in others],
+    )
 
 
 class _Sheet:
@@ -276,6 +289,43 @@ def _headlines(
         f"still held as of {as_of_text}, as far as the records show",
     )
     return headlines
+
+
+def _other_sources(
+    workspace: Workspace, base: CountQuery, sheet: _Sheet, actor: str, purpose: str
+) -> list[dict[str, Any]]:
+    """Claims of other organisations about a period inside the fact sheet's, each beside our
+    count for the same question (recorded in the ledger, footnoted). A claim cites its own
+    published figure, never its sentence; our number passes the edition's disclosure rule
+    like every other. A claim with an open period ("since July 2016") is left out: it
+    cannot be said to be about this fact sheet's period."""
+    with workspace.read() as conn:
+        claims = list_claims(conn)
+    lines: list[dict[str, Any]] = []
+    for claim in claims:
+        if claim.period_earliest is None or claim.period_latest is None:
+            continue
+        if to_day(claim.period_earliest) < base.start or to_day(claim.period_latest) > base.end:
+            continue
+        try:
+            query = claim_query(claim)
+        except InputError:
+            continue  # an event our counts do not cover: nothing of ours to cite beside it
+        result = run_query(workspace, query, record=True, actor=actor, purpose=purpose)
+        ours = _shown(result, sheet.public, sheet.threshold)
+        if ours == bounds_text(result.at_least, result.at_most):
+            ours = (
+                f"at least {result.at_least}, up to {result.at_most}"
+                if result.at_most != result.at_least
+                else f"at least {result.at_least}"
+            )
+        lines.append(
+            {
+                "text": f"Other sources: {claim.describe()} (our evidence: {ours})",
+                "note": sheet.notes.add(result),
+            }
+        )
+    return lines
 
 
 def _after_return(sheet: _Sheet, as_of_text: str) -> list[dict[str, Any]]:
