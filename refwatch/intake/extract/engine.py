@@ -8,6 +8,7 @@ was sent back" belongs to them).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -146,7 +147,9 @@ def _clause_of(sentence: _Sentence, position: int) -> tuple[int, int]:
 
 def _find_people(text: str, sentence: _Sentence, *, korean: bool) -> None:
     start, end = sentence.span.start, sentence.span.end
-    named = anchors(text, start, end, korean=korean)
+    named = anchors(
+        text, start, end, korean=korean and any(is_hangul(ch) for ch in text[start:end])
+    )
     for i, anchor in enumerate(named):
         limit = named[i + 1].start if i + 1 < len(named) else end
         anchor.age = age_after(text, anchor.end, min(limit, anchor.end + 45))
@@ -439,11 +442,11 @@ def _sex_of(text: str, person: _Person) -> str | None:
 def _mention(text: str, parsed: list[_Sentence], person: _Person) -> Mention | None:
     anchor = person.anchor
     units = person.units
+    starts = [sentence.span.start for sentence in parsed]
+    holders = [parsed[max(0, bisect.bisect_right(starts, unit[0]) - 1)] for unit in units]
     triggers: list[Trigger] = []
-    for unit in units:
-        for sentence in parsed:
-            if sentence.span.start <= unit[0] < sentence.span.end:
-                triggers.extend(t for t in sentence.triggers if unit[0] <= t.start < unit[1])
+    for unit, sentence in zip(units, holders, strict=True):
+        triggers.extend(t for t in sentence.triggers if unit[0] <= t.start < unit[1])
     best = strongest(triggers)
     event = best.event if best else None
     states = [t for t in triggers if t.event is None]
@@ -457,11 +460,9 @@ def _mention(text: str, parsed: list[_Sentence], person: _Person) -> Mention | N
     # Places and dates.
     places: list[tuple[FoundPlace, tuple[int, int]]] = []
     periods: list[tuple[Period, tuple[int, int]]] = []
-    for unit in units:
-        for sentence in parsed:
-            if sentence.span.start <= unit[0] < sentence.span.end:
-                places.extend((p, unit) for p in sentence.places if unit[0] <= p.start < unit[1])
-                periods.extend((p, unit) for p in sentence.periods if unit[0] <= p.start < unit[1])
+    for unit, sentence in zip(units, holders, strict=True):
+        places.extend((p, unit) for p in sentence.places if unit[0] <= p.start < unit[1])
+        periods.extend((p, unit) for p in sentence.periods if unit[0] <= p.start < unit[1])
     key = best or (states[-1] if states else None)
     key_unit = next((u for u in units if key and u[0] <= key.start < u[1]), None)
     non_origin = [p for p, _ in places if not p.origin]
@@ -501,7 +502,7 @@ def _mention(text: str, parsed: list[_Sentence], person: _Person) -> Mention | N
     sex = _sex_of(text, person)
     flags: list[str] = []
     own_pieces = [person.pre, (anchor.start, person.segment[1]), *units[1:]]
-    consumed = [w for sentence in parsed for w in sentence.consumed]
+    consumed = [w for sentence in {id(h): h for h in holders}.values() for w in sentence.consumed]
     for begin, stop in own_pieces:
         for flag in _flags_outside(text, begin, stop, consumed):
             if flag not in flags:
@@ -544,7 +545,7 @@ def _mention(text: str, parsed: list[_Sentence], person: _Person) -> Mention | N
 def _flags_outside(text: str, begin: int, stop: int, consumed: list[tuple[int, int]]) -> list[str]:
     """Flag words in text[begin:stop] that are not about a counted group."""
     pieces: list[tuple[int, int]] = [(begin, stop)]
-    for a, b in consumed:
+    for a, b in (span for span in consumed if span[0] < stop and begin < span[1]):
         next_pieces: list[tuple[int, int]] = []
         for x, y in pieces:
             if b <= x or a >= y:

@@ -29,7 +29,7 @@ _WORD_NUMBER = re.compile(
     rf"|(?P<small>a dozen|a hundred|one hundred|{_UNIT_WORDS}))\b",
     re.IGNORECASE,
 )
-_DIGITS = re.compile(r"(?<![\w.,^])(\d{1,3}(?:,\d{3})+|\d+)(?![\d^])")
+_DIGITS = re.compile(r"(?<![\w.,^])(\d{1,3}(?:,\d{3})+|\d+)(?![\d^]|[A-Za-z])")
 
 # Korean. Sino-Korean numerals (일 이 삼 … 십 백) only before a counter, since 일 alone
 # is also "day" and "work"; native numerals (하나 둘 … 열 스물 … 아흔) in their counting

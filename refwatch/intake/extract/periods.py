@@ -13,6 +13,9 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from refwatch.domain.dates import parse_date
+from refwatch.domain.errors import DateError
+
 _MONTHS_EN = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
     "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
@@ -164,7 +167,7 @@ def find_periods(text: str, start: int, end: int, context: DateContext) -> list[
         if begin < taken_end:
             continue
         period = (_english if lang == "en" else _korean)(name, match, context)
-        if period is None:
+        if period is None or not _ordered(period):
             continue
         taken_end = -neg_end
         since = _is_since(piece, begin, -neg_end, lang)
@@ -172,6 +175,17 @@ def find_periods(text: str, start: int, end: int, context: DateContext) -> list[
         if name not in ("relative", "month", "day_month", "month_day") and period.date_to:
             context.year = int(period.date_to[:4])
     return [replace(p, date_to=None) if p.since else p for p in found]
+
+
+def _ordered(period: Period) -> bool:
+    """A period that ends before it starts ("from December 2017 to January 2017") or names
+    an impossible date is no period."""
+    try:
+        first = parse_date(period.date_from) if period.date_from else None
+        last = parse_date(period.date_to) if period.date_to else None
+    except DateError:
+        return False
+    return first is None or last is None or first.earliest <= last.latest
 
 
 def _is_since(piece: str, begin: int, end: int, lang: str) -> bool:

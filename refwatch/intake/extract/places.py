@@ -72,6 +72,9 @@ _ORIGIN_AFTER = re.compile(
 _SPECIFICITY = {"facility": 0, "county": 1, "city": 1, "prefecture": 2, "province": 3, "country": 4}
 
 
+_key = functools.lru_cache(maxsize=65536)(normalise_place_text)
+
+
 @dataclass(frozen=True, slots=True)
 class FoundPlace:
     place: Place
@@ -126,10 +129,7 @@ class PlaceFinder:
         self, text: str, tokens: list[tuple[int, int]], i: int
     ) -> tuple[Place, int, int] | None:
         first = text[tokens[i][0] : tokens[i][1]]
-        if not any(
-            normalise_place_text(v) in self.first_keys or normalise_place_text(v) in self.keys
-            for v in _variants(first)
-        ):
+        if not any(_key(v) in self.first_keys or _key(v) in self.keys for v in _variants(first)):
             return None
         for j in range(min(len(tokens), i + _MAX_WORDS), i, -1):
             begin, last_end = tokens[i][0], tokens[j - 1][1]
@@ -139,7 +139,7 @@ class PlaceFinder:
                 candidate = text[begin:stop]
                 if j - i == 1 and candidate in _COMMON_WORDS:
                     continue
-                if normalise_place_text(candidate) not in self.keys:
+                if _key(candidate) not in self.keys:
                     continue
                 place = self.gazetteer.resolve(candidate)
                 if place is not None:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from refwatch.domain.errors import InputError
 
-MAX_CHARS = 2_000_000
-"""The longest text `extract` reads (about 1,000 pages); longer input is refused with an
+MAX_CHARS = 1_000_000
+"""The longest text `extract` reads (about 500 pages); longer input is refused with an
 error rather than tying up a worker for minutes."""
 MAX_SENTENCE = 1_000
 """A "sentence" longer than this (a pasted table, a line without full stops) is cut at
