@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from refwatch.cli import app
-from refwatch.intake.uwazi import export_mapping
+from refwatch.intake.uwazi_export import export_mapping
 from refwatch.store.workspace import Workspace
 from tests.conftest import PASSPHRASE, write_csv
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from refwatch.domain.errors import InputError
-from refwatch.intake import uwazi
+from refwatch.intake import uwazi, uwazi_export, uwazi_mapping
 from refwatch.intake.export import names_consent
 from refwatch.intake.huridocs import profiles
 from refwatch.intake.importer import import_file
@@ -97,7 +97,7 @@ def mapping_file(tmp_path: Path, content: object = None, name: str = "map.json")
 
 
 def read(path: Path, mapping: dict[str, Any] | None = None) -> list[uwazi.UwaziRow]:
-    parsed = uwazi.parse_mapping(json.dumps(mapping or MAPPING).encode())
+    parsed = uwazi_mapping.parse_mapping(json.dumps(mapping or MAPPING).encode())
     return list(uwazi.read_uwazi(path.name, path.read_bytes(), parsed))
 
 
@@ -138,7 +138,7 @@ def test_a_bad_mapping_is_refused_naming_the_key(
     tmp_path: Path, content: object, key: str | None, reason: str
 ) -> None:
     with pytest.raises(InputError) as caught:
-        uwazi.load_mapping(mapping_file(tmp_path, content))
+        uwazi_mapping.load_mapping(mapping_file(tmp_path, content))
     assert reason in str(caught.value)
     assert caught.value.file == "map.json"
     if key is not None:
@@ -151,7 +151,7 @@ def test_a_mapping_path_that_is_no_small_regular_file_is_refused(tmp_path: Path)
     fifo = tmp_path / "pipe.json"
     os.mkfifo(fifo)
     big = tmp_path / "big.json"
-    big.write_text(" " * (uwazi.MAX_MAPPING_BYTES + 1) + "{}")
+    big.write_text(" " * (uwazi_mapping.MAX_MAPPING_BYTES + 1) + "{}")
     for path, reason in (
         (folder, "not a regular file"),
         (fifo, "not a regular file"),  # would block a plain open() forever
@@ -160,21 +160,21 @@ def test_a_mapping_path_that_is_no_small_regular_file_is_refused(tmp_path: Path)
         (tmp_path / "map.yaml", "must be .json or .toml"),
     ):
         with pytest.raises(InputError, match=reason):
-            uwazi.load_mapping(path)
+            uwazi_mapping.load_mapping(path)
     link = tmp_path / "zero.json"
     link.symlink_to("/dev/zero")
     with pytest.raises(InputError, match="not a regular file"):
-        uwazi.load_mapping(link)
+        uwazi_mapping.load_mapping(link)
 
 
 def test_a_mapping_that_is_not_utf8_or_not_json_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "map.json"
     path.write_bytes(b'{"source": "\xff"}')
     with pytest.raises(InputError, match="UTF-8"):
-        uwazi.load_mapping(path)
+        uwazi_mapping.load_mapping(path)
     path.write_text("{" * 100_000)
     with pytest.raises(InputError, match="not valid JSON"):
-        uwazi.load_mapping(path)
+        uwazi_mapping.load_mapping(path)
 
 
 def test_a_toml_mapping_reads_like_json(tmp_path: Path) -> None:
@@ -184,7 +184,7 @@ def test_a_toml_mapping_reads_like_json(tmp_path: Path) -> None:
         '[columns.Sex]\nfield = "sex"\ntype = "select"\nvalues = { Woman = "F" }\n',
         encoding="utf-8",
     )
-    mapping = uwazi.load_mapping(path)
+    mapping = uwazi_mapping.load_mapping(path)
     assert mapping.source == "Partner"
     assert [(c.column, c.target, c.type) for c in mapping.columns] == [
         ("Title", "name_latin", "text"),
@@ -256,7 +256,7 @@ def test_a_bad_cell_names_file_row_and_uwazi_column(
 def test_a_case_list_error_names_the_uwazi_column_and_its_field(tmp_path: Path) -> None:
     mapping = {**MAPPING, "columns": {**MAPPING["columns"], "Origin": "age"}}
     path = uwazi_csv(tmp_path / "u.csv", [entity(Origin="very old")])
-    parsed = uwazi.parse_mapping(json.dumps(mapping).encode())
+    parsed = uwazi_mapping.parse_mapping(json.dumps(mapping).encode())
     with pytest.raises(InputError) as caught:
         uwazi.read_records(path.name, path.read_bytes(), parsed)
     assert (caught.value.row, caught.value.column) == (2, "Origin (→ age)")
@@ -264,7 +264,7 @@ def test_a_case_list_error_names_the_uwazi_column_and_its_field(tmp_path: Path) 
 
 def test_a_repeated_entity_id_is_refused(tmp_path: Path) -> None:
     path = uwazi_csv(tmp_path / "u.csv", [entity(), entity()])
-    parsed = uwazi.parse_mapping(json.dumps(MAPPING).encode())
+    parsed = uwazi_mapping.parse_mapping(json.dumps(MAPPING).encode())
     with pytest.raises(InputError, match="repeats row 2"):
         uwazi.read_records(path.name, path.read_bytes(), parsed)
 
@@ -331,7 +331,7 @@ def test_a_point_becomes_the_nearest_facility_for_held_at_and_a_town_for_origin(
 
 
 def test_a_semicolon_separated_file_with_safe_names_reads_the_same(tmp_path: Path) -> None:
-    header = [uwazi.safe_name(h) if h != "Title__ko" else h for h in HEADER]
+    header = [uwazi_mapping.safe_name(h) if h != "Title__ko" else h for h in HEADER]
     path = tmp_path / "u.csv"
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
@@ -384,7 +384,7 @@ def _export(workspace: Workspace, cipher: FieldCipher | None) -> str:
     buffer = io.StringIO()
     with workspace.read() as conn:
         nameless = frozenset(names_consent(conn).withheld) if cipher else frozenset()
-        uwazi.write_persons_csv(conn, buffer, cipher=cipher, nameless=nameless)
+        uwazi_export.write_persons_csv(conn, buffer, cipher=cipher, nameless=nameless)
     return buffer.getvalue()
 
 
@@ -427,7 +427,9 @@ def test_uwazi_export_then_import_through_the_mapping_gives_the_same_persons(
     exported = tmp_path / "persons.csv"
     exported.write_text(_export(origin, cipher), encoding="utf-8")
     mapping = tmp_path / "refwatch.json"
-    mapping.write_text(json.dumps(uwazi.export_mapping("Origin workspace")), encoding="utf-8")
+    mapping.write_text(
+        json.dumps(uwazi_export.export_mapping("Origin workspace")), encoding="utf-8"
+    )
     target = make_workspace("target")
     target_cipher = FieldCipher(target.unlock(secret))
     summary = uwazi.import_uwazi(target, target_cipher, exported, mapping, actor="tester")
@@ -480,11 +482,11 @@ def _blocks(language: str) -> list[str]:
 
 def test_the_documented_mappings_parse_and_the_round_trip_mapping_is_the_code_s() -> None:
     example, round_trip = (json.loads(b) for b in _blocks("json"))
-    assert round_trip == uwazi.export_mapping("Our Uwazi")
-    parsed = uwazi.parse_mapping(json.dumps(example).encode())
+    assert round_trip == uwazi_export.export_mapping("Our Uwazi")
+    parsed = uwazi_mapping.parse_mapping(json.dumps(example).encode())
     assert {c.target for c in parsed.columns} >= {"record_id", "apprehended_at", "flags"}
     (toml,) = _blocks("toml")
-    assert uwazi.parse_mapping(toml.encode(), toml=True).source == "Partner NGO (Uwazi)"
+    assert uwazi_mapping.parse_mapping(toml.encode(), toml=True).source == "Partner NGO (Uwazi)"
 
 
 def test_the_documented_uwazi_columns_are_the_ones_written() -> None:
@@ -492,6 +494,7 @@ def test_the_documented_uwazi_columns_are_the_ones_written() -> None:
     section = text.split("## An Uwazi CSV import file of persons", 1)[1].split("\n\n")[2]
     labels = [line.split("|")[1].strip() for line in section.splitlines()[2:]]
     written = [
-        "Apprehension location" if c.endswith("_geolocation") else c for c in uwazi.UWAZI_COLUMNS
+        "Apprehension location" if c.endswith("_geolocation") else c
+        for c in uwazi_export.UWAZI_COLUMNS
     ]
     assert labels == written
