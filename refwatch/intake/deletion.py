@@ -1,4 +1,5 @@
-"""Erase a report on a lawful request: its names, notes and text, in every version.
+"""Erase a report on a lawful request: its names, notes, text and attachments, in every
+version.
 
 The protected ciphertexts of the report and of every version of the same record (those it
 superseded and those that superseded it) are overwritten with NULL, and so are the reasons
@@ -24,17 +25,19 @@ from refwatch.domain.errors import RefWatchError
 from refwatch.store import audit
 from refwatch.store.consents import erase_report_texts
 from refwatch.store.schema import Mention, PersonLink, Report, table_of
+from refwatch.store.schema_attachments import Attachment
 from refwatch.store.schema_deletion import ReportDeletion
 from refwatch.store.schema_ledger import LedgerEntry
 from refwatch.store.schema_linkage import LinkageDecision
 from refwatch.store.workspace import Workspace
 
-reports, mentions, links, deletions, decisions = (
+reports, mentions, links, deletions, decisions, attachments = (
     table_of(Report),
     table_of(Mention),
     table_of(PersonLink),
     table_of(ReportDeletion),
     table_of(LinkageDecision),
+    table_of(Attachment),
 )
 
 
@@ -117,6 +120,11 @@ def delete_report(workspace: Workspace, report_id: str, reason: str, actor: str)
         )
         conn.execute(update(reports).where(reports.c.id.in_(versions)).values(text_enc=None))
         conn.execute(
+            update(attachments)
+            .where(attachments.c.report_id.in_(versions))
+            .values(file_name_enc=None, content_enc=None)
+        )
+        conn.execute(
             update(mentions)
             .where(mentions.c.id.in_(mention_ids))
             .values(name_hangul_enc=None, name_latin_enc=None, notes_enc=None)
@@ -158,5 +166,5 @@ def delete_report(workspace: Workspace, report_id: str, reason: str, actor: str)
                 "consent_texts_erased": consent_texts,
             },
         )
-    workspace.scrub("reports", "mentions", "linkage_decisions", "consents")
+    workspace.scrub("reports", "mentions", "linkage_decisions", "consents", "attachments")
     return DeletionResult(versions, persons, entries)

@@ -43,6 +43,7 @@ from refwatch.store.crypto import FieldCipher
 from refwatch.store.workspace import Workspace
 
 PLUGINS: tuple[str, ...] = (
+    "refwatch.intake.odk",
     "refwatch.intake.readers",
     "refwatch.intake.export",
     "refwatch.intake.uwazi",

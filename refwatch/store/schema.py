@@ -253,6 +253,7 @@ class AuditHead(Base):
 # table on `Base.metadata`, which the migrations are checked against.
 from refwatch.store import (  # noqa: E402
     schema_alerts,
+    schema_attachments,
     schema_claims,
     schema_consent,
     schema_deletion,
@@ -267,6 +268,7 @@ __all__ = [
     "NAMING",
     "Base",
     "schema_alerts",
+    "schema_attachments",
     "schema_claims",
     "schema_consent",
     "schema_deletion",

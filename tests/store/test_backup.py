@@ -33,6 +33,7 @@ from refwatch.store.schema import Base, Mention, Report, Source, table_of
 from refwatch.store.workspace import Workspace, open_workspace
 from tests import figures
 from tests.conftest import import_with_texts, pg_url_or_skip, row, write_csv
+from tests.intake.submission_exports import submission, write_kobo_csv
 
 CANARY = "Canaryperson Xqvz"
 REPORT_TEXT = "canary testimony 4471: crossed at night with help from a cousin"
@@ -42,6 +43,7 @@ DECISION_REASON = "canary decision reason 1188: different mothers"
 DELETION_REASON = "court order 2024-77"
 CONSENT_EXCEPTION = "canary exception 5120: held; her sister asks for action"
 CLAIM_TEXT = "canary claim 3377: at least 41 detained, her brother among them"
+ATTACHMENT = b"\x89PNG\r\n\x1a\n canary photo 4410"
 CANARIES = (
     CANARY,
     "canary note 9911",
@@ -143,6 +145,14 @@ def _fill(tmp_path: Path, workspace: Workspace, secret: Secret, rows: list[dict[
     with workspace.write() as conn:
         claim = ClaimInput(source="Org X", number=41, qualifier="at_least", text=CLAIM_TEXT)
         record_claim(conn, cipher, claim, actor="tester")
+    field_export = tmp_path / "kobo"
+    field_export.mkdir()
+    (field_export / "letter.png").write_bytes(ATTACHMENT)
+    import_file(
+        workspace,
+        cipher,
+        write_kobo_csv(field_export / "kobo.csv", [submission(1, document="letter.png")]),
+    )
     count_persons(workspace, record=True, actor="tester")
     delete_report(workspace, erased, DELETION_REASON, "tester")
     account = accounts.create_user(
@@ -285,6 +295,8 @@ def test_a_restore_gives_back_every_value_and_the_audit_chain_on_either_engine(
         "consents.basis_enc",
         "consents.exception_enc",
         "claims.text_enc",
+        "attachments.content_enc",
+        "attachments.file_name_enc",
     } <= set(opened_before)
     # The erased report stays erased, its trace (and reason, in clear) restored with it.
     deleted = before["report_deletions"]
