@@ -141,7 +141,9 @@ def parse_mapping(data: bytes, *, name: str = "mapping.json", toml: bool = False
     if source_type is not None and source_type not in {s.value for s in SourceType}:
         allowed = ", ".join(s.value for s in SourceType)
         raise _mapping_error(name, f"must be one of {allowed}", "source_type")
-    date_format = _text(raw.get("date_format"), name, "date_format") or "YYYY-MM-DD"
+    # Uwazi's settings also write the format as `dd/MM/yyyy` (its exporter upper-cases
+    # `dd` and `yyyy` before use); the month is `MM` either way.
+    date_format = (_text(raw.get("date_format"), name, "date_format") or "YYYY-MM-DD").upper()
     if date_format not in DATE_FORMATS:
         allowed = ", ".join(DATE_FORMATS)
         raise _mapping_error(name, f"unknown date format; use one of {allowed}", "date_format")

@@ -26,7 +26,7 @@ MAPPING: dict[str, Any] = {
     "template": "Detained person",
     "source": "Partner NGO (Uwazi)",
     "source_type": "ngo_list",
-    "date_format": "DD/MM/YYYY",
+    "date_format": "dd/MM/yyyy",  # as Uwazi's settings may spell it
     "columns": {
         "Entity id": "record_id",
         "Title": "name_latin",
