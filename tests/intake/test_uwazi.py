@@ -17,6 +17,7 @@ from refwatch.intake import uwazi, uwazi_export, uwazi_mapping
 from refwatch.intake.export import names_consent
 from refwatch.intake.huridocs import profiles
 from refwatch.intake.importer import import_file
+from refwatch.intake.registry import ReadOptions, reader
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.keys import Secret
 from refwatch.store.workspace import Workspace
@@ -267,6 +268,18 @@ def test_a_repeated_entity_id_is_refused(tmp_path: Path) -> None:
     parsed = uwazi_mapping.parse_mapping(json.dumps(MAPPING).encode())
     with pytest.raises(InputError, match="repeats row 2"):
         uwazi.read_records(path.name, path.read_bytes(), parsed)
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = uwazi_csv(tmp_path / "u.csv", [entity() for _ in range(5)])
+    monkeypatch.setattr(uwazi, "MAX_FILE_BYTES", path.stat().st_size - 1)
+    parsed = uwazi_mapping.parse_mapping(json.dumps(MAPPING).encode())
+    with pytest.raises(InputError, match="larger than"):
+        uwazi.read_records(path.name, path.read_bytes(), parsed)
+    with pytest.raises(InputError, match="larger than"):
+        list(reader("uwazi").read(path, ReadOptions(mapping_file=mapping_file(tmp_path))))
 
 
 def test_a_malformed_csv_is_an_input_error(tmp_path: Path) -> None:
