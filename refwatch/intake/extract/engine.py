@@ -108,8 +108,7 @@ def run(text: str, *, gazetteer: Gazetteer | None, reference_date: date | None) 
                 periods=find_periods(work, span.start, span.end, context),
                 places=finder.find(work, span.start, span.end),
                 triggers=find_triggers(work, span.start, span.end),
-                backref=claim_rules.BACKREF.search(work, span.start, span.end) is not None
-                and claim_rules.BACKREF.match(work[span.start : span.end]) is not None,
+                backref=claim_rules.BACKREF.match(work[span.start : span.end]) is not None,
             )
         )
     for sentence in parsed:
@@ -156,6 +155,10 @@ def _find_people(text: str, sentence: _Sentence, *, korean: bool) -> None:
         if anchor.age is None:
             floor = named[i - 1].end if i > 0 else start
             anchor.age = age_before(text, max(floor, anchor.start - 12), anchor.start)
+    # A word inside a place's name (화룡 구류장) is no one's name.
+    named = [
+        a for a in named if not any(p.start < a.end and a.start < p.end for p in sentence.places)
+    ]
     people = list(named)
     for candidate in unnamed(text, start, end):
         overlaps = any(a.start < candidate.end and candidate.start < a.end for a in named)
@@ -451,9 +454,9 @@ def _mention(text: str, parsed: list[_Sentence], person: _Person) -> Mention | N
     event = best.event if best else None
     states = [t for t in triggers if t.event is None]
     status: str | None
-    if states and (
-        best is None or states[-1].start > best.start or best.event in ("apprehension", "detention")
-    ):
+    # A state after a return or a release is about the other side (held in the DPRK after
+    # a return); it does not make the person detained in China again.
+    if states and (best is None or best.event in ("apprehension", "detention")):
         status = "detained"
     else:
         status = STATUS_OF_EVENT.get(event or "")
@@ -569,7 +572,10 @@ def _observations(text: str, parsed: list[_Sentence]) -> list[Observation]:
     for sentence in parsed:
         start, end = sentence.span.start, sentence.span.end
         for found in find_observations(text, start, end):
-            period = period_for(sentence.periods, found)
+            clause = _clause_of(sentence, found.start)
+            period = period_for(
+                [p for p in sentence.periods if clause[0] <= p.start < clause[1]], found
+            )
             out.append(
                 Observation(
                     kind=found.kind,

@@ -82,7 +82,10 @@ _KO: tuple[tuple[str | None, re.Pattern[str]], ...] = (
         re.compile(r"강제\s?송환|강제\s?북송|북송|송환|추방|돌려보내|강제\s?퇴거"),
     ),
     (EventType.RELEASE.value, re.compile(r"석방|풀려나|풀려났|풀어\s?주")),
-    (EventType.DETENTION.value, re.compile(r"구금|억류|수감|갇혔|갇히|감금|구류(?![소장])")),
+    (
+        EventType.DETENTION.value,
+        re.compile(r"(?:구금|억류|수감|감금)(?!\s?중)|갇혔|갇히|구류(?![소장]|\s?중)"),
+    ),
     (
         EventType.APPREHENSION.value,
         re.compile(r"체포|검거|붙잡|잡혔|잡혀|잡히|잡힌|연행|단속에\s?걸"),

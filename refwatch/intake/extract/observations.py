@@ -26,7 +26,7 @@ _UP = re.compile(
     re.I,
 )
 _TIP_OFF = re.compile(
-    r"\btip-?offs?\b|\btipped\s+off\b|\binformants?\b|\bdenounc\w*|밀고|제보|신고", re.I
+    r"\btip-?offs?\b|\btipped\s+off\b|\binformants?\b|\bdenounc\w*|밀고|제보(?!자)|신고(?!자)", re.I
 )
 _GROUPS = re.compile(r"^\s?(?:(?:[a-z]+\s+){0,2}groups?\b|그룹|팀|일행|무리)", re.I)
 _SECURITY = re.compile(

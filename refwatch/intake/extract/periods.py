@@ -123,11 +123,16 @@ class DateContext:
     year: int | None = None
 
     def year_for(self, month: int | None = None, *, past: bool = False) -> int | None:
+        """The year of a month named without one. From the document's date, a month
+        later than the document's (or, for 지난 "last", not earlier) is last year's:
+        accounts tell what has happened."""
         if self.year is not None and not past:
             return self.year
         if self.reference is None:
             return self.year
-        if past and month is not None and month >= self.reference.month:
+        if month is not None and (
+            month > self.reference.month or (past and month == self.reference.month)
+        ):
             return self.reference.year - 1
         return self.reference.year
 
@@ -172,7 +177,7 @@ def find_periods(text: str, start: int, end: int, context: DateContext) -> list[
         taken_end = -neg_end
         since = _is_since(piece, begin, -neg_end, lang)
         found.append(replace(period, start=start + begin, end=start - neg_end, since=since))
-        if name not in ("relative", "month", "day_month", "month_day") and period.date_to:
+        if re.search(r"(?:19|20)\d\d", match.group(0)) and period.date_to:
             context.year = int(period.date_to[:4])
     return [replace(p, date_to=None) if p.since else p for p in found]
 

@@ -69,6 +69,7 @@ _ORIGIN_BEFORE = re.compile(
 _ORIGIN_AFTER = re.compile(
     r"^(?:\s*(?:에서\s*온|에서\s*왔|을\s*떠나|를\s*떠나|에서\s*탈출|출신)|출신)"
 )
+_ACTOR_AFTER = re.compile(r"^\s?(?:공안|당국|정부|경찰|국경수비대|변방대|측)")
 _SPECIFICITY = {"facility": 0, "county": 1, "city": 1, "prefecture": 2, "province": 3, "country": 4}
 
 
@@ -161,6 +162,8 @@ class PlaceFinder:
                 return True
         if stop < len(text) and text[stop : stop + 1] in ("강", "산") and place.kind != "facility":
             return True
+        if place.kind == "country" and _ACTOR_AFTER.match(text[stop : stop + 8]):
+            return True  # 중국 공안, 중국 당국: who acted, not where
         # "North Koreans", "Chinese": a people or a language, not the place.
         word_end = stop
         while word_end < len(text) and text[word_end].isalpha() and text[word_end].isascii():
