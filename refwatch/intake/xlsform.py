@@ -15,6 +15,8 @@ feeds; the reader uses the same tables, so the two cannot drift apart.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import Any
 
 from refwatch.domain.consent import ConsentLevel
 from refwatch.domain.enums import Flag, Sex, SourceType, Status
+from refwatch.domain.errors import InputError
 from refwatch.gazetteer import Place, load_gazetteer
 
 FORM_ID = "refwatch_case_list"
@@ -408,8 +411,43 @@ def _sheet(workbook: Any, title: str, header: Iterable[str], rows: Iterable[list
         sheet.append(row)
 
 
+def check_out_path(out: Path, *, force: bool) -> None:
+    """Refuse a path the form must not be written to: not .xlsx, a folder that does not
+    exist, a folder or a link in its place, or an existing file without `force`."""
+    if out.suffix.lower() != ".xlsx":
+        raise InputError("an XLSForm is an .xlsx file: give a path ending in .xlsx", file=str(out))
+    if not out.parent.is_dir():
+        raise InputError(f"the folder {out.parent} does not exist", file=str(out))
+    if out.is_symlink():
+        raise InputError("the path is a symbolic link; give the real file", file=str(out))
+    if out.exists() and not out.is_file():
+        raise InputError("the path exists and is not a file", file=str(out))
+    if out.exists() and not force:
+        raise InputError("the file exists; add --force to write over it", file=str(out))
+
+
+def write_form(out: Path, *, force: bool = False) -> dict[str, int]:
+    """Check `out` and write the form there (through a temporary file beside it, so an
+    existing form is replaced whole or not at all); say how many questions and choices."""
+    check_out_path(out, force=force)
+    handle, temporary = tempfile.mkstemp(prefix=".xlsform-", suffix=".xlsx", dir=out.parent)
+    os.close(handle)
+    try:
+        write_xlsform(Path(temporary))
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    lists = choice_lists()
+    return {
+        "questions": len(FORM_FIELDS) + len(COMPANION_FIELDS),
+        "choice_lists": len(lists),
+        "choices": sum(len(entries) for entries in lists.values()),
+    }
+
+
 def write_xlsform(out: Path) -> None:
-    """Write the form to `out` (an .xlsx file); the caller decides whether it may exist."""
+    """Write the form to `out` (an .xlsx file); `write_form` checks the path first."""
     from openpyxl import Workbook  # imported here: loading openpyxl costs ~0.3 s
 
     workbook = Workbook()

@@ -1,0 +1,40 @@
+"""The `refwatch form` commands: the case-list form for field teams' phones.
+
+`refwatch form xlsform OUT.xlsx` writes the XLSForm (refwatch/intake/xlsform.py) that
+KoBoToolbox and ODK Central take; their submission exports come back through
+`refwatch import`. No workspace is opened: the form holds no evidence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from refwatch.cli.app import JsonOpt, app, emit, guarded
+
+form_app = typer.Typer(
+    help="Field forms (KoBoToolbox, ODK) for the case list.", no_args_is_help=True
+)
+app.add_typer(form_app, name="form")
+
+
+@form_app.command("xlsform")
+@guarded
+def xlsform_command(
+    out: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Write over an existing file.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the case-list form as an XLSForm (English and Korean labels)."""
+    from refwatch.intake.xlsform import FORM_ID, FORM_VERSION, write_form
+
+    counts = write_form(out, force=force)
+    data = {"file": str(out), "form_id": FORM_ID, "version": FORM_VERSION, **counts}
+    human = (
+        f"Wrote {out}: form {FORM_ID} version {FORM_VERSION}, {counts['questions']} questions, "
+        f"{counts['choices']} choices in {counts['choice_lists']} lists."
+    )
+    emit(data, as_json, escape(human))
