@@ -17,7 +17,6 @@ from refwatch.cli import (
     linkage,
     publishing,
     share,
-    sources,
     users,
     world,
 )
@@ -37,7 +36,6 @@ __all__ = [
     "main",
     "publishing",
     "share",
-    "sources",
     "users",
     "world",
 ]
