@@ -44,14 +44,17 @@ _AT_LEAST_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _MORE_THAN_BEFORE = re.compile(
-    r"(?:more\s+than|over|upwards\s+of|in\s+excess\s+of|above|exceeding)\s*$", re.IGNORECASE
+    r"(?<!no\s)(?<!not\s)(?:more\s+than|over|upwards\s+of|in\s+excess\s+of|above|exceeding)\s*$",
+    re.IGNORECASE,
 )
 _AT_MOST_BEFORE = re.compile(
     r"(?:up\s+to|as\s+many\s+as|at\s+most|no\s+more\s+than|not\s+more\s+than|a\s+maximum\s+of"
     r"|maximum\s+of|최대|많게는)\s*$",
     re.IGNORECASE,
 )
-_FEWER_BEFORE = re.compile(r"(?:fewer\s+than|less\s+than|under|below)\s*$", re.IGNORECASE)
+_FEWER_BEFORE = re.compile(
+    r"(?<!no\s)(?<!not\s)(?:fewer\s+than|less\s+than|under|below)\s*$", re.IGNORECASE
+)
 _ABOUT_BEFORE = re.compile(
     r"(?:\babout|\baround|\bsome|\bapproximately|\bapprox\.?|\broughly|\bnearly|\balmost"
     r"|\bclose\s+to|\ban\s+estimated|\bestimated|\bcirca|~|약|대략|거의)\s*$",
@@ -62,7 +65,7 @@ _MORE_THAN_AFTER = re.compile(r"^\s?(?:명\s?)?(?:넘는|넘게|넘었|넘어|�
 _AT_MOST_AFTER = re.compile(r"^(?:\s*or\s+(?:fewer|less)|\s?명?\s?이하)", re.IGNORECASE)
 _FEWER_AFTER = re.compile(r"^\s?명?\s?미만")
 _ABOUT_AFTER = re.compile(
-    r"^(?:-odd|\s?여\s?명|\s?명\s?(?:가량|정도|안팎|쯤|내외|남짓)|\s?(?:가량|정도|남짓))"
+    r"^(?:-odd|\s?여\s?명|\s?명\s?(?:가량|정도|안팎|쯤|내외|남짓|가까이)|\s?(?:가량|정도|남짓))"
 )
 
 _PARTITIVE_AFTER = re.compile(

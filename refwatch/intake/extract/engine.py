@@ -378,6 +378,11 @@ def _referents(text: str, begin: int, end: int, people: list[_Person]) -> list[_
     found: list[_Person] = []
     for person in people:
         words = [*person.anchor.names_hangul]
+        words.extend(
+            f"{name[0]}{title}"
+            for name in person.anchor.names_hangul
+            for title in ("씨", " 씨", "님")
+        )
         for name in person.anchor.names_latin:
             words.append(name)
             words.append(name.split()[0])
@@ -484,7 +489,7 @@ def _mention(text: str, parsed: list[_Sentence], person: _Person) -> Mention | N
     period = None
     if key is not None and key_unit is not None:
         candidates = [p for p, u in periods if u == key_unit]
-        period = claim_rules.nearest(candidates, key.start, key.end)
+        period = _event_period(text, candidates, key)
     if person.inherited is not None and event is None and status is None:
         source = person.inherited
         event = source.event
@@ -543,6 +548,19 @@ def _mention(text: str, parsed: list[_Sentence], person: _Person) -> Mention | N
         end=first.end,
         event=event,
     )
+
+
+def _event_period(text: str, periods: list[Period], trigger: Trigger) -> Period | None:
+    """The date of an event. English puts it after the verb ("was returned … in May
+    2018") unless the sentence opens with it; Korean before the verb (11월에 송환)."""
+    if not is_hangul(text[trigger.start]):
+        after = [p for p in periods if p.start >= trigger.end]
+        if after:
+            return after[0]
+    before = [p for p in periods if p.end <= trigger.start]
+    if before:
+        return before[-1]
+    return claim_rules.nearest(periods, trigger.start, trigger.end)
 
 
 def _flags_outside(text: str, begin: int, stop: int, consumed: list[tuple[int, int]]) -> list[str]:

@@ -172,7 +172,7 @@ FLAG_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         Flag.OLDER.value,
         re.compile(
-            r"\b(?:elderly|older|old\s+(?:wo)?m[ae]n|aged\s+(?:wo)?m[ae]n|grandmothers?|grandfathers?"
+            r"\b(?:elderly|older|(?<![-\w])old\s+(?:wo)?m[ae]n|aged\s+(?:wo)?m[ae]n|grandmothers?|grandfathers?"
             r"|seniors?|pensioners?)\b|노인|고령|할머니|할아버지|노약자|어르신",
             _I,
         ),

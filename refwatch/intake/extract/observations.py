@@ -16,6 +16,7 @@ from refwatch.intake.extract.periods import Period
 
 _CAPACITY = re.compile(r"\bcapacit(?:y|ies)\b|역량|능력|수용\s?(?:능력|인원)|활동력", re.I)
 _PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s?(?:%|percent\b|per\s?cent\b|퍼센트|프로)", re.I)
+_HALF = re.compile(r"\bby\s+(?:a\s+)?half\b|\bhalved\b|절반", re.I)
 _DOWN = re.compile(
     r"\b(?:down|fell|fallen|falls?|drop(?:ped|s)?|decreas\w*|reduc\w*|cut|lost|loss|declin\w*"
     r"|shr[au]nk|lower(?:ed)?)\b|감소|줄었|줄어|줄|하락|떨어|축소|낮아",
@@ -58,9 +59,9 @@ def find_observations(text: str, start: int, end: int) -> list[Found]:
     piece = text[start:end]
     out: list[Found] = []
     capacity = _CAPACITY.search(piece)
-    percent = _PERCENT.search(piece)
+    percent = _PERCENT.search(piece) or _HALF.search(piece)
     if capacity is not None and percent is not None:
-        value = float(percent.group(1))
+        value = 50.0 if percent.re is _HALF else float(percent.group(1))
         after = piece[percent.end() : percent.end() + 30]
         before = piece[max(0, percent.start() - 40) : percent.start()]
         down, up = _DOWN.search(before + " " + after), _UP.search(before + " " + after)

@@ -155,6 +155,14 @@ LATIN_SURNAMES: frozenset[str] = frozenset(
 )
 _GIVEN = r"(?:[A-Z][a-z]{1,5}-[a-zA-Z][a-z]{1,5}|[A-Z][a-z]{1,4} [A-Z][a-z]{1,4}(?![a-z]))"
 _LATIN_NAME = re.compile(rf"\b([A-Z][a-z]{{1,6}}) ({_GIVEN})\b")
+_LATIN_NAME_SHORT = (
+    re.compile(
+        r"\b(?:Mr|Ms|Mrs|Miss|Mx)\.?\s+(?P<name>(?P<surname>[A-Z][a-z]{1,6}) [A-Z][a-z]{2,9})\b"
+    ),
+    re.compile(
+        r"\b(?P<name>(?P<surname>[A-Z][a-z]{1,6}) [A-Z][a-z]{2,9})(?=\s*(?:,\s*\d{1,3}\b|\(\s*\d))"
+    ),
+)
 _HANGUL_ECHO = re.compile(r"^\s*[(（]\s*([가-힣]{2,4})\s*[)）]")
 
 _AGE_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -204,10 +212,21 @@ class Anchor:
 
 
 def latin_names(text: str, start: int, end: int) -> list[FoundName]:
+    """Romanised Korean names: family name and a two-part given name ("Kim Ae-ran", "Ri
+    Kyong Hui"); a one-part given name ("Kim Yongchol", "Pak Chol") only after a title or
+    before an age, where it cannot be an English word."""
     out: list[FoundName] = []
     for match in _LATIN_NAME.finditer(text, start, end):
         if match.group(1) in LATIN_SURNAMES:
             out.append(FoundName(match.group(0), match.start(), match.end()))
+    for pattern in _LATIN_NAME_SHORT:
+        for match in pattern.finditer(text, start, end):
+            begin = match.start("name")
+            if match.group("surname") in LATIN_SURNAMES and not any(
+                f.start <= begin < f.end for f in out
+            ):
+                out.append(FoundName(match.group("name"), begin, match.end("name")))
+    out.sort(key=lambda f: f.start)
     return out
 
 
