@@ -1,4 +1,8 @@
-"""Commands for publications: fact sheets and public data releases."""
+"""Commands for publications: fact sheets and public data releases.
+
+Both are saved in the workspace and audited (`refwatch.publish.artifacts`), as the web
+pages' are, so they appear in the web lists; the files are also copied to --out.
+"""
 
 from __future__ import annotations
 
@@ -30,29 +34,32 @@ def factsheet(
     as_json: JsonOpt = False,
 ) -> None:
     """Write a fact sheet (HTML and PDF); every number is footnoted to the ledger."""
-    from refwatch.publish.factsheet import build_factsheet
+    from refwatch.publish.artifacts import make_factsheet
 
     with open_from(ctx) as ws:
-        sheet = build_factsheet(
+        saved = make_factsheet(
             ws,
             period_from=period_from,
             period_to=period_to,
-            out_dir=out,
             public=public,
             as_of=as_of,
             threshold=threshold,
             actor=settings_of(ctx).actor,
+            copy_to=out,
         )
+    sheet = saved.info
     data = {
-        "html": str(sheet.html),
-        "pdf": str(sheet.pdf),
+        "html": str(saved.html),
+        "pdf": str(saved.pdf),
         "public": sheet.public,
         "ledger_ids": sheet.ledger_ids,
         "headlines": sheet.headlines,
+        "id": sheet.id,
     }
     human = "\n".join(
         [
-            f"Wrote {sheet.html} and {sheet.pdf} ({'public' if public else 'internal'} edition).",
+            f"Wrote {saved.html} and {saved.pdf} ({sheet.edition} edition; "
+            f"saved in the workspace as {sheet.id}).",
             *sheet.headlines,
             f"{len(sheet.ledger_ids)} numbers in the ledger "
             f"({sheet.ledger_ids[0]} to {sheet.ledger_ids[-1]}).",
@@ -87,12 +94,11 @@ def publish_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Public data: aggregated tables with disclosure control, as CSV (HXL), JSON, SQLite."""
-    from refwatch.publish.release import publish
+    from refwatch.publish.artifacts import make_release
 
     with open_from(ctx) as ws:
-        release = publish(
+        release = make_release(
             ws,
-            out,
             period_from=period_from,
             period_to=period_to,
             as_of=as_of,
@@ -101,17 +107,21 @@ def publish_command(
             persons=persons,
             k=k,
             actor=settings_of(ctx).actor,
+            copy_to=out,
         )
+    info = release.info
     data = {
         "files": [str(f) for f in release.files],
-        "ledger_ids": release.ledger_ids,
-        "suppressed_cells": release.suppressed_cells,
+        "ledger_ids": info["ledger_ids"],
+        "suppressed_cells": info["suppressed_cells"],
         "persons": release.persons,
         "persons_withheld": release.persons_withheld,
+        "id": info["id"],
     }
     human = (
-        f"Wrote {len(release.files)} files to {out}; {release.suppressed_cells} cells "
-        f"suppressed; numbers in the ledger {release.ledger_ids[0]} to {release.ledger_ids[-1]}."
+        f"Wrote {len(release.files)} files to {out} (saved in the workspace as {info['id']}); "
+        f"{info['suppressed_cells']} cells suppressed; numbers in the ledger "
+        f"{info['ledger_ids'][0]} to {info['ledger_ids'][-1]}."
     )
     if release.persons_withheld:
         human += (

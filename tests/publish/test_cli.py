@@ -6,10 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from refwatch.cli import app
+from refwatch.store.keys import Secret
+from refwatch.store.schema import AuditEntry, table_of
+from refwatch.store.workspace import open_workspace
 from tests.conftest import PASSPHRASE, row, write_csv
+from tests.web.conftest import make_web
 
 runner = CliRunner()
 SDC = {"source": "Seoul Documentation Center", "source_type": "ngo_list"}
@@ -97,3 +102,46 @@ def test_an_internal_factsheet_says_where_the_width_of_a_headline_comes_from(
     page = (out / "factsheet.html").read_text(encoding="utf-8")
     assert "At least 8 (up to 11) persons whose detention began" in page
     assert "Why the bounds differ: the dates and other facts allow up to 3 more." in page
+
+
+def test_sheets_and_releases_made_on_the_command_line_are_audited_and_listed_on_the_web(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REFWATCH_ACTOR", "cli-tester")
+    period = ["--from", "2017-07", "--to", "2017-08"]
+    sheet = runner.invoke(
+        app, ["factsheet", *period, "--out", str(env / "fs"), "--public", "--json"]
+    )
+    assert sheet.exit_code == 0, sheet.output
+    sheet_id = json.loads(sheet.stdout)["id"]
+    release = runner.invoke(
+        app, ["publish", *period, "--out", str(env / "pub"), "--format", "csv", "--json"]
+    )
+    assert release.exit_code == 0, release.output
+    release_id = json.loads(release.stdout)["id"]
+
+    workspace = open_workspace(env / "ws")
+    try:
+        entries = table_of(AuditEntry)
+        with workspace.read() as conn:
+            made = {
+                (r.action, r.record_id, r.actor)
+                for r in conn.execute(
+                    select(entries).where(
+                        entries.c.action.in_(["factsheet.make", "publish.release"])
+                    )
+                )
+            }
+        assert made == {
+            ("factsheet.make", sheet_id, "cli-tester"),
+            ("publish.release", release_id, "cli-tester"),
+        }
+        for web in make_web(workspace, Secret(passphrase=PASSPHRASE)):
+            analyst = web.sign_in("analyst")
+            assert f'href="/factsheets/{sheet_id}"' in analyst.get("/factsheets").text
+            download = analyst.get(f"/factsheets/{sheet_id}.pdf")
+            assert download.content == (env / "fs" / "factsheet.pdf").read_bytes()
+            assert f'href="/releases/{release_id}"' in analyst.get("/releases").text
+            assert analyst.get(f"/releases/{release_id}.zip").status_code == 200
+    finally:
+        workspace.close()

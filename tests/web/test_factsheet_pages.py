@@ -17,9 +17,10 @@ from fastapi.testclient import TestClient
 from refwatch.counting.ledger import read_entry
 from refwatch.domain.errors import InputError
 from refwatch.domain.roles import Role
+from refwatch.publish.artifacts import SheetInfo, sheets_root
 from refwatch.store.crypto import FieldCipher
 from refwatch.web.deps import User
-from refwatch.web.routes.factsheets import SheetInfo, may_open, sheets_root
+from refwatch.web.routes.factsheets import may_open
 from tests.conftest import row
 from tests.web.conftest import WebEnv, csrf_of
 from tests.web.evidence_helpers import PERSON_ID, audit_rows, load_rows, post_form

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from refwatch.accounts import tokens
 from refwatch.cli import app
 from refwatch.domain.roles import Role
-from refwatch.web.routes.factsheets import sheets_root
+from refwatch.publish.artifacts import sheets_root
 from tests.web.conftest import WebEnv, csrf_of
 from tests.web.evidence_helpers import post_form
 from tests.web.test_factsheet_pages import loaded, make, rows  # noqa: F401 (fixtures)

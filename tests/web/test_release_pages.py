@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 from refwatch.counting.ledger import read_entry
-from refwatch.web.routes.releases import releases_root
+from refwatch.publish.artifacts import releases_root
 from tests.web.conftest import WebEnv, csrf_of
 from tests.web.evidence_helpers import PERSON_ID, audit_rows, post_form
 from tests.web.test_factsheet_pages import loaded, names_in, rows

@@ -6,20 +6,15 @@ complements, so a hidden cell cannot be recovered from the totals), as CSV with 
 hashtags, JSON and a SQLite file ready for Datasette, every number in the ledger. The
 page offers the aggregated tables only: the person-level table (re-keyed, coarsened,
 k-anonymous or refused) stays a deliberate act on the command line, where `--persons`
-must be typed. Each release is written once to `releases/<random id>/` in the workspace
-folder (owner-only) and downloaded as one zip, an attachment that is never cached.
+must be typed. Each release is saved, listed and audited by the same functions as the
+command line's (`refwatch.publish.artifacts`) and downloaded as one zip, an attachment
+that is never cached.
 """
 
 from __future__ import annotations
 
 import io
-import json
-import re
-import secrets
-import shutil
 import zipfile
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -27,10 +22,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from refwatch.counting.query import make_query
 from refwatch.domain.errors import DateError, InputError
+from refwatch.publish import artifacts
 from refwatch.publish.disclosure import DEFAULT_THRESHOLD
-from refwatch.publish.release import publish
-from refwatch.store import audit
-from refwatch.store.workspace import Workspace
 from refwatch.web.deps import User, get_workspace, require
 from refwatch.web.routes.counts import engine_message
 from refwatch.web.routes.factsheets import check_public_threshold, checked_threshold
@@ -39,35 +32,7 @@ from refwatch.web.templating import gettext, render
 router = APIRouter(include_in_schema=False)
 Maker = Annotated[User, Depends(require("factsheets.make"))]
 
-FOLDER = "releases"
-META = "release.json"
-RELEASE_ID = re.compile(r"^[0-9a-f]{24}$")
 FORMATS = ("csv", "json", "sqlite")
-LISTED = 20
-
-
-def releases_root(workspace: Workspace) -> Path:
-    return workspace.path / FOLDER
-
-
-def load_release(workspace: Workspace, release_id: str) -> dict[str, Any] | None:
-    if not RELEASE_ID.match(release_id):
-        return None
-    meta = releases_root(workspace) / release_id / META
-    if not meta.is_file():
-        return None
-    data = json.loads(meta.read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else None
-
-
-def recent_releases(workspace: Workspace) -> list[dict[str, Any]]:
-    root = releases_root(workspace)
-    if not root.is_dir():
-        return []
-    found = [load_release(workspace, folder.name) for folder in root.iterdir()]
-    listed = [r for r in found if r is not None]
-    listed.sort(key=lambda r: str(r["created_at"]), reverse=True)
-    return listed[:LISTED]
 
 
 def _page(
@@ -84,7 +49,7 @@ def _page(
             "values": values,
             "error": error,
             "formats": FORMATS,
-            "releases": recent_releases(get_workspace(request)),
+            "releases": artifacts.recent_releases(get_workspace(request)),
             "default_threshold": DEFAULT_THRESHOLD,
         },
         status_code=status_code,
@@ -120,7 +85,7 @@ def make_release(
     threshold: Annotated[str, Form(max_length=10)] = "",
     formats: Annotated[list[str] | None, Form(alias="format")] = None,
 ) -> Response:
-    """Write the release with `publish` (as `refwatch publish` does), then show it."""
+    """Make and save the release as `refwatch publish` does, then show it."""
     values: dict[str, Any] = {
         "from": period_from.strip(),
         "to": period_to.strip(),
@@ -135,62 +100,23 @@ def make_release(
         return _page(request, values, error=str(exc), status_code=403)
     except (InputError, DateError) as exc:
         return _page(request, values, error=engine_message(request, exc), status_code=422)
-    workspace = get_workspace(request)
-    release_id = secrets.token_hex(12)
-    folder = releases_root(workspace) / release_id
-    releases_root(workspace).mkdir(mode=0o700, exist_ok=True)
-    folder.mkdir(mode=0o700)
-    files = folder / "files"
     try:
-        release = publish(
-            workspace,
-            files,
+        saved = artifacts.make_release(
+            get_workspace(request),
             period_from=values["from"] or None,
             period_to=values["to"] or None,
             as_of=values["as_of"] or None,
             threshold=limit,
-            formats=tuple(dict.fromkeys(values["formats"])),
+            formats=values["formats"],
             actor=user.actor,
         )
     except (InputError, DateError) as exc:
-        shutil.rmtree(folder, ignore_errors=True)
         return _page(request, values, error=engine_message(request, exc), status_code=422)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    info = {
-        "id": release_id,
-        "from": values["from"],
-        "to": values["to"],
-        "as_of": values["as_of"] or None,
-        "threshold": limit,
-        "formats": list(dict.fromkeys(values["formats"])),
-        "files": sorted(p.relative_to(files).as_posix() for p in release.files),
-        "suppressed_cells": release.suppressed_cells,
-        "ledger_ids": release.ledger_ids,
-        "created_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "actor": user.actor,
-    }
-    (folder / META).write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
-    with workspace.write() as conn:
-        audit.log(
-            conn,
-            user.actor,
-            "publish.release",
-            record_id=release_id,
-            details={
-                "from": info["from"],
-                "to": info["to"],
-                "threshold": limit,
-                "suppressed_cells": release.suppressed_cells,
-                "ledger_ids": release.ledger_ids,
-            },
-        )
-    return RedirectResponse(f"/releases/{release_id}", status_code=303)
+    return RedirectResponse(f"/releases/{saved.info['id']}", status_code=303)
 
 
 def _opened(request: Request, release_id: str) -> dict[str, Any]:
-    release = load_release(get_workspace(request), release_id)
+    release = artifacts.load_release(get_workspace(request), release_id)
     if release is None:
         raise HTTPException(404)
     return release
@@ -201,13 +127,10 @@ def _opened(request: Request, release_id: str) -> dict[str, Any]:
 def release_zip(request: Request, release_id: str, user: Maker) -> Response:
     """Every file of the release in one zip."""
     release = _opened(request, release_id)
-    files = releases_root(get_workspace(request)) / str(release["id"]) / "files"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in release["files"]:
-            path = files / str(name)
-            if path.is_file() and path.resolve().is_relative_to(files.resolve()):
-                archive.write(path, arcname=f"refwatch-release-{release['id'][:8]}/{name}")
+        for path, name in artifacts.release_files(get_workspace(request), release):
+            archive.write(path, arcname=f"refwatch-release-{release['id'][:8]}/{name}")
     return Response(
         buffer.getvalue(),
         media_type="application/zip",
