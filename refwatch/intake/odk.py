@@ -44,7 +44,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from refwatch.domain.caserecord import CASE_COLUMNS, CaseRecord
+from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS, CaseRecord
 from refwatch.domain.errors import InputError
 from refwatch.gazetteer import load_gazetteer
 from refwatch.intake.gc_pause import gc_paused
@@ -119,6 +119,12 @@ INHERITED = (
     "group",
 )
 attachments_table = table_of(Attachment)
+PROTECTED_QUESTIONS = frozenset(
+    {q.name for q in (*FORM_FIELDS, *COMPANION_FIELDS) if q.column in PROTECTED_COLUMNS}
+    | {"report_text", *_FILES}
+)
+"""Questions whose answers no error message may show: names, notes, the account, and
+attachment names (a phone often names a photo after the person)."""
 
 
 @dataclass
@@ -348,7 +354,14 @@ class _Cells:
         index = self.found.get(name)
         if index is None:
             return None
-        return _clean(values[index], self.table.label, number, self.table.header[index])
+        header = self.table.header[index]
+        if name not in PROTECTED_QUESTIONS:
+            return _clean(values[index], self.table.label, number, header)
+        try:
+            # Cleaned as a protected column, so that no message shows any of the cell.
+            return _clean(values[index], self.table.label, number, "notes")
+        except InputError as exc:
+            raise InputError(exc.reason, file=self.table.label, row=number, column=header) from None
 
     def case(self, number: int, values: Sequence[object], questions: Mapping[str, Any]) -> RawRow:
         cells: RawRow = {}

@@ -323,3 +323,34 @@ def test_a_lawful_deletion_erases_the_attachments_too(
         (stored,) = conn.execute(select(att)).all()
     assert stored.content_enc is None and stored.file_name_enc is None
     assert stored.size == len(PNG)  # what was there stays known, never what it said
+
+
+def test_bytes_that_are_not_utf8_in_a_name_or_account_are_named_never_shown(
+    tmp_path: Path, workspace: Workspace, cipher: FieldCipher
+) -> None:
+    for question in ("name_hangul", "report_text"):
+        path = write_kobo_csv(tmp_path / "k.csv", [submission(1, **{question: "NAMEPLACEHOLDER"})])
+        data = path.read_bytes().replace(b"NAMEPLACEHOLDER", "김하늘".encode("euc-kr"))
+        path.write_bytes(data)
+        error = _refused(workspace, cipher, path)
+        assert error.row == 2 and str(error.column).endswith(question)
+        assert "UTF-8" in str(error) and error.value is None
+        assert "b1e8" not in str(error).lower() and "\ufffd" not in str(error)
+
+
+def test_an_empty_submission_id_and_an_unknown_sheet_are_refused(
+    tmp_path: Path, workspace: Workspace, cipher: FieldCipher
+) -> None:
+    error = _refused(
+        workspace, cipher, write_kobo_csv(tmp_path / "k.csv", [submission(1, uuid="")])
+    )
+    assert (error.row, error.column) == (2, "_uuid") and "submission id is empty" in str(error)
+    path = write_kobo_xlsx(tmp_path / "k.xlsx", [submission(1)])
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path)
+    workbook["companions"].title = "relatives"
+    workbook["relatives"].append(["x"])
+    workbook.save(path)
+    error = _refused(workspace, cipher, path)
+    assert error.file == "k.xlsx, sheet relatives" and "unknown sheet" in str(error)
