@@ -354,3 +354,15 @@ def test_an_empty_submission_id_and_an_unknown_sheet_are_refused(
     workbook.save(path)
     error = _refused(workspace, cipher, path)
     assert error.file == "k.xlsx, sheet relatives" and "unknown sheet" in str(error)
+
+
+def test_an_uploaded_export_gives_its_rows_and_map_does_not_apply(tmp_path: Path) -> None:
+    from refwatch.intake.records import check_upload
+
+    subs = [submission(1), submission(2, status="held at the border")]
+    data = write_kobo_csv(tmp_path / "k.csv", subs).read_bytes()
+    records, errors = check_upload(Upload("kobo.csv", data))
+    assert [r.record_id for _, r in records] == [f"uuid:{subs[0]['uuid']}"]
+    assert [(e.row, e.column) for e in errors] == [(3, "status")]
+    with pytest.raises(InputError, match="--map does not apply"):
+        list(read_rows(Upload("kobo.csv", data), {"a": "b"}))
