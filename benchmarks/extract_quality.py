@@ -88,6 +88,17 @@ def main() -> None:
                             for k in ("text", "start", "end"):
                                 item.pop(k, None)
                             print(f"   gold {part[:-1]}: {json.dumps(item, ensure_ascii=False)}")
+    sample = (
+        "In July 2017 at least 41 North Koreans were detained in Changbai. "
+        "지난해 연길에서 탈북민 5명이 체포됐다. My sister Ri Kyong-hui, 34, was sent back. "
+    ) * 1600
+    began = time.process_time()
+    extract(sample, reference_date=None)
+    spent = time.process_time() - began
+    print(
+        f"== speed: {len(sample):,} characters in {spent:.2f} s of CPU "
+        f"({spent / len(sample) * 1e6:.1f} µs a character)"
+    )
     sys.stdout.flush()
 
 

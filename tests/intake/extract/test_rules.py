@@ -239,3 +239,14 @@ def test_sentences_and_language() -> None:
     assert language("탈북민 41명이 구금됐다") == "ko" and language("41 detained") == "en"
     assert language("Kim Ae-ran 김애란 was caught 체포됐다") == "mixed"
     assert language("41 ... !!") == "unknown"
+
+
+def test_every_place_id_has_a_latin_name_the_importer_resolves_back() -> None:
+    from refwatch.gazetteer import load_gazetteer
+    from refwatch.intake.places import FACILITY_KINDS, POINT_KINDS
+
+    gazetteer = load_gazetteer()
+    for place in gazetteer:
+        kinds = FACILITY_KINDS if place.kind == "facility" else POINT_KINDS
+        found = gazetteer.resolve(place.name_latin, kinds=kinds)
+        assert found is not None and found.id == place.id, place.id
