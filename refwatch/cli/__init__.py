@@ -17,6 +17,7 @@ from refwatch.cli import (
     linkage,
     publishing,
     share,
+    sources,
     users,
     world,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "main",
     "publishing",
     "share",
+    "sources",
     "users",
     "world",
 ]

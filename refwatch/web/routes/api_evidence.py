@@ -18,11 +18,13 @@ from sqlalchemy import Connection, and_, func, select
 from refwatch.domain.dates import parse_optional_date
 from refwatch.domain.enums import EventType, Flag, Status
 from refwatch.domain.errors import DateError, InputError
+from refwatch.intake.reports import ReportFilter, report_detail, report_page
+from refwatch.intake.sources import contacts_of, source_rows
 from refwatch.persons.filters import Indices, parse_filter, select_persons
 from refwatch.persons.listing import PersonSummary, Snapshot
 from refwatch.persons.name_index import Names
 from refwatch.persons.timeline import EventView, load_person
-from refwatch.store.queries import current_mentions, links, mentions, sources
+from refwatch.store.queries import current_mentions, links, mentions
 from refwatch.store.schema import Event, table_of
 from refwatch.web.api_models import (
     ClaimOut,
@@ -44,8 +46,6 @@ from refwatch.web.api_models import (
 )
 from refwatch.web.caches import name_index, names_of_persons, snapshot
 from refwatch.web.deps import API_ERRORS, User, audit_name_read, get_cipher, get_workspace, require
-from refwatch.web.evidence_queries import ReportFilter, report_detail, report_page, source_rows
-from refwatch.web.routes.sources import open_contact
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"], responses=API_ERRORS)
 PersonReader = Annotated[User, Depends(require("persons.view"))]
@@ -448,17 +448,10 @@ def list_sources(request: Request, user: SourceReader) -> list[SourceOut]:
     """Sources with their reliability grade and how much they reported."""
     with get_workspace(request).read() as conn:
         rows = source_rows(conn)
-        blobs: dict[str, bytes] = {}
-        if user.can("sources.contacts"):
-            blobs = {
-                r.id: r.contact_enc
-                for r in conn.execute(
-                    select(sources.c.id, sources.c.contact_enc).where(
-                        sources.c.contact_enc.is_not(None)
-                    )
-                )
-            }
-    contacts = {sid: open_contact(request, sid, blob) for sid, blob in blobs.items()}
+        cipher = request.app.state.cipher
+        contacts: dict[str, str] = {}
+        if user.can("sources.contacts") and cipher is not None:
+            contacts = contacts_of(conn, cipher)
     shown = sum(1 for c in contacts.values() if c)
     if shown:
         audit_name_read(request, "api sources contacts", shown)

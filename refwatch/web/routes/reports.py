@@ -15,10 +15,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from refwatch.domain.dates import parse_optional_date
 from refwatch.domain.errors import DateError
+from refwatch.intake.reports import ReportFilter, report_detail, report_page
+from refwatch.intake.sources import source_rows
 from refwatch.persons.name_index import Names
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
 from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
-from refwatch.web.evidence_queries import ReportFilter, report_detail, report_page, source_rows
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)

@@ -1,7 +1,9 @@
-"""Queries behind the source and report pages (and their JSON API).
+"""Reports as they were received: filtered pages of them, and one report in full.
 
-Structured columns only; a protected value (report text, source contact, a name) is
-opened by the route that shows it, after its permission check, and logged.
+Why in intake: these read what intake wrote (reports, their sources, batches, mentions
+and events) for the web pages, the JSON API and any command that lists reports.
+Structured columns only; a protected value (report text, a name) is opened by the caller
+that shows it, after its permission check, and logged.
 """
 
 from __future__ import annotations
@@ -16,55 +18,12 @@ from refwatch.store.queries import links, mentions, reports, sources
 from refwatch.store.schema import Event, ImportBatch, table_of
 
 events_table, batches_table = table_of(Event), table_of(ImportBatch)
-GRADES = {
-    "A": "completely reliable",
-    "B": "usually reliable",
-    "C": "fairly reliable",
-    "D": "not usually reliable",
-    "E": "unreliable",
-    "F": "reliability cannot be judged",
-}
 
 
-def _not_superseded() -> Any:
+def current_only() -> Any:
+    """The condition that a report is current: no newer version supersedes it."""
     newer = reports.alias("newer")
     return ~select(newer.c.id).where(newer.c.supersedes_id == reports.c.id).exists()
-
-
-def source_rows(conn: Connection) -> list[Any]:
-    """Every source with its number of current reports, persons and latest report date."""
-    current = (
-        select(
-            reports.c.source_id,
-            func.count(reports.c.id).label("reports"),
-            func.count(func.distinct(links.c.person_id)).label("persons"),
-            func.max(reports.c.reported_latest).label("latest"),
-        )
-        .join(mentions, mentions.c.report_id == reports.c.id)
-        .join(links, links.c.mention_id == mentions.c.id)
-        .where(_not_superseded())
-        .group_by(reports.c.source_id)
-        .subquery()
-    )
-    query = (
-        select(
-            sources.c.id,
-            sources.c.name,
-            sources.c.source_type,
-            sources.c.reliability,
-            (sources.c.contact_enc.is_not(None)).label("has_contact"),
-            func.coalesce(current.c.reports, 0).label("reports"),
-            func.coalesce(current.c.persons, 0).label("persons"),
-            current.c.latest,
-        )
-        .outerjoin(current, current.c.source_id == sources.c.id)
-        .order_by(sources.c.name)
-    )
-    return list(conn.execute(query))
-
-
-def source_row(conn: Connection, source_id: str) -> Any:
-    return next((row for row in source_rows(conn) if row.id == source_id), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +59,7 @@ def report_query(chosen: ReportFilter) -> Any:
     )
     conditions = []
     if not chosen.include_superseded:
-        conditions.append(_not_superseded())
+        conditions.append(current_only())
     if chosen.source:
         conditions.append(reports.c.source_id == chosen.source)
     if chosen.reported_from:
