@@ -46,7 +46,7 @@ from refwatch.store.workspace import (
     SQLITE_FILE,
     Workspace,
     WorkspaceConfig,
-    _atomic_write,
+    atomic_write,
     create_private_sqlite_file,
     make_private_dir,
     open_workspace,
@@ -292,7 +292,7 @@ def restore_backup(
             workspace.close()
             _discard(target, db_url, schema)
             raise
-        _atomic_write(target / CONFIG_FILE, config.to_json())
+        atomic_write(target / CONFIG_FILE, config.to_json())
         # The restored chain is checked from its first entry, then anchored in the new
         # folder; the restore entry moves the anchor on from there.
         report = workspace.reanchor()

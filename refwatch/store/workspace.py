@@ -100,7 +100,9 @@ def private_umask() -> Iterator[None]:
         os.umask(previous)
 
 
-def _atomic_write(path: Path, content: str) -> None:
+def atomic_write(path: Path, content: str) -> None:
+    """Write a small owner-only file whole or not at all (a temporary file, then a rename);
+    the backup's restore writes the workspace config through it too."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY_FILE)
     with open(fd, "w", encoding="utf-8") as handle:
@@ -195,7 +197,7 @@ class Workspace:
             os.close(fd)  # closing the descriptor releases the lock
 
     def _write_anchor(self, new_head: audit.Anchor) -> None:
-        _atomic_write(
+        atomic_write(
             self.path / ANCHOR_FILE, json.dumps({"seq": new_head.seq, "hash": new_head.hash})
         )
 
@@ -501,6 +503,6 @@ def init_workspace(
     except Exception:
         workspace.close()
         raise
-    _atomic_write(path / CONFIG_FILE, config.to_json())
+    atomic_write(path / CONFIG_FILE, config.to_json())
     workspace._write_anchor(first)
     return workspace
