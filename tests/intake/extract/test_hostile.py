@@ -160,3 +160,16 @@ _ALPHABET = st.one_of(
 @given(st.lists(_ALPHABET, max_size=60).map("".join))
 def test_fuzzed_text_never_breaks_the_engine(text: str) -> None:
     _valid(extract(text))
+
+
+def test_threads_share_one_tokeniser_and_agree() -> None:
+    """A web server calls from several threads; Kiwi is created once and gives every
+    thread the same answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    text = "제 딸 김은정(24)은 혜산 출신입니다. 딸은 2017년 12월 장백에서 체포됐습니다."
+    expected = extract(text)
+    assert expected.mentions[0].names_hangul == ("김은정",)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: extract(text), range(24)))
+    assert all(result == expected for result in results)
