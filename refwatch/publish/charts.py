@@ -62,7 +62,10 @@ def place_map(points: list[dict[str, Any]], title: str) -> str:
         .encode(
             longitude="lon:Q",
             latitude="lat:Q",
-            size=alt.Size("at_most:Q", title="persons (up to)"),
+            # No legend inside the image: its text was measured with one font and drawn
+            # with another, and the PDF cut it off ("persons (up tc"); the page says what
+            # the circles mean, in text.
+            size=alt.Size("at_most:Q", legend=None),
         )
         .project(**projection)
     )

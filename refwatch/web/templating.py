@@ -6,7 +6,9 @@ and the functions `_()`/`gettext()`/`ngettext()` (in the request's language),
 `message_text(m)` (an English message made below the web layer, such as an estimate's
 warning, in the request's language),
 `csrf_field()` (the hidden form input), `can("permission")`, `lang_url("ko")`,
-`format_date(d)`, `format_number(n)`. Routes render with `render(request, name, context)`.
+`format_date(d)`, `format_number(n)`, `label(code, vocabulary=None)` (a stored code's
+display word in the page's language, from `refwatch.domain.labels`). Routes render with
+`render(request, name, context)`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from refwatch.domain import labels
 from refwatch.web import i18n
 from refwatch.web.deps import csrf_token, current_user
 from refwatch.web.nav import NAV, NavItem
@@ -97,6 +100,12 @@ def _format_number(context: Context, value: float | int | None) -> str:
     return format_decimal(value, locale=i18n.language_of(_request(context)))
 
 
+@pass_context
+def _label(context: Context, value: str | None, vocabulary: str | None = None) -> str:
+    """A stored code (`ngo_list`, `born_in_detention`) as the reader's word, never raw."""
+    return labels.label(value, i18n.language_of(_request(context)), vocabulary)
+
+
 def nav_for(request: Request) -> list[NavItem]:
     user = current_user(request)
     if user is None:
@@ -134,6 +143,7 @@ def _environment() -> Environment:
         lang_url=_lang_url,
         format_date=_format_date,
         format_number=_format_number,
+        label=_label,
     )
     return env
 

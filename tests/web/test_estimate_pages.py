@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from refwatch.counting.ledger import read_entry
+from refwatch.domain.errors import Message
 from refwatch.estimate import EstimateOptions, LcmcrSettings, estimate_from_workspace, messages
 from refwatch.estimate.api import WorkspaceEstimate
 from refwatch.estimate.loglinear import estimate_loglinear, profile_loglik
@@ -182,7 +183,8 @@ def test_a_log_linear_estimate_on_the_page_is_the_librarys_and_is_recorded(
     total = library.total
     assert f"{round(total.estimate):,}" in page.text
     assert total.model["name"] in page.text
-    assert "90% interval" in page.text
+    headline = page.text[page.text.index('id="headline-interval"') :]
+    assert re.match(r'id="headline-interval"><strong>[^<]+</strong> 90% [a-z -]*interval', headline)
     for warning in total.warnings:
         assert warning in html.unescape(page.text)
 
@@ -474,5 +476,5 @@ def test_a_korean_estimate_gives_its_warnings_and_notes_in_korean(
 )
 def test_the_name_of_a_stratum_in_a_note_is_korean_too(stratify: str, word: str) -> None:
     for template in (messages.SPANS_TWO, messages.UNKNOWN_STRATUM):
-        note = korean_text(template % {"n": 3, "stratify": stratify})
+        note = korean_text(Message(template, n=3, stratify=stratify))
         assert f"({word})" in note and stratify not in note

@@ -265,7 +265,7 @@ def test_names_in_hanzi_hangul_and_latin_show_as_entered_on_the_person_page(
         assert answer.headers["content-type"] == "text/html; charset=utf-8"
         page = answer.text
         names = page[
-            page.index('id="person-names"') : page.index("</p>", page.index("person-names"))
+            page.index('id="person-names"') : page.index("</div>", page.index("person-names"))
         ]
         if hangul:
             assert f'<span lang="ko">{hangul}</span>' in names, script

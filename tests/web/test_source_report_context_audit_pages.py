@@ -131,6 +131,30 @@ def test_an_observation_recorded_through_the_form_is_listed_and_charted(web: Web
     assert post_form(web.sign_in("analyst"), "/context/observations", form).status_code == 403
 
 
+def test_the_context_chart_gets_each_range_whole_and_a_row_per_observation(web: WebEnv) -> None:
+    researcher = web.sign_in("researcher")
+    base = {"source": "Rescue network (synthetic)", "kind": "capacity_change", "unit": "%"}
+    for n, observed_on in enumerate(("2017-06/2017-08", "2017-06-15", "2017-06-15")):
+        form = {**base, "observed_on": observed_on, "value": str(-10 * (n + 1))}
+        form["description"] = f"Capacity change {n} (synthetic)"
+        answer = post_form(researcher, "/context/observations", form)
+        assert answer.status_code == 303, answer.text[-600:]
+    chart = web.sign_in("analyst").get("/context/observations.json").json()["observations"]
+    ranged = [o for o in chart if o["ranged"]]
+    assert len(ranged) == 1
+    # A range is drawn from its first possible day to the day after its last, not as a dot.
+    assert (ranged[0]["start"], ranged[0]["end"]) == ("2017-06-01", "2017-09-01")
+    days = [o for o in chart if not o["ranged"]]
+    assert [(o["start"], o["end"]) for o in days] == [("2017-06-15", "2017-06-16")] * 2
+    # Two observations of one kind on one day get rows of their own: they cannot merge.
+    assert sorted(o["slot"] for o in chart) == [0, 1, 2]
+    assert {o["kind_label"] for o in chart} == {"change in capacity"}
+    korean = web.sign_in("analyst").get("/context/observations.json?lang=ko").json()
+    assert {o["kind_label"] for o in korean["observations"]} == {"수용 규모 변화"}
+    page = web.sign_in("analyst").get("/context?lang=en").text
+    assert "capacity_change" not in page.replace('value="capacity_change"', "")
+
+
 def test_the_audit_page_shows_the_chain_check_and_filters_entries(
     web: WebEnv, cipher: FieldCipher, tmp_path: Path, sample_rows: list[dict[str, str]]
 ) -> None:

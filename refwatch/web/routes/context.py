@@ -5,17 +5,20 @@ groups stopped after tip-offs), their chart over time, and a form to record one 
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from refwatch.domain import labels
 from refwatch.domain.enums import ObservationKind, SourceType
 from refwatch.domain.errors import DateError, InputError
 from refwatch.intake.context import add_observation
 from refwatch.store.queries import sources
 from refwatch.store.schema import Observation, table_of
+from refwatch.web import i18n
 from refwatch.web.deps import User, get_workspace, require
 from refwatch.web.i18n import error_text
 from refwatch.web.templating import gettext, render
@@ -68,10 +71,16 @@ def context_page(request: Request, user: Reader) -> Response:
 
 @router.get("/context/observations.json")
 def observations_json(request: Request, user: Reader) -> Response:
-    """Observations for the chart: the middle of each dated interval, kind, value."""
+    """Observations for the chart: each one's first and last possible day (a range is
+    drawn as a bar over it, not as a dot at its middle), its kind in the page's language,
+    its value, and its slot (a row of its own within its kind, so two observations of the
+    same kind on close days never merge into one mark)."""
     rows = []
+    lang = i18n.language_of(request)
+    slots: dict[str, int] = {}
     for row in observation_rows(request):
         middle = row.observed_earliest + (row.observed_latest - row.observed_earliest) / 2
+        slot = slots[row.kind] = slots.get(row.kind, -1) + 1
         # A value stored before finite numbers were required ("inf") is shown as none:
         # JSON has no infinity, and one bad row must not break the chart for everyone.
         number = row.value if row.value is not None and math.isfinite(row.value) else None
@@ -80,8 +89,12 @@ def observations_json(request: Request, user: Reader) -> Response:
             {
                 "observed_on": row.observed_on,
                 "date": middle.isoformat(),
+                "start": row.observed_earliest.isoformat(),
+                "end": (row.observed_latest + timedelta(days=1)).isoformat(),
+                "ranged": row.observed_latest > row.observed_earliest,
+                "slot": slot,
                 "kind": row.kind,
-                "kind_label": gettext(request, row.kind),
+                "kind_label": labels.label(row.kind, lang, "observation"),
                 "value": number,
                 "unit": row.unit,
                 "label": value or row.description[:80],

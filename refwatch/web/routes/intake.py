@@ -12,6 +12,7 @@ the server's memory (never on disk) until it is committed or forgotten.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from typing import Annotated, Any, cast
 from urllib.parse import unquote
@@ -35,8 +36,10 @@ from refwatch.intake.records import (
 )
 from refwatch.store.schema import ImportBatch, Mention, PersonLink, Report, Source, table_of
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
+from refwatch.web.caches import names_of_persons
 from refwatch.web.deps import User, get_cipher, get_workspace, now, require
 from refwatch.web.pending_uploads import PendingUploads, UploadStore
+from refwatch.web.person_names import main_name
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -147,9 +150,18 @@ def _field_of(error: InputError) -> str:
     return f"m{error.row - 1}_{'flags' if column == 'flags' else column}"
 
 
+# The checks wrap the date parser's own message: "not an EDTF date (not an EDTF date:
+# '2017-13'); write e.g. …" said the same thing twice beside a field.
+_REPEATED_DATE = re.compile(r"not an EDTF date \((not an EDTF date: [^)]*)\)")
+
+
 def _error_text(request: Request, error: InputError) -> str:
-    shown = "" if error.value is None or error.column in PROTECTED_COLUMNS else f" ({error.value})"
-    return f"{error.reason}{shown}"
+    """The reason once, with the value typed unless the reason quotes it already (or the
+    field is one whose value must not be echoed)."""
+    reason = _REPEATED_DATE.sub(r"\1", error.reason)
+    value = error.value
+    hidden = value is None or error.column in PROTECTED_COLUMNS or str(value) in reason
+    return reason if hidden else f"{reason} ({value})"
 
 
 @router.post("/intake/report", response_class=HTMLResponse)
@@ -236,7 +248,11 @@ def batch_page(request: Request, batch_id: str, user: Writer) -> Response:
                 .limit(PREVIEW_ROWS)
             )
         )
-    return render(request, "intake_batch.html", {"batch": batch, "rows": rows})
+    # The researcher who saved the report sees whom it named, and a way to look for the
+    # same person entered before (a name search, posted so the name stays out of the URL).
+    found = names_of_persons(request, [r.person_id for r in rows], "saved report")
+    names = {pid: main_name(n) for pid, n in found.items()}
+    return render(request, "intake_batch.html", {"batch": batch, "rows": rows, "names": names})
 
 
 # -- case-list upload ------------------------------------------------------------------

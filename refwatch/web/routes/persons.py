@@ -33,13 +33,14 @@ from refwatch.persons.filters import (
     select_persons,
 )
 from refwatch.persons.listing import Snapshot
+from refwatch.persons.overview import place_label
 from refwatch.persons.timeline import load_person
 from refwatch.store.queries import current_mentions, links
 from refwatch.store.schema import Mention, Source, table_of
 from refwatch.web import evidence_format, i18n  # noqa: F401 (registers template helpers)
 from refwatch.web.caches import name_index, names_of_persons, snapshot, today
-from refwatch.web.dashboard_data import place_label
 from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
+from refwatch.web.person_names import main_name, person_names
 from refwatch.web.routes.casefiles import consent_panel
 from refwatch.web.templating import gettext, render
 
@@ -96,7 +97,7 @@ def _list_page(
             "query": query,
             "searched": searched,
             "error": error,
-            "names": names,
+            "names": {pid: main_name(found_names) for pid, found_names in names.items()},
             "statuses": list(Status),
             "flags": FLAGS,
             "places": place_options(snap),
@@ -254,7 +255,9 @@ def _person_response(
             "detail": detail,
             "summary": summary,
             "names": mention_names,
-            "all_names": list(dict.fromkeys(mention_names.values())),
+            "person_names": person_names(
+                (mention_names[m.id], m.source) for m in detail.mentions if m.id in mention_names
+            ),
             "notes": notes,
             "today": today(request),
             "place_label": lambda place_id: place_label(place_id, lang),

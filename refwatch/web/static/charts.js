@@ -22,20 +22,34 @@ function monthlyBounds(el, months) {
   };
 }
 
+// Observations: a dated range is a bar from its first to its last possible day (not a dot
+// at its middle, which claimed a precision the source never gave); an exact day is a dot.
+// Each observation has a row of its own within its kind (`slot`), so two never merge into
+// one mark; the axis shows the year and month.
 function observations(el, rows) {
+  const x = { field: "start", type: "temporal", title: el.dataset.xTitle, scale: { type: "utc" },
+              axis: { labelExpr: "utcFormat(datum.value, '%Y-%m')", labelOverlap: true,
+                      labelAngle: -45, tickCount: { interval: "month", step: 1 } } };
+  const y = { field: "kind_label", type: "nominal", title: el.dataset.yTitle };
+  const yOffset = { field: "slot", type: "nominal" };
+  const color = { field: "kind_label", type: "nominal", legend: null };
+  const tooltip = [{ field: "observed_on", title: el.dataset.xTitle },
+                   { field: "kind_label", title: el.dataset.yTitle },
+                   { field: "label", title: el.dataset.valueTitle }];
+  const kinds = new Set(rows.map((r) => r.kind_label)).size;
+  const slots = Math.max(1, ...rows.map((r) => r.slot + 1));
   return {
-    width: "container", height: 240, autosize: { type: "fit", contains: "padding" },
+    width: "container", height: Math.max(160, kinds * Math.min(slots, 6) * 18 + 60),
+    autosize: { type: "fit", contains: "padding" },
     data: { values: rows },
-    mark: { type: "point", filled: true, size: 90 },
-    encoding: {
-      x: { field: "date", type: "temporal", title: el.dataset.xTitle, scale: { type: "utc" },
-           axis: { format: "%Y-%m", formatType: "utc" } },
-      y: { field: "kind_label", type: "nominal", title: el.dataset.yTitle },
-      color: { field: "kind_label", type: "nominal", legend: null },
-      tooltip: [{ field: "observed_on", title: el.dataset.xTitle },
-                { field: "kind_label", title: el.dataset.yTitle },
-                { field: "label", title: el.dataset.valueTitle }]
-    }
+    encoding: { x, y, yOffset, color, tooltip },
+    layer: [
+      { transform: [{ filter: "datum.ranged" }],
+        mark: { type: "bar", height: 8, cornerRadius: 2, opacity: 0.8 },
+        encoding: { x2: { field: "end" } } },
+      { transform: [{ filter: "!datum.ranged" }],
+        mark: { type: "point", filled: true, size: 80, opacity: 0.9 } }
+    ]
   };
 }
 

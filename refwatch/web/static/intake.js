@@ -3,6 +3,13 @@
 // passes it through a multipart parser that could spill it into a temporary file.
 (function () {
   "use strict";
+  // After a refused save, the first field that needs attention has the focus (its error
+  // is its description), so a keyboard or screen-reader user lands on it.
+  var invalid = document.querySelector('#report-form [aria-invalid="true"]');
+  if (invalid) {
+    var target = invalid.matches("fieldset") ? invalid.querySelector("input") : invalid;
+    if (target) target.focus();
+  }
   var add = document.getElementById("add-mention");
   var box = document.getElementById("mentions");
   var template = document.getElementById("mention-template");
