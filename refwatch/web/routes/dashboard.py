@@ -10,9 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from refwatch.alerts.settings import load_settings
-from refwatch.web import count_disclosure, i18n
-from refwatch.web.caches import snapshot, today
-from refwatch.web.dashboard_data import (
+from refwatch.persons.overview import (
     URGENT_ORDERS,
     apprehensions_per_month,
     held_count,
@@ -22,6 +20,8 @@ from refwatch.web.dashboard_data import (
     status_counts,
     urgent_list,
 )
+from refwatch.web import count_disclosure, i18n
+from refwatch.web.caches import snapshot, today
 from refwatch.web.deps import User, get_workspace, require
 from refwatch.web.templating import render
 

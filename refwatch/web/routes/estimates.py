@@ -28,9 +28,9 @@ from starlette.concurrency import run_in_threadpool
 from refwatch.estimate import EstimateResult, EstimationError, estimate_from_workspace
 from refwatch.estimate.api import WorkspaceEstimate
 from refwatch.estimate.record import record_estimates
+from refwatch.persons.overview import place_label
 from refwatch.web import estimate_form as ef
 from refwatch.web import i18n
-from refwatch.web.dashboard_data import place_label
 from refwatch.web.deps import User, get_workspace, require
 from refwatch.web.estimate_charts import draws_chart, profile_chart
 from refwatch.web.templating import gettext, render

@@ -1,7 +1,10 @@
-"""The dashboard's figures, derived from a snapshot (and memoised on it).
+"""The overview of the persons: status counts, apprehensions per month, persons still
+held (the urgent-action list), places on a map and the latest reports, derived from a
+snapshot (and memoised on it).
 
-Why a module of its own: the HTML page and its JSON endpoints (the chart, the map) must
-show the same numbers, and each is computed once per evidence version. Apprehensions per
+Why a module of its own: the dashboard page and its JSON endpoints (the chart, the map)
+must show the same numbers, and each is computed once per evidence version; nothing here
+is about the web, so the command line can give the same figures. Apprehensions per
 month come from the counting engine (`count_persons(event="apprehension", by="month")`),
 with its bounds: a person apprehended "2017-07/2017-08" counts in at most two months and
 in at least none of them, so nothing rounds uncertainty away.
@@ -192,4 +195,3 @@ def _latest_reports(conn: Connection, limit: int) -> list[Any]:
         .limit(limit)
     )
     return list(conn.execute(query))
-
