@@ -275,6 +275,7 @@ CORE: tuple[Row, ...] = (
 # Rows of later rooms live beside their tests, one module each, so they can grow apart.
 from tests.web.route_matrix_alerts import ROWS as ALERTS_ROWS  # noqa: E402
 from tests.web.route_matrix_casefiles import ROWS as CASEFILES_ROWS  # noqa: E402
+from tests.web.route_matrix_claims import ROWS as CLAIMS_ROWS  # noqa: E402
 from tests.web.route_matrix_counts import ROWS as COUNTS_ROWS  # noqa: E402
 from tests.web.route_matrix_estimates import ROWS as ESTIMATES_ROWS  # noqa: E402
 from tests.web.route_matrix_linkage import ROWS as LINKAGE_ROWS  # noqa: E402
@@ -290,4 +291,5 @@ EXPECTED: tuple[Row, ...] = (
     + CASEFILES_ROWS
     + SHARE_ROWS
     + ALERTS_ROWS
+    + CLAIMS_ROWS
 )
