@@ -29,6 +29,7 @@ def _reference(value: str | None) -> date | None:
 @app.command("extract")
 @guarded
 def extract_command(
+    ctx: typer.Context,
     file: Annotated[
         Path, typer.Argument(help="A UTF-8 text file: a release, testimony or message.")
     ],
@@ -39,12 +40,43 @@ def extract_command(
             help="The document's date (YYYY-MM-DD), for 'last year', 'yesterday', 지난해.",
         ),
     ] = None,
+    accept: Annotated[
+        Path | None,
+        typer.Option(
+            "--accept",
+            help="Accept this reviewed proposal file (from --json) as evidence; needs --source.",
+        ),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="With --accept: who published or told it.")
+    ] = None,
+    source_type: Annotated[
+        str | None, typer.Option("--source-type", help="With --accept: the source's type.")
+    ] = None,
+    reported_on: Annotated[
+        str | None,
+        typer.Option("--reported-on", help="With --accept: when the source told it (EDTF)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Propose claims, person mentions and context observations from English or Korean text."""
     from refwatch.intake.extract import extract
     from refwatch.intake.extract.source import read_text_file
 
+    if accept is not None:
+        from refwatch.cli.claims import accept_file
+
+        if source is None:
+            fail("--accept needs --source NAME: who published or told the text")
+        accept_file(
+            ctx,
+            accept,
+            source=source,
+            source_type=source_type,
+            reported_on=reported_on,
+            as_json=as_json,
+        )
+        return
     reference = _reference(reference_date)
     text = read_text_file(file)
     try:

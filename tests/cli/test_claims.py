@@ -167,3 +167,17 @@ def test_accept_writes_evidence_once(env: Path, tmp_path: Path) -> None:
     assert summary["claims"] == {"new": 0, "unchanged": 1}
     code, out, _ = invoke("claims", "list")
     assert "Org X, 2017-09-14: at least 41 detained, July–August 2017" in out
+
+
+def test_extract_with_accept_does_what_accept_does(env: Path, tmp_path: Path) -> None:
+    text = tmp_path / "release.txt"
+    text.write_text("China has detained at least 41 in July and August 2017.", encoding="utf-8")
+    path = _write(tmp_path, "reviewed.json", reviewed())
+    code, _, err = invoke("extract", str(text), "--accept", str(path))
+    assert code == 2 and "--accept needs --source" in err
+    args = ("extract", str(text), "--accept", str(path), "--source", "Org X", "--json")
+    code, out, err = invoke(*args, "--reported-on", "2017-09-14")
+    assert code == 0, err
+    assert json.loads(out)["claims"] == {"new": 1, "unchanged": 0}
+    code, out, err = invoke("accept", str(path), "--source", "Org X", "--reported-on", "2017-09-14")
+    assert code == 0 and "Nothing changed." in out
