@@ -7,7 +7,9 @@ and the functions `_()`/`gettext()`/`ngettext()` (in the request's language),
 warning, in the request's language),
 `csrf_field()` (the hidden form input), `can("permission")`, `lang_url("ko")`,
 `format_date(d)`, `format_number(n)`, `label(code, vocabulary=None)` (a stored code's
-display word in the page's language, from `refwatch.domain.labels`). Routes render with
+display word in the page's language, from `refwatch.domain.labels`) and
+`place(text, place_id=None, origin=False, facility=False)` (the gazetteer's name in the
+page's language, with the words as written beside it). Routes render with
 `render(request, name, context)`.
 """
 
@@ -29,6 +31,7 @@ from refwatch.domain import labels
 from refwatch.web import i18n
 from refwatch.web.deps import csrf_token, current_user
 from refwatch.web.nav import NAV, NavItem
+from refwatch.web.place_display import place_markup
 
 TEMPLATE_DIR = str(resources.files("refwatch.web") / "templates")
 
@@ -106,6 +109,25 @@ def _label(context: Context, value: str | None, vocabulary: str | None = None) -
     return labels.label(value, i18n.language_of(_request(context)), vocabulary)
 
 
+@pass_context
+def _place(
+    context: Context,
+    text: str | None,
+    place_id: str | None = None,
+    origin: bool = False,
+    facility: bool = False,
+) -> Markup:
+    request = _request(context)
+    return place_markup(
+        text,
+        i18n.language_of(request),
+        place_id,
+        origin=origin,
+        facility=facility,
+        as_written=i18n.gettext(request, "as written"),
+    )
+
+
 def nav_for(request: Request) -> list[NavItem]:
     user = current_user(request)
     if user is None:
@@ -144,6 +166,7 @@ def _environment() -> Environment:
         format_date=_format_date,
         format_number=_format_number,
         label=_label,
+        place=_place,
     )
     return env
 

@@ -4,6 +4,7 @@ is committed."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pytest
@@ -98,6 +99,36 @@ def test_a_bad_field_is_named_next_to_it_and_nothing_is_saved(web: WebEnv) -> No
     assert count(web.workspace, Report) == 0
 
 
+def test_a_bad_date_is_explained_once_and_the_value_shown_once(web: WebEnv) -> None:
+    browser = web.sign_in("researcher")
+    answer = post_form(browser, "/intake/report", {**REPORT, "m0_apprehended_on": "2017-13-45"})
+    assert answer.status_code == 422
+    start = answer.text.index('id="err-m0_apprehended_on"')
+    error = html.unescape(answer.text[start : answer.text.index("</span>", start)])
+    assert error.count("not an EDTF date") == 1, error
+    assert error.count("2017-13-45") == 1, error
+    assert "write e.g." in error
+
+
+def test_the_saved_page_names_the_persons_and_offers_a_search_for_duplicates(
+    web: WebEnv,
+) -> None:
+    browser = web.sign_in("researcher")
+    answer = post_form(browser, "/intake/report", REPORT)
+    assert answer.status_code == 303
+    page = browser.get(answer.headers["location"]).text
+    rows = page[page.index('id="batch-rows"') : page.index("</table>")]
+    assert "김영철" in rows
+    duplicates = page[page.index('id="duplicates"') :]
+    # A name search is a POST (the name stays out of the address), one button per name.
+    assert '<form method="post" action="/persons"' in duplicates
+    assert 'name="q" value="김영철"' in duplicates
+    assert "?q=" not in page and "%EA%B9%80" not in page
+    assert 'href="/linkage"' in duplicates
+    # The analyst, who sees no names, cannot open the page at all.
+    assert web.sign_in("analyst").get(answer.headers["location"]).status_code in (403, 404)
+
+
 def test_a_report_needs_a_source_and_at_least_one_person(web: WebEnv) -> None:
     browser = web.sign_in("researcher")
     no_source = post_form(browser, "/intake/report", {**REPORT, "source": ""})
@@ -154,8 +185,8 @@ def test_an_upload_with_errors_lists_each_row_and_column_and_offers_no_commit(
     answer = upload(web.sign_in("researcher"), "bad.csv", data)
     assert answer.status_code == 422
     table = answer.text[answer.text.index('id="preview-errors"') :]
-    assert "<td data-label=\"Row\">2</td>" in table and "apprehended_on" in table
-    assert "<td data-label=\"Row\">3</td>" in table and "sex" in table
+    assert '<td data-label="Row">2</td>' in table and "apprehended_on" in table
+    assert '<td data-label="Row">3</td>' in table and "sex" in table
     assert "Secret Name" not in answer.text and 'name="token"' not in answer.text
 
 
