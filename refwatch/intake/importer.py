@@ -202,13 +202,14 @@ def import_file(
         with workspace.write() as conn:
             lock_evidence_writes(conn)
             ensure_places(conn)
-            writer = _FileWriter(conn, cipher, path.name, actor)
+            writer = FileWriter(conn, cipher, path.name, actor)
             summary = writer.run(records, digest, progress)
     return summary
 
 
-class _FileWriter:
-    """Builds the rows of one file's import in memory, then inserts them in bulk."""
+class FileWriter:
+    """Builds the rows of one file's import in memory, then inserts them in bulk. Formats
+    that carry more than rows (report texts, attachments) extend `_add_row` and `_flush`."""
 
     def __init__(self, conn: Connection, cipher: FieldCipher, file: str, actor: str) -> None:
         self.conn = conn
@@ -548,6 +549,9 @@ class _FileWriter:
         for name in order:
             bulk_insert(self.conn, T[name], self.rows[name])
         audit.append(self.conn, self.audit)
+
+
+_FileWriter = FileWriter  # the name refwatch/intake/records.py still imports
 
 
 def claimed_events(record: CaseRecord) -> list[dict[str, Any]]:

@@ -48,13 +48,13 @@ from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS, CaseReco
 from refwatch.domain.errors import InputError
 from refwatch.gazetteer import load_gazetteer
 from refwatch.intake.gc_pause import gc_paused
-from refwatch.intake.importer import FileSummary, _FileWriter
+from refwatch.intake.importer import FileSummary, FileWriter
 from refwatch.intake.places import ensure_places
 from refwatch.intake.readers import (
     XLSX_MAX_UNCOMPRESSED,
-    _clean,
-    _decode,
-    _read_bytes,
+    clean_cell,
+    decode_text,
+    read_source_bytes,
 )
 from refwatch.intake.registry import (
     NumberedRow,
@@ -163,7 +163,7 @@ def _peek_header(source: Source) -> list[str]:
         if Path(source.name).suffix.lower() == ".xlsx":
             return _xlsx_header(source)
         data = source.data if isinstance(source, Upload) else _head_bytes(source)
-        first = _decode(data).split("\n", 1)[0]
+        first = decode_text(data).split("\n", 1)[0]
         return _csv_header(first)
     except (InputError, OSError, csv.Error, ValueError):
         return []
@@ -214,7 +214,7 @@ def _is_odk(source: Source) -> bool:
 # -- reading tables -------------------------------------------------------------------------
 def _csv_table(source: Source, label: str | None = None) -> _Table:
     file = label or source.name
-    content = _decode(_read_bytes(source))
+    content = decode_text(read_source_bytes(source))
     first = content.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
@@ -244,7 +244,7 @@ def _xlsx_tables(source: Source) -> list[_Table]:
     from openpyxl import load_workbook  # imported here: loading openpyxl costs ~0.3 s
 
     file = source.name
-    data = _read_bytes(source)
+    data = read_source_bytes(source)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             total = sum(info.file_size for info in archive.infolist())
@@ -356,10 +356,10 @@ class _Cells:
             return None
         header = self.table.header[index]
         if name not in PROTECTED_QUESTIONS:
-            return _clean(values[index], self.table.label, number, header)
+            return clean_cell(values[index], self.table.label, number, header)
         try:
             # Cleaned as a protected column, so that no message shows any of the cell.
-            return _clean(values[index], self.table.label, number, "notes")
+            return clean_cell(values[index], self.table.label, number, "notes")
         except InputError as exc:
             raise InputError(exc.reason, file=self.table.label, row=number, column=header) from None
 
@@ -587,7 +587,7 @@ def load_files(path: Path, export: SubmissionExport) -> dict[str, list[_File]]:
 
 
 # -- import -----------------------------------------------------------------------------------
-class _SubmissionWriter(_FileWriter):
+class _SubmissionWriter(FileWriter):
     """The importer's writer, sealing each row's account text and the first person's
     attachments with the report it builds."""
 

@@ -30,13 +30,23 @@ from refwatch.intake.registry import (
     register_reader,
 )
 
-__all__ = ["NumberedRow", "RawRow", "Upload", "detect_format", "map_header", "read_rows"]
+__all__ = [
+    "NumberedRow",
+    "RawRow",
+    "Upload",
+    "clean_cell",
+    "decode_text",
+    "detect_format",
+    "map_header",
+    "read_rows",
+    "read_source_bytes",
+]
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_CELL_CHARS = 20_000
 XLSX_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
 FORMATS = ("csv", "xlsx", "jsonl")
 # Let the csv module hand every cell over, however long, so that an over-long cell is
-# refused by `_clean` with its row and column rather than as a malformed file.
+# refused by `clean_cell` with its row and column rather than as a malformed file.
 csv.field_size_limit(MAX_FILE_BYTES)
 # A byte that is not UTF-8 survives decoding as a lone surrogate (errors="surrogateescape"),
 # so that the cell holding it can be named by row and column.
@@ -52,7 +62,9 @@ def detect_format(path: Path) -> str:
     return find_reader(path).name
 
 
-def _clean(value: object, file: str, row: int, column: str) -> str | None:
+def clean_cell(value: object, file: str, row: int, column: str) -> str | None:
+    """A cell as every reader keeps it: NFC text, stripped, None when empty; InputError
+    (naming file, row and column, never a protected value) for what is not text."""
     if value is None or value == "":
         return None
     # The common cell (short ASCII text, no NUL) needs only a strip: one test per cell of
@@ -137,16 +149,16 @@ def read_rows(
     return find_reader(path, fmt).read(path, options)
 
 
-def _read_bytes(path: Path | Upload) -> bytes:
+def read_source_bytes(path: Path | Upload) -> bytes:
     size = len(path.data) if isinstance(path, Upload) else path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InputError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", file=path.name)
     return path.data if isinstance(path, Upload) else path.read_bytes()
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
     """UTF-8 text (a byte order mark is dropped). Bytes that are not UTF-8 are kept as lone
-    surrogates; the reader meets them in a cell and `_clean` names that cell."""
+    surrogates; the reader meets them in a cell and `clean_cell` names that cell."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -178,7 +190,7 @@ def _shortened(text: str, limit: int = 120) -> str:
 
 def _read_csv(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
     file = path.name
-    text = _decode(_read_bytes(path))
+    text = decode_text(read_source_bytes(path))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
@@ -198,7 +210,7 @@ def _read_csv(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[Numbe
             yield NumberedRow(
                 number,
                 {
-                    col: _clean(cell, file, number, col)
+                    col: clean_cell(cell, file, number, col)
                     for col, cell in zip(columns, record, strict=True)
                 },
             )
@@ -224,7 +236,7 @@ def _read_xlsx(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[Numb
 
     file = path.name
     # Read once, opened from memory: openpyxl leaves a file it failed to load open.
-    data = _read_bytes(path)
+    data = read_source_bytes(path)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             total = sum(info.file_size for info in archive.infolist())
@@ -258,7 +270,7 @@ def _read_xlsx(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[Numb
             yield NumberedRow(
                 number,
                 {
-                    col: _clean(cell, file, number, col)
+                    col: clean_cell(cell, file, number, col)
                     for col, cell in zip(columns, cells, strict=True)
                 },
             )
@@ -268,7 +280,7 @@ def _read_xlsx(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[Numb
 
 def _read_jsonl(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
     file = path.name
-    text = _decode(_read_bytes(path))
+    text = decode_text(read_source_bytes(path))
     # Lines end at \n (or \r\n) only: JSON strings may hold U+2028, U+0085, \x0c...
     for number, line in enumerate(text.split("\n"), start=1):
         line = line.removesuffix("\r")
@@ -292,7 +304,7 @@ def _read_jsonl(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[Num
                         "flags must be a list of strings", file=file, row=number, column=col
                     )
                 value = ";".join(value)
-            cells[col] = _clean(value, file, number, col)
+            cells[col] = clean_cell(value, file, number, col)
         yield NumberedRow(number, cells)
 
 
@@ -314,3 +326,5 @@ register_reader(
     suffixes=(".jsonl", ".ndjson"),
     summary="JSON Lines: one object per line with the case-list keys",
 )
+
+_clean = clean_cell  # the name refwatch/intake/records.py still imports
