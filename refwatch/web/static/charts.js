@@ -25,7 +25,8 @@ function monthlyBounds(el, months) {
 // Observations: a dated range is a bar from its first to its last possible day (not a dot
 // at its middle, which claimed a precision the source never gave); an exact day is a dot.
 // Each observation has a row of its own within its kind (`slot`), so two never merge into
-// one mark; the axis shows the year and month.
+// one mark; the axis shows the year and month. The marks are hidden from assistive
+// technology (`aria: false`): the chart is one labelled image, the table below its text.
 function observations(el, rows) {
   const x = { field: "start", type: "temporal", title: el.dataset.xTitle, scale: { type: "utc" },
               axis: { labelExpr: "utcFormat(datum.value, '%Y-%m')", labelOverlap: true,
@@ -45,10 +46,10 @@ function observations(el, rows) {
     encoding: { x, y, yOffset, color, tooltip },
     layer: [
       { transform: [{ filter: "datum.ranged" }],
-        mark: { type: "bar", height: 8, cornerRadius: 2, opacity: 0.8 },
+        mark: { type: "bar", height: 8, cornerRadius: 2, opacity: 0.8, aria: false },
         encoding: { x2: { field: "end" } } },
       { transform: [{ filter: "!datum.ranged" }],
-        mark: { type: "point", filled: true, size: 80, opacity: 0.9 } }
+        mark: { type: "point", filled: true, size: 80, opacity: 0.9, aria: false } }
     ]
   };
 }
