@@ -30,15 +30,17 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Connection, select
 
 from refwatch.alerts.settings import AlertSettings, read_settings
-from refwatch.counting import load_snapshot, make_query
+from refwatch.counting import load_snapshot
 from refwatch.counting.days import NEG, POS, from_day, to_day
-from refwatch.counting.evidence import FLAG_BITS, STATUS_CODES
-from refwatch.counting.facts import CONFLICT_NAMES, DETENTION, RETURN
-from refwatch.counting.status import status_sets
-from refwatch.store.person_pins import current_pins
+from refwatch.counting.evidence import FLAG_BITS, STATUS_CODES, Evidence
+from refwatch.counting.facts import CONFLICT_NAMES, DETENTION, RETURN, PersonFacts
+from refwatch.counting.query import status_day
+from refwatch.counting.status import StatusSets, status_sets
+from refwatch.store.person_pins import PinEdit, current_pins
 from refwatch.store.queries import current_mentions
 from refwatch.store.workspace import Workspace
 
@@ -104,8 +106,9 @@ def _groups(conn: Connection) -> dict[str, set[str]]:
 
 
 def as_of_day(as_of: str | date | None) -> date:
-    """The day asked about (EDTF allowed: the latest day it allows), default today."""
-    return from_day(make_query(as_of=as_of or date.today()).as_of_day)
+    """The day asked about (EDTF allowed: the latest day it allows), default today: the
+    counting rule for the day a status is read on (`status_day`)."""
+    return date.fromisoformat(status_day(as_of))
 
 
 def compute_alerts(
@@ -121,6 +124,18 @@ def compute_alerts(
         pins = current_pins(conn)
         groups = _groups(conn) if ev.persons else {}
     sets = status_sets(facts, day)
+    certain, held = _held(ev, sets, pins, day)
+    people = _People.of(ev, facts, sets, certain, groups, day, settings)
+    out = [people.alert(i, settings) for i in np.flatnonzero(held).tolist()]
+    out.sort(key=lambda a: (-a.severity_rank, a.since or date.max, a.person_id))
+    return day_date, out
+
+
+def _held(
+    ev: Evidence, sets: StatusSets, pins: dict[str, PinEdit], day: int
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Who is certainly and who is possibly held on `day`: the status sets, overridden by
+    the human pins known on that day."""
     certain = sets.certain("detained")
     held = sets.maybe("detained").copy()
     index = {pid: i for i, pid in enumerate(ev.person_ids)}
@@ -130,8 +145,12 @@ def compute_alerts(
             continue
         held[i] = str(pin.status) == "detained"
         certain[i] = held[i]
+    return certain, held
 
-    # Last confirmation of detention, and last news of any kind, known on the day.
+
+def _last_news(ev: Evidence, day: int) -> tuple[list[int], list[int]]:
+    """Per person, the last news of any kind and the last confirmation of detention known
+    on the day (NEG: none)."""
     reported = ev.m_reported_lo
     known = (reported > NEG) & (reported <= day)
     last_news = np.full(ev.persons, NEG, dtype=np.int64)
@@ -140,46 +159,121 @@ def compute_alerts(
     confirms = known & (ev.m_status == STATUS_CODES["detained"]) & (seen <= day)
     last_confirmed = np.full(ev.persons, NEG, dtype=np.int64)
     np.maximum.at(last_confirmed, ev.m_person[confirms], seen[confirms])
+    return last_news.tolist(), last_confirmed.tolist()
 
-    # Facilities from which someone was (possibly) returned recently, per (person, facility)
-    # pair, not counting the person themself (vectorised: a pass over every pair).
+
+def _recent_returns(
+    ev: Evidence, facts: PersonFacts, day: int, recent_days: int
+) -> tuple[list[int], list[int], list[int]]:
+    """Facilities from which someone was (possibly) returned recently, per (person,
+    facility) pair, not counting the person themself (vectorised: a pass over every pair):
+    each pair's facility code, the others returned from it, and where each person's pairs
+    start."""
     returned = facts.has[RETURN] & (facts.lo[RETURN] <= day)
-    recent_return = returned & (facts.hi[RETURN] >= day - settings.recent_days)
+    recent_return = returned & (facts.hi[RETURN] >= day - recent_days)
     fac_person, fac_code = facts.facility_person, facts.facility_code
     returns_at = np.bincount(
         fac_code[recent_return[fac_person]], minlength=max(len(ev.places), 1)
     ).astype(np.int64)
     others_returned = returns_at[fac_code] - recent_return[fac_person].astype(np.int64)
     pair_at = np.searchsorted(fac_person, np.arange(ev.persons + 1))
+    return fac_code.tolist(), others_returned.tolist(), pair_at.tolist()
 
-    returned_ids = {ev.person_ids[i] for i in np.flatnonzero(sets.maybe("returned")).tolist()}
-    members: dict[str, set[str]] = defaultdict(set)
-    for person_id, person_groups in groups.items():
-        for group in person_groups:
-            members[group].add(person_id)
 
-    # Plain lists: reading numpy scalars one by one costs more than the rules themselves.
-    flags_of, age_lo_of, age_hi_of = (
-        facts.flags.tolist(),
-        facts.age_lo.tolist(),
-        facts.age_hi.tolist(),
-    )
-    confirmed_of, news_of = last_confirmed.tolist(), last_news.tolist()
-    conflict_of, certain_of = facts.conflict.tolist(), certain.tolist()
-    start_lo_of, start_hi_of = facts.lo[DETENTION].tolist(), facts.hi[DETENTION].tolist()
-    pair_code, pair_others, pair_start = (
-        fac_code.tolist(),
-        others_returned.tolist(),
-        pair_at.tolist(),
-    )
-    out: list[AlertView] = []
-    for i in np.flatnonzero(held).tolist():
-        person_id = ev.person_ids[i]
+@dataclass(frozen=True)
+class _People:
+    """What the rules read per person, as plain lists (reading numpy scalars one by one
+    costs more than the rules themselves)."""
+
+    ev: Evidence
+    day: int
+    groups: dict[str, set[str]]
+    members: dict[str, set[str]]
+    returned_ids: set[str]
+    flags_of: list[int]
+    age_lo_of: list[int]
+    age_hi_of: list[int]
+    confirmed_of: list[int]
+    news_of: list[int]
+    conflict_of: list[int]
+    certain_of: list[bool]
+    start_lo_of: list[int]
+    start_hi_of: list[int]
+    pair_code: list[int]
+    pair_others: list[int]
+    pair_start: list[int]
+
+    @classmethod
+    def of(
+        cls,
+        ev: Evidence,
+        facts: PersonFacts,
+        sets: StatusSets,
+        certain: npt.NDArray[np.bool_],
+        groups: dict[str, set[str]],
+        day: int,
+        settings: AlertSettings,
+    ) -> _People:
+        members: dict[str, set[str]] = defaultdict(set)
+        for person_id, person_groups in groups.items():
+            for group in person_groups:
+                members[group].add(person_id)
+        news_of, confirmed_of = _last_news(ev, day)
+        pair_code, pair_others, pair_start = _recent_returns(ev, facts, day, settings.recent_days)
+        return cls(
+            ev=ev,
+            day=day,
+            groups=groups,
+            members=members,
+            returned_ids={
+                ev.person_ids[i] for i in np.flatnonzero(sets.maybe("returned")).tolist()
+            },
+            flags_of=facts.flags.tolist(),
+            age_lo_of=facts.age_lo.tolist(),
+            age_hi_of=facts.age_hi.tolist(),
+            confirmed_of=confirmed_of,
+            news_of=news_of,
+            conflict_of=facts.conflict.tolist(),
+            certain_of=certain.tolist(),
+            start_lo_of=facts.lo[DETENTION].tolist(),
+            start_hi_of=facts.hi[DETENTION].tolist(),
+            pair_code=pair_code,
+            pair_others=pair_others,
+            pair_start=pair_start,
+        )
+
+    def alert(self, i: int, settings: AlertSettings) -> AlertView:
+        """The alert of person `i` (held): its factors, score, severity and kind."""
+        person_id = self.ev.person_ids[i]
+        kinds = self.vulnerable_kinds(i)
+        factors = [*self.danger_factors(i, person_id, settings)]
+        if kinds:
+            factors.append(Factor("vulnerable", {"kinds": kinds}))
+        factors += self.record_factors(i, settings)
+        score = sum(WEIGHTS[f.code] for f in factors)
+        if len(kinds) >= 2:
+            score += 1
+        severity, rank = severity_of(score)
+        top = max(factors, key=lambda f: WEIGHTS[f.code], default=None)
+        kind = "held" if top is None or WEIGHTS[top.code] == 0 else top.code
+        since = _day_or_none(self.start_lo_of[i]) or _day_or_none(self.start_hi_of[i])
+        return AlertView(
+            person_id=person_id,
+            kind=kind,
+            severity=severity,
+            severity_rank=rank,
+            since=since,
+            last_confirmed=_day_or_none(self.confirmed_of[i]) or _day_or_none(self.news_of[i]),
+            factors=tuple(factors),
+        )
+
+    def danger_factors(self, i: int, person_id: str, settings: AlertSettings) -> list[Factor]:
+        """Returns nearby: from the person's facilities, and of their group."""
         factors: list[Factor] = []
         hot = sorted(
-            (ev.places[pair_code[k]], pair_others[k])
-            for k in range(pair_start[i], pair_start[i + 1])
-            if pair_others[k] > 0
+            (self.ev.places[self.pair_code[k]], self.pair_others[k])
+            for k in range(self.pair_start[i], self.pair_start[i + 1])
+            if self.pair_others[k] > 0
         )
         if hot:
             factors.append(
@@ -195,58 +289,45 @@ def compute_alerts(
         group_returned = (
             {
                 other
-                for group in groups[person_id]
-                for other in members[group]
-                if other != person_id and other in returned_ids
+                for group in self.groups[person_id]
+                for other in self.members[group]
+                if other != person_id and other in self.returned_ids
             }
-            if person_id in groups
+            if person_id in self.groups
             else None
         )
         if group_returned:
             factors.append(Factor("group_returned", {"returned": len(group_returned)}))
-        bits = flags_of[i]
+        return factors
+
+    def vulnerable_kinds(self, i: int) -> list[str]:
+        bits = self.flags_of[i]
         kinds = [name for name in VULNERABLE_FLAGS if bits & FLAG_BITS[name]] if bits else []
-        age_lo, age_hi = age_lo_of[i], age_hi_of[i]
+        age_lo, age_hi = self.age_lo_of[i], self.age_hi_of[i]
         if "child" not in kinds and 0 <= age_hi < 18:
             kinds.append("child")
         if "older" not in kinds and age_lo >= 60:
             kinds.append("older")
-        if kinds:
-            factors.append(Factor("vulnerable", {"kinds": kinds}))
-        confirmed = confirmed_of[i]
-        if confirmed <= NEG or day - confirmed > settings.stale_days:
+        return kinds
+
+    def record_factors(self, i: int, settings: AlertSettings) -> list[Factor]:
+        """What the record says of its own strength: stale, conflicting, only possible."""
+        factors: list[Factor] = []
+        confirmed = self.confirmed_of[i]
+        if confirmed <= NEG or self.day - confirmed > settings.stale_days:
             factors.append(
                 Factor(
                     "stale",
                     {
-                        "days": None if confirmed <= NEG else day - confirmed,
+                        "days": None if confirmed <= NEG else self.day - confirmed,
                         "threshold": settings.stale_days,
                     },
                 )
             )
-        conflict = conflict_of[i]
+        conflict = self.conflict_of[i]
         if conflict:
             codes = [name for bit, name in CONFLICT_CODES.items() if conflict & bit]
             factors.append(Factor("conflict", {"conflicts": codes}))
-        if not certain_of[i]:
+        if not self.certain_of[i]:
             factors.append(Factor("possibly_held"))
-        score = sum(WEIGHTS[f.code] for f in factors)
-        if len(kinds) >= 2:
-            score += 1
-        severity, rank = severity_of(score)
-        top = max(factors, key=lambda f: WEIGHTS[f.code], default=None)
-        kind = "held" if top is None or WEIGHTS[top.code] == 0 else top.code
-        since = _day_or_none(start_lo_of[i]) or _day_or_none(start_hi_of[i])
-        out.append(
-            AlertView(
-                person_id=person_id,
-                kind=kind,
-                severity=severity,
-                severity_rank=rank,
-                since=since,
-                last_confirmed=_day_or_none(confirmed) or _day_or_none(news_of[i]),
-                factors=tuple(factors),
-            )
-        )
-    out.sort(key=lambda a: (-a.severity_rank, a.since or date.max, a.person_id))
-    return day_date, out
+        return factors

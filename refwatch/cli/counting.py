@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from refwatch.cli.app import JsonOpt, app, emit, guarded, open_from, settings_of
 from refwatch.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from refwatch.counting.filters import CountFilter
 
 ledger_app = typer.Typer(
     help="The number ledger: every published number, reproducible.", no_args_is_help=True
@@ -69,20 +72,23 @@ def _filters(
     source_type: str | None,
     status: str | None,
     as_of: str | None,
-) -> dict[str, Any]:
-    return {
-        "event": event,
-        "period_from": period_from,
-        "period_to": period_to,
-        "place": place,
-        "sex": sex,
-        "age_band": age_band,
-        "flags": tuple(flag or ()),
-        "source": source,
-        "source_type": source_type,
-        "status": status,
-        "as_of": as_of,
-    }
+) -> CountFilter:
+    """The options as the one filter object the library takes."""
+    from refwatch.counting.filters import CountFilter
+
+    return CountFilter(
+        event=event,
+        period_from=period_from,
+        period_to=period_to,
+        place=place,
+        sex=sex,
+        age_band=age_band,
+        flags=tuple(flag or ()),
+        source=source,
+        source_type=source_type,
+        status=status,
+        as_of=as_of,
+    )
 
 
 @app.command()
@@ -136,7 +142,7 @@ def count(
     with open_from(ctx) as ws:
         result = count_persons(
             ws,
-            **filters,
+            filters,
             by=by or None,
             record=True,
             actor=settings_of(ctx).actor,
@@ -188,20 +194,20 @@ def trend_command(
     from refwatch.counting.trends import trend
 
     with open_from(ctx) as ws:
-        result = trend(
-            ws,
-            event=event,
-            period_from=period_from,
-            period_to=period_to,
-            place=place,
-            sex=sex,
-            age_band=age_band,
-            flags=tuple(flag or ()),
-            source=source,
-            source_type=source_type,
-            record=True,
-            actor=settings_of(ctx).actor,
+        filters = _filters(
+            event,
+            period_from,
+            period_to,
+            place,
+            sex,
+            age_band,
+            flag,
+            source,
+            source_type,
+            None,
+            None,
         )
+        result = trend(ws, filters, record=True, actor=settings_of(ctx).actor)
     lines = [result.sentence().capitalize()]
     for point in result.change_points:
         lines.append(

@@ -7,6 +7,7 @@ from a fact table folded from the evidence. docs/counting.md explains the rules.
 
 from refwatch.counting.checks import CheckOutcome, run_checks, status_conflicts
 from refwatch.counting.count import Cell, CountResult, count_persons, evaluate, run_query
+from refwatch.counting.filters import CountFilter
 from refwatch.counting.ledger import record_entry, record_result
 from refwatch.counting.ledger_check import LedgerCheck, ledger_show
 from refwatch.counting.query import AGE_BANDS, DIMENSIONS, EVENTS, CountQuery, make_query
@@ -19,6 +20,7 @@ __all__ = [
     "EVENTS",
     "Cell",
     "CheckOutcome",
+    "CountFilter",
     "CountQuery",
     "CountResult",
     "LedgerCheck",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -25,15 +25,20 @@ from refwatch.counting.dimensions import (
 )
 from refwatch.counting.evidence import Evidence
 from refwatch.counting.facts import Mask, PersonFacts
+from refwatch.counting.filters import CountFilter
 from refwatch.counting.identity import Identity, Width
 from refwatch.counting.ledger import record_result
 from refwatch.counting.query import CountQuery, make_query
 from refwatch.counting.snapshot import Snapshot, load_snapshot
 from refwatch.counting.status import RULE
-from refwatch.domain.errors import InputError
+from refwatch.domain.errors import InputError, define
 from refwatch.gazetteer import Gazetteer, load_gazetteer
 from refwatch.store.workspace import Workspace
 
+NO_SOURCE = define(
+    "count.no_source",
+    "no source named %(value)s in this workspace (`refwatch status` counts them; names are exact)",
+)
 SEPARATOR = "\x1f"
 
 
@@ -134,42 +139,21 @@ class CountResult:
 
 def count_persons(
     workspace: Workspace,
+    criteria: CountFilter | None = None,
     *,
-    event: str | None = None,
-    period_from: str | date | None = None,
-    period_to: str | date | None = None,
-    place: str | None = None,
-    sex: str | None = None,
-    age_band: str | None = None,
-    flags: Sequence[str] = (),
-    source: str | None = None,
-    source_type: str | None = None,
-    status: str | None = None,
-    as_of: str | date | None = None,
     by: str | Sequence[str] | None = None,
     record: bool = False,
     actor: str = "library",
     purpose: str | None = None,
+    **filters: Any,
 ) -> CountResult:
     """Count persons with bounds (see docs/counting.md for every rule).
 
+    `criteria` is what to count (keyword arguments set `CountFilter` fields one by one).
     `record=True` stores the answer in the number ledger (its id lands in `ledger_id`);
     do that for every number that is shown, exported or published.
     """
-    query = make_query(
-        event=event,
-        period_from=period_from,
-        period_to=period_to,
-        place=place,
-        sex=sex,
-        age_band=age_band,
-        flags=flags,
-        source=source,
-        source_type=source_type,
-        status=status,
-        as_of=as_of,
-        by=by,
-    )
+    query = make_query(criteria, by=by, **filters)
     return run_query(workspace, query, record=record, actor=actor, purpose=purpose)
 
 
@@ -189,10 +173,7 @@ def run_query(
 
 def _check_source(evidence: Evidence, query: CountQuery) -> None:
     if query.source is not None and query.source not in {s.name for s in evidence.sources}:
-        raise InputError(
-            f"--source: no source named {query.source!r} in this workspace "
-            "(`refwatch status` counts them; names are exact)"
-        )
+        raise InputError(code=NO_SOURCE, field="source", params={"value": repr(query.source)})
 
 
 def evaluate(

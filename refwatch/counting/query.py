@@ -17,10 +17,11 @@ from datetime import date
 from typing import Any
 
 from refwatch.counting.days import NEG, POS, from_day, to_day
+from refwatch.counting.filters import CountFilter
 from refwatch.counting.status import STATUSES
 from refwatch.domain.dates import parse_date
 from refwatch.domain.enums import Flag, Sex, SourceType
-from refwatch.domain.errors import DateError, InputError
+from refwatch.domain.errors import DateError, InputError, define
 from refwatch.gazetteer import Gazetteer, load_gazetteer
 
 EVENTS = ("apprehension", "detention", "return", "release", "safety", "death", "birth")
@@ -41,6 +42,36 @@ AGE_BANDS: dict[str, tuple[int, int]] = {"0-17": (0, 17), "18-59": (18, 59), "60
 """The default bands: they follow the child (< 18) and older (60+) flags."""
 _BAND = re.compile(r"^(\d{1,3})(?:-(\d{1,3})|(\+))$")
 _PLACE_DIMENSIONS = frozenset({"month", "place", "province", "facility"})
+
+# The wordings of a query's mistakes; each error names the field (`as_of`, `age_band`),
+# which the CLI shows as its option and the web as its form label.
+NOT_ONE_OF = define(
+    "query.not_one_of", "takes one of %(allowed)s; got %(value)s", follows_field=True
+)
+BAD_BAND = define(
+    "query.bad_age_band",
+    "takes A-B or A+ (e.g. 0-17, 18-59, 60+), got %(value)s",
+    follows_field=True,
+)
+BAND_REVERSED = define(
+    "query.age_band_reversed", "%(value)s ends before it starts", follows_field=True
+)
+UNKNOWN_PLACE = define(
+    "query.unknown_place",
+    "the gazetteer knows no place %(value)s (try another spelling, a gazetteer id such as "
+    "cn-yunnan, or add an alias)",
+)
+TO_BEFORE_FROM = define(
+    "query.to_before_from", "%(end)s is before --from %(start)s", follows_field=True
+)
+BY_ONE_OR_TWO = define(
+    "query.by_one_or_two",
+    "takes one or two different dimensions (e.g. month and place)",
+    follows_field=True,
+)
+BY_SOURCE_OR_TYPE = define(
+    "query.by_source_or_type", "break down by source or by source type, not both"
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +100,9 @@ class CountQuery:
 
     @property
     def as_of_day(self) -> int:
-        return to_day(date.fromisoformat(self.as_of)) if self.as_of else to_day(date.today())
+        """The day statuses are read on, as a day number (`as_of` is that day's ISO text;
+        a query that reads no status has none, and `status_day`'s rule gives today)."""
+        return to_day(date.fromisoformat(self.as_of or status_day(None)))
 
     def to_json(self) -> dict[str, Any]:
         """The question as asked (resolved where resolution matters), for the ledger."""
@@ -91,18 +124,7 @@ class CountQuery:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CountQuery:
         return make_query(
-            event=data.get("event"),
-            period_from=data.get("from"),
-            period_to=data.get("to"),
-            place=data.get("place"),
-            sex=data.get("sex"),
-            age_band=data.get("age_band"),
-            flags=data.get("flags") or (),
-            source=data.get("source"),
-            source_type=data.get("source_type"),
-            status=data.get("status"),
-            as_of=data.get("as_of"),
-            by=data.get("by") or (),
+            CountFilter.from_fields(data, data.get("flags") or ()), by=data.get("by") or ()
         )
 
     def period_text(self) -> str:
@@ -115,7 +137,7 @@ class CountQuery:
         return f"{from_day(self.start).isoformat()} to {from_day(self.end).isoformat()}"
 
 
-def _date_text(value: str | date | None, option: str) -> str | None:
+def _date_text(value: str | date | None, field: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, date):
@@ -126,7 +148,7 @@ def _date_text(value: str | date | None, option: str) -> str | None:
     try:
         parse_date(text)
     except DateError as exc:
-        raise InputError(f"{option}: {exc}") from exc
+        raise InputError(code=exc.code, field=field, params=exc.params) from exc
     return text
 
 
@@ -135,19 +157,23 @@ def _band(text: str) -> tuple[int, int]:
         return AGE_BANDS[text]
     match = _BAND.match(text.strip())
     if match is None:
-        raise InputError(f"--age-band takes A-B or A+ (e.g. 0-17, 18-59, 60+), got {text!r}")
+        raise InputError(code=BAD_BAND, field="age_band", params={"value": repr(text)})
     low = int(match.group(1))
     high = 150 if match.group(3) else int(match.group(2))
     if high < low:
-        raise InputError(f"--age-band {text!r} ends before it starts")
+        raise InputError(code=BAND_REVERSED, field="age_band", params={"value": repr(text)})
     return low, high
 
 
-def _choice(value: str | None, allowed: Sequence[str], option: str) -> str | None:
+def _choice(value: str | None, allowed: Sequence[str], field: str) -> str | None:
     if value is None:
         return None
     if value not in allowed:
-        raise InputError(f"{option} takes one of {', '.join(allowed)}; got {value!r}")
+        raise InputError(
+            code=NOT_ONE_OF,
+            field=field,
+            params={"allowed": ", ".join(allowed), "value": repr(value)},
+        )
     return value
 
 
@@ -159,10 +185,7 @@ def resolve_place(text: str, gazetteer: Gazetteer | None = None) -> tuple[str, b
     else:
         found = gaz.resolve(text)
         if found is None:
-            raise InputError(
-                f"--place: the gazetteer knows no place {text!r} (try another spelling, "
-                "a gazetteer id such as cn-yunnan, or add an alias)"
-            )
+            raise InputError(code=UNKNOWN_PLACE, field="place", params={"value": repr(text)})
         place = found
     return place.id, place.kind == "facility"
 
@@ -173,81 +196,77 @@ def status_day(as_of: str | date | None, period_to: str | date | None = None) ->
     last day of the period asked about, unless that is still to come; else today. A status
     is a statement about a day, and a period that ended in 2017 is read as of its end, not as
     of the day someone happens to run the command."""
-    asked = _date_text(as_of, "--as-of")
+    asked = _date_text(as_of, "as_of")
     if asked is not None:
         return parse_date(asked).latest.isoformat()
     today = date.today()
-    end_text = _date_text(period_to, "--to")
+    end_text = _date_text(period_to, "to")
     if end_text is not None:
         return min(parse_date(end_text).latest, today).isoformat()
     return today.isoformat()
 
 
 def make_query(
+    criteria: CountFilter | None = None,
     *,
-    event: str | None = None,
-    period_from: str | date | None = None,
-    period_to: str | date | None = None,
-    place: str | None = None,
-    sex: str | None = None,
-    age_band: str | None = None,
-    flags: Sequence[str] = (),
-    source: str | None = None,
-    source_type: str | None = None,
-    status: str | None = None,
-    as_of: str | date | None = None,
     by: str | Sequence[str] | None = None,
+    **filters: Any,
 ) -> CountQuery:
-    """Check and resolve a query; every mistake is an InputError naming the option."""
-    event = _choice(event, EVENTS, "--event")
-    dims = (by,) if isinstance(by, str) else tuple(by or ())
-    for dim in dims:
-        _choice(dim, DIMENSIONS, "--by")
-    if len(set(dims)) != len(dims) or len(dims) > 2:
-        raise InputError("--by takes one or two different dimensions (e.g. month and place)")
-    if sum(d in ("source", "source_type") for d in dims) > 1:
-        raise InputError("--by: break down by source or by source type, not both")
-    # A source breakdown is computed per source, so it is the outer dimension.
-    dims = tuple(sorted(dims, key=lambda d: d not in ("source", "source_type")))
-    from_text = _date_text(period_from, "--from")
-    to_text = _date_text(period_to, "--to")
+    """Check and resolve a query; every mistake is an InputError naming the field.
+
+    `criteria` is what to count; keyword arguments are `CountFilter` fields, for a caller
+    that sets one or two (`make_query(status="detained")`)."""
+    asked = CountFilter.of(criteria, **filters)
+    dims = _dimensions(by)
+    event = _choice(asked.event, EVENTS, "event")
+    from_text = _date_text(asked.period_from, "from")
+    to_text = _date_text(asked.period_to, "to")
     start = parse_date(from_text).earliest if from_text else None
     end = parse_date(to_text).latest if to_text else None
     if start is not None and end is not None and end < start:
-        raise InputError(f"--to {to_text} is before --from {from_text}")
-    if event is None and (from_text or to_text or place or _PLACE_DIMENSIONS & set(dims)):
+        raise InputError(
+            code=TO_BEFORE_FROM, field="to", params={"end": to_text, "start": from_text}
+        )
+    if event is None and (from_text or to_text or asked.place or _PLACE_DIMENSIONS & set(dims)):
         event = "detention"
-    place_id, is_facility = resolve_place(place) if place else (None, False)
-    sex = _choice(sex, [s.value for s in Sex], "--sex")
-    low, high = _band(age_band) if age_band else (0, 150)
-    flag_values = tuple(sorted(set(flags)))
+    place_id, is_facility = resolve_place(asked.place) if asked.place else (None, False)
+    low, high = _band(asked.age_band) if asked.age_band else (0, 150)
+    flag_values = tuple(sorted(set(asked.flags)))
     for flag in flag_values:
-        _choice(flag, [f.value for f in Flag], "--flag")
-    source_type = _choice(source_type, [t.value for t in SourceType], "--source-type")
-    status = _choice(status, STATUS_VALUES, "--status")
-    as_of_text = _date_text(as_of, "--as-of")
-    as_of_day: str | None = None
-    if as_of_text is not None:
-        as_of_day = parse_date(as_of_text).latest.isoformat()
-    elif status is not None or "status" in dims:
-        as_of_day = status_day(None)
+        _choice(flag, [f.value for f in Flag], "flag")
+    status = _choice(asked.status, STATUS_VALUES, "status")
+    reads_status = status is not None or "status" in dims
+    as_of_text = _date_text(asked.as_of, "as_of")
     return CountQuery(
         event=event,
         period_from=from_text,
         period_to=to_text,
         start=to_day(start) if start else NEG,
         end=to_day(end) if end else POS,
-        place=place,
+        place=asked.place,
         place_id=place_id,
         place_is_facility=is_facility,
-        sex=sex,
-        age_band=age_band,
+        sex=_choice(asked.sex, [s.value for s in Sex], "sex"),
+        age_band=asked.age_band,
         age_lo=low,
         age_hi=high,
         flags=flag_values,
-        source=source,
-        source_type=source_type,
+        source=asked.source,
+        source_type=_choice(asked.source_type, [t.value for t in SourceType], "source_type"),
         status=status,
-        as_of=as_of_day,
+        as_of=status_day(as_of_text, to_text) if as_of_text or reads_status else None,
         by=dims,
     )
+
+
+def _dimensions(by: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The breakdown's dimensions, checked; a source breakdown first (it is computed per
+    source, so it is the outer dimension)."""
+    dims = (by,) if isinstance(by, str) else tuple(by or ())
+    for dim in dims:
+        _choice(dim, DIMENSIONS, "by")
+    if len(set(dims)) != len(dims) or len(dims) > 2:
+        raise InputError(code=BY_ONE_OR_TWO, field="by")
+    if sum(d in ("source", "source_type") for d in dims) > 1:
+        raise InputError(code=BY_SOURCE_OR_TYPE, field="by")
+    return tuple(sorted(dims, key=lambda d: d not in ("source", "source_type")))

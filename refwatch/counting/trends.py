@@ -33,6 +33,7 @@ from refwatch.counting.days import (
     month_start,
     to_day,
 )
+from refwatch.counting.filters import CountFilter
 from refwatch.counting.query import CountQuery, make_query
 from refwatch.domain.errors import InputError
 from refwatch.store.workspace import Workspace
@@ -204,17 +205,19 @@ def change_points(monthly: CountResult) -> list[ChangePoint]:
 
 def trend(
     workspace: Workspace,
+    criteria: CountFilter | None = None,
     *,
-    event: str = "detention",
-    period_from: str | date,
-    period_to: str | date,
     record: bool = False,
     actor: str = "library",
     purpose: str | None = None,
     **filters: Any,
 ) -> TrendResult:
-    """Compare a period with the same length before it and with the preceding year."""
-    query = make_query(event=event, period_from=period_from, period_to=period_to, **filters)
+    """Compare a period with the same length before it and with the preceding year.
+
+    `criteria` (or `CountFilter` fields as keywords) must give both ends of the period;
+    the event counted is detention unless another is given."""
+    asked = CountFilter.of(criteria, **filters)
+    query = make_query(replace(asked, event=asked.event or "detention"))
     if query.start <= NEG or query.end >= POS:
         raise InputError("a trend needs both --from and --to")
     if query.by:

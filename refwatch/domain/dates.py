@@ -23,7 +23,14 @@ from functools import lru_cache
 from edtf import parse_edtf
 from edtf.parser.edtf_exceptions import EDTFParseException
 
-from refwatch.domain.errors import DateError
+from refwatch.domain.errors import (
+    EMPTY_DATE,
+    ENDS_BEFORE_START,
+    NO_BOUNDS,
+    NOT_EDTF,
+    OUT_OF_RANGE,
+    DateError,
+)
 
 _PLAIN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([~?%]?)$")
 
@@ -92,7 +99,7 @@ def parse_date(text: str) -> DateInterval:
     """
     value = text.strip()
     if not value:
-        raise DateError("empty date")
+        raise DateError(EMPTY_DATE)
     plain = _plain_bounds(value)
     if plain is not None:
         return DateInterval(value, plain[0], plain[1])
@@ -101,22 +108,22 @@ def parse_date(text: str) -> DateInterval:
         lo, hi = _plain_bounds(left), _plain_bounds(right)
         if lo is not None and hi is not None:
             if hi[1] < lo[0]:
-                raise DateError(f"interval ends before it starts: {value!r}")
+                raise DateError(ENDS_BEFORE_START, value=repr(value))
             return DateInterval(value, lo[0], hi[1])
     try:
         parsed = parse_edtf(value)
         earliest = parsed.lower_strict()
         latest = parsed.upper_strict()
     except (EDTFParseException, ValueError, TypeError, AttributeError, OverflowError) as exc:
-        raise DateError(f"not an EDTF date: {value!r}") from exc
+        raise DateError(NOT_EDTF, value=repr(value)) from exc
     if earliest is None or latest is None:
-        raise DateError(f"EDTF date without bounds: {value!r}")
+        raise DateError(NO_BOUNDS, value=repr(value))
     try:
         lo_day, hi_day = _from_struct(earliest), _from_struct(latest)
     except (ValueError, OverflowError, AttributeError, TypeError) as exc:
-        raise DateError(f"EDTF date out of range: {value!r}") from exc
+        raise DateError(OUT_OF_RANGE, value=repr(value)) from exc
     if hi_day < lo_day:
-        raise DateError(f"interval ends before it starts: {value!r}")
+        raise DateError(ENDS_BEFORE_START, value=repr(value))
     return DateInterval(value, lo_day, hi_day)
 
 

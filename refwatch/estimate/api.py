@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from refwatch.domain.errors import Message
 from refwatch.estimate import messages
 from refwatch.estimate.core import (
     LINKAGES,
@@ -18,11 +19,11 @@ from refwatch.estimate.core import (
     Method,
     WorkspaceEstimate,
     estimate_from_table,
+    estimate_strata,
 )
 from refwatch.estimate.errors import EstimationError
 from refwatch.estimate.histories import ListKey, workspace_histories
 from refwatch.estimate.linkage_aware import aware_estimate
-from refwatch.estimate.result import EstimateResult
 from refwatch.store.workspace import Workspace
 
 __all__ = [
@@ -70,15 +71,7 @@ def estimate_from_workspace(
         workspace, lists=lists, stratify=stratify, period_from=period_from, period_to=period_to
     )
     total = estimate_from_table(histories.total, options)
-    strata: dict[str, EstimateResult | str] = {}
-    for label, table in histories.strata.items():
-        try:
-            result = estimate_from_table(table, options)
-        except EstimationError as exc:
-            strata[label] = str(exc)
-            continue
-        result.stratum = label
-        strata[label] = result
+    strata = estimate_strata(histories.strata, options)
     if strata:
-        total.warnings.append(messages.STRATA_APART)
+        total.warnings.append(Message(messages.STRATA_APART))
     return WorkspaceEstimate(total, strata, histories, options)

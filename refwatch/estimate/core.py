@@ -8,7 +8,7 @@ take these from here, so the imports run one way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -103,7 +103,7 @@ def estimate_from_table(
 
         problems = table_problems(table)
         if problems:
-            raise EstimationError("; ".join(problems))
+            raise EstimationError(reasons=problems)
         settings = options.lcmcr
         if options.seed is not None and settings.seed is None:
             settings = LcmcrSettings(**{**settings.__dict__, "seed": options.seed})
@@ -111,6 +111,23 @@ def estimate_from_table(
         result.warnings[:0] = table_warnings(table)
         return result
     raise EstimationError(f"methods are {', '.join(METHODS)}, not {options.method!r}")
+
+
+def estimate_strata(
+    tables: Mapping[str, CaptureTable], options: EstimateOptions
+) -> dict[str, EstimateResult | str]:
+    """An estimate per stratum, or the reason a stratum has none (a `Message` that keeps
+    its codes): one stratum's refusal does not stop the others."""
+    strata: dict[str, EstimateResult | str] = {}
+    for label, table in tables.items():
+        try:
+            result = estimate_from_table(table, options)
+        except EstimationError as exc:
+            strata[label] = exc.reason
+            continue
+        result.stratum = label
+        strata[label] = result
+    return strata
 
 
 @dataclass
@@ -135,5 +152,3 @@ class WorkspaceEstimate:
         if self.ledger_ids:
             data["ledger_ids"] = dict(self.ledger_ids)
         return data
-
-

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from scipy.special import ndtri  # type: ignore[import-untyped]
 from scipy.stats import rankdata  # type: ignore[import-untyped]
 
+from refwatch.domain.errors import Message
 from refwatch.estimate import messages
 from refwatch.estimate.table import CaptureTable
 
@@ -91,36 +92,27 @@ def ess(chains: FloatArray) -> float:
 
 
 def table_problems(table: CaptureTable) -> list[str]:
-    """Reasons the lists cannot support an estimate at all, in plain words (empty if fine)."""
-    problems = []
+    """Reasons the lists cannot support an estimate at all, in plain words (empty if fine);
+    each a `Message` with its code."""
+    problems: list[str] = []
     if table.t < 3:
-        problems.append(
-            f"only {table.t} list(s): at least 3 are needed, because with two lists nothing "
-            "in the data can show whether the lists depend on each other"
-        )
+        problems.append(Message(messages.TOO_FEW_LISTS, n=table.t))
     sizes = table.list_sizes()
     empty = [name for name, size in sizes.items() if size == 0]
     if empty:
-        problems.append(
-            "these lists have no one in this selection: "
-            + ", ".join(empty)
-            + "; leave them out or widen the selection"
-        )
+        problems.append(Message(messages.EMPTY_LISTS, lists=", ".join(empty)))
     for j, name in enumerate(table.lists):
         if sizes[name] and all(table.overlap(j, i) == 0 for i in range(table.t) if i != j):
-            problems.append(
-                f"no one on list {name} is on any other list, so the data say nothing "
-                f"about what {name} misses; merge it with a similar list or leave it out"
-            )
+            problems.append(Message(messages.LIST_APART, name=name))
     return problems
 
 
 def table_warnings(table: CaptureTable) -> list[str]:
     """Weaknesses a reader of the estimate should know about (empty if none)."""
-    warnings = []
+    warnings: list[str] = []
     on_several = table.n - sum(int(table.counts[1 << j]) for j in range(table.t))
     if on_several < 20:
-        warnings.append(messages.FEW_OVERLAPS % {"overlaps": on_several, "n": table.n})
+        warnings.append(Message(messages.FEW_OVERLAPS, overlaps=on_several, n=table.n))
     if table.n < 50:
-        warnings.append(messages.FEW_PEOPLE % {"n": table.n})
+        warnings.append(Message(messages.FEW_PEOPLE, n=table.n))
     return warnings

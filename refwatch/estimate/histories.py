@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, select
 
+from refwatch.domain.errors import Message
 from refwatch.estimate import messages
 from refwatch.estimate.errors import EstimationError
 from refwatch.estimate.table import CaptureTable
@@ -266,7 +267,7 @@ def histories_from_persons(
             and (period_to is None or p.midpoint <= period_to)
         ]
         if undated:
-            notes.append(messages.UNDATED_LEFT_OUT % {"n": undated})
+            notes.append(Message(messages.UNDATED_LEFT_OUT, n=undated))
     names = tuple(
         sorted(lists) if lists is not None else sorted({x for p in chosen for x in p.lists})
     )
@@ -285,10 +286,10 @@ def histories_from_persons(
             crossing += crosses
             groups[label].append(person)
         if crossing:
-            notes.append(messages.SPANS_TWO % {"n": crossing, "stratify": stratify})
+            notes.append(Message(messages.SPANS_TWO, n=crossing, stratify=stratify))
         if groups.get(UNKNOWN):
             notes.append(
-                messages.UNKNOWN_STRATUM % {"n": len(groups[UNKNOWN]), "stratify": stratify}
+                Message(messages.UNKNOWN_STRATUM, n=len(groups[UNKNOWN]), stratify=stratify)
             )
     return WorkspaceHistories(
         lists=names,

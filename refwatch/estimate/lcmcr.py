@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import numpy.typing as npt
 
+from refwatch.domain.errors import Message
 from refwatch.estimate import messages
 from refwatch.estimate.diagnostics import ess, rhat
 from refwatch.estimate.errors import EstimationError
@@ -138,15 +139,15 @@ def estimate_lcmcr(
     lower, median, upper = np.quantile(draws, [tail, 0.5, 1.0 - tail])
     chain_rhat = rhat(posterior.total.astype(np.float64)) if settings.chains > 1 else None
     chain_ess = ess(posterior.total.astype(np.float64))
-    warnings = []
+    warnings: list[str] = []
     if chain_rhat is not None and chain_rhat > 1.05:
         warnings.append(
-            messages.CHAINS_DISAGREE % {"chains": settings.chains, "rhat": f"{chain_rhat:.2f}"}
+            Message(messages.CHAINS_DISAGREE, chains=settings.chains, rhat=f"{chain_rhat:.2f}")
         )
     if chain_ess < 100:
-        warnings.append(messages.FEW_DRAWS % {"ess": f"{chain_ess:.0f}"})
+        warnings.append(Message(messages.FEW_DRAWS, ess=f"{chain_ess:.0f}"))
     if median > 10 * table.n:
-        warnings.append(messages.TOO_LARGE)
+        warnings.append(Message(messages.TOO_LARGE))
     histogram = np.histogram(draws, bins=40)
     return EstimateResult(
         method="lcmcr",

@@ -49,8 +49,14 @@ from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 from sqlalchemy import Connection, select
 
+from refwatch.domain.errors import Message
 from refwatch.estimate import messages
-from refwatch.estimate.core import EstimateOptions, WorkspaceEstimate, estimate_from_table
+from refwatch.estimate.core import (
+    EstimateOptions,
+    WorkspaceEstimate,
+    estimate_from_table,
+    estimate_strata,
+)
 from refwatch.estimate.errors import EstimationError
 from refwatch.estimate.histories import (
     STRATA,
@@ -374,7 +380,7 @@ def _estimate_job(job: tuple[CaptureTable, Any, Any]) -> EstimateResult | str:
     try:
         return estimate_from_table(table, options, models=models)
     except EstimationError as exc:
-        return str(exc)
+        return exc.reason
 
 
 def candidate_models(table: CaptureTable, options: Any) -> list[Any] | None:
@@ -441,6 +447,31 @@ def _draw_values(result: EstimateResult, size: int, rng: np.random.Generator) ->
     return result.estimate + sd * rng.standard_normal(size)
 
 
+def _linkage_warnings(
+    fixed: EstimateResult, centres: FloatArray, typical: float, draws: int
+) -> list[str]:
+    """The fixed estimate's warnings, and one more when the estimate moves over the drawn
+    linkages by more than an interval's width."""
+    warnings = list(fixed.warnings)
+    low_c = min(float(centres.min()), fixed.estimate)
+    high_c = max(float(centres.max()), fixed.estimate)
+    fixed_width = (
+        (fixed.upper - fixed.lower) if fixed.upper is not None and fixed.lower is not None else None
+    )
+    reference = min(w for w in (typical, fixed_width) if w is not None)
+    if high_c - low_c > reference:
+        warnings.append(
+            Message(
+                messages.LINKAGE_MOVES,
+                low=f"{low_c:,.0f}",
+                high=f"{high_c:,.0f}",
+                draws=draws,
+                width=f"{reference:,.0f}",
+            )
+        )
+    return warnings
+
+
 def pool(
     fixed: EstimateResult,
     drawn: list[EstimateResult],
@@ -494,23 +525,7 @@ def pool(
             "now": fixed.n_observed,
         },
     }
-    warnings = list(fixed.warnings)
-    low_c = min(float(centres.min()), fixed.estimate)
-    high_c = max(float(centres.max()), fixed.estimate)
-    fixed_width = (
-        (fixed.upper - fixed.lower) if fixed.upper is not None and fixed.lower is not None else None
-    )
-    reference = min(w for w in (typical, fixed_width) if w is not None)
-    if high_c - low_c > reference:
-        warnings.append(
-            messages.LINKAGE_MOVES
-            % {
-                "low": f"{low_c:,.0f}",
-                "high": f"{high_c:,.0f}",
-                "draws": len(drawn),
-                "width": f"{reference:,.0f}",
-            }
-        )
+    warnings = _linkage_warnings(fixed, centres, typical, len(drawn))
     histogram = np.histogram(pooled, bins=40)
     diagnostics = dict(fixed.diagnostics)
     key = "posterior_histogram" if fixed.method == "lcmcr" else "pooled_histogram"
@@ -533,6 +548,53 @@ def pool(
         linkage=info,
         draws=pooled,
     )
+
+
+def _base_seed(options: EstimateOptions) -> int:
+    """The seed every draw's seed derives from: the one asked for, or a fresh one."""
+    if options.seed is not None:
+        return options.seed
+    return int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
+
+
+def _by_part(
+    parts: list[tuple[str, int]], outputs: Sequence[EstimateResult | str]
+) -> dict[str, list[EstimateResult]]:
+    """The estimates made on the drawn tables, by part (a refused draw is left out)."""
+    by_part: dict[str, list[EstimateResult]] = defaultdict(list)
+    for (label, _d), out in zip(parts, outputs, strict=True):
+        if isinstance(out, EstimateResult):
+            by_part[label].append(out)
+    if not by_part["total"]:
+        raise EstimationError(
+            "no clustering drawn from the linkage probabilities gave an estimate; "
+            "use the fixed linkage (--linkage fixed)"
+        )
+    return by_part
+
+
+def _jobs(
+    drawn: Any,
+    histories: WorkspaceHistories,
+    strata_fixed: dict[str, EstimateResult | str],
+    options: EstimateOptions,
+    base: int,
+) -> tuple[list[tuple[str, int]], list[tuple[CaptureTable, Any, Any]]]:
+    """One estimate to make per drawn table (the total's, then each stratum's that has a
+    fixed estimate), each with its own seed, and which part and draw it is."""
+    parts: list[tuple[str, int]] = []
+    jobs: list[tuple[CaptureTable, Any, Any]] = []
+    models = candidate_models(histories.total, options)
+    for d, table in enumerate(drawn.totals):
+        parts.append(("total", d))
+        jobs.append((table, per_draw_options(options, _seed(base, 0, d)), models))
+    labels = [label for label, r in strata_fixed.items() if isinstance(r, EstimateResult)]
+    for k, label in enumerate(labels, start=1):
+        for d, table in enumerate(drawn.strata.get(label, [])):
+            parts.append((label, d))
+            stratum_models = candidate_models(histories.strata[label], options)
+            jobs.append((table, per_draw_options(options, _seed(base, k, d)), stratum_models))
+    return parts, jobs
 
 
 def aware_estimate(
@@ -560,31 +622,13 @@ def aware_estimate(
     histories.query["lists"] = lists
     fixed_options = replace(options, linkage="fixed")
     total_fixed = estimate_from_table(histories.total, fixed_options)
-    strata_fixed: dict[str, EstimateResult | str] = {}
-    for label, table in histories.strata.items():
-        try:
-            result = estimate_from_table(table, fixed_options)
-        except EstimationError as exc:
-            strata_fixed[label] = str(exc)
-            continue
-        result.stratum = label
-        strata_fixed[label] = result
+    strata_fixed = estimate_strata(histories.strata, fixed_options)
     shifts = (options.linkage_shift_inside, options.linkage_shift_between)
     uncertain = graph.keep_probability(options.linkage_temperature, *shifts)
     if not np.any(uncertain < SURE):
         # Nothing to vary: no stored pairs, or only pairs the model is sure of.
-        histories.notes.append(messages.LINKAGE_NO_PAIRS)
-        for part in (total_fixed, *strata_fixed.values()):
-            if isinstance(part, EstimateResult):
-                part.linkage = _unvaried(part)
-        if strata_fixed:
-            total_fixed.warnings.append(messages.STRATA_APART)
-        return WorkspaceEstimate(total_fixed, strata_fixed, histories, options)
-    base = (
-        options.seed
-        if options.seed is not None
-        else int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
-    )
+        return _unvaried_estimate(total_fixed, strata_fixed, histories, options)
+    base = _base_seed(options)
     rng = np.random.default_rng([base, 12])
     draws = max(1, options.linkage_draws)
     drawn = draw_histories(
@@ -601,69 +645,59 @@ def aware_estimate(
         period_from=period_from,
         period_to=period_to,
     )
-    parts: list[tuple[str, int]] = []
-    jobs: list[tuple[CaptureTable, Any, Any]] = []
-    models = candidate_models(histories.total, options)
-    for d, table in enumerate(drawn.totals):
-        parts.append(("total", d))
-        jobs.append((table, per_draw_options(options, _seed(base, 0, d)), models))
-    labels = [label for label, r in strata_fixed.items() if isinstance(r, EstimateResult)]
-    for k, label in enumerate(labels, start=1):
-        for d, table in enumerate(drawn.strata.get(label, [])):
-            parts.append((label, d))
-            stratum_models = candidate_models(histories.strata[label], options)
-            jobs.append((table, per_draw_options(options, _seed(base, k, d)), stratum_models))
+    parts, jobs = _jobs(drawn, histories, strata_fixed, options, base)
     processes = options.lcmcr.processes or min(2, os.cpu_count() or 1)
-    outputs = _run_jobs(jobs, processes)
-    by_part: dict[str, list[EstimateResult]] = defaultdict(list)
-    for (label, _d), out in zip(parts, outputs, strict=True):
-        if isinstance(out, EstimateResult):
-            by_part[label].append(out)
+    by_part = _by_part(parts, _run_jobs(jobs, processes))
     pool_rng = np.random.default_rng([base, 13])
-    if not by_part["total"]:
-        raise EstimationError(
-            "no clustering drawn from the linkage probabilities gave an estimate; "
-            "use the fixed linkage (--linkage fixed)"
-        )
-    total = pool(
-        total_fixed,
-        by_part["total"],
-        drawn.persons,
-        level=options.level,
-        rng=pool_rng,
-        temperature=options.linkage_temperature,
-        shift=shifts,
-        draws_asked=draws,
-    )
+    pooling: dict[str, Any] = {
+        "level": options.level,
+        "temperature": options.linkage_temperature,
+        "shift": shifts,
+        "draws_asked": draws,
+    }
+    total = pool(total_fixed, by_part["total"], drawn.persons, rng=pool_rng, **pooling)
     strata: dict[str, EstimateResult | str] = {}
     for label, fixed_result in strata_fixed.items():
         if isinstance(fixed_result, EstimateResult) and by_part.get(label):
-            pooled = pool(
-                fixed_result,
-                by_part[label],
-                [t.n for t in drawn.strata.get(label, [])] or [fixed_result.n_observed],
-                level=options.level,
-                rng=pool_rng,
-                temperature=options.linkage_temperature,
-                shift=shifts,
-                draws_asked=draws,
+            sizes = [t.n for t in drawn.strata.get(label, [])] or [fixed_result.n_observed]
+            strata[label] = pooled = pool(
+                fixed_result, by_part[label], sizes, rng=pool_rng, **pooling
             )
             pooled.stratum = label
-            strata[label] = pooled
         else:
             strata[label] = fixed_result
     if strata:
-        total.warnings.append(messages.STRATA_APART)
+        total.warnings.append(Message(messages.STRATA_APART))
     share = total.linkage["share_of_width"] if total.linkage else 0.0
     histories.notes.append(
-        messages.LINKAGE_SHARE % {"share": f"{100 * share:.0f}%", "draws": len(by_part["total"])}
+        Message(messages.LINKAGE_SHARE, share=f"{100 * share:.0f}%", draws=len(by_part["total"]))
     )
+    total.warnings += _lookalike_warnings(graph, facts, lists)
+    return WorkspaceEstimate(total, strata, histories, options)
+
+
+def _lookalike_warnings(graph: LinkageGraph, facts: MentionFacts, lists: ListKey) -> list[str]:
+    """A warning when many persons seen on one list only have a possible match."""
     look, single = one_list_lookalikes(graph, facts, lists)
     if look >= LOOKALIKE_MIN and look >= LOOKALIKE_SHARE * max(single, 1):
-        total.warnings.append(
-            messages.ONE_LIST_LOOKALIKES
-            % {"n": look, "single": single, "floor": f"{LOOKALIKE_FLOOR:.1f}"}
-        )
+        floor = f"{LOOKALIKE_FLOOR:.1f}"
+        return [Message(messages.ONE_LIST_LOOKALIKES, n=look, single=single, floor=floor)]
+    return []
+
+
+def _unvaried_estimate(
+    total: EstimateResult,
+    strata: dict[str, EstimateResult | str],
+    histories: WorkspaceHistories,
+    options: EstimateOptions,
+) -> WorkspaceEstimate:
+    """The fixed estimate, said to be so: the links give nothing to vary."""
+    histories.notes.append(Message(messages.LINKAGE_NO_PAIRS))
+    for part in (total, *strata.values()):
+        if isinstance(part, EstimateResult):
+            part.linkage = _unvaried(part)
+    if strata:
+        total.warnings.append(Message(messages.STRATA_APART))
     return WorkspaceEstimate(total, strata, histories, options)
 
 

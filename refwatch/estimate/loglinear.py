@@ -30,6 +30,7 @@ from scipy.optimize import brentq, minimize_scalar  # type: ignore[import-untype
 from scipy.special import gammaln, ndtr, ndtri, pdtr, pdtrc  # type: ignore[import-untyped]
 from scipy.stats import chi2  # type: ignore[import-untyped]
 
+from refwatch.domain.errors import Message
 from refwatch.estimate import messages
 from refwatch.estimate.diagnostics import table_problems, table_warnings
 from refwatch.estimate.errors import EstimationError
@@ -71,9 +72,7 @@ def ranked_fits(
     """Every candidate model that has an estimate, best first."""
     if models is None:
         if table.t > 6:
-            raise EstimationError(
-                f"searching all models of {table.t} lists is too slow; use stepwise selection"
-            )
+            raise EstimationError(code=messages.SEARCH_TOO_SLOW, params={"n": table.t})
         models = all_models(table.t, maxorder or default_maxorder(table.t))
     fits = [f for f in (fit_model(table, m) for m in models) if f is not None]
     return sorted(fits, key=lambda f: (f.bic if criterion == "bic" else f.aic, len(f.model)))
@@ -296,92 +295,31 @@ def estimate_loglinear(
     """
     problems = table_problems(table)
     if problems:
-        raise EstimationError("; ".join(problems))
+        raise EstimationError(reasons=problems)
     selection = selection or default_selection(table.t)
     maxorder = maxorder or default_maxorder(table.t)
     warnings = table_warnings(table)
     diagnostics: dict[str, object] = {}
     model_info: dict[str, object] = {"selection": selection}
-    ranking: list[Fit] = []
-    if selection == "stepwise":
-        fit, steps = stepwise_fit(table, pthresh)
-        model_info["threshold"] = pthresh
-        diagnostics["steps"] = [
-            {"added": term_label(s.term, table.lists), "p_value": s.p_value, "estimate": s.estimate}
-            for s in steps
-        ]
-    else:
-        ranking = ranked_fits(table, selection, maxorder, models=models)
-        if not ranking:
-            raise EstimationError(
-                "no log-linear model can be fitted to these lists: too many combinations "
-                "of lists are empty; merge small lists or use --method lcmcr"
-            )
-        fit = ranking[0]
-        considered = len(all_models(table.t, maxorder))
-        diagnostics["models_considered"] = considered
-        diagnostics["models_without_estimate"] = considered - len(ranking)
-        score = [f.bic if selection == "bic" else f.aic for f in ranking]
-        close = [f for f, s in zip(ranking, score, strict=True) if s - score[0] <= 2.0]
-        diagnostics["close_models"] = [
-            {"name": model_name(f.model, table.t), "estimate": f.estimate, selection: s}
-            for f, s in zip(ranking[:10], score[:10], strict=True)
-        ]
-        low = min(f.estimate for f in close)
-        high = max(f.estimate for f in close)
-        if len(close) > 1 and high > 1.25 * low:
-            warnings.append(
-                messages.MODELS_DISAGREE
-                % {"count": len(close), "low": f"{low:,.0f}", "high": f"{high:,.0f}"}
-            )
+    fit, ranking = _select_model(
+        table, selection, maxorder, pthresh, models, diagnostics, model_info, warnings
+    )
     model_info.update(describe_fit(fit, table))
     model_info["maxorder"] = maxorder
     point, p_lower, p_upper = profile_interval(table, fit, level)
     diagnostics["profile_interval"] = {"point": point, "lower": p_lower, "upper": p_upper}
     if p_upper is None:
-        warnings.append(messages.NO_UPPER_END)
+        warnings.append(Message(messages.NO_UPPER_END))
     lower: float | None = p_lower
     upper: float | None = p_upper
     replicates: FloatArray | None = None
     if interval == "bootstrap" and nboot > 0:
-        if selection == "stepwise":
-
-            def select(t: CaptureTable) -> Fit | None:
-                return select_fit(t, "stepwise", pthresh=pthresh)
-        else:
-            keep = ntop if ntop is not None else default_ntop(table.t)
-            candidates = [f.model for f in (ranking if keep is None else ranking[:keep])]
-            criterion = selection
-
-            def select(t: CaptureTable) -> Fit | None:
-                fits = ranked_fits(t, criterion, models=candidates)
-                return fits[0] if fits else None
-
-            diagnostics["bootstrap_models"] = len(candidates)
-        boot = bootstrap_estimates(table, select, nboot, seed)
-        acceleration = jackknife_acceleration(table, select) if jackknife else 0.0
-        failed = int(np.isnan(boot).sum())
-        if failed > nboot // 2:
-            raise EstimationError(
-                "most bootstrap samples could not be fitted; the lists are too sparse"
-            )
-        lower, upper = bca_interval(boot, fit.estimate, acceleration, level)
-        finite = boot[np.isfinite(boot)]
-        replicates = finite
-        tail = (1 - level) / 2
-        diagnostics["bootstrap"] = {
-            "replicates": nboot,
-            "failed": failed,
-            "seed": seed,
-            "acceleration": acceleration,
-            "percentile_interval": [
-                float(np.quantile(finite, tail)),
-                float(np.quantile(finite, 1 - tail)),
-            ],
-            "histogram": _histogram(finite),
-        }
+        select = _reselect(table, selection, pthresh, ranking, ntop, diagnostics)
+        lower, upper, replicates = _bootstrap_interval(
+            table, fit, select, nboot, seed, jackknife, level, diagnostics
+        )
     if fit.estimate > 10 * table.n:
-        warnings.append(messages.TOO_LARGE)
+        warnings.append(Message(messages.TOO_LARGE))
     return EstimateResult(
         method="loglinear",
         n_observed=table.n,
@@ -395,6 +333,119 @@ def estimate_loglinear(
         warnings=warnings,
         draws=replicates,
     )
+
+
+def _select_model(
+    table: CaptureTable,
+    selection: Selection,
+    maxorder: int,
+    pthresh: float,
+    models: Sequence[Model] | None,
+    diagnostics: dict[str, object],
+    model_info: dict[str, object],
+    warnings: list[str],
+) -> tuple[Fit, list[Fit]]:
+    """The chosen fit and, for BIC/AIC, every fit ranked; what the choice rests on goes
+    into `diagnostics` (and a warning when close models disagree)."""
+    if selection == "stepwise":
+        fit, steps = stepwise_fit(table, pthresh)
+        model_info["threshold"] = pthresh
+        diagnostics["steps"] = [
+            {"added": term_label(s.term, table.lists), "p_value": s.p_value, "estimate": s.estimate}
+            for s in steps
+        ]
+        return fit, []
+    ranking = ranked_fits(table, selection, maxorder, models=models)
+    if not ranking:
+        raise EstimationError(
+            "no log-linear model can be fitted to these lists: too many combinations "
+            "of lists are empty; merge small lists or use --method lcmcr"
+        )
+    considered = len(all_models(table.t, maxorder))
+    diagnostics["models_considered"] = considered
+    diagnostics["models_without_estimate"] = considered - len(ranking)
+    score = [f.bic if selection == "bic" else f.aic for f in ranking]
+    close = [f for f, s in zip(ranking, score, strict=True) if s - score[0] <= 2.0]
+    diagnostics["close_models"] = [
+        {"name": model_name(f.model, table.t), "estimate": f.estimate, selection: s}
+        for f, s in zip(ranking[:10], score[:10], strict=True)
+    ]
+    low = min(f.estimate for f in close)
+    high = max(f.estimate for f in close)
+    if len(close) > 1 and high > 1.25 * low:
+        warnings.append(
+            Message(
+                messages.MODELS_DISAGREE,
+                count=len(close),
+                low=f"{low:,.0f}",
+                high=f"{high:,.0f}",
+            )
+        )
+    return ranking[0], ranking
+
+
+def _reselect(
+    table: CaptureTable,
+    selection: Selection,
+    pthresh: float,
+    ranking: list[Fit],
+    ntop: int | None,
+    diagnostics: dict[str, object],
+) -> Callable[[CaptureTable], Fit | None]:
+    """How a bootstrap sample chooses its model: stepwise again, or the best of the
+    top-ranked candidates."""
+    if selection == "stepwise":
+
+        def select(t: CaptureTable) -> Fit | None:
+            return select_fit(t, "stepwise", pthresh=pthresh)
+
+        return select
+    keep = ntop if ntop is not None else default_ntop(table.t)
+    candidates = [f.model for f in (ranking if keep is None else ranking[:keep])]
+    criterion = selection
+
+    def select_ranked(t: CaptureTable) -> Fit | None:
+        fits = ranked_fits(t, criterion, models=candidates)
+        return fits[0] if fits else None
+
+    diagnostics["bootstrap_models"] = len(candidates)
+    return select_ranked
+
+
+def _bootstrap_interval(
+    table: CaptureTable,
+    fit: Fit,
+    select: Callable[[CaptureTable], Fit | None],
+    nboot: int,
+    seed: int | None,
+    jackknife: bool,
+    level: float,
+    diagnostics: dict[str, object],
+) -> tuple[float | None, float | None, FloatArray]:
+    """The BCa interval over bootstrap samples that redo model selection, and the
+    finite replicates."""
+    boot = bootstrap_estimates(table, select, nboot, seed)
+    acceleration = jackknife_acceleration(table, select) if jackknife else 0.0
+    failed = int(np.isnan(boot).sum())
+    if failed > nboot // 2:
+        raise EstimationError(
+            "most bootstrap samples could not be fitted; the lists are too sparse"
+        )
+    lower, upper = bca_interval(boot, fit.estimate, acceleration, level)
+    finite = boot[np.isfinite(boot)]
+    tail = (1 - level) / 2
+    diagnostics["bootstrap"] = {
+        "replicates": nboot,
+        "failed": failed,
+        "seed": seed,
+        "acceleration": acceleration,
+        "percentile_interval": [
+            float(np.quantile(finite, tail)),
+            float(np.quantile(finite, 1 - tail)),
+        ],
+        "histogram": _histogram(finite),
+    }
+    return lower, upper, finite
 
 
 def _histogram(values: FloatArray) -> dict[str, list[float]]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from refwatch.domain.errors import Message
 from refwatch.estimate import messages
 from refwatch.estimate.api import (
     EstimateOptions,
@@ -204,7 +205,7 @@ def recheck_estimate(
     now: dict[str, Any] | None = None
     error: str | None = None
     if table is None:
-        error = messages.NO_STRATUM_TODAY % {"stratum": repr(stratum)}
+        error = Message(messages.NO_STRATUM_TODAY, stratum=repr(stratum))
     elif recompute:
         options = options_from_query(query)
         try:
@@ -213,7 +214,7 @@ def recheck_estimate(
             else:
                 now = estimate_from_table(table, options).as_dict()
         except EstimationError as exc:
-            error = str(exc)
+            error = exc.reason
     then_numbers = entry["numbers"]
     same_numbers = now is not None and all(
         now.get(key) == then_numbers.get(key)

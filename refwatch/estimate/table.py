@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from refwatch.estimate import messages
 from refwatch.estimate.errors import EstimationError
 
 IntArray = npt.NDArray[np.int64]
@@ -115,7 +116,7 @@ class CaptureTable:
         if len(set(names)) != len(names):
             raise EstimationError("two lists have the same name")
         if len(names) > MAX_LISTS:
-            raise EstimationError(f"at most {MAX_LISTS} lists; merge some lists first")
+            raise EstimationError(code=messages.TOO_MANY_LISTS, params={"n": MAX_LISTS})
         counts = np.zeros(1 << len(names), dtype=np.int64)
         for flags, count in histories:
             h = 0

@@ -22,10 +22,13 @@ from refwatch.counting.days import NEG, POS, to_day
 from refwatch.counting.evidence import FLAG_BITS
 from refwatch.domain.dates import parse_date
 from refwatch.domain.enums import Flag, Status
-from refwatch.domain.errors import DateError, InputError
+from refwatch.domain.errors import DateError, InputError, Message, define
 from refwatch.gazetteer import load_gazetteer
 from refwatch.persons.listing import Snapshot
 
+NOT_A_DATE = define(
+    "filter.not_edtf", "not an EDTF date (%(why)s); write e.g. 2017-07 or 2017-07-13"
+)
 SORTS = ("id", "held", "news")
 FLAGS = tuple(f.value for f in Flag)
 Indices = npt.NDArray[np.int64]
@@ -83,9 +86,7 @@ def matching(snapshot: Snapshot, chosen: PersonFilter) -> Any:
         mask &= _persons_with(snapshot, snapshot.source_person, snapshot.source_code, wanted)
     if chosen.facility is not None:
         wanted = _codes(snapshot.places, [chosen.facility])
-        mask &= _persons_with(
-            snapshot, snapshot.facility_person, snapshot.facility_code, wanted
-        )
+        mask &= _persons_with(snapshot, snapshot.facility_person, snapshot.facility_code, wanted)
     if chosen.place is not None:
         wanted = _codes(snapshot.places, _within(chosen.place))
         mask &= _persons_with(snapshot, snapshot.place_person, snapshot.place_code, wanted)
@@ -128,9 +129,8 @@ def _day(params: Mapping[str, str], name: str, end: bool) -> date | None:
     try:
         interval = parse_date(value)
     except DateError as exc:
-        raise InputError(
-            f"not an EDTF date ({exc}); write e.g. 2017-07 or 2017-07-13", column=name, value=value
-        ) from None
+        why = Message(exc.code, **exc.params)
+        raise InputError(code=NOT_A_DATE, params={"why": why}, column=name, value=value) from None
     return interval.latest if end else interval.earliest
 
 

@@ -13,11 +13,12 @@ from refwatch.domain.errors import RefWatchError
 class ShareError(RefWatchError):
     """An encoding or link cannot be made as asked (weak secret, bad file, mixed secrets)."""
 
+    code: str
+
     def __init__(
         self, code: str, message: str, *, file: str | None = None, line: int | None = None
     ) -> None:
-        self.code = code
         self.file = file
         self.line = line
         where = ", ".join(part for part in (file, None if line is None else f"line {line}") if part)
-        super().__init__(f"{where}: {message}" if where else message)
+        super().__init__(f"{where}: {message}" if where else message, code=code)

@@ -5,18 +5,19 @@ memory, so there is no compile step and no `.mo` file to forget. Language choice
 match wins: `?lang=` in the URL (which also sets the `refwatch_lang` cookie), that cookie,
 the browser's Accept-Language, English.
 
-Messages raised in English below the web layer (the store's password and account rules,
-the CSRF refusal, a filter's InputError, an estimate's warnings) are translated when a
-page shows them, with `error_text` / `page_message`: the English text is the message id,
-and a text with a number or a name in it is matched by one of `PATTERNS` to find its
-message id. The CLI and the JSON API keep the English text.
+Errors and messages made below the web layer (the account rules, a filter's InputError,
+an estimate's warnings and refusals) carry a message code and its values
+(`refwatch.domain.errors`): a page words them from the code, whose English template is
+the message id, and names the field an error is about by its form label (`error_text`,
+`message_text`). A plain text with no code (the CSRF refusal) is its own message id.
+No English text is taken apart: the CLI and the JSON API keep the English.
 """
 
 from __future__ import annotations
 
 import functools
 import io
-import re
+from collections.abc import Mapping
 from importlib import resources
 
 from babel.messages.mofile import write_mo
@@ -24,8 +25,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
-from refwatch.domain.errors import InputError
-from refwatch.estimate import messages as estimate_messages
+from refwatch.domain.errors import WORDINGS, InputError, Message, RefWatchError, with_field
 
 LANGUAGES = {"en": "English", "ko": "한국어"}
 DEFAULT = "en"
@@ -98,36 +98,6 @@ def ngettext(request: Request, singular: str, plural: str, n: int, **variables: 
     return text % {"num": n, **variables}
 
 
-# Messages with a value in them, by their message id: `%(name)s` stands for the value,
-# and the English as raised is matched against the id with each value made a group.
-MESSAGES_WITH_VALUES: tuple[str, ...] = (
-    "a password needs at least %(n)s characters",
-    "a password may have at most %(n)s characters",
-    "there is already a user called %(name)s",
-    "a token cannot act above its user's role (%(role)s)",
-    "not an EDTF date (%(why)s); write e.g. 2017-07 or 2017-07-13",
-    "interval ends before it starts: %(value)s",
-    "not an EDTF date: %(value)s",
-    "EDTF date without bounds: %(value)s",
-    "EDTF date out of range: %(value)s",
-    "takes one of %(allowed)s; got %(value)s",
-    "%(end)s is before --from %(start)s",
-    "takes A-B or A+ (e.g. 0-17, 18-59, 60+), got %(value)s",
-    "%(value)s ends before it starts",
-    "the gazetteer knows no place %(value)s (try another spelling, a gazetteer id such as "
-    "cn-yunnan, or add an alias)",
-    "no source named %(value)s in this workspace (`refwatch status` counts them; names are exact)",
-    "only %(n)s list(s): at least 3 are needed, because with two lists nothing in the data can "
-    "show whether the lists depend on each other",
-    "these lists have no one in this selection: %(lists)s; leave them out or widen the selection",
-    "no one on list %(name)s is on any other list, so the data say nothing about what %(name)s "
-    "misses; merge it with a similar list or leave it out",
-    "searching all models of %(n)s lists is too slow; use stepwise selection",
-    "at most %(n)s lists; merge some lists first",
-    *estimate_messages.WITH_VALUES,
-)
-
-
 # Values that are words of ours rather than data (the name of a stratum in an estimate's
 # note): shown in the page's language, through these message ids.
 VALUE_WORDS: dict[str, dict[str, str]] = {
@@ -140,93 +110,97 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
     },
 }
 
+FIELD_LABELS: dict[str, str] = {
+    "event": "Event",
+    "from": "From",
+    "to": "To",
+    "place": "Place",
+    "sex": "Sex",
+    "age_band": "Age band",
+    "flag": "Flags",
+    "source_type": "Type of source",
+    "source": "Source",
+    "status": "Status",
+    "as_of": "As of",
+    "by": "Break down by",
+}
+"""How a page names the field an error is about (the CLI names it by its option): the
+labels of the count, fact-sheet and release forms, message ids of the catalogue."""
 
-def _pattern(message_id: str) -> re.Pattern[str]:
-    """The message id as a pattern: literal text, each `%(name)s` a group (a repeat of a
-    name must repeat its value)."""
-    parts: list[str] = []
-    seen: set[str] = set()
-    position = 0
-    for field in re.finditer(r"%\((\w+)\)s", message_id):
-        name = field.group(1)
-        parts.append(re.escape(message_id[position : field.start()]))
-        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+)")
-        seen.add(name)
-        position = field.end()
-    parts.append(re.escape(message_id[position:]))
-    return re.compile("".join(parts))
+
+def coded_text(request: Request, code: str, params: Mapping[str, object]) -> str:
+    """The wording of a message code in the request's language, its values filled in."""
+    values = {name: _value_text(request, name, value) for name, value in params.items()}
+    template = translations(language_of(request)).gettext(WORDINGS[code])
+    return template % values if values else template
 
 
-PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (_pattern(message_id), message_id) for message_id in MESSAGES_WITH_VALUES
-)
+def _value_text(request: Request, name: str, value: object) -> object:
+    if isinstance(value, str) and value in VALUE_WORDS.get(name, {}):
+        return gettext(request, VALUE_WORDS[name][value])
+    if isinstance(value, Message):
+        return message_text(request, value)
+    return value
 
 
 def message_text(request: Request, message: str) -> str:
-    """An English message raised below the web layer, in the request's language."""
+    """A message made below the web layer, in the request's language: a `Message` is
+    worded again from its code (a refusal of several reasons, reason by reason); any
+    other text is looked up as it is (English is the message id)."""
     lang = language_of(request)
     if lang == DEFAULT:
-        return message
-    catalogue = translations(lang)
-    found = catalogue.gettext(message)
-    if found != message:
-        return found
-    for pattern, message_id in PATTERNS:
-        match = pattern.fullmatch(message)
-        if match:
-            translated = catalogue.gettext(message_id)
-            if translated == message_id:
-                return message
-            values = {
-                name: catalogue.gettext(VALUE_WORDS[name][value])
-                if value in VALUE_WORDS.get(name, {})
-                else value
-                for name, value in match.groupdict().items()
-            }
-            return translated % values
-    return message
+        return str(message)
+    if isinstance(message, Message):
+        if message.parts:
+            return ". ".join(message_text(request, part) for part in message.parts)
+        if message.code is not None:
+            return coded_text(request, message.code, message.params)
+    return translations(lang).gettext(str(message))
 
 
 def joined_text(request: Request, message: str) -> str:
-    """Reasons joined by "; " (an estimate's refusal), each in the request's language.
+    """An estimate's refusal (several reasons), in the request's language."""
+    return message_text(request, message)
 
-    A reason may itself contain "; ", so the shortest run of parts that is a known message
-    is taken; a part that is none stays as it is.
-    """
-    whole = message_text(request, message)
-    if whole != message or language_of(request) == DEFAULT:
-        return whole
-    parts = message.split("; ")
-    shown: list[str] = []
-    start = 0
-    while start < len(parts):
-        for end in range(start + 1, len(parts) + 1):
-            piece = "; ".join(parts[start:end])
-            translated = message_text(request, piece)
-            if translated != piece:
-                shown.append(translated)
-                start = end
-                break
-        else:
-            shown.append(parts[start])
-            start += 1
-    return ". ".join(shown)
+
+def field_label(request: Request, field: str) -> str:
+    return gettext(request, FIELD_LABELS[field]) if field in FIELD_LABELS else field
+
+
+def reason_text(request: Request, error: BaseException) -> str:
+    """What went wrong, without where (file, row, column), in the request's language: from
+    the error's code when it has one, with the field it is about named by its label."""
+    code = getattr(error, "code", None)
+    if isinstance(code, str) and code in WORDINGS:
+        params = getattr(error, "params", None) or {}
+        text = coded_text(request, code, params)
+    else:
+        text = message_text(
+            request, error.reason if isinstance(error, RefWatchError) else str(error)
+        )
+    field = getattr(error, "field", None)
+    if not isinstance(field, str):
+        return text
+    label = field_label(request, field)
+    if language_of(request) == DEFAULT:
+        return with_field(code if isinstance(code, str) else None, field, text, label)
+    return f"{label}: {text}"
 
 
 def error_text(request: Request, error: BaseException) -> str:
-    """What a page shows for an expected error: its message in the request's language.
+    """What a page shows for an expected error, in the request's language.
 
     An InputError keeps its shape (file, row, column: reason (value …)) with each part
-    translated; in English the text is exactly `str(error)`.
+    translated; the field of a query's error is named by its form label.
     """
-    if language_of(request) == DEFAULT or not isinstance(error, InputError):
-        return message_text(request, str(error))
+    text = reason_text(request, error)
+    if not isinstance(error, InputError):
+        return text
     where = [] if error.file is None else [error.file]
     if error.row is not None:
         where.append(gettext(request, "row %(n)s", n=error.row))
     if error.column is not None:
         where.append(gettext(request, "column %(column)s", column=repr(error.column)))
-    text = message_text(request, error.reason)
     if error.value is not None:
         text = gettext(
             request, "%(reason)s (value %(value)s)", reason=text, value=repr(error.value)

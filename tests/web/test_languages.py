@@ -12,11 +12,11 @@ from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refwatch.estimate import messages as estimate_messages
+from refwatch.domain.errors import WORDINGS
 from refwatch.web.deps import CSRF_REFUSED, SIGN_IN_FIRST
 from refwatch.web.i18n import (
+    FIELD_LABELS,
     LANGUAGES,
-    PATTERNS,
     VALUE_WORDS,
     catalogue_path,
     from_accept_language,
@@ -165,10 +165,9 @@ def test_every_message_id_of_error_text_has_a_korean_translation() -> None:
     with open(catalogue_path("ko"), "rb") as handle:
         catalogue = read_po(handle, locale="ko")
     translated = {m.id for m in catalogue if m.id and m.string}
-    ids = {message_id for _pattern, message_id in PATTERNS}
+    ids = set(WORDINGS.values()) | set(FIELD_LABELS.values())
     ids |= {CSRF_REFUSED, SIGN_IN_FIRST, "column %(column)s", "%(where)s: %(reason)s"}
     ids |= {"%(reason)s (value %(value)s)", "row %(n)s"}
-    ids |= set(estimate_messages.ALL)
     ids |= {word for words in VALUE_WORDS.values() for word in words.values()}
     assert sorted(ids - translated) == []
     assert HANGUL.search(str(catalogue.get(CSRF_REFUSED).string))

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from refwatch.counting import count_persons
+from refwatch.counting import CountFilter, count_persons
 from refwatch.domain.errors import DateError, InputError
 from refwatch.web import count_disclosure
 from refwatch.web.deps import API_ERRORS, User, get_workspace, require
@@ -78,17 +78,19 @@ def counts(
     try:
         result = count_persons(
             get_workspace(request),
-            event=event,
-            period_from=period_from,
-            period_to=period_to,
-            place=place,
-            sex=sex,
-            age_band=age_band,
-            flags=tuple(flag or ()),
-            source=source,
-            source_type=source_type,
-            status=status,
-            as_of=as_of,
+            CountFilter(
+                event=event,
+                period_from=period_from,
+                period_to=period_to,
+                place=place,
+                sex=sex,
+                age_band=age_band,
+                flags=tuple(flag or ()),
+                source=source,
+                source_type=source_type,
+                status=status,
+                as_of=as_of,
+            ),
             by=by or None,
             record=recording,
             actor=user.actor,

@@ -13,7 +13,7 @@ breaking down by a named source needs `sources.view`, as listing sources does.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -22,9 +22,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from refwatch.counting import DIMENSIONS, EVENTS, CountQuery, count_persons, ledger_show, trend
+from refwatch.counting import (
+    DIMENSIONS,
+    EVENTS,
+    CountFilter,
+    CountQuery,
+    count_persons,
+    ledger_show,
+    trend,
+)
 from refwatch.counting.count import CountResult
 from refwatch.counting.describe import cell_label, sentence
+from refwatch.counting.filters import FIELDS as FILTER_FIELDS
 from refwatch.counting.ledger import read_entry
 from refwatch.counting.query import AGE_BANDS, STATUS_VALUES
 from refwatch.counting.trends import TrendResult
@@ -40,16 +49,13 @@ from refwatch.web.count_sentence import (
     localized_width_text,
 )
 from refwatch.web.deps import User, get_workspace, require
-from refwatch.web.i18n import language_of, message_text
+from refwatch.web.i18n import FIELD_LABELS, error_text, language_of, message_text
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
 Counter = Annotated[User, Depends(require("counts.view"))]
 Recorder = Annotated[User, Depends(require("factsheets.make"))]
 
-TEXT_FIELDS = ("event", "from", "to", "place", "sex", "age_band")
-SOURCE_FIELDS = ("source", "source_type")
-STATUS_FIELDS = ("status", "as_of")
 MAX_FIELD = 200
 MAX_PURPOSE = 300
 PERSONS_SHOWN = 1000
@@ -60,21 +66,6 @@ SMALL_HIDDEN = (
 """Ids listed under a count; the rest are counted ("and 12 more"), never silently cut."""
 CHART_DIMENSIONS = ("month",)
 ENGINE_ERRORS = (InputError, DateError)
-# The engine's messages name the CLI's options; the page names its own fields.
-OPTION_LABELS = {
-    "--event": "Event",
-    "--from": "From",
-    "--to": "To",
-    "--place": "Place",
-    "--sex": "Sex",
-    "--age-band": "Age band",
-    "--flag": "Flags",
-    "--source-type": "Type of source",
-    "--source": "Source",
-    "--status": "Status",
-    "--as-of": "As of",
-    "--by": "Break down by",
-}
 sources_table = table_of(Source)
 
 
@@ -106,10 +97,10 @@ class CountForm:
     @classmethod
     def read(cls, fields: Mapping[str, str], flags: Iterable[str], by: Iterable[str]) -> CountForm:
         values: dict[str, str] = {}
-        for name in (*TEXT_FIELDS, *SOURCE_FIELDS, *STATUS_FIELDS):
+        for name in FILTER_FIELDS.values():
             value = (fields.get(name) or "").strip()
             if len(value) > MAX_FIELD:
-                label = OPTION_LABELS.get("--" + name.replace("_", "-"), name)
+                label = FIELD_LABELS.get(name, name)
                 raise FormError(f"{label}: too long", label=label)
             if value:
                 values[name] = value
@@ -126,21 +117,9 @@ class CountForm:
     def names_a_source(self) -> bool:
         return "source" in self.values or "source" in self.by
 
-    def filters(self) -> dict[str, Any]:
-        """The keyword arguments of `count_persons`, exactly as the CLI builds them."""
-        return {
-            "event": self.get("event"),
-            "period_from": self.get("from"),
-            "period_to": self.get("to"),
-            "place": self.get("place"),
-            "sex": self.get("sex"),
-            "age_band": self.get("age_band"),
-            "flags": self.flags,
-            "source": self.get("source"),
-            "source_type": self.get("source_type"),
-            "status": self.get("status"),
-            "as_of": self.get("as_of"),
-        }
+    def filters(self) -> CountFilter:
+        """What to count, the one object `count_persons` takes (as the CLI builds it)."""
+        return CountFilter.from_fields(self.values, self.flags)
 
     def items(self, *, with_trend: bool = True) -> list[tuple[str, str]]:
         """The form as (name, value) pairs: for links, hidden fields and the chart's URL."""
@@ -153,21 +132,9 @@ class CountForm:
 
 
 def engine_message(request: Request, exc: Exception) -> str:
-    """The engine's message with the CLI's option names replaced by the form's labels.
-
-    In English the rest is the engine's text; in another language the reason after the
-    option is translated (`i18n.PATTERNS`) and put after the label and a colon.
-    """
-    text = str(exc)
-    english = language_of(request) == "en"
-    for option in sorted(OPTION_LABELS, key=len, reverse=True):
-        if text.startswith(option):
-            label = gettext(request, OPTION_LABELS[option])
-            rest = text[len(option) :]
-            if english:
-                return label + rest
-            return f"{label}: {message_text(request, rest.removeprefix(':').strip())}"
-    return message_text(request, text)
+    """The engine's error in the request's language, its field named by the form's label
+    (the engine names a field; the CLI shows it as an option, the page as a label)."""
+    return error_text(request, exc)
 
 
 def form_of_query(request: Request) -> CountForm:
@@ -215,24 +182,12 @@ def month_rows(result: CountResult) -> list[dict[str, Any]]:
 
 
 def run_count(workspace: Workspace, form: CountForm, **extra: Any) -> CountResult:
-    return count_persons(workspace, **form.filters(), by=form.by or None, **extra)
+    return count_persons(workspace, form.filters(), by=form.by or None, **extra)
 
 
 def run_trend(workspace: Workspace, form: CountForm) -> TrendResult:
     """The CLI's `refwatch trend`: the same filters, no status and no breakdown."""
-    filters = form.filters()
-    return trend(
-        workspace,
-        event=filters["event"] or "detention",
-        period_from=filters["period_from"],
-        period_to=filters["period_to"],
-        place=filters["place"],
-        sex=filters["sex"],
-        age_band=filters["age_band"],
-        flags=filters["flags"],
-        source=filters["source"],
-        source_type=filters["source_type"],
-    )
+    return trend(workspace, replace(form.filters(), status=None, as_of=None))
 
 
 def form_options(request: Request, user: User) -> dict[str, Any]:
@@ -329,7 +284,7 @@ def counts_chart(request: Request, user: Counter) -> Response:
     try:
         form = form_of_query(request)
         check_source_permission(request, user, form)
-        result = count_persons(get_workspace(request), **form.filters(), by="month")
+        result = count_persons(get_workspace(request), form.filters(), by="month")
         if count_disclosure.hides_small_numbers(user):
             _total, cells = count_disclosure.shown_numbers(user, result)
             rows = [

@@ -160,7 +160,7 @@ def _outcome(request: Request, estimate: WorkspaceEstimate) -> Outcome:
         if isinstance(result, EstimateResult):
             rows.append(ResultRow(label, False, result, ids.get(label)))
         else:
-            rows.append(ResultRow(label, False, error=i18n.joined_text(request, result)))
+            rows.append(ResultRow(label, False, error=i18n.message_text(request, result)))
     return Outcome(
         rows=rows,
         total=estimate.total,
@@ -201,7 +201,7 @@ def _run(request: Request, user: User, values: dict[str, str]) -> Response:
             options=asked.options,
         )
     except EstimationError as exc:
-        return _page(request, values, outcome=Outcome(refusal=i18n.joined_text(request, str(exc))))
+        return _page(request, values, outcome=Outcome(refusal=i18n.error_text(request, exc)))
     except (ArithmeticError, np.linalg.LinAlgError) as exc:
         log.warning("estimates: numerical failure %s", type(exc).__name__)
         message = gettext(
