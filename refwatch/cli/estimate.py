@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from refwatch.cli.app import JsonOpt, app, emit, fail, guarded, open_from, settings_of
+
+if TYPE_CHECKING:
+    from refwatch.estimate import EstimateOptions
 
 
 def _parse_day(text: str | None, option: str) -> date | None:
@@ -61,89 +64,101 @@ def _human(data: dict[str, Any]) -> str:
     return escape("\n".join(lines))
 
 
+HistoriesArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="CSV of capture histories (one 0/1 column per list and a count column). "
+        "Without it, histories are built from the workspace's linked persons."
+    ),
+]
+MethodOpt = Annotated[str, typer.Option(help="loglinear or lcmcr.")]
+SelectOpt = Annotated[
+    str | None,
+    typer.Option("--select", help="bic, aic or stepwise (default: bic up to 5 lists)."),
+]
+MaxorderOpt = Annotated[
+    int | None, typer.Option(help="Highest interaction order searched (default t-1).")
+]
+IntervalOpt = Annotated[str, typer.Option(help="bootstrap (redoes model selection) or profile.")]
+NbootOpt = Annotated[int, typer.Option(help="Bootstrap replicates.")]
+LevelOpt = Annotated[float, typer.Option(help="Interval level.")]
+SeedOpt = Annotated[int | None, typer.Option(help="Seed: same seed, same answer.")]
+ListsOpt = Annotated[str, typer.Option(help="Workspace lists: source or source_type.")]
+StratifyOpt = Annotated[
+    str | None,
+    typer.Option(help="Also estimate per month, quarter, region, sex or age_band."),
+]
+FromOpt = Annotated[str | None, typer.Option("--from", help="First day (ISO).")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Last day (ISO).")]
+MergeOpt = Annotated[
+    list[str] | None,
+    typer.Option(help="Merge lists into one, e.g. --merge 'PF+NCA' (table input)."),
+]
+KOpt = Annotated[int, typer.Option("--K", help="LCMCR: most latent classes.")]
+BurninOpt = Annotated[int, typer.Option(help="LCMCR: burn-in sweeps per chain.")]
+SamplesOpt = Annotated[int, typer.Option(help="LCMCR: draws kept per chain.")]
+ThinningOpt = Annotated[int, typer.Option(help="LCMCR: sweeps between kept draws.")]
+ChainsOpt = Annotated[int, typer.Option(help="LCMCR: chains (run on all cores).")]
+SensitivityOpt = Annotated[
+    bool,
+    typer.Option(
+        "--linkage-sensitivity",
+        help="Re-cluster at several match thresholds and show how the estimate moves.",
+    ),
+]
+LinkageOpt = Annotated[
+    str,
+    typer.Option(
+        help="Workspace estimates: aware (integrate over linkages drawn from the latest "
+        "run's match probabilities) or fixed (links taken as certain)."
+    ),
+]
+DrawsOpt = Annotated[int, typer.Option(help="Linkage-aware: clusterings drawn.", min=1, max=1000)]
+InsideOpt = Annotated[
+    float, typer.Option(help="Linkage-aware: logit shift of the pairs inside a person.")
+]
+BetweenOpt = Annotated[
+    float, typer.Option(help="Linkage-aware: logit shift of the pairs between persons.")
+]
+PurposeOpt = Annotated[
+    str | None, typer.Option(help="What the estimate is for (kept in the ledger).")
+]
+
+
 @app.command("estimate")
 @guarded
 def estimate_command(
     ctx: typer.Context,
-    histories: Annotated[
-        Path | None,
-        typer.Argument(
-            help="CSV of capture histories (one 0/1 column per list and a count column). "
-            "Without it, histories are built from the workspace's linked persons."
-        ),
-    ] = None,
-    method: Annotated[str, typer.Option(help="loglinear or lcmcr.")] = "loglinear",
-    select: Annotated[
-        str | None,
-        typer.Option("--select", help="bic, aic or stepwise (default: bic up to 5 lists)."),
-    ] = None,
-    maxorder: Annotated[
-        int | None, typer.Option(help="Highest interaction order searched (default t-1).")
-    ] = None,
-    interval: Annotated[
-        str, typer.Option(help="bootstrap (redoes model selection) or profile.")
-    ] = "bootstrap",
-    nboot: Annotated[int, typer.Option(help="Bootstrap replicates.")] = 1000,
-    level: Annotated[float, typer.Option(help="Interval level.")] = 0.95,
-    seed: Annotated[int | None, typer.Option(help="Seed: same seed, same answer.")] = None,
-    lists: Annotated[str, typer.Option(help="Workspace lists: source or source_type.")] = "source",
-    stratify: Annotated[
-        str | None,
-        typer.Option(help="Also estimate per month, quarter, region, sex or age_band."),
-    ] = None,
-    period_from: Annotated[str | None, typer.Option("--from", help="First day (ISO).")] = None,
-    period_to: Annotated[str | None, typer.Option("--to", help="Last day (ISO).")] = None,
-    merge: Annotated[
-        list[str] | None,
-        typer.Option(help="Merge lists into one, e.g. --merge 'PF+NCA' (table input)."),
-    ] = None,
-    k_classes: Annotated[int, typer.Option("--K", help="LCMCR: most latent classes.")] = 5,
-    burnin: Annotated[int, typer.Option(help="LCMCR: burn-in sweeps per chain.")] = 10_000,
-    samples: Annotated[int, typer.Option(help="LCMCR: draws kept per chain.")] = 1_000,
-    thinning: Annotated[int, typer.Option(help="LCMCR: sweeps between kept draws.")] = 10,
-    chains: Annotated[int, typer.Option(help="LCMCR: chains (run on all cores).")] = 4,
-    linkage_sensitivity: Annotated[
-        bool,
-        typer.Option(
-            "--linkage-sensitivity",
-            help="Re-cluster at several match thresholds and show how the estimate moves.",
-        ),
-    ] = False,
-    linkage: Annotated[
-        str,
-        typer.Option(
-            help="Workspace estimates: aware (integrate over linkages drawn from the latest "
-            "run's match probabilities) or fixed (links taken as certain)."
-        ),
-    ] = "aware",
-    linkage_draws: Annotated[
-        int, typer.Option(help="Linkage-aware: clusterings drawn.", min=1, max=1000)
-    ] = 30,
-    linkage_shift_inside: Annotated[
-        float,
-        typer.Option(help="Linkage-aware: logit shift of the pairs inside a person."),
-    ] = 2.0,
-    linkage_shift_between: Annotated[
-        float,
-        typer.Option(help="Linkage-aware: logit shift of the pairs between persons."),
-    ] = 0.0,
-    purpose: Annotated[
-        str | None, typer.Option(help="What the estimate is for (kept in the ledger).")
-    ] = None,
+    histories: HistoriesArg = None,
+    method: MethodOpt = "loglinear",
+    select: SelectOpt = None,
+    maxorder: MaxorderOpt = None,
+    interval: IntervalOpt = "bootstrap",
+    nboot: NbootOpt = 1000,
+    level: LevelOpt = 0.95,
+    seed: SeedOpt = None,
+    lists: ListsOpt = "source",
+    stratify: StratifyOpt = None,
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
+    merge: MergeOpt = None,
+    k_classes: KOpt = 5,
+    burnin: BurninOpt = 10_000,
+    samples: SamplesOpt = 1_000,
+    thinning: ThinningOpt = 10,
+    chains: ChainsOpt = 4,
+    linkage_sensitivity: SensitivityOpt = False,
+    linkage: LinkageOpt = "aware",
+    linkage_draws: DrawsOpt = 30,
+    linkage_shift_inside: InsideOpt = 2.0,
+    linkage_shift_between: BetweenOpt = 0.0,
+    purpose: PurposeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Estimate how many people no list recorded (multiple systems estimation)."""
-    from refwatch.estimate import EstimateOptions, LcmcrSettings, estimate_from_table
-    from refwatch.estimate.table import read_histories_csv
+    from refwatch.estimate import EstimateOptions, LcmcrSettings
 
-    if method not in ("loglinear", "lcmcr"):
-        fail(f"--method is loglinear or lcmcr, not {method!r}")
-    if select not in (None, "bic", "aic", "stepwise"):
-        fail(f"--select is bic, aic or stepwise, not {select!r}")
-    if interval not in ("bootstrap", "profile"):
-        fail(f"--interval is bootstrap or profile, not {interval!r}")
-    if linkage not in ("aware", "fixed"):
-        fail(f"--linkage is aware or fixed, not {linkage!r}")
+    _check_choices(method, select, interval, linkage)
     options = EstimateOptions(
         method=method,  # type: ignore[arg-type]
         selection=select,  # type: ignore[arg-type]
@@ -153,12 +168,7 @@ def estimate_command(
         nboot=nboot,
         seed=seed,
         lcmcr=LcmcrSettings(
-            K=k_classes,
-            burnin=burnin,
-            samples=samples,
-            thinning=thinning,
-            chains=chains,
-            seed=seed,
+            K=k_classes, burnin=burnin, samples=samples, thinning=thinning, chains=chains, seed=seed
         ),
         linkage=linkage,  # type: ignore[arg-type]
         linkage_draws=linkage_draws,
@@ -166,41 +176,78 @@ def estimate_command(
         linkage_shift_between=linkage_shift_between,
     )
     if histories is not None:
-        table = read_histories_csv(histories)
-        if merge:
-            groups = [g.split("+") for g in merge]
-            merged = {name for g in groups for name in g}
-            groups += [[name] for name in table.lists if name not in merged]
-            table = table.merged(groups)
-        data = estimate_from_table(table, options).as_dict()
+        data = _from_table(histories, merge or [], options)
         emit(data, as_json, _human(data))
         return
-    start = _parse_day(period_from, "--from")
-    end = _parse_day(period_to, "--to")
+    span = (_parse_day(period_from, "--from"), _parse_day(period_to, "--to"))
+    if linkage_sensitivity:
+        data = _sensitivity(ctx, lists, span, options)
+        emit(data, as_json, escape(str(data.get("summary", ""))))
+        return
+    data = _from_workspace(ctx, lists, stratify, span, options, purpose)
+    emit(data, as_json, _human(data))
+
+
+def _check_choices(method: str, select: str | None, interval: str, linkage: str) -> None:
+    if method not in ("loglinear", "lcmcr"):
+        fail(f"--method is loglinear or lcmcr, not {method!r}")
+    if select not in (None, "bic", "aic", "stepwise"):
+        fail(f"--select is bic, aic or stepwise, not {select!r}")
+    if interval not in ("bootstrap", "profile"):
+        fail(f"--interval is bootstrap or profile, not {interval!r}")
+    if linkage not in ("aware", "fixed"):
+        fail(f"--linkage is aware or fixed, not {linkage!r}")
+
+
+def _from_table(histories: Path, merge: list[str], options: EstimateOptions) -> dict[str, Any]:
+    """An estimate from a CSV of capture histories, with lists merged as asked."""
+    from refwatch.estimate import estimate_from_table
+    from refwatch.estimate.table import read_histories_csv
+
+    table = read_histories_csv(histories)
+    if merge:
+        groups = [g.split("+") for g in merge]
+        merged = {name for g in groups for name in g}
+        groups += [[name] for name in table.lists if name not in merged]
+        table = table.merged(groups)
+    return estimate_from_table(table, options).as_dict()
+
+
+def _sensitivity(
+    ctx: typer.Context, lists: str, span: tuple[date | None, date | None], options: EstimateOptions
+) -> dict[str, Any]:
+    from refwatch.estimate.sensitivity import linkage_sensitivity as run_sensitivity
+
     with open_from(ctx) as workspace:
-        if linkage_sensitivity:
-            from refwatch.estimate.sensitivity import linkage_sensitivity as run_sensitivity
+        return run_sensitivity(
+            workspace,
+            lists=lists,  # type: ignore[arg-type]
+            period_from=span[0],
+            period_to=span[1],
+            options=options,
+        )
 
-            data = run_sensitivity(
-                workspace,
-                lists=lists,  # type: ignore[arg-type]
-                period_from=start,
-                period_to=end,
-                options=options,
-            )
-            emit(data, as_json, escape(str(data.get("summary", ""))))
-            return
-        from refwatch.estimate import estimate_from_workspace
-        from refwatch.estimate.record import record_estimates
 
+def _from_workspace(
+    ctx: typer.Context,
+    lists: str,
+    stratify: str | None,
+    span: tuple[date | None, date | None],
+    options: EstimateOptions,
+    purpose: str | None,
+) -> dict[str, Any]:
+    """An estimate from the workspace's linked persons, recorded in the ledger."""
+    from refwatch.estimate import estimate_from_workspace
+    from refwatch.estimate.record import record_estimates
+
+    with open_from(ctx) as workspace:
         result = estimate_from_workspace(
             workspace,
             lists=lists,  # type: ignore[arg-type]
             stratify=stratify,
-            period_from=start,
-            period_to=end,
+            period_from=span[0],
+            period_to=span[1],
             options=options,
         )
         record_estimates(workspace, result, actor=settings_of(ctx).actor, purpose=purpose)
-    data = result.as_dict()
-    emit(data, as_json, _human(data))
+    return result.as_dict()

@@ -163,6 +163,11 @@ def _parts_table(pair: PairForReview) -> Table:
     return table
 
 
+def _ask(question: str, default: str) -> str:
+    """One answer typed at the review prompt, trimmed and lower-cased."""
+    return str(typer.prompt(question, default=default)).strip().lower()
+
+
 @app.command()
 @guarded
 def review(
@@ -190,25 +195,14 @@ def review(
         index = 0
         while True:
             if index >= len(queue):
-                answer = (
-                    typer.prompt("No more pairs in this batch: [u]ndo last / [q]uit", default="q")
-                    .strip()
-                    .lower()
-                )
+                answer = _ask("No more pairs in this batch: [u]ndo last / [q]uit", "q")
                 if answer not in ("u", "undo"):
                     break
             else:
                 pair = queue[index]
                 out.print(_pair_table(pair))
                 out.print(_parts_table(pair))
-                answer = (
-                    typer.prompt(
-                        "[s]ame person / [n]ot the same / s[k]ip / [u]ndo last / [q]uit",
-                        default="k",
-                    )
-                    .strip()
-                    .lower()
-                )
+                answer = _ask("[s]ame person / [n]ot the same / s[k]ip / [u]ndo last / [q]uit", "k")
             if answer in ("q", "quit"):
                 break
             if answer in ("u", "undo"):

@@ -201,96 +201,99 @@ def name_comparison(noise: float = NAME_NOISE_REFERENCE) -> cl.CustomComparison:
     sounds apart, which only typing errors fill among true matches.
     """
     scale = min(1.0, max(0.02, noise / NAME_NOISE_REFERENCE))
+    return cl.CustomComparison(
+        output_column_name="name",
+        comparison_description="Names, compared through Hangul and romanisation-insensitive keys",
+        comparison_levels=[*_same_name_levels(), *_near_name_levels(scale)],
+    )
+
+
+# Two family names both read from the table and different (Kim, Im) are not a typing
+# error of one name, however few letters they differ by.
+_SURNAMES_AGREE = (
+    "(surname_l = surname_r OR surname_l IS NULL OR surname_r IS NULL "
+    "OR surname_l LIKE '~%' OR surname_r LIKE '~%')"
+)
+_DISTANCE = (
+    "least(levenshtein(ph_l, ph_r), levenshtein(ph_l, ph_rev_r), levenshtein(ph_rev_l, ph_r))"
+)
+
+
+def _same_name_levels() -> list[Any]:
+    """The levels of a missing name, the same Hangul, two Hangul names, and the same name
+    under another spelling or order."""
     same_key = (
         "name_key_l = name_key_r OR name_key_l = name_key_alt_r OR name_key_alt_l = name_key_r"
     )
     any_order = "ph_l = ph_r OR ph_l = ph_rev_r OR ph_rev_l = ph_r"
-    # Two family names both read from the table and different (Kim, Im) are not a typing
-    # error of one name, however few letters they differ by.
-    surnames_agree = (
-        "(surname_l = surname_r OR surname_l IS NULL OR surname_r IS NULL "
-        "OR surname_l LIKE '~%' OR surname_r LIKE '~%')"
-    )
-    distance = (
-        "least(levenshtein(ph_l, ph_r), levenshtein(ph_l, ph_rev_r), levenshtein(ph_rev_l, ph_r))"
-    )
-    return cl.CustomComparison(
-        output_column_name="name",
-        comparison_description="Names, compared through Hangul and romanisation-insensitive keys",
-        comparison_levels=[
-            _null("ph_l IS NULL OR ph_r IS NULL", "a name is missing or unreadable"),
-            _level(
-                "hangul_l = hangul_r",
-                "same Hangul name",
-                0.3,
-                0.0005,
-                tf_adjustment_column="hangul",
-                tf_adjustment_weight=1.0,
-            ),
-            # Hangul is the pivot: typing errors are in romanisations; two Hangul names
-            # that differ (after 리 → 이 and the like) are two names.
-            _level(
-                "hangul_l <> hangul_r",
-                "two different Hangul names",
-                0.002,
-                0.9,
-                **_FIXED,
-            ),
-            _level(
-                "name_key_l = name_key_r",
-                "same name under every spelling",
-                0.3,
-                0.001,
-                tf_adjustment_column="name_key",
-                tf_adjustment_weight=1.0,
-            ),
-            _level(same_key, "same name in another reading of the order", 0.05, 0.0005),
-            _level(any_order, "same sounds in another order or spacing", 0.04, 0.001, **_FIXED),
-            _level(
-                f"{surnames_agree} AND {distance} <= 1",
-                "names one sound apart, in any order",
-                0.035 * scale,
-                0.01,
-                **_FIXED,
-            ),
-            cll.And(cll.ExactMatchLevel("surname"), cll.LevenshteinLevel("given", 1)).configure(
-                label_for_charts="same family name, given name one letter apart",
-                m_probability=0.01 * scale,
-                u_probability=0.005,
-                fix_m_probability=True,
-            ),
-            cll.Or(
-                cll.And(cll.ExactMatchLevel("surname"), cll.LevenshteinLevel("given", 2)),
-                cll.And(cll.ExactMatchLevel("given"), cll.CustomLevel(surnames_agree)),
-            ).configure(
-                label_for_charts="given names close, or same given name and a family name unread",
-                m_probability=0.013 * scale,
-                u_probability=0.02,
-                fix_m_probability=True,
-            ),
-            _level(
-                f"{surnames_agree} AND {distance} <= 2",
-                "names two sounds apart, in any order",
-                0.005 * scale,
-                0.02,
-                **_FIXED,
-            ),
-            cll.ExactMatchLevel("surname").configure(
-                label_for_charts="same family name only",
-                m_probability=0.003,
-                u_probability=0.1,
-                fix_m_probability=True,
-            ),
-            _level(
-                "given_l = given_r",
-                "same given name, another family name",
-                0.002,
-                0.02,
-                **_FIXED,
-            ),
-            _level("ELSE", "different names", 0.003, 0.87, **_FIXED),
-        ],
-    )
+    return [
+        _null("ph_l IS NULL OR ph_r IS NULL", "a name is missing or unreadable"),
+        _level(
+            "hangul_l = hangul_r",
+            "same Hangul name",
+            0.3,
+            0.0005,
+            tf_adjustment_column="hangul",
+            tf_adjustment_weight=1.0,
+        ),
+        # Hangul is the pivot: typing errors are in romanisations; two Hangul names
+        # that differ (after 리 → 이 and the like) are two names.
+        _level("hangul_l <> hangul_r", "two different Hangul names", 0.002, 0.9, **_FIXED),
+        _level(
+            "name_key_l = name_key_r",
+            "same name under every spelling",
+            0.3,
+            0.001,
+            tf_adjustment_column="name_key",
+            tf_adjustment_weight=1.0,
+        ),
+        _level(same_key, "same name in another reading of the order", 0.05, 0.0005),
+        _level(any_order, "same sounds in another order or spacing", 0.04, 0.001, **_FIXED),
+    ]
+
+
+def _near_name_levels(scale: float) -> list[Any]:
+    """The levels of names a sound or a letter apart (m values scaled by the typing noise),
+    of one shared part, and of different names."""
+    return [
+        _level(
+            f"{_SURNAMES_AGREE} AND {_DISTANCE} <= 1",
+            "names one sound apart, in any order",
+            0.035 * scale,
+            0.01,
+            **_FIXED,
+        ),
+        cll.And(cll.ExactMatchLevel("surname"), cll.LevenshteinLevel("given", 1)).configure(
+            label_for_charts="same family name, given name one letter apart",
+            m_probability=0.01 * scale,
+            u_probability=0.005,
+            fix_m_probability=True,
+        ),
+        cll.Or(
+            cll.And(cll.ExactMatchLevel("surname"), cll.LevenshteinLevel("given", 2)),
+            cll.And(cll.ExactMatchLevel("given"), cll.CustomLevel(_SURNAMES_AGREE)),
+        ).configure(
+            label_for_charts="given names close, or same given name and a family name unread",
+            m_probability=0.013 * scale,
+            u_probability=0.02,
+            fix_m_probability=True,
+        ),
+        _level(
+            f"{_SURNAMES_AGREE} AND {_DISTANCE} <= 2",
+            "names two sounds apart, in any order",
+            0.005 * scale,
+            0.02,
+            **_FIXED,
+        ),
+        cll.ExactMatchLevel("surname").configure(
+            label_for_charts="same family name only",
+            m_probability=0.003,
+            u_probability=0.1,
+            fix_m_probability=True,
+        ),
+        _level("given_l = given_r", "same given name, another family name", 0.002, 0.02, **_FIXED),
+        _level("ELSE", "different names", 0.003, 0.87, **_FIXED),
+    ]
 
 
 def event_comparison() -> cl.CustomComparison:
@@ -370,115 +373,140 @@ def comparisons(noise: float = NAME_NOISE_REFERENCE) -> list[Any]:
     """Every comparison of the model, in the order explanations list them."""
     return [
         name_comparison(noise),
-        cl.CustomComparison(
-            output_column_name="sex",
-            comparison_description=(
-                "Sex (fixed weights: Korean given names mostly tell sex, so a shared sex "
-                "says little once names agree, and a different sex says much)"
-            ),
-            comparison_levels=[
-                _null("sex_l IS NULL OR sex_r IS NULL", "sex unknown"),
-                _level(
-                    "sex_l = sex_r",
-                    "same sex",
-                    0.998,
-                    0.97,
-                    fix_m_probability=True,
-                    fix_u_probability=True,
-                ),
-                _level(
-                    "ELSE",
-                    "different sex",
-                    0.002,
-                    0.03,
-                    fix_m_probability=True,
-                    fix_u_probability=True,
-                ),
-            ],
-        ),
-        cl.CustomComparison(
-            output_column_name="birth",
-            comparison_description="Birth year, given or derived from the age at apprehension",
-            comparison_levels=[
-                _null("birth_lo_l IS NULL OR birth_lo_r IS NULL", "birth year unknown"),
-                _level(
-                    f"birth_hi_l - birth_lo_l <= 1 AND birth_hi_r - birth_lo_r <= 1 "
-                    f"AND {_overlap('birth_lo', 'birth_hi')}",
-                    "same birth year",
-                    0.7,
-                    0.03,
-                ),
-                _level(_overlap("birth_lo", "birth_hi"), "birth years compatible", 0.15, 0.05),
-                _level(f"{_gap('birth_lo', 'birth_hi')} <= 2", "birth years within 2", 0.1, 0.1),
-                _level(f"{_gap('birth_lo', 'birth_hi')} <= 5", "birth years within 5", 0.03, 0.15),
-                _else(0.02, 0.67, "birth years far apart"),
-            ],
-        ),
-        cl.CustomComparison(
-            output_column_name="origin",
-            comparison_description="Home place in North Korea (gazetteer)",
-            comparison_levels=[
-                _null("origin_id_l IS NULL OR origin_id_r IS NULL", "origin unknown"),
-                _level("origin_id_l = origin_id_r", "same home place", 0.8, 0.1),
-                _level("origin_province_l = origin_province_r", "same home province", 0.15, 0.15),
-                _else(0.05, 0.75, "different provinces"),
-            ],
-        ),
+        _sex_comparison(),
+        _birth_comparison(),
+        _origin_comparison(),
         event_comparison(),
-        cl.CustomComparison(
-            output_column_name="outcome",
-            comparison_description="What became of the person (returned, released ...) and when",
-            comparison_levels=[
-                _null("status_lo_l IS NULL OR status_lo_r IS NULL", "no dated outcome"),
-                # People caught together often share their fate: among unrelated pairs
-                # caught on overlapping dates in one area, 14% (100,000 persons) to 26-37%
-                # (800 persons, hard noise) share a dated outcome, against 4-5% of random
-                # pairs (benchmarks/linkage_blocking.py worlds). The apprehension
-                # comparison has already counted the shared event, so here the outcome
-                # weighs what it adds given that event (u measured, fixed).
-                _level(
-                    f"status_l = status_r AND {_overlap('status_lo', 'status_hi')} "
-                    f"AND {_CAUGHT_TOGETHER}",
-                    "same outcome on the same dates, caught together",
-                    0.7,
-                    0.2,
-                    fix_m_probability=True,
-                    fix_u_probability=True,
-                ),
-                _level(
-                    f"status_l = status_r AND {_overlap('status_lo', 'status_hi')}",
-                    "same outcome on the same dates",
-                    0.7,
-                    0.01,
-                ),
-                _level(
-                    f"status_l = status_r AND {_gap('status_lo', 'status_hi')} <= 31",
-                    "same outcome within a month",
-                    0.15,
-                    0.05,
-                ),
-                _level(_overlap("status_lo", "status_hi"), "other outcome, same dates", 0.03, 0.01),
-                _else(0.12, 0.93, "different outcomes or dates"),
-            ],
-        ),
-        cl.CustomComparison(
-            output_column_name="source",
-            comparison_description="Reporting source (a source rarely lists one person twice)",
-            comparison_levels=[
-                _null("source_id_l IS NULL OR source_id_r IS NULL", "source unknown"),
-                _level(
-                    "source_id_l = source_id_r AND group_id_l = group_id_r",
-                    "same source, same group label (a second report of the group)",
-                    0.05,
-                    0.05,
-                    fix_m_probability=True,
-                    fix_u_probability=True,
-                ),
-                _level("source_id_l = source_id_r", "same source", 0.04, 0.3),
-                _else(0.96, 0.7, "different sources"),
-            ],
-        ),
+        _outcome_comparison(),
+        _source_comparison(),
     ]
+
+
+def _sex_comparison() -> cl.CustomComparison:
+    """Sex, with fixed weights."""
+    return cl.CustomComparison(
+        output_column_name="sex",
+        comparison_description=(
+            "Sex (fixed weights: Korean given names mostly tell sex, so a shared sex "
+            "says little once names agree, and a different sex says much)"
+        ),
+        comparison_levels=[
+            _null("sex_l IS NULL OR sex_r IS NULL", "sex unknown"),
+            _level(
+                "sex_l = sex_r",
+                "same sex",
+                0.998,
+                0.97,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
+            _level(
+                "ELSE",
+                "different sex",
+                0.002,
+                0.03,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
+        ],
+    )
+
+
+def _birth_comparison() -> cl.CustomComparison:
+    """Birth year, given or derived from the age."""
+    return cl.CustomComparison(
+        output_column_name="birth",
+        comparison_description="Birth year, given or derived from the age at apprehension",
+        comparison_levels=[
+            _null("birth_lo_l IS NULL OR birth_lo_r IS NULL", "birth year unknown"),
+            _level(
+                f"birth_hi_l - birth_lo_l <= 1 AND birth_hi_r - birth_lo_r <= 1 "
+                f"AND {_overlap('birth_lo', 'birth_hi')}",
+                "same birth year",
+                0.7,
+                0.03,
+            ),
+            _level(_overlap("birth_lo", "birth_hi"), "birth years compatible", 0.15, 0.05),
+            _level(f"{_gap('birth_lo', 'birth_hi')} <= 2", "birth years within 2", 0.1, 0.1),
+            _level(f"{_gap('birth_lo', 'birth_hi')} <= 5", "birth years within 5", 0.03, 0.15),
+            _else(0.02, 0.67, "birth years far apart"),
+        ],
+    )
+
+
+def _origin_comparison() -> cl.CustomComparison:
+    """Home place in North Korea."""
+    return cl.CustomComparison(
+        output_column_name="origin",
+        comparison_description="Home place in North Korea (gazetteer)",
+        comparison_levels=[
+            _null("origin_id_l IS NULL OR origin_id_r IS NULL", "origin unknown"),
+            _level("origin_id_l = origin_id_r", "same home place", 0.8, 0.1),
+            _level("origin_province_l = origin_province_r", "same home province", 0.15, 0.15),
+            _else(0.05, 0.75, "different provinces"),
+        ],
+    )
+
+
+def _outcome_comparison() -> cl.CustomComparison:
+    """What became of the person, and when."""
+    return cl.CustomComparison(
+        output_column_name="outcome",
+        comparison_description="What became of the person (returned, released ...) and when",
+        comparison_levels=[
+            _null("status_lo_l IS NULL OR status_lo_r IS NULL", "no dated outcome"),
+            # People caught together often share their fate: among unrelated pairs
+            # caught on overlapping dates in one area, 14% (100,000 persons) to 26-37%
+            # (800 persons, hard noise) share a dated outcome, against 4-5% of random
+            # pairs (benchmarks/linkage_blocking.py worlds). The apprehension
+            # comparison has already counted the shared event, so here the outcome
+            # weighs what it adds given that event (u measured, fixed).
+            _level(
+                f"status_l = status_r AND {_overlap('status_lo', 'status_hi')} "
+                f"AND {_CAUGHT_TOGETHER}",
+                "same outcome on the same dates, caught together",
+                0.7,
+                0.2,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
+            _level(
+                f"status_l = status_r AND {_overlap('status_lo', 'status_hi')}",
+                "same outcome on the same dates",
+                0.7,
+                0.01,
+            ),
+            _level(
+                f"status_l = status_r AND {_gap('status_lo', 'status_hi')} <= 31",
+                "same outcome within a month",
+                0.15,
+                0.05,
+            ),
+            _level(_overlap("status_lo", "status_hi"), "other outcome, same dates", 0.03, 0.01),
+            _else(0.12, 0.93, "different outcomes or dates"),
+        ],
+    )
+
+
+def _source_comparison() -> cl.CustomComparison:
+    """The reporting source."""
+    return cl.CustomComparison(
+        output_column_name="source",
+        comparison_description="Reporting source (a source rarely lists one person twice)",
+        comparison_levels=[
+            _null("source_id_l IS NULL OR source_id_r IS NULL", "source unknown"),
+            _level(
+                "source_id_l = source_id_r AND group_id_l = group_id_r",
+                "same source, same group label (a second report of the group)",
+                0.05,
+                0.05,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
+            _level("source_id_l = source_id_r", "same source", 0.04, 0.3),
+            _else(0.96, 0.7, "different sources"),
+        ],
+    )
 
 
 def settings_creator(config: LinkageConfig, noise: float = NAME_NOISE_REFERENCE) -> SettingsCreator:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from refwatch.domain.consent import Use, decide
+from refwatch.domain.consent import Decision, EffectiveConsent, Use, decide
 from refwatch.domain.errors import InputError, RefWatchError
 from refwatch.publish.casefile_content import (
     AFTER_RETURN,
@@ -140,6 +140,39 @@ def _synthetic(workspace: Workspace) -> bool:
 Loader = Callable[[Connection, str], PersonDetail | None]
 
 
+def _check_choices(fmt: str, kind: str | None) -> None:
+    if fmt not in FORMATS:
+        raise InputError(f"the format is one of {', '.join(FORMATS)}", value=fmt[:20])
+    if kind is not None and kind not in KINDS:
+        raise InputError(f"the kind is one of {', '.join(KINDS)}", value=kind[:20])
+
+
+def _decisions(
+    workspace: Workspace,
+    ids: list[str],
+    consents: dict[str, EffectiveConsent],
+    actor: str,
+    kind: str | None,
+    fmt: str,
+) -> dict[str, Decision]:
+    """What consent allows for each person's case file; ConsentRefusedError (audited) as
+    soon as one person's consent refuses it."""
+    decisions = {pid: decide(consents[pid], Use.CASE_FILE) for pid in ids}
+    refused = {pid: d.reason for pid, d in decisions.items() if not d.allowed}
+    if refused:
+        with workspace.write() as conn:
+            audit.log(
+                conn,
+                actor,
+                "casefile.refused",
+                table_name="persons",
+                record_id=ids[0] if len(ids) == 1 else None,
+                details={"persons": ids, "refused": sorted(refused), "kind": kind, "format": fmt},
+            )
+        raise ConsentRefusedError(refused)
+    return decisions
+
+
 def make_casefile(
     workspace: Workspace,
     cipher: FieldCipher,
@@ -160,10 +193,7 @@ def make_casefile(
     Raises InputError (ids, kind, format), UnknownPersonsError or ConsentRefusedError.
     """
     ids = checked_ids(person_ids)
-    if fmt not in FORMATS:
-        raise InputError(f"the format is one of {', '.join(FORMATS)}", value=fmt[:20])
-    if kind is not None and kind not in KINDS:
-        raise InputError(f"the kind is one of {', '.join(KINDS)}", value=kind[:20])
+    _check_choices(fmt, kind)
     day = as_of or date.today()
     with workspace.read() as conn:
         loaded = {pid: load_person(conn, pid) for pid in ids}
@@ -172,25 +202,14 @@ def make_casefile(
             raise UnknownPersonsError(missing)
         consents = effective_consents(conn, ids)
     details: dict[str, PersonDetail] = {p: d for p, d in loaded.items() if d is not None}
-    decisions = {pid: decide(consents[pid], Use.CASE_FILE) for pid in ids}
-    refused = {pid: d.reason for pid, d in decisions.items() if not d.allowed}
-    if refused:
-        with workspace.write() as conn:
-            audit.log(
-                conn,
-                actor,
-                "casefile.refused",
-                table_name="persons",
-                record_id=ids[0] if len(ids) == 1 else None,
-                details={"persons": ids, "refused": sorted(refused), "kind": kind, "format": fmt},
-            )
-        raise ConsentRefusedError(refused)
+    decisions = _decisions(workspace, ids, consents, actor, kind, fmt)
     snap = statuses()
     summaries = {pid: snap.get(pid) for pid in ids}
     chosen = kind or suggested_kind(s.status.value if s else None for s in summaries.values())
     members = {m for d in details.values() for g in d.groups for m in g.members}
     member_statuses = {m: s.status.value for m in members if (s := snap.get(m)) is not None}
     by_exception = [pid for pid, d in decisions.items() if d.by_exception]
+    returned = sum(1 for s in member_statuses.values() if s in AFTER_RETURN)
     with workspace.write() as conn:
         audit.log(
             conn,
@@ -198,13 +217,8 @@ def make_casefile(
             "casefile.make",
             table_name="persons",
             record_id=ids[0] if len(ids) == 1 else None,
-            details={
-                "persons": ids,
-                "kind": chosen,
-                "format": fmt,
-                "by_exception": by_exception,
-                "returned_in_groups": sum(1 for s in member_statuses.values() if s in AFTER_RETURN),
-            },
+            details={"persons": ids, "kind": chosen, "format": fmt}
+            | {"by_exception": by_exception, "returned_in_groups": returned},
         )
     notes = new_notes()
     with workspace.read() as conn:

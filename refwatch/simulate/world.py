@@ -396,7 +396,12 @@ def _report(p: SourceProfile, person: Person, rng: random.Random, reported_on: d
     }
     if noise_rng is not None:
         _row_noise(row, person, noise, noise_rng)
-    truth = {
+    return row, _truth(p, person, record_id)
+
+
+def _truth(p: SourceProfile, person: Person, record_id: str) -> dict[str, str]:
+    """The answer-key row of one case-list row: the person's true values."""
+    return {
         "source": p.name,
         "record_id": record_id,
         "true_person_id": person.pid,
@@ -412,7 +417,6 @@ def _report(p: SourceProfile, person: Person, rng: random.Random, reported_on: d
         "group": person.group,
         "flags": join_flags(person.flags),
     }
-    return row, truth
 
 
 def _row_noise(row: dict[str, str], person: Person, noise: NoiseRates,

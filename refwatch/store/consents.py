@@ -104,6 +104,26 @@ def _impossible(subject_id: str) -> bool:
     return "\x00" in subject_id or len(subject_id) > 36
 
 
+def _checked_exception(
+    level: ConsentLevel, exception_level: ConsentLevel | None, exception: str | None
+) -> str | None:
+    """The exception's reason, checked: an exception has a level and a reason, or
+    neither, and allows no more than an exception may."""
+    exception_text = _checked_text(exception, "exception", required=False)
+    if exception_level is not None and exception_text is None:
+        raise InputError(
+            "an exception needs its reason (e.g. the person is held and a relative asks "
+            "for action)",
+            column="exception",
+        )
+    if exception_level is None and exception_text is not None:
+        raise InputError("say what the exception allows (its level)", column="exception_level")
+    problem = check_exception(level, exception_level)
+    if problem is not None:
+        raise InputError(problem, column="exception_level")
+    return exception_text
+
+
 def record_consent(
     workspace: Workspace,
     cipher: FieldCipher,
@@ -126,18 +146,7 @@ def record_consent(
     if (person_id is None) == (report_id is None):
         raise InputError("record a consent for one person or one report")
     basis_text = _checked_text(basis, "basis", required=True)
-    exception_text = _checked_text(exception, "exception", required=False)
-    if exception_level is not None and exception_text is None:
-        raise InputError(
-            "an exception needs its reason (e.g. the person is held and a relative asks "
-            "for action)",
-            column="exception",
-        )
-    if exception_level is None and exception_text is not None:
-        raise InputError("say what the exception allows (its level)", column="exception_level")
-    problem = check_exception(level, exception_level)
-    if problem is not None:
-        raise InputError(problem, column="exception_level")
+    exception_text = _checked_exception(level, exception_level, exception)
     kind = "person" if person_id is not None else "report"
     subject_id = person_id if person_id is not None else report_id
     assert subject_id is not None

@@ -169,6 +169,40 @@ def _choice(
     return value or None
 
 
+def _lcmcr_settings(values: dict[str, str], method: str, problems: list[Problem]) -> dict[str, int]:
+    """The sampler's settings (the defaults unless LCMCR is chosen), refused when they make
+    more sweeps than the page runs."""
+    defaults = LcmcrSettings()
+    settings = {
+        "K": defaults.K,
+        "burnin": defaults.burnin,
+        "samples": defaults.samples,
+        "thinning": defaults.thinning,
+        "chains": defaults.chains,
+    }
+    if method == "loglinear":
+        return settings
+    for name in settings:
+        given = _whole(values, name, problems)
+        if given is not None:
+            settings[name] = given
+    if not problems:
+        sweeps = settings["chains"] * (
+            settings["burnin"] + settings["samples"] * settings["thinning"]
+        )
+        if sweeps > MAX_SWEEPS:
+            problems.append(
+                Problem(
+                    "burnin",
+                    "These settings make %(sweeps)s sweeps (chains × (burn-in + samples × "
+                    "thinning)); this page runs at most %(cap)s per table. Lower them, or "
+                    "run longer chains with the refwatch estimate command.",
+                    {"sweeps": f"{sweeps:,}", "cap": f"{MAX_SWEEPS:,}"},
+                )
+            )
+    return settings
+
+
 def parse_request(values: dict[str, str]) -> tuple[EstimateRequest | None, list[Problem]]:
     """The request the form describes, or the problems to show next to its fields."""
     problems: list[Problem] = []
@@ -202,38 +236,10 @@ def parse_request(values: dict[str, str]) -> tuple[EstimateRequest | None, list[
     seed = _whole(values, "seed", problems)
     method = method or "loglinear"
     nboot = maxorder = None
-    k = burnin = samples = thinning = chains = None
     if method == "loglinear":
         nboot = _whole(values, "nboot", problems)
         maxorder = _whole(values, "maxorder", problems)
-    else:
-        k = _whole(values, "K", problems)
-        burnin = _whole(values, "burnin", problems)
-        samples = _whole(values, "samples", problems)
-        thinning = _whole(values, "thinning", problems)
-        chains = _whole(values, "chains", problems)
-    defaults = LcmcrSettings()
-    settings = {
-        "K": defaults.K if k is None else k,
-        "burnin": defaults.burnin if burnin is None else burnin,
-        "samples": defaults.samples if samples is None else samples,
-        "thinning": defaults.thinning if thinning is None else thinning,
-        "chains": defaults.chains if chains is None else chains,
-    }
-    if method == "lcmcr" and not problems:
-        sweeps = settings["chains"] * (
-            settings["burnin"] + settings["samples"] * settings["thinning"]
-        )
-        if sweeps > MAX_SWEEPS:
-            problems.append(
-                Problem(
-                    "burnin",
-                    "These settings make %(sweeps)s sweeps (chains × (burn-in + samples × "
-                    "thinning)); this page runs at most %(cap)s per table. Lower them, or "
-                    "run longer chains with the refwatch estimate command.",
-                    {"sweeps": f"{sweeps:,}", "cap": f"{MAX_SWEEPS:,}"},
-                )
-            )
+    settings = _lcmcr_settings(values, method, problems)
     if problems:
         return None, problems
     try:
