@@ -20,9 +20,6 @@ NOT_YET_SPLIT = {
     "intake/extract/engine.py:_claims",
     "intake/extract/engine.py:_mention",
     "intake/extract_accept.py:accept_extraction",
-    "intake/importer.py:_add_row",
-    "linkage/features.py:load_mentions",
-    "linkage/run.py:_run",
     "store/backup.py:restore_backup",
 }
 

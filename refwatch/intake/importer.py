@@ -434,32 +434,8 @@ class FileWriter:
                 "received_at": self.now,
             }
         )
-        seal = self.cipher.seal
-        birth, status_on = record.birth_year, record.status_on
         self.rows["mentions"].append(
-            {
-                "id": mention_id,
-                "report_id": report_id,
-                "supersedes_id": previous.mention_id if previous is not None else None,
-                "name_hangul_enc": seal("mentions", "name_hangul", mention_id, record.name_hangul),
-                "name_latin_enc": seal("mentions", "name_latin", mention_id, record.name_latin),
-                "notes_enc": seal("mentions", "notes", mention_id, record.notes),
-                "sex": record.sex.value if record.sex else None,
-                "birth_year": birth.edtf if birth else None,
-                "birth_earliest": birth.earliest if birth else None,
-                "birth_latest": birth.latest if birth else None,
-                "age": record.age.text if record.age else None,
-                "age_min": record.age.low if record.age else None,
-                "age_max": record.age.high if record.age else None,
-                "origin": record.origin,
-                "origin_place_id": self.places.origin(record.origin),
-                "status": record.status.value if record.status else None,
-                "status_on": status_on.edtf if status_on else None,
-                "status_earliest": status_on.earliest if status_on else None,
-                "status_latest": status_on.latest if status_on else None,
-                "group_id": group_id,
-                "flags": ";".join(flag.value for flag in record.flags),
-            }
+            self._mention_row(mention_id, report_id, record, group_id, previous)
         )
         self.rows["links"].append(
             {
@@ -497,6 +473,41 @@ class FileWriter:
                 },
             )
         )
+
+    def _mention_row(
+        self,
+        mention_id: str,
+        report_id: str,
+        record: CaseRecord,
+        group_id: str | None,
+        previous: Any,
+    ) -> dict[str, Any]:
+        """The mention a row describes, its names and notes sealed."""
+        seal = self.cipher.seal
+        birth, status_on = record.birth_year, record.status_on
+        return {
+            "id": mention_id,
+            "report_id": report_id,
+            "supersedes_id": previous.mention_id if previous is not None else None,
+            "name_hangul_enc": seal("mentions", "name_hangul", mention_id, record.name_hangul),
+            "name_latin_enc": seal("mentions", "name_latin", mention_id, record.name_latin),
+            "notes_enc": seal("mentions", "notes", mention_id, record.notes),
+            "sex": record.sex.value if record.sex else None,
+            "birth_year": birth.edtf if birth else None,
+            "birth_earliest": birth.earliest if birth else None,
+            "birth_latest": birth.latest if birth else None,
+            "age": record.age.text if record.age else None,
+            "age_min": record.age.low if record.age else None,
+            "age_max": record.age.high if record.age else None,
+            "origin": record.origin,
+            "origin_place_id": self.places.origin(record.origin),
+            "status": record.status.value if record.status else None,
+            "status_on": status_on.edtf if status_on else None,
+            "status_earliest": status_on.earliest if status_on else None,
+            "status_latest": status_on.latest if status_on else None,
+            "group_id": group_id,
+            "flags": ";".join(flag.value for flag in record.flags),
+        }
 
     def _add_consent(self, number: int, record: CaseRecord, report_id: str) -> None:
         """The row's `consent` cell as the report's first consent record (basis: the file

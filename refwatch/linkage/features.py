@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
-from sqlalchemy import Connection, String, case, cast, func, select
+from sqlalchemy import Connection, Select, String, case, cast, func, select
 
 from refwatch.gazetteer import Gazetteer, load_gazetteer
 from refwatch.linkage.names import NameKeyer
@@ -212,37 +212,7 @@ def load_mentions(
     mentions: a blocking rule compares all mentions of a rare name, whatever their dates.
     The `CAPPED_KEYS` are kept where at most `key_cap` mentions share them.
     """
-    claims = _claims_subquery()
-    query = (
-        current_mentions()
-        .with_only_columns(
-            mentions.c.id,
-            links.c.person_id,
-            sources.c.id.label("source_id"),
-            mentions.c.name_hangul_enc,
-            mentions.c.name_latin_enc,
-            mentions.c.sex,
-            mentions.c.group_id,
-            _as_text(mentions.c.birth_earliest),
-            _as_text(mentions.c.birth_latest),
-            mentions.c.age_min,
-            mentions.c.age_max,
-            mentions.c.origin_place_id,
-            mentions.c.status,
-            _as_text(mentions.c.status_earliest),
-            _as_text(mentions.c.status_latest),
-            _as_text(reports.c.reported_earliest),
-            _as_text(reports.c.reported_latest),
-            claims.c.appr_lo,
-            claims.c.appr_hi,
-            claims.c.place_id,
-        )
-        .outerjoin(claims, claims.c.mention_id == mentions.c.id)
-        .order_by(mentions.c.id)
-    )
-    if only is not None:
-        query = query.where(mentions.c.id.in_(sorted(set(only))))
-    rows = conn.execute(query).all()
+    rows = conn.execute(_mention_query(only)).all()
     days = _Days()
     places = _Places(gazetteer or load_gazetteer())
     known, province, area = places.known, places.province, places.area
@@ -300,12 +270,53 @@ def load_mentions(
             days(status_hi_text),
         ))  # fmt: skip
     keyer.clear()
+    table = _arrow_table(out, rare_name_cap, key_cap)
+    return MentionTable(table, [r[0] for r in rows], [r[1] for r in rows], names_read)
+
+
+def _mention_query(only: Iterable[str] | None) -> Select[Any]:
+    """The columns of the current mentions (or of the `only` ones) that features read,
+    with each mention's apprehension claim, by mention id."""
+    claims = _claims_subquery()
+    query = (
+        current_mentions()
+        .with_only_columns(
+            mentions.c.id,
+            links.c.person_id,
+            sources.c.id.label("source_id"),
+            mentions.c.name_hangul_enc,
+            mentions.c.name_latin_enc,
+            mentions.c.sex,
+            mentions.c.group_id,
+            _as_text(mentions.c.birth_earliest),
+            _as_text(mentions.c.birth_latest),
+            mentions.c.age_min,
+            mentions.c.age_max,
+            mentions.c.origin_place_id,
+            mentions.c.status,
+            _as_text(mentions.c.status_earliest),
+            _as_text(mentions.c.status_latest),
+            _as_text(reports.c.reported_earliest),
+            _as_text(reports.c.reported_latest),
+            claims.c.appr_lo,
+            claims.c.appr_hi,
+            claims.c.place_id,
+        )
+        .outerjoin(claims, claims.c.mention_id == mentions.c.id)
+        .order_by(mentions.c.id)
+    )
+    if only is not None:
+        query = query.where(mentions.c.id.in_(sorted(set(only))))
+    return query
+
+
+def _arrow_table(out: list[tuple[Any, ...]], rare_name_cap: int, key_cap: int) -> pa.Table:
+    """The rows as the Arrow feature table, with the capped blocking keys added."""
     columns = list(zip(*out, strict=True)) if out else [() for _ in SCHEMA]
     data = {field.name: list(values) for field, values in zip(SCHEMA, columns, strict=True)}
     data["name_key_rare"] = capped(data["name_key"], rare_name_cap)
     data.update(capped_keys(data, key_cap))
-    table = pa.Table.from_pydict(data, schema=FULL_SCHEMA)
-    return MentionTable(table, [r[0] for r in rows], [r[1] for r in rows], names_read)
+    return pa.Table.from_pydict(data, schema=FULL_SCHEMA)
 
 
 FULL_SCHEMA = pa.schema([*SCHEMA, *(pa.field(name, pa.string()) for name in CAPPED_KEYS)])

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,9 +26,9 @@ import numpy as np
 from sqlalchemy import Connection, func, insert, select, update
 
 from refwatch.domain.errors import ConflictError
-from refwatch.linkage.chains import load_chains
+from refwatch.linkage.chains import Chains, load_chains
 from refwatch.linkage.cluster import Clustering, cluster, weight_of
-from refwatch.linkage.constraints import row_constraints
+from refwatch.linkage.constraints import Constraints, row_constraints
 from refwatch.linkage.features import MentionTable, load_mentions
 from refwatch.linkage.model import Scores, score
 from refwatch.linkage.persons import Assignment, assign_ids
@@ -275,15 +275,7 @@ def _run(
     step("reading mentions")
     with workspace.read() as conn:
         state_before = _evidence_state(conn)
-    with workspace.write() as conn:
-        audit.log(
-            conn,
-            actor,
-            "linkage.read_names",
-            table_name="mentions",
-            record_id=run_id,
-            details={"run": run_id, "mentions": state_before[0], "purpose": "linkage"},
-        )
+    _audit_reading(workspace, actor, run_id, state_before[0])
     with workspace.read() as conn:
         table = load_mentions(
             conn, cipher, rare_name_cap=config.rare_name_cap, key_cap=config.key_cap
@@ -291,15 +283,7 @@ def _run(
         chains = load_chains(conn)
         constraints = row_constraints(conn, table.mention_ids, chains)
     n = len(table)
-    if backend == "spark":
-        from refwatch.linkage.spark import score_on_spark
-
-        scores = score_on_spark(table.table, config, labels=constraints.same, step=step)
-    else:
-        with duckdb_connection(config) as con:
-            from splink import DuckDBAPI
-
-            scores = score(DuckDBAPI(con), table.table, config, labels=constraints.same, step=step)
+    scores = _score(table, config, constraints, backend, step)
     step("clustering")
     clustering: Clustering = cluster(
         n,
@@ -332,65 +316,122 @@ def _run(
         create_persons(conn, assignment.created, now)
         bump_versions(conn, assignment.changed)
         retire(conn, assignment.retired, run_id=run_id, reason="linkage", now=now)
-        person_of = dict(zip(table.mention_ids, assignment.person_of, strict=True))
-        probability_of = dict(zip(table.mention_ids, probabilities, strict=True))
-
-        link_rows = [
-            (mention_id, person_of[mention_id], probability_of[mention_id])
-            for mention_id in table.mention_ids
-        ]
-        for old in chains.superseded():
-            current = chains.current_of(old)
-            if current in person_of:
-                link_rows.append((old, person_of[current], probability_of[current]))
+        link_rows = _link_rows(table, chains, assignment.person_of, probabilities)
         rewrite_links(conn, link_rows, run_id=run_id, now=now)
         kept = replace_pairs(conn, pairs_to_keep(table, scores, labels, config, run_id))
-        persons_after = len(set(assignment.person_of))
         summary = LinkageSummary(
             run_id=run_id,
             backend=backend,
             mentions=n,
             persons_before=len(set(table.person_ids)),
-            persons=persons_after,
-            created=len(assignment.created),
-            retired=len(assignment.retired),
-            changed=len(assignment.changed),
-            kept=assignment.kept,
+            persons=len(set(assignment.person_of)),
+            **_changes(assignment, clustering, constraints),
             pairs_scored=len(scores),
             pairs_kept=kept,
-            refused_same=len(clustering.refused_same),
-            refused_joins=clustering.refused_joins,
-            decisions_applied=len(constraints.same) + len(constraints.different),
             threshold=config.threshold,
             seconds=round(time.perf_counter() - started, 2),
             training=scores.training,
         )
-        conn.execute(
-            update(runs)
-            .where(runs.c.id == run_id)
-            .values(
-                status="done",
-                finished_at=datetime.now(UTC),
-                mentions=n,
-                persons=persons_after,
-                settings=saved_settings(config, scores.model),
-                summary=json.dumps(summary.as_dict()),
-            )
-        )
+        _record_run(conn, actor, config, scores, summary)
+    step("done")
+    return summary
+
+
+def _audit_reading(workspace: Workspace, actor: str, run_id: str, mentions: Any) -> None:
+    """Linkage reads every name: the audit says so before it does."""
+    with workspace.write() as conn:
         audit.log(
             conn,
             actor,
-            "linkage.run",
-            table_name="linkage_runs",
+            "linkage.read_names",
+            table_name="mentions",
             record_id=run_id,
-            details={
-                "mentions": n,
-                "persons": persons_after,
-                "created": summary.created,
-                "retired": summary.retired,
-                "changed": summary.changed,
-                "backend": backend,
-            },
+            details={"run": run_id, "mentions": mentions, "purpose": "linkage"},
         )
-    step("done")
-    return summary
+
+
+def _changes(
+    assignment: Assignment, clustering: Clustering, constraints: Constraints
+) -> dict[str, int]:
+    """What the run changed in persons, and what it refused, for its summary."""
+    return {
+        "created": len(assignment.created),
+        "retired": len(assignment.retired),
+        "changed": len(assignment.changed),
+        "kept": assignment.kept,
+        "refused_same": len(clustering.refused_same),
+        "refused_joins": clustering.refused_joins,
+        "decisions_applied": len(constraints.same) + len(constraints.different),
+    }
+
+
+def _score(
+    table: MentionTable,
+    config: LinkageConfig,
+    constraints: Constraints,
+    backend: str,
+    step: Callable[[str], None],
+) -> Scores:
+    """Score the candidate pairs with Splink, on Spark or on DuckDB."""
+    if backend == "spark":
+        from refwatch.linkage.spark import score_on_spark
+
+        return score_on_spark(table.table, config, labels=constraints.same, step=step)
+    with duckdb_connection(config) as con:
+        from splink import DuckDBAPI
+
+        return score(DuckDBAPI(con), table.table, config, labels=constraints.same, step=step)
+
+
+def _link_rows(
+    table: MentionTable,
+    chains: Chains,
+    persons: Sequence[str],
+    probabilities: Sequence[float | None],
+) -> list[tuple[str, str, float | None]]:
+    """Each current mention's link to its person, and each superseded mention's link to the
+    person of the mention that replaced it."""
+    person_of = dict(zip(table.mention_ids, persons, strict=True))
+    probability_of = dict(zip(table.mention_ids, probabilities, strict=True))
+    link_rows = [
+        (mention_id, person_of[mention_id], probability_of[mention_id])
+        for mention_id in table.mention_ids
+    ]
+    for old in chains.superseded():
+        current = chains.current_of(old)
+        if current in person_of:
+            link_rows.append((old, person_of[current], probability_of[current]))
+    return link_rows
+
+
+def _record_run(
+    conn: Connection, actor: str, config: LinkageConfig, scores: Scores, summary: LinkageSummary
+) -> None:
+    """The run marked done with its settings and summary, and audited."""
+    conn.execute(
+        update(runs)
+        .where(runs.c.id == summary.run_id)
+        .values(
+            status="done",
+            finished_at=datetime.now(UTC),
+            mentions=summary.mentions,
+            persons=summary.persons,
+            settings=saved_settings(config, scores.model),
+            summary=json.dumps(summary.as_dict()),
+        )
+    )
+    audit.log(
+        conn,
+        actor,
+        "linkage.run",
+        table_name="linkage_runs",
+        record_id=summary.run_id,
+        details={
+            "mentions": summary.mentions,
+            "persons": summary.persons,
+            "created": summary.created,
+            "retired": summary.retired,
+            "changed": summary.changed,
+            "backend": summary.backend,
+        },
+    )
