@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests import figures
 from tests.web.browser.conftest import LiveApp
 from tests.web.browser.test_accessibility import _pages_of
 from tests.web.browser.test_tour import LAPTOP, Tour, sign_in
@@ -104,6 +105,7 @@ def test_no_page_of_any_role_overflows_or_breaks_an_id(
     live_app: LiveApp, chromium: Any, artifacts: Path, role: str
 ) -> None:
     report: dict[str, list[str]] = {}
+    checked = 0
     for width_name, viewport in (("laptop", LAPTOP), ("phone", PHONE_375)):
         context = chromium.new_context(viewport=viewport, locale="en-GB")
         tour = Tour(context.new_page(), live_app, artifacts)
@@ -118,10 +120,14 @@ def test_no_page_of_any_role_overflows_or_breaks_an_id(
                     joiner = "&" if "?" in path else "?"
                     tour.go(f"{path}{joiner}lang={lang}")
                     where = f"{width_name} {lang} {path}"
+                    checked += 1
                     if found := layout_problems(tour):
                         report[where] = found[:8]
                     if lang == "ko" and path == pages[0]:
                         tour.shot(f"layout-{role}-{width_name}-ko")
         finally:
             context.close()
+    figures.record(
+        f"layout[{role}]", "page views checked (pages x 2 widths x 2 languages)", checked
+    )
     assert report == {}, json.dumps(report, indent=1, ensure_ascii=False)
