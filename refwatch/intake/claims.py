@@ -12,11 +12,12 @@ content is unique per source), so accepting a reviewed file again is harmless.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 
 from refwatch.domain.dates import DateInterval, parse_date
 from refwatch.domain.enums import EventType, Flag, Sex, Status
@@ -25,6 +26,7 @@ from refwatch.gazetteer import Gazetteer, load_gazetteer
 from refwatch.intake.context import get_or_create_source, sources_table
 from refwatch.intake.extract.model import MAX_NUMBER, QUALIFIERS
 from refwatch.store import audit
+from refwatch.store.bulk import bulk_insert
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.ids import new_id
 from refwatch.store.schema import table_of
@@ -317,52 +319,102 @@ def record_claim(
 ) -> ClaimWrite:
     """Record a claim in the caller's transaction (audited); the same claim from the same
     source again is found, not copied."""
-    checked = check_claim(claim, where=where, gazetteer=gazetteer)
-    source_id = get_or_create_source(conn, claim.source.strip(), claim.source_type, actor)
-    fingerprint = cipher.fingerprint(_canonical(checked))
-    found = conn.execute(
-        select(claims_table.c.id).where(
-            claims_table.c.source_id == source_id, claims_table.c.fingerprint == fingerprint
-        )
-    ).scalar_one_or_none()
-    if found is not None:
-        return ClaimWrite(str(found), created=False)
-    claim_id = new_id()
-    published = checked.published
-    conn.execute(
-        insert(claims_table).values(
-            id=claim_id,
-            source_id=source_id,
-            published_on=claim.published_on,
-            published_earliest=published[0] if published else None,
-            published_latest=published[1] if published else None,
-            number=claim.number,
-            qualifier=claim.qualifier,
-            event=claim.event,
-            status=claim.status,
-            flags=";".join(checked.flags),
-            sex=claim.sex,
-            place=claim.place,
-            place_id=checked.place_id,
-            period_from=claim.period_from,
-            period_to=claim.period_to,
-            period_earliest=checked.period[0],
-            period_latest=checked.period[1],
-            text_enc=cipher.seal("claims", "text", claim_id, claim.text) if claim.text else None,
-            fingerprint=fingerprint,
-            recorded_by=actor,
-            recorded_at=datetime.now(UTC),
-        )
+    (written,) = record_claims(
+        conn, cipher, [claim], actor=actor, where=lambda _: where, gazetteer=gazetteer
     )
-    audit.log(
-        conn,
-        actor,
-        "claim.create",
-        table_name="claims",
-        record_id=claim_id,
-        details={"source_id": source_id, "number": claim.number, "qualifier": claim.qualifier},
-    )
-    return ClaimWrite(claim_id, created=True)
+    return written
+
+
+def record_claims(
+    conn: Connection,
+    cipher: FieldCipher,
+    claims: Sequence[ClaimInput],
+    *,
+    actor: str,
+    where: Callable[[int], str] = lambda i: f"claims[{i}]",
+    gazetteer: Gazetteer | None = None,
+) -> list[ClaimWrite]:
+    """Record several claims in the caller's transaction: all are checked before any is
+    written (InputError names `where(i)` and the field), then written in bulk with one
+    audit entry each. A claim already recorded for its source, or repeated in `claims`,
+    is found, not copied."""
+    gaz = gazetteer or load_gazetteer()
+    checked = [check_claim(c, where=where(i), gazetteer=gaz) for i, c in enumerate(claims)]
+    sources: dict[str, str] = {}
+    for claim in claims:
+        name = claim.source.strip()
+        if name not in sources:
+            sources[name] = get_or_create_source(conn, name, claim.source_type, actor)
+    keys = [(sources[c.claim.source.strip()], cipher.fingerprint(_canonical(c))) for c in checked]
+    known = _existing(conn, keys)
+    now = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    records: list[audit.AuditRecord] = []
+    out: list[ClaimWrite] = []
+    for item, (source_id, fingerprint) in zip(checked, keys, strict=True):
+        found = known.get((source_id, fingerprint))
+        if found is not None:
+            out.append(ClaimWrite(found, created=False))
+            continue
+        claim, claim_id = item.claim, new_id()
+        known[(source_id, fingerprint)] = claim_id
+        published = item.published
+        text = cipher.seal("claims", "text", claim_id, claim.text) if claim.text else None
+        rows.append(
+            {
+                "id": claim_id,
+                "source_id": source_id,
+                "published_on": claim.published_on,
+                "published_earliest": published[0] if published else None,
+                "published_latest": published[1] if published else None,
+                "number": claim.number,
+                "qualifier": claim.qualifier,
+                "event": claim.event,
+                "status": claim.status,
+                "flags": ";".join(item.flags),
+                "sex": claim.sex,
+                "place": claim.place,
+                "place_id": item.place_id,
+                "period_from": claim.period_from,
+                "period_to": claim.period_to,
+                "period_earliest": item.period[0],
+                "period_latest": item.period[1],
+                "text_enc": text,
+                "fingerprint": fingerprint,
+                "recorded_by": actor,
+                "recorded_at": now,
+            }
+        )
+        records.append(
+            audit.AuditRecord(
+                actor,
+                "claim.create",
+                "claims",
+                claim_id,
+                {"source_id": source_id, "number": claim.number, "qualifier": claim.qualifier},
+            )
+        )
+        out.append(ClaimWrite(claim_id, created=True))
+    bulk_insert(conn, claims_table, rows)
+    if records:
+        audit.append(conn, records)
+    return out
+
+
+def _existing(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Ids of claims already recorded, by (source id, fingerprint)."""
+    found: dict[tuple[str, str], str] = {}
+    fingerprints = sorted({f for _, f in keys})
+    for start in range(0, len(fingerprints), 500):
+        chunk = fingerprints[start : start + 500]
+        rows = conn.execute(
+            select(claims_table.c.id, claims_table.c.source_id, claims_table.c.fingerprint).where(
+                claims_table.c.fingerprint.in_(chunk)
+            )
+        )
+        for row in rows:
+            found[(row.source_id, row.fingerprint)] = str(row.id)
+    return found
 
 
 def list_claims(conn: Connection, cipher: FieldCipher | None = None) -> list[ClaimRecord]:

@@ -25,7 +25,7 @@ from refwatch.domain.dates import parse_date
 from refwatch.domain.enums import STATUS_EVENT, EventType, SourceType, Status
 from refwatch.domain.errors import DateError, InputError
 from refwatch.gazetteer import Gazetteer, load_gazetteer
-from refwatch.intake.claims import ClaimInput, record_claim
+from refwatch.intake.claims import ClaimInput, record_claims
 from refwatch.intake.context import add_observation, observations_table, sources_table
 from refwatch.intake.extract.model import Extraction, Mention, Observation
 from refwatch.intake.importer import FileSummary
@@ -158,10 +158,14 @@ def accept_extraction(
         )
         summary = AcceptSummary(label, result.summary)
         _tell(stage, "mentions")
-        for i, claim in enumerate(claims):
-            written = record_claim(
-                conn, cipher, claim, actor=actor, where=f"{label} claims[{i}]", gazetteer=gazetteer
-            )
+        for written in record_claims(
+            conn,
+            cipher,
+            claims,
+            actor=actor,
+            where=lambda i: f"{label} claims[{i}]",
+            gazetteer=gazetteer,
+        ):
             summary.claim_ids.append(written.id)
             if written.created:
                 summary.claims_new += 1

@@ -232,3 +232,22 @@ def test_periods_read_as_a_reader_says_them(lo: str | None, hi: str | None, said
 
 def _fields(claim: ClaimInput) -> dict[str, object]:
     return {name: getattr(claim, name) for name in ClaimInput.__slots__}  # type: ignore[attr-defined]
+
+
+def test_claims_recorded_together_are_all_checked_first_and_repeats_kept_once(
+    workspace: Workspace, cipher: FieldCipher
+) -> None:
+    from refwatch.intake.claims import record_claims
+
+    bad = ClaimInput(**{**_fields(CLAIM), "qualifier": "roughly"})  # type: ignore[arg-type]
+    with pytest.raises(InputError) as caught, workspace.write() as conn:
+        record_claims(conn, cipher, [CLAIM, bad], actor="t", where=lambda i: f"r.json claims[{i}]")
+    assert "r.json claims[1]" in str(caught.value) and caught.value.column == "qualifier"
+    assert _count(workspace) == 0
+    other = ClaimInput(**{**_fields(CLAIM), "number": 7})  # type: ignore[arg-type]
+    with workspace.write() as conn:
+        written = record_claims(conn, cipher, [CLAIM, other, CLAIM], actor="t")
+    assert [w.created for w in written] == [True, True, False]
+    assert written[2].id == written[0].id
+    assert _count(workspace) == 2
+    assert workspace.verify_audit().ok
