@@ -20,7 +20,6 @@ NOT_YET_SPLIT = {
     "intake/extract/engine.py:_claims",
     "intake/extract/engine.py:_mention",
     "intake/extract_accept.py:accept_extraction",
-    "store/backup.py:restore_backup",
 }
 
 

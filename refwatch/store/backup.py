@@ -249,57 +249,17 @@ def restore_backup(
         raise WorkspaceError(f"{target} already holds a workspace; restore into an empty folder")
     with open(backup, "rb") as handle:
         header, header_hash, workspace_id, key = _open_sealed(handle, secret)
-        stored_url: str | None = None
-        if db_url is not None and not is_sqlite(db_url):
-            schema = check_schema_name(schema or f"refwatch_{workspace_id[:12]}")
-            create_pg_schema(db_url, schema)
-            stored_url = db_url
-        make_private_dir(target)
-        config = WorkspaceConfig(
-            workspace_id, stored_url, schema, datetime.now().astimezone().isoformat()
-        )
-        create_private_sqlite_file(stored_url or sqlite_url(target / SQLITE_FILE))
-        workspace = Workspace(target, config)
+        workspace, config, schema = _new_workspace(target, workspace_id, db_url, schema)
         try:
             migrate.upgrade(workspace.engine, str(header["revision"]))
-            tables = {t.name: t for t in _tables()}
-            decoders = {name: _decoder(t) for name, t in tables.items()}
-            rows = 0
-            with workspace.engine.begin() as conn:
-                batch: dict[str, list[dict[str, Any]]] = {}
-                buffer = b""
-                for piece in _plaintext_stream(handle, key, header_hash):
-                    buffer += piece
-                    *lines, buffer = buffer.split(b"\n")
-                    for line in lines:
-                        record = json.loads(line)
-                        name = record["t"]
-                        if name not in tables:
-                            raise BackupError(f"the backup holds an unknown table {name!r}")
-                        dec = decoders[name]
-                        values = {
-                            k: (None if v is None else dec[k](v)) if k in dec else v
-                            for k, v in record["r"].items()
-                        }
-                        batch.setdefault(name, []).append(values)
-                        rows += 1
-                if buffer.strip():
-                    raise BackupError("the backup ends in the middle of a record")
-                for table in _tables():
-                    bulk_insert(conn, table, batch.get(table.name, []))
+            rows = _load_rows(workspace, _records(handle, key, header_hash))
             migrate.upgrade(workspace.engine)
         except BaseException:
             workspace.close()
             _discard(target, db_url, schema)
             raise
         atomic_write(target / CONFIG_FILE, config.to_json())
-        # The restored chain is checked from its first entry, then anchored in the new
-        # folder; the restore entry moves the anchor on from there.
-        report = workspace.reanchor()
-        if report.ok:
-            with workspace.write() as conn:
-                audit.log(conn, actor, "backup.restore", details={"rows": rows})
-            report = workspace.verify_audit()
+        report = _anchor_restored(workspace, actor, rows)
         workspace.close()
     if not report.ok:
         raise BackupError(f"the restored audit chain does not verify: {report.problem}")
@@ -313,6 +273,76 @@ def restore_backup(
         workspace_id,
         str(header["revision"]),
     )
+
+
+def _new_workspace(
+    target: Path, workspace_id: str, db_url: str | None, schema: str | None
+) -> tuple[Workspace, WorkspaceConfig, str | None]:
+    """An empty workspace at `target` for the restore (its PostgreSQL schema made when
+    db_url names a server): (workspace, its config still to be written, the schema)."""
+    stored_url: str | None = None
+    if db_url is not None and not is_sqlite(db_url):
+        schema = check_schema_name(schema or f"refwatch_{workspace_id[:12]}")
+        create_pg_schema(db_url, schema)
+        stored_url = db_url
+    make_private_dir(target)
+    config = WorkspaceConfig(
+        workspace_id, stored_url, schema, datetime.now().astimezone().isoformat()
+    )
+    create_private_sqlite_file(stored_url or sqlite_url(target / SQLITE_FILE))
+    return Workspace(target, config), config, schema
+
+
+def _records(
+    handle: io.BufferedReader, key: AESGCM, header_hash: bytes
+) -> Iterator[dict[str, Any]]:
+    """The sealed stream's records, one JSON line each ({"t": table, "r": row}), every
+    chunk authenticated; a stream cut inside a record is refused. Shared by the restore
+    and the restore drill's count."""
+    buffer = b""
+    for piece in _plaintext_stream(handle, key, header_hash):
+        buffer += piece
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            record: dict[str, Any] = json.loads(line)
+            yield record
+    if buffer.strip():
+        raise BackupError("the backup ends in the middle of a record")
+
+
+def _load_rows(workspace: Workspace, records: Iterator[dict[str, Any]]) -> int:
+    """Decode every record into its table's row and insert all in one transaction, tables
+    in dependency order; an unknown table refuses the whole backup. Returns the row count."""
+    tables = {t.name: t for t in _tables()}
+    decoders = {name: _decoder(t) for name, t in tables.items()}
+    rows = 0
+    with workspace.engine.begin() as conn:
+        batch: dict[str, list[dict[str, Any]]] = {}
+        for record in records:
+            name = record["t"]
+            if name not in tables:
+                raise BackupError(f"the backup holds an unknown table {name!r}")
+            dec = decoders[name]
+            values = {
+                k: (None if v is None else dec[k](v)) if k in dec else v
+                for k, v in record["r"].items()
+            }
+            batch.setdefault(name, []).append(values)
+            rows += 1
+        for table in _tables():
+            bulk_insert(conn, table, batch.get(table.name, []))
+    return rows
+
+
+def _anchor_restored(workspace: Workspace, actor: str, rows: int) -> audit.ChainReport:
+    """The restored chain is checked from its first entry, then anchored in the new
+    folder; the restore entry moves the anchor on from there. Returns the last check."""
+    report = workspace.reanchor()
+    if report.ok:
+        with workspace.write() as conn:
+            audit.log(conn, actor, "backup.restore", details={"rows": rows})
+        report = workspace.verify_audit()
+    return report
 
 
 def _unlock_rows(rows: list[dict[str, Any]], workspace_id: str, secret: Secret) -> KeyRing:
@@ -367,13 +397,7 @@ def backup_row_counts(backup: Path, secret: Secret) -> tuple[str, str, dict[str,
     with open(backup, "rb") as handle:
         header, header_hash, workspace_id, key = _open_sealed(handle, secret)
         counts: dict[str, int] = {}
-        buffer = b""
-        for piece in _plaintext_stream(handle, key, header_hash):
-            buffer += piece
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                name = str(json.loads(line)["t"])
-                counts[name] = counts.get(name, 0) + 1
-        if buffer.strip():
-            raise BackupError("the backup ends in the middle of a record")
+        for record in _records(handle, key, header_hash):
+            name = str(record["t"])
+            counts[name] = counts.get(name, 0) + 1
     return workspace_id, str(header["revision"]), counts
