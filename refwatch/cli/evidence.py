@@ -163,7 +163,9 @@ def export_command(
     include_names: Annotated[
         bool,
         typer.Option(
-            "--include-names", help="Include names and notes (needs the passphrase; audited)."
+            "--include-names",
+            help="Include names (and a mentions export's notes): mentions, or persons/events "
+            "as uwazi-csv, huridocs-json, huridocs-csv (needs the passphrase; audited).",
         ),
     ] = False,
     as_json: JsonOpt = False,

@@ -4,7 +4,9 @@ A mentions export uses the case-list columns, so with names it re-imports into a
 workspace unchanged (a test checks the round trip; the `consent` column carries each
 report's consent level). Names and notes appear only when the caller passes a cipher and
 asks for them; that read of protected values is written to the audit trail before any
-byte leaves. Superseded versions are left out: the export shows what the evidence says now.
+byte leaves. Other kinds carry names only through a format registered with `names=True`
+(the HURIDOCS ESF and Uwazi files), under the same consent check and the same audit.
+Superseded versions are left out: the export shows what the evidence says now.
 
 Consent (the rule is `refwatch.domain.consent`): an export with names is an internal act.
 A person whose consent is `no_use` keeps their names in the workspace: their rows are
@@ -29,7 +31,7 @@ from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS
 from refwatch.domain.consent import Use, decide
 from refwatch.domain.errors import RefWatchError
 from refwatch.domain.formulas import neutral_row
-from refwatch.intake.registry import ExportJob, export_format, register_export
+from refwatch.intake.registry import ExportJob, export_format, export_formats, register_export
 from refwatch.store import audit
 from refwatch.store.consents import effective_consents, report_levels
 from refwatch.store.crypto import FieldCipher
@@ -273,7 +275,8 @@ def export(
     warnings: list[str] | None = None,
 ) -> int:
     """Write one export to `out`; return the number of rows. Passing `cipher` includes
-    names and notes (mentions only) and is audited first; the consent check (module doc)
+    names and notes (the mentions export, or a format registered with `names=True`:
+    the ESF and Uwazi files) and is audited first; the consent check (module doc)
     withholds names and appends its warnings to `warnings`."""
     if kind not in KINDS:
         raise RefWatchError(f"unknown export {kind!r}: choose {', '.join(KINDS)}")
@@ -282,8 +285,12 @@ def export(
         raise RefWatchError(
             f"the {writer.name} format does not export {kind}: choose {', '.join(writer.kinds)}"
         )
-    if cipher is not None and kind != "mentions":
-        raise RefWatchError("--include-names applies to the mentions export only")
+    if cipher is not None and not (kind == "mentions" or writer.names):
+        named = ", ".join(f.name for f in export_formats() if f.names)
+        raise RefWatchError(
+            f"--include-names applies to the mentions export and to the formats that write "
+            f"names ({named}), not to {kind} as {writer.name}"
+        )
     columns = columns_for(kind, cipher is not None)
     nameless: frozenset[str] = frozenset()
     if cipher is not None:

@@ -21,7 +21,9 @@ The codes are those of the HURIDOCS Micro-thesauri (2001) as OpenEvSys ships the
 
 Names: a victim's name (0903) and other names (0904) are written only when the caller
 passes a cipher, and never for the persons in `nameless` (their consent is `no_use`):
-the same rule as `refwatch export --include-names`, which audits the read first.
+both formats register with `names=True`, so `refwatch export persons|events --format
+huridocs-json|huridocs-csv --include-names` gives them the cipher after the consent check
+and the audit entry of every names export.
 """
 
 from __future__ import annotations
@@ -439,6 +441,7 @@ register_export(
     _write_json,
     kinds=("persons", "events"),
     summary="HURIDOCS Events Standard Formats: events with acts, persons (JSON)",
+    names=True,
 )
 register_export(
     "huridocs-csv",
@@ -446,4 +449,5 @@ register_export(
     kinds=("persons", "events"),
     summary="HURIDOCS Events Standard Formats: a zip of one CSV per format",
     binary=True,
+    names=True,
 )

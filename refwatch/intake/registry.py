@@ -16,9 +16,12 @@ The public face (do not rename; other modules register through it):
   file it cannot read. `import_file`, when given, replaces the generic import for this
   format (see `FileImport`): a format whose files carry more than rows (report texts,
   attachments) writes them in the same transaction.
-- `register_export(name, write, *, kinds, summary="", binary=False)` adds an export
-  format: `write(job)` writes `job.rows` (already filtered by consent, in `job.columns`)
-  of `job.kind` to `job.out` and returns how many rows (or records) it wrote.
+- `register_export(name, write, *, kinds, summary="", binary=False, names=False)` adds an
+  export format: `write(job)` writes `job.rows` (already filtered by consent, in
+  `job.columns`) of `job.kind` to `job.out` and returns how many rows (or records) it
+  wrote. `names=True` declares that the format writes names when `job.cipher` is given,
+  never for the persons in `job.nameless`: only then does `refwatch export` accept
+  `--include-names` for it (after the consent check and the audit entry, as for mentions).
 - `reader(name)`, `find_reader(source, name=None)`, `export_format(name)` look formats up;
   an unknown name is an `InputError` listing the known ones. `readers()` and
   `export_formats()` list them in registration order.
@@ -136,6 +139,7 @@ class ExportFormat:
     kinds: tuple[str, ...]
     summary: str = ""
     binary: bool = False
+    names: bool = False
 
 
 _readers: dict[str, Reader] = {}
@@ -167,11 +171,12 @@ def register_export(
     kinds: tuple[str, ...],
     summary: str = "",
     binary: bool = False,
+    names: bool = False,
 ) -> ExportFormat:
     """Add an export format (see the module doc)."""
     if name in _exports:
         raise ValueError(f"an export format named {name!r} is already registered")
-    entry = ExportFormat(name, write, kinds, summary, binary)
+    entry = ExportFormat(name, write, kinds, summary, binary, names)
     _exports[name] = entry
     return entry
 

@@ -492,5 +492,9 @@ register_reader(
     import_file=_import,
 )
 register_export(
-    "uwazi-csv", _write, kinds=("persons",), summary="Uwazi CSV import file, one entity a person"
+    "uwazi-csv",
+    _write,
+    kinds=("persons",),
+    summary="Uwazi CSV import file, one entity a person",
+    names=True,
 )

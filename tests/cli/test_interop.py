@@ -11,10 +11,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from refwatch.cli import app
 from refwatch.intake.uwazi_export import export_mapping
+from refwatch.store.schema import AuditEntry, table_of
 from refwatch.store.workspace import Workspace
 from tests.conftest import PASSPHRASE, write_csv
 
@@ -152,10 +154,73 @@ def test_binary_and_named_exports_are_refused_where_they_do_not_belong(
     assert invoke("import", str(write_csv(tmp_path / "l.csv", sample_rows)))[0] == 0
     code, out, err = invoke("export", "persons", "--format", "huridocs-csv")
     assert code == 2 and "give --out FILE" in one_line_error(err) and out == ""
-    code, _, err = invoke("export", "persons", "--format", "uwazi-csv", "--include-names")
-    assert code == 2 and "mentions export only" in one_line_error(err)
+    code, _, err = invoke("export", "persons", "--format", "csv", "--include-names")
+    line = one_line_error(err)
+    assert code == 2 and "not to persons as csv" in line
+    assert "huridocs-json, huridocs-csv, uwazi-csv" in line
     code, _, err = invoke("export", "mentions", "--format", "huridocs-json")
     assert code == 2 and "does not export mentions" in one_line_error(err)
+
+
+NAMED_FORMATS = ("uwazi-csv", "huridocs-json", "huridocs-csv")
+
+
+def _export_bytes(tmp_path: Path, kind: str, fmt: str, *extra: str) -> tuple[bytes, str]:
+    """The export's bytes (a zip unpacked: every file's bytes) and its stderr."""
+    target = tmp_path / f"{kind}-{fmt}.out"
+    target.unlink(missing_ok=True)
+    code, _, err = invoke("export", kind, "--format", fmt, "--out", str(target), *extra)
+    assert code == 0, err
+    data = target.read_bytes()
+    if fmt == "huridocs-csv":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            data = b"".join(archive.read(n) for n in archive.namelist())
+    return data, err
+
+
+def _names_audits(workspace: Workspace) -> list[dict[str, object]]:
+    entries = table_of(AuditEntry)
+    with workspace.read() as conn:
+        found = conn.execute(
+            select(entries.c.details).where(entries.c.action == "export.names")
+        ).scalars()
+        return [json.loads(details) for details in found]
+
+
+@pytest.mark.parametrize("fmt", NAMED_FORMATS)
+def test_no_name_byte_leaves_without_include_names_nor_for_a_no_use_person(
+    cli_env: Workspace, tmp_path: Path, sample_rows: list[dict[str, str]], fmt: str
+) -> None:
+    sample_rows[0]["consent"] = "none"  # no_use: Gim Songkook / 김송국 never leave
+    assert invoke("import", str(write_csv(tmp_path / "l.csv", sample_rows)))[0] == 0
+    plain, _ = _export_bytes(tmp_path, "persons", fmt)
+    for secret in SECRETS:
+        assert secret.encode() not in plain
+    assert _names_audits(cli_env) == []
+    named, err = _export_bytes(tmp_path, "persons", fmt, "--include-names")
+    for secret in ("Gim Songkook", "김송국", "canary-note-Zq81"):
+        assert secret.encode() not in named
+    assert "names withheld for 1 person(s)" in err and "P-000001" in err
+
+
+def test_names_exports_need_the_key(
+    cli_env: Workspace,
+    tmp_path: Path,
+    sample_rows: list[dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert invoke("import", str(write_csv(tmp_path / "l.csv", sample_rows)))[0] == 0
+    monkeypatch.setenv("REFWATCH_PASSPHRASE", "not the passphrase")
+    for fmt in NAMED_FORMATS:
+        target = tmp_path / f"wrong-{fmt}"
+        code, out, err = invoke(
+            "export", "persons", "--format", fmt, "--out", str(target), "--include-names"
+        )
+        assert code != 0 and "Traceback" not in err
+        written = target.read_bytes() if target.exists() else b""
+        for secret in SECRETS:
+            assert secret.encode() not in written and secret not in out + err
+    assert _names_audits(cli_env) == []
 
 
 # -- what works ----------------------------------------------------------------------------
@@ -217,3 +282,17 @@ def test_refwatch_s_uwazi_file_reads_back_through_its_mapping(
     assert code == 0, err
     assert json.loads(out)["new"] == 3
     assert count_persons(cli_env) == 6  # one more mention each, unlinked until linkage runs
+
+
+@pytest.mark.parametrize("fmt", NAMED_FORMATS)
+def test_include_names_carries_names_in_the_esf_and_uwazi_exports_and_is_audited(
+    cli_env: Workspace, tmp_path: Path, sample_rows: list[dict[str, str]], fmt: str
+) -> None:
+    assert invoke("import", str(write_csv(tmp_path / "l.csv", sample_rows)))[0] == 0
+    named, err = _export_bytes(tmp_path, "persons", fmt, "--include-names")
+    for secret in ("Gim Songkook", "Ri Myong-hui", "박영희"):
+        assert secret.encode() in named
+    assert b"canary-note-Zq81" not in named  # notes have no place in these formats
+    assert "keep this file inside it" in err
+    (entry,) = _names_audits(cli_env)
+    assert entry["format"] == fmt and entry["kind"] == "persons" and entry["rows"] == 3

@@ -86,12 +86,14 @@ def test_names_follow_consent_and_no_use_withholds_them(
     assert "canary-note-Zq81" not in json.dumps(_json(workspace, cipher), ensure_ascii=False)
 
 
-def test_the_cli_path_refuses_names_outside_the_mentions_export(
+def test_the_cli_path_refuses_names_where_no_format_writes_them(
     tmp_path: Path, workspace: Workspace, cipher: FieldCipher, sample_rows: list[dict[str, str]]
 ) -> None:
     import_file(workspace, cipher, write_csv(tmp_path / "l.csv", sample_rows))
-    with pytest.raises(RefWatchError, match="mentions export only"):
-        export(workspace, "persons", "huridocs-json", io.StringIO(), cipher=cipher)
+    with pytest.raises(RefWatchError, match="not to persons as csv"):
+        export(workspace, "persons", "csv", io.StringIO(), cipher=cipher)
+    with pytest.raises(RefWatchError, match="not to events as jsonl"):
+        export(workspace, "events", "jsonl", io.StringIO(), cipher=cipher)
     with pytest.raises(RefWatchError, match="does not export mentions"):
         export(workspace, "mentions", "huridocs-json", io.StringIO())
 
