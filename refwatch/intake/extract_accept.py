@@ -99,56 +99,17 @@ def accept_extraction(
     """
     gazetteer = load_gazetteer()
     _check_sizes(extraction, label)
-    if reported_on is not None:
-        try:
-            parse_date(reported_on)
-        except DateError as exc:
-            raise InputError(str(exc), column="reported_on", value=reported_on[:64]) from None
-    if source_type is not None and source_type not in {t.value for t in SourceType}:
-        raise InputError(
-            f"must be one of {', '.join(t.value for t in SourceType)}",
-            column="source_type",
-            value=source_type,
-        )
-    texts: dict[int, str] = {}
-    records: list[tuple[int, CaseRecord]] = []
-    validator = RowValidator(label)
-    ordinals: dict[tuple[str, int, int], int] = {}
-    for index, mention in enumerate(extraction.mentions):
-        key = (mention.text, mention.start, mention.end)
-        ordinals[key] = ordinals.get(key, -1) + 1
-        record_id = (
-            "x-"
-            + cipher.fingerprint(
-                _canonical_key("mention", mention.text, mention.start, mention.end, ordinals[key])
-            )[:24]
-        )
-        cells = _mention_cells(mention, source, source_type, reported_on, record_id, gazetteer)
-        try:
-            records.append((index + 1, validator.validate(index + 1, cells)))
-        except InputError as exc:
-            raise InputError(
-                exc.reason, file=label, column=f"mentions[{index}].{exc.column}", value=exc.value
-            ) from None
-        texts[index + 1] = mention.text
-    claims = [
-        ClaimInput(
-            source=source,
-            source_type=source_type,
-            published_on=reported_on,
-            number=c.number,
-            qualifier=c.qualifier,
-            event=c.event,
-            status=c.status,
-            flags=c.flags,
-            sex=c.sex,
-            place=c.place,
-            period_from=c.date_from,
-            period_to=c.date_to,
-            text=c.text,
-        )
-        for c in extraction.claims
-    ]
+    _check_source(source_type, reported_on)
+    records, texts = _mention_records(
+        extraction,
+        cipher,
+        label,
+        gazetteer,
+        source=source,
+        source_type=source_type,
+        reported_on=reported_on,
+    )
+    claims = _claim_inputs(extraction, source, source_type, reported_on)
     observed = [
         _observed_on(o, reported_on, label, i) for i, o in enumerate(extraction.observations)
     ]
@@ -186,6 +147,82 @@ def accept_extraction(
                 details={"sha256": digest, **_counts(summary)},
             )
     return summary
+
+
+def _check_source(source_type: str | None, reported_on: str | None) -> None:
+    """The report's date and source type, refused before anything is read further."""
+    if reported_on is not None:
+        try:
+            parse_date(reported_on)
+        except DateError as exc:
+            raise InputError(str(exc), column="reported_on", value=reported_on[:64]) from None
+    if source_type is not None and source_type not in {t.value for t in SourceType}:
+        raise InputError(
+            f"must be one of {', '.join(t.value for t in SourceType)}",
+            column="source_type",
+            value=source_type,
+        )
+
+
+def _mention_records(
+    extraction: Extraction,
+    cipher: FieldCipher,
+    label: str,
+    gazetteer: Gazetteer,
+    *,
+    source: str,
+    source_type: str | None,
+    reported_on: str | None,
+) -> tuple[list[tuple[int, CaseRecord]], dict[int, str]]:
+    """Each mention as a validated case-list row (numbered from 1) with a record id that
+    is the same on every acceptance of the same sentence, and each row's sentence text.
+    A bad field is named as `mentions[i].field`."""
+    texts: dict[int, str] = {}
+    records: list[tuple[int, CaseRecord]] = []
+    validator = RowValidator(label)
+    ordinals: dict[tuple[str, int, int], int] = {}
+    for index, mention in enumerate(extraction.mentions):
+        key = (mention.text, mention.start, mention.end)
+        ordinals[key] = ordinals.get(key, -1) + 1
+        record_id = (
+            "x-"
+            + cipher.fingerprint(
+                _canonical_key("mention", mention.text, mention.start, mention.end, ordinals[key])
+            )[:24]
+        )
+        cells = _mention_cells(mention, source, source_type, reported_on, record_id, gazetteer)
+        try:
+            records.append((index + 1, validator.validate(index + 1, cells)))
+        except InputError as exc:
+            raise InputError(
+                exc.reason, file=label, column=f"mentions[{index}].{exc.column}", value=exc.value
+            ) from None
+        texts[index + 1] = mention.text
+    return records, texts
+
+
+def _claim_inputs(
+    extraction: Extraction, source: str, source_type: str | None, reported_on: str | None
+) -> list[ClaimInput]:
+    """The proposed claims as the claims room takes them, the report's source on each."""
+    return [
+        ClaimInput(
+            source=source,
+            source_type=source_type,
+            published_on=reported_on,
+            number=c.number,
+            qualifier=c.qualifier,
+            event=c.event,
+            status=c.status,
+            flags=c.flags,
+            sex=c.sex,
+            place=c.place,
+            period_from=c.date_from,
+            period_to=c.date_to,
+            text=c.text,
+        )
+        for c in extraction.claims
+    ]
 
 
 def _counts(summary: AcceptSummary) -> dict[str, int]:

@@ -175,103 +175,129 @@ def _find_people(text: str, sentence: _Sentence, *, korean: bool) -> None:
 
 
 def _claims(text: str, parsed: list[_Sentence]) -> tuple[list[Claim], list[_Antecedent]]:
+    """Every sentence's counts read as claims, and per sentence what the last count
+    established (for a later "Among them …" to take over)."""
     out: list[Claim] = []
     antecedent = _Antecedent()
     per_sentence: list[_Antecedent] = []
     for index, sentence in enumerate(parsed):
-        start, end = sentence.span.start, sentence.span.end
-        in_period = [(p.start, p.end) for p in sentence.periods]
-        numbers = [
-            n
-            for n in find_numbers(text[start:end])
-            if not any(a <= start + n.start < b for a, b in in_period + sentence.consumed)
-        ]
-        numbers = [type(n)(n.value, start + n.start, start + n.end, n.kind) for n in numbers]
-        counts = [n for n in numbers if claim_rules.is_count(text, n, start, end)]
-        built: list[claim_rules.Count] = []
-        for i, number in enumerate(counts):
-            clause = _clause_of(sentence, number.start)
-            value, qualifier = claim_rules.qualify(text, number, clause[0], clause[1])
-            previous_end = counts[i - 1].end if i > 0 else start
-            next_start = counts[i + 1].start if i + 1 < len(counts) else end
-            built.append(
-                claim_rules.Count(
-                    number=number,
-                    value=value,
-                    qualifier=qualifier,
-                    window=claim_rules.window(text, number, previous_end, next_start, clause),
-                    partitive=claim_rules.is_partitive(text, number),
-                )
-            )
+        built = _counts(text, sentence)
         sentence.counts = built
         bound_ids = _bind(text, sentence, built)
         previous_antecedent = antecedent if index - antecedent.sentence <= 2 else _Antecedent()
         sentence_claims: list[Claim] = []
         for count in built:
-            clause = _clause_of(sentence, count.number.start)
-            predicates = [
-                t
-                for t in sentence.triggers
-                if id(t) not in bound_ids and clause[0] <= t.start < clause[1]
-            ]
-            event, state = claim_rules.event_of(count, predicates)
-            refers_back = sentence.backref or count.partitive
             source = previous_antecedent
             if count.partitive and sentence_claims:
                 last = sentence_claims[-1]
                 source = _Antecedent(
                     last.event, last.status, _period_of(last, sentence), last.place, last.sex, index
                 )
-            if event is None and not state:
-                if refers_back:
-                    event = source.event
-                    state = source.status == "detained" and source.event is None
-                else:
-                    unbound = [t for t in sentence.triggers if id(t) not in bound_ids]
-                    best = strongest(unbound)
-                    event = best.event if best else None
-                    state = any(t.event is None for t in unbound) and not built[1:]
-            period = claim_rules.nearest(
-                [p for p in sentence.periods if clause[0] <= p.start < clause[1]],
-                count.number.start,
-                count.number.end,
-            ) or claim_rules.nearest(sentence.periods, count.number.start, count.number.end)
-            place_found = most_specific([p for p in sentence.places if not p.origin])
-            place = place_found.place.id if place_found else None
-            flags = flags_in(text, *count.window)
-            sex = claim_rules.claim_sex(text, *count.window)
-            if "pregnant" in flags:
-                sex = sex or "F"
-            if refers_back:
-                period = period or source.period
-                place = place or source.place
-                sex = sex or source.sex
-            if count.value > MAX_NUMBER:
+            read = _read_count(text, sentence, index, count, bound_ids, source)
+            if read is None:
                 continue
-            antecedent = _Antecedent(
-                event, "detained" if state else None, period, place, sex, index
-            )
-            if event is None and not state:
+            antecedent, claim = read
+            if claim is None:
                 continue
             sentence.consumed.append(count.window)
-            claim = Claim(
-                number=count.value,
-                qualifier=count.qualifier,
-                event=event,
-                status="detained" if state else None,
-                flags=tuple(flags),
-                sex=sex,
-                place=place,
-                date_from=period.date_from if period else None,
-                date_to=period.date_to if period else None,
-                text=text[start:end],
-                start=start,
-                end=end,
-            )
             sentence_claims.append(claim)
         out.extend(sentence_claims)
         per_sentence.append(previous_antecedent if not built else antecedent)
     return out, per_sentence
+
+
+def _counts(text: str, sentence: _Sentence) -> list[claim_rules.Count]:
+    """The sentence's numbers that count people (none inside a date or an earlier claim's
+    window), each with its qualifier, its window between its neighbours, and whether it is
+    partitive ("of them")."""
+    start, end = sentence.span.start, sentence.span.end
+    in_period = [(p.start, p.end) for p in sentence.periods]
+    numbers = [
+        n
+        for n in find_numbers(text[start:end])
+        if not any(a <= start + n.start < b for a, b in in_period + sentence.consumed)
+    ]
+    numbers = [type(n)(n.value, start + n.start, start + n.end, n.kind) for n in numbers]
+    counts = [n for n in numbers if claim_rules.is_count(text, n, start, end)]
+    built: list[claim_rules.Count] = []
+    for i, number in enumerate(counts):
+        clause = _clause_of(sentence, number.start)
+        value, qualifier = claim_rules.qualify(text, number, clause[0], clause[1])
+        previous_end = counts[i - 1].end if i > 0 else start
+        next_start = counts[i + 1].start if i + 1 < len(counts) else end
+        built.append(
+            claim_rules.Count(
+                number=number,
+                value=value,
+                qualifier=qualifier,
+                window=claim_rules.window(text, number, previous_end, next_start, clause),
+                partitive=claim_rules.is_partitive(text, number),
+            )
+        )
+    return built
+
+
+def _read_count(
+    text: str,
+    sentence: _Sentence,
+    index: int,
+    count: claim_rules.Count,
+    bound_ids: set[int],
+    source: _Antecedent,
+) -> tuple[_Antecedent, Claim | None] | None:
+    """One count read as a claim: its event or state (taken over from `source` when the
+    sentence refers back), period, place, flags and sex. None for a number too large to
+    be a count; (what it established, None) for a count with no event or state."""
+    start, end = sentence.span.start, sentence.span.end
+    clause = _clause_of(sentence, count.number.start)
+    predicates = [
+        t for t in sentence.triggers if id(t) not in bound_ids and clause[0] <= t.start < clause[1]
+    ]
+    event, state = claim_rules.event_of(count, predicates)
+    refers_back = sentence.backref or count.partitive
+    if event is None and not state:
+        if refers_back:
+            event = source.event
+            state = source.status == "detained" and source.event is None
+        else:
+            unbound = [t for t in sentence.triggers if id(t) not in bound_ids]
+            best = strongest(unbound)
+            event = best.event if best else None
+            state = any(t.event is None for t in unbound) and not sentence.counts[1:]
+    period = claim_rules.nearest(
+        [p for p in sentence.periods if clause[0] <= p.start < clause[1]],
+        count.number.start,
+        count.number.end,
+    ) or claim_rules.nearest(sentence.periods, count.number.start, count.number.end)
+    place_found = most_specific([p for p in sentence.places if not p.origin])
+    place = place_found.place.id if place_found else None
+    flags = flags_in(text, *count.window)
+    sex = claim_rules.claim_sex(text, *count.window)
+    if "pregnant" in flags:
+        sex = sex or "F"
+    if refers_back:
+        period = period or source.period
+        place = place or source.place
+        sex = sex or source.sex
+    if count.value > MAX_NUMBER:
+        return None
+    established = _Antecedent(event, "detained" if state else None, period, place, sex, index)
+    if event is None and not state:
+        return established, None
+    return established, Claim(
+        number=count.value,
+        qualifier=count.qualifier,
+        event=event,
+        status="detained" if state else None,
+        flags=tuple(flags),
+        sex=sex,
+        place=place,
+        date_from=period.date_from if period else None,
+        date_to=period.date_to if period else None,
+        text=text[start:end],
+        start=start,
+        end=end,
+    )
 
 
 def _period_of(claim: Claim, sentence: _Sentence) -> Period | None:
@@ -448,6 +474,8 @@ def _sex_of(text: str, person: _Person) -> str | None:
 
 
 def _mention(text: str, parsed: list[_Sentence], person: _Person) -> Mention | None:
+    """One person's mention: the event and status of their clauses, where and when, age,
+    sex and flags; None for a named person of whom nothing is said."""
     anchor = person.anchor
     units = person.units
     starts = [sentence.span.start for sentence in parsed]
@@ -465,31 +493,8 @@ def _mention(text: str, parsed: list[_Sentence], person: _Person) -> Mention | N
         status = "detained"
     else:
         status = STATUS_OF_EVENT.get(event or "")
-    # Places and dates.
-    places: list[tuple[FoundPlace, tuple[int, int]]] = []
-    periods: list[tuple[Period, tuple[int, int]]] = []
-    for unit, sentence in zip(units, holders, strict=True):
-        places.extend((p, unit) for p in sentence.places if unit[0] <= p.start < unit[1])
-        periods.extend((p, unit) for p in sentence.periods if unit[0] <= p.start < unit[1])
     key = best or (states[-1] if states else None)
-    key_unit = next((u for u in units if key and u[0] <= key.start < u[1]), None)
-    non_origin = [p for p, _ in places if not p.origin]
-    place = None
-    chosen = most_specific(non_origin)
-    if chosen is not None:
-        ties = [p for p in non_origin if p.specificity == chosen.specificity]
-        in_key = [p for p in ties if key_unit and key_unit[0] <= p.start < key_unit[1]]
-        place = (in_key or ties)[0].place.id
-    origin_found = [
-        p
-        for p, unit in places
-        if p.origin and (unit != units[0] or person.segment[0] <= p.start < person.segment[1])
-    ]
-    origin = origin_found[0].place.id if origin_found else None
-    period = None
-    if key is not None and key_unit is not None:
-        candidates = [p for p, u in periods if u == key_unit]
-        period = _event_period(text, candidates, key)
+    place, origin, period = _where_when(text, person, holders, key)
     if person.inherited is not None and event is None and status is None:
         source = person.inherited
         event = source.event
@@ -499,33 +504,9 @@ def _mention(text: str, parsed: list[_Sentence], person: _Person) -> Mention | N
     elif person.inherited is not None:
         period = period or person.inherited.period
         place = place or person.inherited.place
-    # Who the person is.
-    age = anchor.age.value if anchor.age else None
-    if age is None:
-        for unit in units[1:]:
-            found_age = age_after(text, unit[0], unit[1])
-            if found_age is not None:
-                age = found_age.value
-                break
+    age = _age_of(text, person)
     sex = _sex_of(text, person)
-    flags: list[str] = []
-    own_pieces = [person.pre, (anchor.start, person.segment[1]), *units[1:]]
-    consumed = [w for sentence in {id(h): h for h in holders}.values() for w in sentence.consumed]
-    for begin, stop in own_pieces:
-        for flag in _flags_outside(text, begin, stop, consumed):
-            if flag not in flags:
-                flags.append(flag)
-    if anchor.noun:
-        for flag in flags_in(anchor.noun, 0, len(anchor.noun)):
-            if flag not in flags:
-                flags.append(flag)
-    if age is not None:
-        if age < 18 and "child" not in flags:
-            flags.append("child")
-        if age >= 18 and "child" in flags:
-            flags.remove("child")
-        if age >= 60 and "older" not in flags:
-            flags.append("older")
+    flags = _mention_flags(text, person, holders, age)
     if "pregnant" in flags:
         sex = sex or "F"
     named = bool(anchor.names_hangul or anchor.names_latin)
@@ -548,6 +529,77 @@ def _mention(text: str, parsed: list[_Sentence], person: _Person) -> Mention | N
         end=first.end,
         event=event,
     )
+
+
+def _where_when(
+    text: str, person: _Person, holders: list[_Sentence], key: Trigger | None
+) -> tuple[str | None, str | None, Period | None]:
+    """(place, origin, period) of a person's clauses: the most specific place (on a tie,
+    the one in the key trigger's clause), an origin in the person's own words, and the
+    key event's date."""
+    units = person.units
+    places: list[tuple[FoundPlace, tuple[int, int]]] = []
+    periods: list[tuple[Period, tuple[int, int]]] = []
+    for unit, sentence in zip(units, holders, strict=True):
+        places.extend((p, unit) for p in sentence.places if unit[0] <= p.start < unit[1])
+        periods.extend((p, unit) for p in sentence.periods if unit[0] <= p.start < unit[1])
+    key_unit = next((u for u in units if key and u[0] <= key.start < u[1]), None)
+    non_origin = [p for p, _ in places if not p.origin]
+    place = None
+    chosen = most_specific(non_origin)
+    if chosen is not None:
+        ties = [p for p in non_origin if p.specificity == chosen.specificity]
+        in_key = [p for p in ties if key_unit and key_unit[0] <= p.start < key_unit[1]]
+        place = (in_key or ties)[0].place.id
+    origin_found = [
+        p
+        for p, unit in places
+        if p.origin and (unit != units[0] or person.segment[0] <= p.start < person.segment[1])
+    ]
+    origin = origin_found[0].place.id if origin_found else None
+    period = None
+    if key is not None and key_unit is not None:
+        candidates = [p for p, u in periods if u == key_unit]
+        period = _event_period(text, candidates, key)
+    return place, origin, period
+
+
+def _age_of(text: str, person: _Person) -> int | None:
+    """The age given with the name, else the first one said in a later clause."""
+    if person.anchor.age:
+        return person.anchor.age.value
+    for unit in person.units[1:]:
+        found_age = age_after(text, unit[0], unit[1])
+        if found_age is not None:
+            return found_age.value
+    return None
+
+
+def _mention_flags(
+    text: str, person: _Person, holders: list[_Sentence], age: int | None
+) -> list[str]:
+    """Flags in the person's own words (none taken from a claim's window) and noun, then
+    set by age: under 18 a child, 60 or over older."""
+    anchor = person.anchor
+    flags: list[str] = []
+    own_pieces = [person.pre, (anchor.start, person.segment[1]), *person.units[1:]]
+    consumed = [w for sentence in {id(h): h for h in holders}.values() for w in sentence.consumed]
+    for begin, stop in own_pieces:
+        for flag in _flags_outside(text, begin, stop, consumed):
+            if flag not in flags:
+                flags.append(flag)
+    if anchor.noun:
+        for flag in flags_in(anchor.noun, 0, len(anchor.noun)):
+            if flag not in flags:
+                flags.append(flag)
+    if age is not None:
+        if age < 18 and "child" not in flags:
+            flags.append("child")
+        if age >= 18 and "child" in flags:
+            flags.remove("child")
+        if age >= 60 and "older" not in flags:
+            flags.append("older")
+    return flags
 
 
 def _event_period(text: str, periods: list[Period], trigger: Trigger) -> Period | None:
