@@ -52,7 +52,8 @@ class Flag(StrEnum):
 
 
 class EventType(StrEnum):
-    """Things that happen to a person; `esf_code` gives the HURIDOCS act code where one exists."""
+    """Things that happen to a person; `esf_code` and `esf_act` give the HURIDOCS act code
+    (and its label) where one exists: the one place these codes are kept."""
 
     DEPARTURE = "departure"
     APPREHENSION = "apprehension"
@@ -67,18 +68,27 @@ class EventType(StrEnum):
     DISAPPEARANCE = "disappearance"
 
     @property
+    def esf_act(self) -> tuple[str, str] | None:
+        """The ESF type of act, as (code, label), or None when this is no act."""
+        return _ESF_ACTS.get(self)
+
+    @property
     def esf_code(self) -> str | None:
-        return _ESF_CODES.get(self)
+        act = _ESF_ACTS.get(self)
+        return act[0] if act else None
 
 
-# HURIDOCS ESF Micro-thesauri "Types of acts": arrest 030101, detention 030102,
-# refoulement 380101; imprisonment after return is a detention act; the others
-# (disappearance among them: no act code checked against the thesaurus) have none here.
-_ESF_CODES: dict[EventType, str] = {
-    EventType.APPREHENSION: "030101",
-    EventType.DETENTION: "030102",
-    EventType.RETURN: "380101",
-    EventType.IMPRISONMENT: "030102",
+# HURIDOCS Micro-thesauri (2001), list 4 "Types of acts", as huridocs/OpenEvSys ships it
+# (schema/mysql-dbpopulate-mt.sql; twelve-digit codes without their trailing zeros):
+# docs/interop.md keeps the same table (a test holds them equal). Imprisonment after a
+# return is a detention act; departure, transfer, release, safety and birth are no acts.
+_ESF_ACTS: dict[EventType, tuple[str, str]] = {
+    EventType.APPREHENSION: ("030101", "Arrest"),
+    EventType.DETENTION: ("030102", "Detention, imprisonment"),
+    EventType.IMPRISONMENT: ("030102", "Detention, imprisonment"),
+    EventType.RETURN: ("380101", "Refoulement"),
+    EventType.DISAPPEARANCE: ("030103", "Disappearance"),
+    EventType.DEATH: ("010107", "Death due to unknown causes"),
 }
 
 # The event a reported status implies, so a status column becomes a claimed event.

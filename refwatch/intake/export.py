@@ -29,6 +29,7 @@ from sqlalchemy import Connection, func, select
 
 from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS
 from refwatch.domain.consent import Use, decide
+from refwatch.domain.enums import EventType
 from refwatch.domain.errors import RefWatchError
 from refwatch.domain.formulas import neutral_row
 from refwatch.intake.registry import ExportJob, export_format, export_formats, register_export
@@ -245,7 +246,9 @@ def event_rows(conn: Connection) -> Iterator[dict[str, Any]]:
                 "source": row.source,
                 "record_id": row.record_id,
                 "event_type": event.event_type,
-                "esf_code": event.esf_code,
+                # From the enum, not the stored column: rows imported before the enum knew
+                # a code (disappearance, death) get it too, as the ESF export does.
+                "esf_code": EventType(event.event_type).esf_code,
                 "date": event.date_edtf,
                 "earliest": event.date_earliest.isoformat() if event.date_earliest else None,
                 "latest": event.date_latest.isoformat() if event.date_latest else None,

@@ -49,14 +49,9 @@ from refwatch.store.schema import Event, table_of
 STANDARD = "HURIDOCS Events Standard Formats (2001)"
 THESAURUS = "HURIDOCS Micro-thesauri (2001)"
 
-# Micro-thesaurus 4, Types of acts.
+# Micro-thesaurus 4, Types of acts: kept on the enum (EventType.esf_act), read from it.
 ACT_TYPES: dict[EventType, tuple[str, str]] = {
-    EventType.APPREHENSION: ("030101", "Arrest"),
-    EventType.DETENTION: ("030102", "Detention, imprisonment"),
-    EventType.IMPRISONMENT: ("030102", "Detention, imprisonment"),
-    EventType.RETURN: ("380101", "Refoulement"),
-    EventType.DISAPPEARANCE: ("030103", "Disappearance"),
-    EventType.DEATH: ("010107", "Death due to unknown causes"),
+    kind: act for kind in EventType if (act := kind.esf_act) is not None
 }
 # Micro-thesaurus 25, Status as victim: the "Status at end of act" (2123) of a mention's
 # last act. Safe and unknown have no counterpart; returned is the refoulement act itself.

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from refwatch.domain.enums import EventType
 from refwatch.domain.errors import RefWatchError
 from refwatch.intake import huridocs
 from refwatch.intake.export import export, names_consent
@@ -209,10 +210,53 @@ def test_an_empty_workspace_exports_empty_formats(workspace: Workspace) -> None:
     assert all(rows == [] for rows in files.values())
 
 
-def test_the_documented_act_codes_are_the_ones_written() -> None:
+def _documented_acts() -> dict[str, tuple[str, str]]:
+    """docs/interop.md's "Types of acts" table: first word of the event -> (code, label)."""
     doc = Path(__file__).resolve().parents[2] / "docs" / "interop.md"
     table = doc.read_text(encoding="utf-8").split("Types of acts (list 4):", 1)[1].split("\n\n")[1]
-    documented = {line.split("|")[2].strip().split(" ", 1)[0] for line in table.splitlines()[2:]}
-    assert documented == {code for code, _ in huridocs.ACT_TYPES.values()}
-    for code, label in huridocs.ACT_TYPES.values():
-        assert f"{code} {label}" in table
+    found = {}
+    for line in table.splitlines()[2:]:
+        event, act = (cell.strip() for cell in line.strip("|").split("|"))
+        code, label = act.split(" ", 1)
+        found[event.split(" ", 1)[0]] = (code, label)
+    return found
+
+
+def test_the_documented_act_codes_are_the_enum_s_and_the_ones_written() -> None:
+    documented = _documented_acts()
+    assert documented == {k.value: k.esf_act for k in EventType if k.esf_act is not None}
+    assert {k: k.esf_act for k in EventType if k.esf_act is not None} == huridocs.ACT_TYPES
+    assert {k.value for k in EventType if k.esf_code is None} == {
+        "departure",
+        "transfer",
+        "release",
+        "safety",
+        "birth",
+    }
+
+
+def test_the_events_csv_esf_code_agrees_with_the_acts_even_for_rows_stored_without_one(
+    tmp_path: Path, workspace: Workspace, cipher: FieldCipher
+) -> None:
+    rows = [
+        row(source="S", record_id="D-1", apprehended_on="2017-07", status="died"),
+        row(source="S", record_id="D-2", apprehended_on="2017-07", status="disappeared"),
+    ]
+    import_file(workspace, cipher, write_csv(tmp_path / "l.csv", rows))
+    events = table_of(Event)
+    with workspace.write() as conn:  # as rows imported before the enum knew these codes
+        conn.execute(update(events).values(esf_code=None))
+    out = io.StringIO()
+    export(workspace, "events", "csv", out, actor="tester")
+    written = {
+        (r["event_type"], r["esf_code"] or None)
+        for r in csv.DictReader(io.StringIO(out.getvalue()))
+    }
+    acts = {
+        (a["refwatch_event_type"], a["type_of_act"])
+        for e in _json(workspace)["events"]
+        for a in e["acts"]
+    }
+    assert ("death", "010107") in written and ("disappearance", "030103") in written
+    assert {w for w in written if w[1]} == acts
+    assert all(code is None for kind, code in written if EventType(kind).esf_act is None)
