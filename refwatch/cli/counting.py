@@ -364,6 +364,8 @@ def _show_estimate_entry(ws: Workspace, entry_id: str, as_json: bool) -> None:
         )
     else:
         lines.append("Today's data gives a DIFFERENT estimate.")
+    if check.left_out:
+        lines.append("Lists left out, then and again now: " + ", ".join(check.left_out))
     for label, people in (("Persons added", check.added), ("Persons removed", check.removed)):
         if people:
             lines.append(f"{label}: {', '.join(people)}")

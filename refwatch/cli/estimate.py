@@ -120,6 +120,14 @@ InsideOpt = Annotated[
 BetweenOpt = Annotated[
     float, typer.Option(help="Linkage-aware: logit shift of the pairs between persons.")
 ]
+LeaveOutOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--leave-out",
+        help="Workspace estimates: leave this list out (repeatable); its persons count only "
+        "if another list saw them.",
+    ),
+]
 PurposeOpt = Annotated[
     str | None, typer.Option(help="What the estimate is for (kept in the ledger).")
 ]
@@ -153,6 +161,7 @@ def estimate_command(
     linkage_shift_inside: InsideOpt = 2.0,
     linkage_shift_between: BetweenOpt = 0.0,
     purpose: PurposeOpt = None,
+    leave_out: LeaveOutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Estimate how many people no list recorded (multiple systems estimation)."""
@@ -175,6 +184,8 @@ def estimate_command(
         linkage_shift_inside=linkage_shift_inside,
         linkage_shift_between=linkage_shift_between,
     )
+    if leave_out and (histories is not None or linkage_sensitivity):
+        fail("--leave-out is for workspace estimates; a table's lists are merged with --merge")
     if histories is not None:
         data = _from_table(histories, merge or [], options)
         emit(data, as_json, _human(data))
@@ -184,7 +195,7 @@ def estimate_command(
         data = _sensitivity(ctx, lists, span, options)
         emit(data, as_json, escape(str(data.get("summary", ""))))
         return
-    data = _from_workspace(ctx, lists, stratify, span, options, purpose)
+    data = _from_workspace(ctx, lists, stratify, span, options, purpose, leave_out or [])
     emit(data, as_json, _human(data))
 
 
@@ -235,6 +246,7 @@ def _from_workspace(
     span: tuple[date | None, date | None],
     options: EstimateOptions,
     purpose: str | None,
+    leave_out: list[str],
 ) -> dict[str, Any]:
     """An estimate from the workspace's linked persons, recorded in the ledger."""
     from refwatch.estimate import estimate_from_workspace
@@ -248,6 +260,7 @@ def _from_workspace(
             period_from=span[0],
             period_to=span[1],
             options=options,
+            leave_out=leave_out,
         )
         record_estimates(workspace, result, actor=settings_of(ctx).actor, purpose=purpose)
     return result.as_dict()

@@ -7,6 +7,7 @@ is the JSON answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from refwatch.domain.errors import Message
@@ -46,14 +47,57 @@ def estimate_from_workspace(
     period_from: date | None = None,
     period_to: date | None = None,
     options: EstimateOptions | None = None,
+    leave_out: Sequence[str] = (),
 ) -> WorkspaceEstimate:
     """Capture histories from the linked persons, then the estimate, overall and by stratum.
 
     A stratum whose lists cannot support an estimate gets the reason instead of a number.
     By default (`options.linkage == "aware"`) the estimate integrates over the linkage
     (`refwatch.estimate.linkage_aware`); `linkage="fixed"` takes the links as they are.
+    `leave_out` names lists the estimate does without (`histories_from_persons`); a
+    refusal that leaving a list out would answer (a list that overlaps no other, an empty
+    list, too few lists left) is about the field `leave_out`, so each interface points
+    at its own way of leaving one out.
     """
-    options = options or EstimateOptions()
+    try:
+        return _estimate(
+            workspace,
+            lists=lists,
+            stratify=stratify,
+            span=(period_from, period_to),
+            options=options or EstimateOptions(),
+            leave_out=tuple(leave_out),
+        )
+    except EstimationError as exc:
+        raise about_leaving_out(exc, bool(leave_out)) from exc
+
+
+ABOUT_LISTS = (messages.LIST_APART, messages.EMPTY_LISTS)
+"""Refusals answered by leaving a list out."""
+
+
+def about_leaving_out(error: EstimationError, leaving_out: bool) -> EstimationError:
+    """`error` about the field `leave_out` when leaving a list out (or fewer, when too few
+    lists are left) would answer it; otherwise `error` as it is."""
+    if error.field is not None:
+        return error
+    reasons = error.reason.parts if isinstance(error.reason, Message) else ()
+    codes = {getattr(part, "code", None) for part in reasons}
+    if codes & set(ABOUT_LISTS) or (leaving_out and messages.TOO_FEW_LISTS in codes):
+        return EstimationError(reasons=reasons, field="leave_out")
+    return error
+
+
+def _estimate(
+    workspace: Workspace,
+    *,
+    lists: ListKey,
+    stratify: str | None,
+    span: tuple[date | None, date | None],
+    options: EstimateOptions,
+    leave_out: tuple[str, ...],
+) -> WorkspaceEstimate:
+    period_from, period_to = span
     if options.linkage not in LINKAGES:
         raise EstimationError(f"linkage is aware or fixed, not {options.linkage!r}")
     if options.linkage == "aware":
@@ -64,11 +108,17 @@ def estimate_from_workspace(
             period_from=period_from,
             period_to=period_to,
             options=options,
+            leave_out=leave_out,
         )
         assert isinstance(result, WorkspaceEstimate)
         return result
     histories = workspace_histories(
-        workspace, lists=lists, stratify=stratify, period_from=period_from, period_to=period_to
+        workspace,
+        lists=lists,
+        stratify=stratify,
+        period_from=period_from,
+        period_to=period_to,
+        leave_out=leave_out,
     )
     total = estimate_from_table(histories.total, options)
     strata = estimate_strata(histories.strata, options)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -247,6 +247,32 @@ def _period(day: date, kind: str) -> str:
     return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
 
 
+def check_left_out(people: list[PersonHistory], left_out: Iterable[str]) -> None:
+    """Refuse a list to leave out that no person is on (a typo), naming the known lists,
+    and leaving out every list (nothing would be left to estimate from)."""
+    known = sorted({name for p in people for name in p.lists})
+    unknown = sorted(set(left_out) - set(known))
+    if unknown:
+        raise EstimationError(
+            code=messages.UNKNOWN_LIST,
+            field="leave_out",
+            params={"name": ", ".join(map(repr, unknown)), "known": ", ".join(known)},
+        )
+    if known and set(known) <= set(left_out):
+        raise EstimationError(code=messages.ALL_LEFT_OUT, field="leave_out")
+
+
+def _without(people: list[PersonHistory], left_out: tuple[str, ...]) -> list[PersonHistory]:
+    """The persons as the other lists saw them: the left-out lists taken off each person,
+    and the persons no other list saw left out."""
+    kept = []
+    for person in people:
+        others = person.lists - set(left_out)
+        if others:
+            kept.append(replace(person, lists=others))
+    return kept
+
+
 def histories_from_persons(
     people: list[PersonHistory],
     *,
@@ -254,8 +280,15 @@ def histories_from_persons(
     period_from: date | None = None,
     period_to: date | None = None,
     lists: Iterable[str] | None = None,
+    leave_out: Iterable[str] = (),
 ) -> WorkspaceHistories:
+    """The capture tables of `people`, after the period and the lists left out.
+
+    `leave_out`: lists the estimate does without (one that overlaps no other cannot be
+    estimated with). A person keeps the other lists that saw them; a person seen only on
+    left-out lists is not counted at all, as if no list had seen them."""
     notes: list[str] = []
+    left_out = tuple(sorted(set(leave_out)))
     chosen = people
     if period_from is not None or period_to is not None:
         undated = sum(1 for p in people if p.midpoint is None)
@@ -268,11 +301,21 @@ def histories_from_persons(
         ]
         if undated:
             notes.append(Message(messages.UNDATED_LEFT_OUT, n=undated))
+    if left_out:
+        check_left_out(people, left_out)
     names = tuple(
-        sorted(lists) if lists is not None else sorted({x for p in chosen for x in p.lists})
+        sorted(set(lists) - set(left_out))
+        if lists is not None
+        else sorted({x for p in chosen for x in p.lists} - set(left_out))
     )
     if not names:
         raise EstimationError("no linked persons in this selection")
+    if left_out:
+        kept = len(chosen)
+        chosen = _without(chosen, left_out)
+        notes.append(
+            Message(messages.LISTS_LEFT_OUT, lists=", ".join(left_out), n=kept - len(chosen))
+        )
 
     def table(group: list[PersonHistory]) -> CaptureTable:
         rows = [([int(name in p.lists) for name in names], 1) for p in group]
@@ -304,8 +347,21 @@ def histories_from_persons(
             "stratify": stratify,
             "from": period_from.isoformat() if period_from else None,
             "to": period_to.isoformat() if period_to else None,
+            **({"leave_out": list(left_out)} if left_out else {}),
         },
     )
+
+
+def list_names(workspace: Workspace) -> dict[str, list[str]]:
+    """The lists an estimate can leave out, by how lists are made: every source and every
+    source type of a current mention (a form offers them as they are in the workspace)."""
+    mentions = current_mentions().subquery()
+    with workspace.read() as conn:
+        found = conn.execute(select(mentions.c.source, mentions.c.source_type).distinct()).all()
+    return {
+        "source": sorted({str(source) for source, _type in found}),
+        "source_type": sorted({str(kind or UNKNOWN) for _source, kind in found}),
+    }
 
 
 def workspace_histories(
@@ -315,6 +371,7 @@ def workspace_histories(
     stratify: str | None = None,
     period_from: date | None = None,
     period_to: date | None = None,
+    leave_out: Iterable[str] = (),
 ) -> WorkspaceHistories:
     """Capture tables built from the workspace's linked persons (see the module rules)."""
     if stratify is not None and stratify not in STRATA:
@@ -322,7 +379,11 @@ def workspace_histories(
     with workspace.read() as conn:
         people = load_persons(conn, lists)
     result = histories_from_persons(
-        people, stratify=stratify, period_from=period_from, period_to=period_to
+        people,
+        stratify=stratify,
+        period_from=period_from,
+        period_to=period_to,
+        leave_out=leave_out,
     )
     result.query["lists"] = lists
     return result

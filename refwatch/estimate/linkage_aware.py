@@ -358,6 +358,7 @@ def draw_histories(
     stratify: str | None = None,
     period_from: date | None = None,
     period_to: date | None = None,
+    leave_out: Sequence[str] = (),
 ) -> DrawnHistories:
     out = DrawnHistories([], defaultdict(list), [])
     ids = graph.mention_ids
@@ -366,7 +367,12 @@ def draw_histories(
         person_of = {ids[i]: ids[int(label)] for i, label in enumerate(labels)}
         people = persons_from_facts(facts, lists, person_of)
         drawn = histories_from_persons(
-            people, stratify=stratify, period_from=period_from, period_to=period_to, lists=names
+            people,
+            stratify=stratify,
+            period_from=period_from,
+            period_to=period_to,
+            lists=names,
+            leave_out=leave_out,
         )
         out.totals.append(drawn.total)
         out.persons.append(drawn.total.n)
@@ -605,8 +611,10 @@ def aware_estimate(
     period_from: date | None = None,
     period_to: date | None = None,
     options: Any = None,
+    leave_out: Sequence[str] = (),
 ) -> Any:
-    """The linkage-aware `WorkspaceEstimate` (see the module text)."""
+    """The linkage-aware `WorkspaceEstimate` (see the module text); `leave_out` as in
+    `histories_from_persons`, for the links as they stand and for every drawn linkage."""
     options = options or EstimateOptions()
     assert isinstance(options, EstimateOptions)
     if stratify is not None and stratify not in STRATA:
@@ -614,12 +622,9 @@ def aware_estimate(
     with workspace.read() as conn:
         facts = load_mention_facts(conn)
         graph = load_graph(conn, facts)
-    now = {m: p for m, p in zip(graph.mention_ids, graph.person_now, strict=True)}
-    people = persons_from_facts(facts, lists, now) if facts.rows else []
-    histories: WorkspaceHistories = histories_from_persons(
-        people, stratify=stratify, period_from=period_from, period_to=period_to
+    histories = _histories_now(
+        facts, graph, lists, stratify, (period_from, period_to), leave_out=leave_out
     )
-    histories.query["lists"] = lists
     fixed_options = replace(options, linkage="fixed")
     total_fixed = estimate_from_table(histories.total, fixed_options)
     strata_fixed = estimate_strata(histories.strata, fixed_options)
@@ -644,6 +649,7 @@ def aware_estimate(
         stratify=stratify,
         period_from=period_from,
         period_to=period_to,
+        leave_out=leave_out,
     )
     parts, jobs = _jobs(drawn, histories, strata_fixed, options, base)
     processes = options.lcmcr.processes or min(2, os.cpu_count() or 1)
@@ -674,6 +680,25 @@ def aware_estimate(
     )
     total.warnings += _lookalike_warnings(graph, facts, lists)
     return WorkspaceEstimate(total, strata, histories, options)
+
+
+def _histories_now(
+    facts: MentionFacts,
+    graph: LinkageGraph,
+    lists: ListKey,
+    stratify: str | None,
+    span: tuple[date | None, date | None],
+    *,
+    leave_out: Sequence[str],
+) -> WorkspaceHistories:
+    """The capture tables of the persons as the links stand now."""
+    now = {m: p for m, p in zip(graph.mention_ids, graph.person_now, strict=True)}
+    people = persons_from_facts(facts, lists, now) if facts.rows else []
+    histories = histories_from_persons(
+        people, stratify=stratify, period_from=span[0], period_to=span[1], leave_out=leave_out
+    )
+    histories.query["lists"] = lists
+    return histories
 
 
 def _lookalike_warnings(graph: LinkageGraph, facts: MentionFacts, lists: ListKey) -> list[str]:

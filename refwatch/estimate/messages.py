@@ -114,6 +114,20 @@ SEARCH_TOO_SLOW = define(
     "searching all models of %(n)s lists is too slow; use stepwise selection",
 )
 TOO_MANY_LISTS = define("estimate.too_many_lists", "at most %(n)s lists; merge some lists first")
+LISTS_LEFT_OUT = define(
+    "estimate.lists_left_out",
+    "left out of this estimate: %(lists)s. A person on a left-out list is counted only if "
+    "another list saw them (%(n)s persons were seen on left-out lists alone and are not "
+    "counted), and the estimate rests on the other lists alone",
+)
+UNKNOWN_LIST = define(
+    "estimate.unknown_list",
+    "no list is called %(name)s; the lists are %(known)s",
+)
+ALL_LEFT_OUT = define(
+    "estimate.all_left_out",
+    "every list is left out: keep at least three",
+)
 
 #: every code, for the translation catalogue's completeness test
 ALL: tuple[str, ...] = (
@@ -138,4 +152,7 @@ ALL: tuple[str, ...] = (
     LIST_APART,
     SEARCH_TOO_SLOW,
     TOO_MANY_LISTS,
+    LISTS_LEFT_OUT,
+    UNKNOWN_LIST,
+    ALL_LEFT_OUT,
 )

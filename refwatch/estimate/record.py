@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -138,6 +138,8 @@ class EstimateCheck:
     seeded: bool
     added: list[str]
     removed: list[str]
+    #: the lists the estimate left out, left out again by the check
+    left_out: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -150,7 +152,14 @@ class EstimateCheck:
             "seeded": self.seeded,
             "persons_added": self.added,
             "persons_removed": self.removed,
+            "left_out": self.left_out,
         }
+
+
+def left_out_of(query: dict[str, Any]) -> list[str]:
+    """The lists an entry's estimate left out (none for entries made before lists could
+    be left out)."""
+    return [str(name) for name in query.get("leave_out") or ()]
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -168,6 +177,7 @@ def _aware_again(
         period_from=_parse_day(query.get("from")),
         period_to=_parse_day(query.get("to")),
         options=options,
+        leave_out=left_out_of(query),
     )
     if label == "total":
         return again.total.as_dict()
@@ -195,6 +205,7 @@ def recheck_estimate(
         stratify=query.get("stratify"),
         period_from=_parse_day(query.get("from")),
         period_to=_parse_day(query.get("to")),
+        leave_out=left_out_of(query),
     )
     label = stratum or "total"
     table = histories.total if stratum is None else histories.strata.get(stratum)
@@ -230,4 +241,5 @@ def recheck_estimate(
         seeded=query.get("seed") is not None,
         added=sorted(now_persons - then_persons),
         removed=sorted(then_persons - now_persons),
+        left_out=left_out_of(query),
     )

@@ -18,6 +18,9 @@ Differences from the command, each for a reason:
   as when the command runs them in parallel.
 - An empty seed field gets a fresh seed on the form (never a silent "no seed"), so every
   estimate the page records can be recomputed.
+- Lists to leave out (`--leave-out`) are checkboxes of the workspace's lists, one group
+  for sources and one for types of source; only the group of the chosen `lists` counts,
+  and boxes ticked in the other group are refused rather than quietly ignored.
 """
 
 from __future__ import annotations
@@ -83,6 +86,11 @@ DEFAULTS: dict[str, str] = {
     "purpose": "",
 }
 FIELDS: tuple[str, ...] = tuple(DEFAULTS)
+LEAVE_OUT: dict[str, str] = {"source": "leave_out", "source_type": "leave_out_type"}
+"""The checkbox field of the lists to leave out, for each way lists are made."""
+MULTI: tuple[str, ...] = tuple(LEAVE_OUT.values())
+MAX_LEFT_OUT = 50
+"""Boxes read per group (a workspace has a few dozen lists at most)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,7 @@ class EstimateRequest:
     period_to: date | None
     options: EstimateOptions
     purpose: str | None
+    leave_out: tuple[str, ...] = ()
 
 
 def fresh_values() -> dict[str, str]:
@@ -119,9 +128,24 @@ def form_values(submitted: Mapping[str, object]) -> dict[str, str]:
     for name in FIELDS:
         raw = submitted.get(name)
         values[name] = raw.strip()[:MAX_TEXT] if isinstance(raw, str) else ""
+    for name in MULTI:
+        values[name] = "\n".join(_ticked(submitted.get(name)))
     if not values["seed"]:
         values["seed"] = fresh_values()["seed"]
     return values
+
+
+def _ticked(raw: object) -> list[str]:
+    """The ticked boxes of one group: list names, trimmed, without repeats (a name with a
+    line break cannot be a list's and is dropped, since the values keep one per line)."""
+    given = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+    names = {v.strip()[:MAX_TEXT] for v in given[:MAX_LEFT_OUT] if isinstance(v, str)}
+    return sorted(n for n in names if n and "\n" not in n and "\r" not in n)
+
+
+def left_out(values: Mapping[str, str], group: str) -> list[str]:
+    """The names ticked in one group of the form's values (`LEAVE_OUT[lists]`)."""
+    return [name for name in values.get(group, "").split("\n") if name]
 
 
 def _whole(values: dict[str, str], name: str, problems: list[Problem]) -> int | None:
@@ -240,6 +264,7 @@ def parse_request(values: dict[str, str]) -> tuple[EstimateRequest | None, list[
         nboot = _whole(values, "nboot", problems)
         maxorder = _whole(values, "maxorder", problems)
     settings = _lcmcr_settings(values, method, problems)
+    leave_out = _leave_out(values, cast(ListKey, lists or "source"), problems)
     if problems:
         return None, problems
     try:
@@ -263,5 +288,20 @@ def parse_request(values: dict[str, str]) -> tuple[EstimateRequest | None, list[
         period_to=end,
         options=options,
         purpose=values["purpose"] or None,
+        leave_out=leave_out,
     )
     return request, []
+
+
+def _leave_out(values: dict[str, str], lists: ListKey, problems: list[Problem]) -> tuple[str, ...]:
+    """The lists to leave out, from the group of the chosen way of making lists."""
+    other = LEAVE_OUT["source_type" if lists == "source" else "source"]
+    if left_out(values, other):
+        problems.append(
+            Problem(
+                "leave_out",
+                "Tick lists of the kind chosen under Lists: sources for each source, types "
+                "of source for each type of source.",
+            )
+        )
+    return tuple(left_out(values, LEAVE_OUT[lists]))

@@ -123,6 +123,7 @@ FIELD_LABELS: dict[str, str] = {
     "status": "Status",
     "as_of": "As of",
     "by": "Break down by",
+    "leave_out": "Lists to leave out",
 }
 """How a page names the field an error is about (the CLI names it by its option): the
 labels of the count, fact-sheet and release forms, message ids of the catalogue."""

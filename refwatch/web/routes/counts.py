@@ -411,6 +411,7 @@ def _estimate_check(workspace: Any, entry: dict[str, Any], may_list: bool) -> di
         "same_snapshot": check.same_snapshot,
         "added": _ids_or_count(check.added, may_list),
         "removed": _ids_or_count(check.removed, may_list),
+        "left_out": check.left_out,
     }
 
 

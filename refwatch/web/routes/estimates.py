@@ -25,8 +25,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from refwatch.domain.errors import RefWatchError
 from refwatch.estimate import EstimateResult, EstimationError, estimate_from_workspace
 from refwatch.estimate.api import WorkspaceEstimate
+from refwatch.estimate.histories import list_names
 from refwatch.estimate.record import record_estimates
 from refwatch.persons.overview import place_label
 from refwatch.web import estimate_form as ef
@@ -70,6 +72,8 @@ class Outcome:
     lists: list[tuple[str, int]] = field(default_factory=list)
     chart: str | None = None
     refusal: str | None = None
+    #: the form field a refusal is about (a list to leave out), linked from the refusal
+    refusal_field: str | None = None
     query: dict[str, Any] = field(default_factory=dict)
 
 
@@ -95,6 +99,9 @@ def _page(
             "selection_choices": ef.SELECTION_CHOICES,
             "interval_choices": ef.INTERVAL_CHOICES,
             "level_choices": ef.LEVEL_CHOICES,
+            "list_names": _list_names(request),
+            "leave_out_fields": ef.LEAVE_OUT,
+            "ticked": lambda group: ef.left_out(values, group),
             "max_nboot": ef.MAX_NBOOT,
             "max_sweeps": ef.MAX_SWEEPS,
             "bounds": ef.BOUNDS,
@@ -104,6 +111,15 @@ def _page(
         },
         status_code=status_code,
     )
+
+
+def _list_names(request: Request) -> dict[str, list[str]]:
+    """The workspace's lists, to tick the ones to leave out (none when it cannot be read,
+    so the page still shows)."""
+    try:
+        return list_names(get_workspace(request))
+    except RefWatchError:
+        return {key: [] for key in ef.LIST_CHOICES}
 
 
 def _whole(value: float | None) -> int | None:
@@ -179,7 +195,10 @@ def estimates_page(request: Request, user: Runner) -> Response:
 @router.post("/estimates", response_class=HTMLResponse)
 async def run_estimate(request: Request, user: Runner) -> Response:
     form = await request.form()
-    values = ef.form_values({k: v for k, v in form.items() if isinstance(v, str)})
+    submitted: dict[str, object] = {k: v for k, v in form.items() if isinstance(v, str)}
+    for name in ef.MULTI:
+        submitted[name] = [v for v in form.getlist(name) if isinstance(v, str)]
+    values = ef.form_values(submitted)
     return await run_in_threadpool(_run, request, user, values)
 
 
@@ -199,9 +218,11 @@ def _run(request: Request, user: User, values: dict[str, str]) -> Response:
             period_from=asked.period_from,
             period_to=asked.period_to,
             options=asked.options,
+            leave_out=asked.leave_out,
         )
     except EstimationError as exc:
-        return _page(request, values, outcome=Outcome(refusal=i18n.error_text(request, exc)))
+        refused = Outcome(refusal=i18n.error_text(request, exc), refusal_field=exc.field)
+        return _page(request, values, outcome=refused)
     except (ArithmeticError, np.linalg.LinAlgError) as exc:
         log.warning("estimates: numerical failure %s", type(exc).__name__)
         message = gettext(
