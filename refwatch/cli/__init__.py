@@ -7,6 +7,7 @@ Each module of this package registers the commands of one area on the shared app
 
 from refwatch.cli import (
     alerts,
+    attachments,
     casefile,
     claims,
     counting,
@@ -26,6 +27,7 @@ from refwatch.cli.app import app, main
 __all__ = [
     "alerts",
     "app",
+    "attachments",
     "casefile",
     "claims",
     "counting",

@@ -692,13 +692,6 @@ def import_submissions(
             return writer.run(records, digest, progress)
 
 
-def open_attachment(cipher: FieldCipher, row: Any) -> tuple[str | None, bytes | None]:
-    """An attachment row's file name and bytes, opened (the caller audits the read)."""
-    name = cipher.open("attachments", "file_name", row.id, row.file_name_enc)
-    content = cipher.open("attachments", "content", row.id, row.content_enc)
-    return name, None if content is None else base64.b64decode(content)
-
-
 register_reader(
     "kobo",
     read_submissions,

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 import refwatch.intake.odk as odk
 from refwatch.domain.errors import InputError
+from refwatch.intake.attachments import open_attachment
 from refwatch.intake.export import export
 from refwatch.intake.importer import import_file
 from refwatch.intake.readers import read_rows
@@ -228,7 +229,7 @@ def test_a_kobo_csv_export_with_its_attachment_imports_sealed(
         (stored,) = conn.execute(select(att)).all()
     assert stored.report_id == first.id and stored.size == len(PNG)
     assert stored.media_type == "image/png" and stored.field == "document"
-    assert odk.open_attachment(cipher, stored) == ("letter.png", PNG)
+    assert open_attachment(cipher, stored) == ("letter.png", PNG)
     # Sealed: neither the bytes, their base64 nor the name is in the row.
     raw = bytes(stored.content_enc) + bytes(stored.file_name_enc)
     assert b"canary-photo-bytes" not in raw and b"letter.png" not in raw

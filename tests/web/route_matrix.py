@@ -201,6 +201,17 @@ CORE: tuple[Row, ...] = (
     ),
     Row("GET", "/reports", 303, 404, 200, 200, 200),
     Row("GET", "/reports/{report_id}", 303, 404, 200, 200, 200, url="/reports/{report_id}"),
+    # Attachments are read like report text (researchers, admins); this id exists nowhere.
+    Row(
+        "GET",
+        "/reports/{report_id}/attachments/{attachment_id}",
+        303,
+        404,
+        404,
+        404,
+        404,
+        url="/reports/{report_id}/attachments/" + "0" * 32,
+    ),
     # context observations
     Row("GET", "/context", 303, 403, 200, 200, 200),
     Row("GET", "/context/observations.json", 303, 403, 200, 200, 200),

@@ -14,7 +14,13 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from refwatch.domain.dates import parse_optional_date
-from refwatch.domain.errors import DateError
+from refwatch.domain.errors import DateError, InputError
+from refwatch.intake.attachments import (
+    download_name,
+    inert_media_type,
+    list_attachments,
+    read_attachment,
+)
 from refwatch.intake.reports import ReportFilter, report_detail, report_page
 from refwatch.intake.sources import source_rows
 from refwatch.persons.name_index import Names
@@ -24,6 +30,8 @@ from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[User, Depends(require("reports.view"))]
+# Attachments are read like report text: researchers and admins; others get 404.
+TextReader = Annotated[User, Depends(require("reports.text"))]
 PAGE_SIZE = 50
 
 
@@ -90,6 +98,43 @@ def report_view(request: Request, report_id: str, user: Reader) -> Response:
             cipher.open("mentions", "name_latin", mention.id, mention.name_latin_enc),
         )
         shown += len(names.written())
+    attachments = []
+    if user.can("reports.text"):
+        with get_workspace(request).read() as conn:
+            attachments = list_attachments(conn, report.id, cipher)
+        shown += sum(1 for a in attachments if a.file_name)
     if shown:
         audit_name_read(request, "report page", shown, report.id)
-    return render(request, "report.html", {**detail, "text": text, "names": names})
+    context = {**detail, "text": text, "names": names, "attachments": attachments}
+    return render(request, "report.html", context)
+
+
+@router.get("/reports/{report_id}/attachments/{attachment_id}")
+def report_attachment(
+    request: Request, report_id: str, attachment_id: str, user: TextReader
+) -> Response:
+    """One attachment as a download: never shown inline, never sniffed, and a type that
+    could run script (text/html, image/svg+xml) is served as application/octet-stream.
+    A GET changes nothing but the audit trail (`attachment.read`)."""
+    cipher = get_cipher(request)
+    if cipher is None:
+        raise HTTPException(404)
+    try:
+        info, data = read_attachment(
+            get_workspace(request),
+            cipher,
+            attachment_id,
+            actor=user.actor,
+            via=request.url.path,
+            report_id=report_id,
+        )
+    except InputError:
+        raise HTTPException(404) from None
+    return Response(
+        content=data,
+        media_type=inert_media_type(info.media_type),
+        headers={
+            "Content-Disposition": f'attachment; filename="{download_name(info)}"',
+            "X-Content-Type-Options": "nosniff",  # also set for every answer (security.py)
+        },
+    )
