@@ -28,8 +28,10 @@ import numpy.typing as npt
 from refwatch.counting.days import NEG, POS, from_day, to_day
 from refwatch.counting.evidence import FLAG_BITS, STATUS_CODES
 from refwatch.counting.facts import DETENTION
+from refwatch.counting.snapshot import Snapshot as CountingSnapshot
 from refwatch.counting.snapshot import load_snapshot
 from refwatch.counting.status import resolve_status
+from refwatch.counting.urgent import custody_by, last_confirmed
 from refwatch.domain.enums import Status
 from refwatch.persons.statuses import STATUS_ORDER
 from refwatch.store.workspace import Workspace
@@ -94,6 +96,8 @@ class Snapshot:
     facility_code: npt.NDArray[np.int32]
     source_person: npt.NDArray[np.int32]
     source_code: npt.NDArray[np.int32]
+    counted: CountingSnapshot | None = None
+    """The counting engine's snapshot these arrays were built from (same person order)."""
     index: dict[str, int] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict)
 
@@ -161,9 +165,6 @@ def build_snapshot(workspace: Workspace, version: int, today: date) -> Snapshot:
     status[chosen] = np.array([_ORDER_OF_CODE[int(c)] for c in codes.tolist()], dtype=np.int8)
     stated = np.where(ev.m_status_lo > NEG, ev.m_status_lo, ev.m_reported_lo)
     status_day[chosen] = stated[winners[chosen]]
-    last_news = np.full(n, NEG, dtype=np.int64)
-    reported = ev.m_reported_hi < POS
-    np.maximum.at(last_news, ev.m_person[reported], ev.m_reported_hi[reported])
     sex = np.where(facts.has_f & ~facts.has_m, 1, np.where(facts.has_m & ~facts.has_f, 2, 0))
     mentions = np.bincount(ev.m_person, minlength=n).astype(np.int32)
     source_person, source_code = _pairs(ev.m_person, ev.m_source, len(ev.sources))
@@ -175,8 +176,8 @@ def build_snapshot(workspace: Workspace, version: int, today: date) -> Snapshot:
         status_day=status_day,
         conflict=np.asarray(facts.conflict != 0),
         start_lo=np.asarray(facts.lo[DETENTION]),
-        start_hi=np.where(facts.has[DETENTION], facts.hi[DETENTION], POS),
-        last_news=last_news,
+        start_hi=custody_by(facts),
+        last_news=last_confirmed(ev),
         sex=sex.astype(np.int8),
         flags=np.asarray(facts.flags, dtype=np.int32),
         mentions=mentions,
@@ -188,6 +189,7 @@ def build_snapshot(workspace: Workspace, version: int, today: date) -> Snapshot:
         facility_code=facts.facility_code,
         source_person=source_person,
         source_code=source_code,
+        counted=counted,
     )
 
 

@@ -20,6 +20,8 @@ import numpy as np
 from sqlalchemy import Connection, select
 
 from refwatch.counting import count_persons
+from refwatch.counting.urgent import STALE_DAYS, HeldRule, UrgentRow
+from refwatch.counting.urgent import urgent_list as counting_urgent_list
 from refwatch.domain.enums import Status
 from refwatch.gazetteer import Gazetteer, load_gazetteer
 from refwatch.persons.listing import PersonSummary, Snapshot
@@ -68,6 +70,9 @@ def apprehensions_per_month(workspace: Workspace, snapshot: Snapshot) -> list[di
 
 @dataclass(frozen=True, slots=True)
 class Urgent:
+    """A row of the dashboard's urgent-action list: `counting.urgent`'s row with the
+    person as the pages show them (flags, conflicts, facilities)."""
+
     person: PersonSummary
     days_held: int | None
     days_since_news: int | None
@@ -76,42 +81,42 @@ class Urgent:
     is the last known one, not a fact about today."""
 
 
-def _held_order(snapshot: Snapshot) -> Any:
-    memo = snapshot.memo.get("held")
+def _held_rows(snapshot: Snapshot, today: date, order: str, stale_days: int) -> list[UrgentRow]:
+    """Everyone the latest credible report says is held today (the list is for action),
+    memoised on the snapshot."""
+    key = f"urgent:{today.isoformat()}:{order}:{stale_days}"
+    memo = snapshot.memo.get(key)
     if memo is None:
-        held = np.flatnonzero(snapshot.status_of(Status.DETAINED))
-        memo = snapshot.memo["held"] = held[np.lexsort((held, snapshot.start_hi[held]))]
+        assert snapshot.counted is not None, "a snapshot built by build_snapshot"
+        memo = snapshot.memo[key] = counting_urgent_list(
+            snapshot.counted,
+            today,
+            rule=HeldRule.LATEST_REPORT,
+            order=order,
+            stale_days=stale_days,
+        )
+    assert isinstance(memo, list)
     return memo
 
 
-def held_count(snapshot: Snapshot) -> int:
-    return len(_held_order(snapshot))
-
-
-URGENT_ORDERS = ("held", "news")
+def held_count(snapshot: Snapshot, today: date) -> int:
+    return len(_held_rows(snapshot, today, "held", STALE_DAYS))
 
 
 def urgent_list(
-    snapshot: Snapshot, today: date, limit: int, *, order: str = "held", stale_days: int = 180
+    snapshot: Snapshot,
+    today: date,
+    limit: int,
+    *,
+    order: str = "held",
+    stale_days: int = STALE_DAYS,
 ) -> list[Urgent]:
     """Persons still held: longest held first (by the day custody had certainly begun), or,
     with `order="news"`, longest without news first (the ones to verify)."""
-    held = _held_order(snapshot)
-    if order == "news":
-        news = snapshot.last_news[held]
-        held = held[np.lexsort((held, news))]
-    rows = []
-    for person in snapshot.summaries(held[:limit]):
-        since_news = None if person.last_news is None else (today - person.last_news).days
-        rows.append(
-            Urgent(
-                person,
-                None if person.held_by is None else (today - person.held_by).days,
-                since_news,
-                unverified=since_news is None or since_news > stale_days,
-            )
-        )
-    return rows
+    return [
+        Urgent(snapshot.summary(row.index), row.days_held, row.days_since_news, row.unverified)
+        for row in _held_rows(snapshot, today, order, stale_days)[:limit]
+    ]
 
 
 def place_label(place_id: str, lang: str, gazetteer: Gazetteer | None = None) -> str:

@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import select
 
@@ -27,10 +26,9 @@ from refwatch.counting.claims_check import claim_query
 from refwatch.counting.count import CountResult, run_query
 from refwatch.counting.days import NEG, POS, from_day, month_number, month_start, to_day
 from refwatch.counting.describe import bounds_text, width_text
-from refwatch.counting.facts import DETENTION
 from refwatch.counting.query import CountQuery, make_query, status_day
 from refwatch.counting.snapshot import load_snapshot
-from refwatch.counting.status import resolve_status, status_sets
+from refwatch.counting.urgent import HeldRule, urgent_list
 from refwatch.domain.errors import InputError
 from refwatch.gazetteer import load_gazetteer
 from refwatch.intake.claims import list_claims
@@ -138,38 +136,30 @@ def _synthetic(workspace: Workspace) -> bool:
 
 
 def _urgent(workspace: Workspace, as_of: str) -> list[dict[str, str]]:
-    """Persons whose records certainly end in detention as of the date."""
-    snapshot = load_snapshot(workspace)
-    ev, facts = snapshot.evidence, snapshot.facts
-    day = make_query(as_of=as_of).as_of_day
-    held = status_sets(facts, day).certain("detained")
-    last = resolve_status(ev, day).last_report
+    """Persons whose records certainly end in detention as of the date (a published
+    sheet names only whom the evidence proves held: `HeldRule.CERTAIN`), longest held
+    first, as the sheet's table shows them."""
     gazetteer = load_gazetteer()
-    names: dict[int, set[str]] = {}
-    for person, code in zip(
-        facts.facility_person.tolist(), facts.facility_code.tolist(), strict=True
-    ):
-        place = ev.places[code]
-        names.setdefault(person, set()).add(
-            gazetteer.get(place).name_latin if place in gazetteer else place
-        )
+    day = from_day(make_query(as_of=as_of).as_of_day)
+    rows = urgent_list(load_snapshot(workspace), day, rule=HeldRule.CERTAIN)
     out = []
-    for person in np.flatnonzero(held).tolist():
-        lo, hi = int(facts.lo[DETENTION][person]), int(facts.hi[DETENTION][person])
-        since = "unknown" if lo <= NEG else from_day(lo).isoformat()
-        if lo > NEG and hi < POS and hi != lo:
-            since += f" to {from_day(hi).isoformat()}"
+    for row in rows:
+        since = "unknown" if row.custody_from is None else row.custody_from.isoformat()
+        if row.custody_from is not None and row.held_by is not None:
+            since += "" if row.held_by == row.custody_from else f" to {row.held_by.isoformat()}"
+        facilities = sorted(
+            gazetteer.get(p).name_latin if p in gazetteer else p for p in row.facility_ids
+        )
+        last = "unknown" if row.last_confirmed is None else row.last_confirmed.isoformat()
         out.append(
             {
-                "person": ev.person_ids[person],
+                "person": row.person_id,
                 "since": since,
-                "facility": "; ".join(sorted(names.get(person, set()))) or "unknown",
-                "last_report": "unknown"
-                if last[person] <= NEG
-                else from_day(int(last[person])).isoformat(),
+                "facility": "; ".join(facilities) or "unknown",
+                "last_report": last + (" (unverified)" if row.unverified else ""),
             }
         )
-    return sorted(out, key=lambda r: (r["since"], r["person"]))
+    return out
 
 
 def build_factsheet(

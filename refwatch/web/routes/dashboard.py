@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from refwatch.alerts.settings import load_settings
+from refwatch.counting.urgent import URGENT_ORDERS
 from refwatch.persons.overview import (
-    URGENT_ORDERS,
     apprehensions_per_month,
     held_count,
     latest_reports,
@@ -51,7 +51,7 @@ def dashboard(request: Request, user: Viewer) -> Response:
         order = request.query_params.get("urgent_sort", "held")
         order = order if order in URGENT_ORDERS else "held"
         stale_days = load_settings(get_workspace(request)).stale_days
-        context["held"] = held_count(snap)
+        context["held"] = held_count(snap, today(request))
         context["urgent"] = urgent_list(
             snap, today(request), URGENT_ROWS, order=order, stale_days=stale_days
         )
