@@ -15,8 +15,6 @@ KNOWN_INSIDE_A_ROOM = {
     ("counting/dimensions.py", "refwatch.counting.query._band"),
     ("estimate/loglinear.py", "refwatch.estimate.glm._reduced_design"),
     ("intake/extract_accept.py", "refwatch.intake.records._write"),
-    ("intake/records.py", "refwatch.intake.importer._FileWriter"),
-    ("intake/records.py", "refwatch.intake.readers._clean"),
 }
 
 

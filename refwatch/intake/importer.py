@@ -209,7 +209,8 @@ def import_file(
 
 class FileWriter:
     """Builds the rows of one file's import in memory, then inserts them in bulk. Formats
-    that carry more than rows (report texts, attachments) extend `_add_row` and `_flush`."""
+    that carry more than rows (report texts, attachments) override `_row_added` and extend
+    `_flush`."""
 
     def __init__(self, conn: Connection, cipher: FieldCipher, file: str, actor: str) -> None:
         self.conn = conn
@@ -473,6 +474,19 @@ class FileWriter:
                 },
             )
         )
+        self._row_added(number, record, self.rows["reports"][-1], person_id, previous)
+
+    def _row_added(
+        self,
+        number: int,
+        record: CaseRecord,
+        report: dict[str, Any],
+        person_id: str,
+        previous: Any,
+    ) -> None:
+        """Called once a row's report, mention, link and events are built (`report` is the
+        report row about to be written; `previous` the report it supersedes, or None), for
+        writers that add to them: a report text, attachments, the outcome of each row."""
 
     def _mention_row(
         self,
@@ -560,9 +574,6 @@ class FileWriter:
         for name in order:
             bulk_insert(self.conn, T[name], self.rows[name])
         audit.append(self.conn, self.audit)
-
-
-_FileWriter = FileWriter  # the name refwatch/intake/records.py still imports
 
 
 def claimed_events(record: CaseRecord) -> list[dict[str, Any]]:

@@ -605,21 +605,14 @@ class _SubmissionWriter(FileWriter):
         self.files = files
         self.attachments: list[dict[str, Any]] = []
 
-    def _add_row(
+    def _row_added(
         self,
         number: int,
         record: CaseRecord,
-        source_id: str,
-        fingerprint: str,
-        batch_id: str,
+        report: dict[str, Any],
         person_id: str,
-        group_id: str | None,
         previous: Any,
     ) -> None:
-        super()._add_row(
-            number, record, source_id, fingerprint, batch_id, person_id, group_id, previous
-        )
-        report = self.rows["reports"][-1]
         key = record.record_id or ""
         account = self.texts.get(key.split(f"/{COMPANIONS}[", 1)[0])
         if account:

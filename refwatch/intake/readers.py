@@ -326,5 +326,3 @@ register_reader(
     suffixes=(".jsonl", ".ndjson"),
     summary="JSON Lines: one object per line with the case-list keys",
 )
-
-_clean = clean_cell  # the name refwatch/intake/records.py still imports

@@ -21,11 +21,11 @@ from refwatch.domain.errors import InputError
 from refwatch.intake.gc_pause import gc_paused
 from refwatch.intake.importer import (
     FileSummary,
-    _FileWriter,
+    FileWriter,
     read_records,
 )
 from refwatch.intake.places import ensure_places
-from refwatch.intake.readers import RawRow, Upload, _clean, read_rows
+from refwatch.intake.readers import RawRow, Upload, clean_cell, read_rows
 from refwatch.intake.validate import RowValidator
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.locks import lock_evidence_writes
@@ -51,7 +51,7 @@ class RecordsResult:
     outcomes: dict[int, RowOutcome] = field(default_factory=dict)
 
 
-class _RecordWriter(_FileWriter):
+class _RecordWriter(FileWriter):
     """The importer's writer, sealing a report text into each new report it builds."""
 
     def __init__(
@@ -68,21 +68,14 @@ class _RecordWriter(_FileWriter):
         self.language = language
         self.outcomes: dict[int, RowOutcome] = {}
 
-    def _add_row(
+    def _row_added(
         self,
         number: int,
         record: CaseRecord,
-        source_id: str,
-        fingerprint: str,
-        batch_id: str,
+        report: dict[str, Any],
         person_id: str,
-        group_id: str | None,
         previous: Any,
     ) -> None:
-        super()._add_row(
-            number, record, source_id, fingerprint, batch_id, person_id, group_id, previous
-        )
-        report = self.rows["reports"][-1]
         change = "new" if previous is None else "updated"
         self.outcomes[number] = RowOutcome(change, person_id, report["id"])
         report_text = self.texts.get(number)
@@ -93,7 +86,7 @@ class _RecordWriter(_FileWriter):
 
 def clean_fields(fields: Mapping[str, str | None], label: str, row: int) -> RawRow:
     """Form fields as the readers clean file cells: NFC, stripped, empty means unknown."""
-    return {name: _clean(value, label, row, name) for name, value in fields.items()}
+    return {name: clean_cell(value, label, row, name) for name, value in fields.items()}
 
 
 def _repeated_ids(label: str, records: Records) -> list[InputError]:
