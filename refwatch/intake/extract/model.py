@@ -132,6 +132,17 @@ class Extraction:
         return reader.extraction(data)
 
 
+def _span_json(item: Claim | Mention | Observation) -> dict[str, Any]:
+    """The keys every proposal ends with: its period and the sentence it was found in."""
+    return {
+        "from": item.date_from,
+        "to": item.date_to,
+        "text": item.text,
+        "start": item.start,
+        "end": item.end,
+    }
+
+
 def _claim_json(c: Claim) -> dict[str, Any]:
     return {
         "number": c.number,
@@ -141,11 +152,7 @@ def _claim_json(c: Claim) -> dict[str, Any]:
         "flags": list(c.flags),
         "sex": c.sex,
         "place": c.place,
-        "from": c.date_from,
-        "to": c.date_to,
-        "text": c.text,
-        "start": c.start,
-        "end": c.end,
+        **_span_json(c),
     }
 
 
@@ -160,11 +167,7 @@ def _mention_json(m: Mention) -> dict[str, Any]:
         "status": m.status,
         "flags": list(m.flags),
         "place": m.place,
-        "from": m.date_from,
-        "to": m.date_to,
-        "text": m.text,
-        "start": m.start,
-        "end": m.end,
+        **_span_json(m),
     }
 
 
@@ -173,11 +176,7 @@ def _observation_json(o: Observation) -> dict[str, Any]:
         "kind": o.kind,
         "value": o.value,
         "unit": o.unit,
-        "from": o.date_from,
-        "to": o.date_to,
-        "text": o.text,
-        "start": o.start,
-        "end": o.end,
+        **_span_json(o),
     }
 
 
