@@ -45,7 +45,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS, CaseRecord
-from refwatch.domain.errors import InputError
+from refwatch.domain.errors import InputError, define
 from refwatch.gazetteer import load_gazetteer
 from refwatch.intake.gc_pause import gc_paused
 from refwatch.intake.importer import FileSummary, FileWriter
@@ -77,6 +77,49 @@ from refwatch.store.schema_attachments import Attachment
 from refwatch.store.workspace import Workspace
 
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
+
+# What a reader of an export refuses, by code: the web upload of a KoBo/ODK export shows
+# these, worded from the code in the page's language (the Korean is in the catalogue).
+EMPTY_FILE = define("form.empty_file", "the file is empty")
+CELL_COUNT = define("form.cell_count", "has %(cells)s cells but the header has %(header)s")
+BAD_CSV = define("form.bad_csv", "not a well-formed CSV file (%(detail)s)")
+XLSX_TOO_LARGE = define(
+    "form.xlsx_too_large", "the XLSX file unpacks to more than 1 GiB; refusing it"
+)
+XLSX_UNREADABLE = define("form.xlsx_unreadable", "not a readable XLSX file")
+SHEET_DAMAGED = define("form.sheet_damaged", "not a readable XLSX file (a sheet is damaged)")
+BEYOND_HEADER = define("form.beyond_header", "has a value beyond the last header column")
+EMPTY_HEADER = define("form.empty_header", "a header cell is empty")
+UNKNOWN_COLUMN = define(
+    "form.unknown_column",
+    "unknown column: not a question of the RefWatch case-list form "
+    "(refwatch form xlsform writes it)",
+)
+COLUMN_TWICE = define("form.column_twice", "column appears twice")
+NO_KEY_COLUMN = define(
+    "form.no_key_column",
+    "no submission id column (meta/instanceID, meta/rootUuid, _uuid or KEY): "
+    "export the submissions with their metadata",
+)
+EMPTY_KEY = define("form.empty_key", "the submission id is empty")
+NO_SOURCE_COLUMN = define(
+    "form.no_source_column", "required column missing: source (group_source/source in the form)"
+)
+KEY_REPEATS = define(
+    "form.key_repeats", "submission id repeats row %(row)s; an export holds each submission once"
+)
+NO_PARENT_COLUMN = define("form.no_parent_column", "required column missing: %(column)s")
+NO_PARENT = define("form.no_parent", "points to no submission of the export")
+NO_ROWS = define("form.no_rows", "the workbook has no rows")
+NO_INDEX = define(
+    "form.no_index", "the first sheet has no _index column to link the repeat sheet to"
+)
+UNKNOWN_SHEET = define(
+    "form.unknown_sheet", "unknown sheet: the form's only repeat group is %(group)s"
+)
+REPEAT_FILE = define(
+    "form.repeat_file", "this is the file of a repeat group; import the submissions file beside it"
+)
 KOBO_MARKERS = frozenset({"_uuid", "_submission_time", "meta/instanceID", "meta/rootUuid"})
 ODK_MARKERS = frozenset({"meta-instanceID", "SubmissionDate"})
 ODK_META = frozenset(
@@ -221,20 +264,21 @@ def _csv_table(source: Source, label: str | None = None) -> _Table:
     try:
         header = next(reader, None)
         if header is None:
-            raise InputError("the file is empty", file=file)
+            raise InputError(code=EMPTY_FILE, file=file)
         rows: list[tuple[int, list[object]]] = []
         for record in reader:
             if any(cell.strip() for cell in record):
                 if len(record) != len(header):
                     raise InputError(
-                        f"has {len(record)} cells but the header has {len(header)}",
+                        code=CELL_COUNT,
+                        params={"cells": len(record), "header": len(header)},
                         file=file,
                         row=reader.line_num,
                     )
                 rows.append((reader.line_num, list(record)))
     except csv.Error as exc:
         raise InputError(
-            f"not a well-formed CSV file ({exc})", file=file, row=reader.line_num
+            code=BAD_CSV, params={"detail": str(exc)}, file=file, row=reader.line_num
         ) from None
     return _Table(file, [h.strip() for h in header], rows)
 
@@ -249,12 +293,12 @@ def _xlsx_tables(source: Source) -> list[_Table]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             total = sum(info.file_size for info in archive.infolist())
         if total > XLSX_MAX_UNCOMPRESSED:
-            raise InputError("the XLSX file unpacks to more than 1 GiB; refusing it", file=file)
+            raise InputError(code=XLSX_TOO_LARGE, file=file)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except InputError:
         raise
     except Exception:  # zipfile and openpyxl raise many types for a broken workbook
-        raise InputError("not a readable XLSX file", file=file) from None
+        raise InputError(code=XLSX_UNREADABLE, file=file) from None
     tables: list[_Table] = []
     try:
         for sheet in workbook.worksheets:
@@ -262,9 +306,7 @@ def _xlsx_tables(source: Source) -> list[_Table]:
             try:
                 values = [list(row) for row in sheet.iter_rows(values_only=True)]
             except Exception:
-                raise InputError(
-                    "not a readable XLSX file (a sheet is damaged)", file=label
-                ) from None
+                raise InputError(code=SHEET_DAMAGED, file=label) from None
             if not values:
                 continue
             header = [str(cell).strip() if cell is not None else "" for cell in values[0]]
@@ -273,9 +315,7 @@ def _xlsx_tables(source: Source) -> list[_Table]:
             rows = []
             for number, cells in enumerate(values[1:], start=2):
                 if any(cell not in (None, "") for cell in cells[len(header) :]):
-                    raise InputError(
-                        "has a value beyond the last header column", file=label, row=number
-                    )
+                    raise InputError(code=BEYOND_HEADER, file=label, row=number)
                 cells = (cells + [None] * len(header))[: len(header)]
                 if any(cell not in (None, "") for cell in cells):
                     rows.append((number, cells))
@@ -294,7 +334,7 @@ def _question(column: str, questions: Mapping[str, Any], table: _Table) -> str |
         return None
     parts = [p for p in _SPLIT.split(column) if p]
     if not parts:
-        raise InputError("a header cell is empty", file=table.label, row=1)
+        raise InputError(code=EMPTY_HEADER, file=table.label, row=1)
     name = parts[-1]
     prefix = parts[:-1]
     if len(parts) >= 2 and parts[-2] in _MULTIPLE:
@@ -305,8 +345,7 @@ def _question(column: str, questions: Mapping[str, Any], table: _Table) -> str |
     if name in questions and all(p in known_groups for p in prefix):
         return name
     raise InputError(
-        "unknown column: not a question of the RefWatch case-list form "
-        "(refwatch form xlsform writes it)",
+        code=UNKNOWN_COLUMN,
         file=table.label,
         row=1,
         column=column,
@@ -318,13 +357,13 @@ def _columns(table: _Table, questions: Mapping[str, Any]) -> dict[str, int]:
     found: dict[str, int] = {}
     for index, column in enumerate(table.header):
         if not column:
-            raise InputError("a header cell is empty", file=table.label, row=1)
+            raise InputError(code=EMPTY_HEADER, file=table.label, row=1)
         name = _question(column, questions, table)
         key = name if name is not None else column
         if name is None and column not in (*KEY_COLUMNS, "_index", "_parent_index", "PARENT_KEY"):
             continue
         if key in found:
-            raise InputError("column appears twice", file=table.label, row=1, column=column)
+            raise InputError(code=COLUMN_TWICE, file=table.label, row=1, column=column)
         found[key] = index
     return found
 
@@ -334,8 +373,7 @@ def _key_column(found: Mapping[str, int], table: _Table) -> str:
         if name in found:
             return name
     raise InputError(
-        "no submission id column (meta/instanceID, meta/rootUuid, _uuid or KEY): "
-        "export the submissions with their metadata",
+        code=NO_KEY_COLUMN,
         file=table.label,
         row=1,
     )
@@ -361,7 +399,14 @@ class _Cells:
             # Cleaned as a protected column, so that no message shows any of the cell.
             return clean_cell(values[index], self.table.label, number, "notes")
         except InputError as exc:
-            raise InputError(exc.reason, file=self.table.label, row=number, column=header) from None
+            raise InputError(
+                exc.reason,
+                code=exc.code,
+                params=exc.params,
+                file=self.table.label,
+                row=number,
+                column=header,
+            ) from None
 
     def case(self, number: int, values: Sequence[object], questions: Mapping[str, Any]) -> RawRow:
         cells: RawRow = {}
@@ -388,9 +433,7 @@ class _Cells:
 def _submission_key(cells: _Cells, number: int, values: Sequence[object], name: str) -> str:
     key = cells.raw(number, values, name)
     if key is None:
-        raise InputError(
-            "the submission id is empty", file=cells.table.label, row=number, column=name
-        )
+        raise InputError(code=EMPTY_KEY, file=cells.table.label, row=number, column=name)
     if name == "_uuid" and not key.startswith("uuid:"):
         key = f"uuid:{key}"
     return key
@@ -399,11 +442,7 @@ def _submission_key(cells: _Cells, number: int, values: Sequence[object], name: 
 def _main(table: _Table) -> tuple[list[Submission], dict[str, Submission]]:
     found = _columns(table, _MAIN)
     if "source" not in found:
-        raise InputError(
-            "required column missing: source (group_source/source in the form)",
-            file=table.label,
-            row=1,
-        )
+        raise InputError(code=NO_SOURCE_COLUMN, file=table.label, row=1)
     key_name = _key_column(found, table)
     cells = _Cells(table, found)
     submissions: list[Submission] = []
@@ -412,8 +451,8 @@ def _main(table: _Table) -> tuple[list[Submission], dict[str, Submission]]:
         key = _submission_key(cells, number, values, key_name)
         if key in by_key:
             raise InputError(
-                f"submission id repeats row {by_key[key].number}; an export holds each "
-                "submission once",
+                code=KEY_REPEATS,
+                params={"row": by_key[key].number},
                 file=table.label,
                 row=number,
                 column=table.header[found[key_name]],
@@ -441,14 +480,14 @@ def _companions(table: _Table, parents: Mapping[str, Submission], by: str) -> No
     sheets, `PARENT_KEY` in ODK Central's file)."""
     found = _columns(table, _COMPANION)
     if by not in found:
-        raise InputError(f"required column missing: {by}", file=table.label, row=1)
+        raise InputError(code=NO_PARENT_COLUMN, params={"column": by}, file=table.label, row=1)
     cells = _Cells(table, found)
     for number, values in table.rows:
         parent_ref = cells.raw(number, values, by)
         parent = parents.get(parent_ref or "")
         if parent is None:
             raise InputError(
-                "points to no submission of the export",
+                code=NO_PARENT,
                 file=table.label,
                 row=number,
                 column=by,
@@ -474,7 +513,7 @@ def parse_export(source: Source) -> SubmissionExport:
     if Path(source.name).suffix.lower() == ".xlsx":
         tables = _xlsx_tables(source)
         if not tables:
-            raise InputError("the workbook has no rows", file=source.name)
+            raise InputError(code=NO_ROWS, file=source.name)
         submissions, by_key = _main(tables[0])
         by_index = {s.index: s for s in submissions if s.index is not None}
         label = ""
@@ -482,7 +521,7 @@ def parse_export(source: Source) -> SubmissionExport:
             if table.label.endswith(f"sheet {COMPANIONS}"):
                 if not by_index:
                     raise InputError(
-                        "the first sheet has no _index column to link the repeat sheet to",
+                        code=NO_INDEX,
                         file=tables[0].label,
                         row=1,
                     )
@@ -490,14 +529,15 @@ def parse_export(source: Source) -> SubmissionExport:
                 label = table.label
             else:
                 raise InputError(
-                    f"unknown sheet: the form's only repeat group is {COMPANIONS}",
+                    code=UNKNOWN_SHEET,
+                    params={"group": COMPANIONS},
                     file=table.label,
                 )
         return SubmissionExport(source.name, submissions, label)
     main = _csv_table(source)
     if "PARENT_KEY" in main.header:
         raise InputError(
-            "this is the file of a repeat group; import the submissions file beside it",
+            code=REPEAT_FILE,
             file=source.name,
             row=1,
         )

@@ -4,7 +4,8 @@ Templates get, besides what a route passes: `user` (or None), `csrf_token`, `syn
 (the workspace is the demo), `lang`, `languages`, `nav` (the entries this user may open),
 and the functions `_()`/`gettext()`/`ngettext()` (in the request's language),
 `message_text(m)` (an English message made below the web layer, such as an estimate's
-warning, in the request's language),
+warning, in the request's language), `reason_text(error)` (an error's reason, worded
+from its code when it has one),
 `csrf_field()` (the hidden form input), `can("permission")`, `lang_url("ko")`,
 `format_date(d)`, `format_number(n)`, `label(code, vocabulary=None)` (a stored code's
 display word in the page's language, from `refwatch.domain.labels`) and
@@ -55,6 +56,12 @@ def _ngettext(context: Context, singular: str, plural: str, n: int, **variables:
 @pass_context
 def _message_text(context: Context, message: str) -> str:
     return i18n.message_text(_request(context), message)
+
+
+@pass_context
+def _reason_text(context: Context, error: BaseException) -> str:
+    """An error's reason in the page's language (from its code when it has one)."""
+    return i18n.reason_text(_request(context), error)
 
 
 @pass_context
@@ -160,6 +167,7 @@ def _environment() -> Environment:
     )
     env.globals.update(
         message_text=_message_text,
+        reason_text=_reason_text,
         csrf_field=_csrf_field,
         can=_can,
         lang_url=_lang_url,
