@@ -14,9 +14,11 @@ import math
 from refwatch.counting.count import CountResult
 from refwatch.counting.days import NEG, POS, from_day
 from refwatch.counting.describe import sentence, width_text
+from refwatch.counting.dimensions import UNKNOWN_CELL
 from refwatch.counting.identity import Width
 from refwatch.counting.query import CountQuery
 from refwatch.counting.trends import Ratio, TrendResult
+from refwatch.domain.labels import label
 from refwatch.gazetteer import load_gazetteer
 
 EVENTS_KO = {
@@ -28,24 +30,13 @@ EVENTS_KO = {
     "death": "사망한",
     "birth": "구금 중 태어난",
 }
-FLAGS_KO = {
-    "child": "아동",
-    "older": "고령자",
-    "pregnant": "임신부",
-    "ill": "환자",
-    "born_in_detention": "구금 중 출생",
-    "guide": "안내인",
-}
-STATUSES_KO = {
-    "detained": "구금 중",
-    "returned": "송환됨",
-    "released": "석방됨",
-    "safe": "안전",
-    "died": "사망",
-    "unknown": "알 수 없음",
-    "held_in_dprk": "북한에서 구금 중",
-    "disappeared": "송환 후 행방불명",
-}
+"""The events a count asks about, as the words before "인물" (persons who were …); the
+nouns of every other value (statuses, flags, sex, source types) come from the labels
+table (`refwatch.domain.labels`), so the sentence and the form's choices say the same."""
+
+
+def _event_ko(event: str) -> str:
+    return EVENTS_KO.get(event) or f"{label(event, 'ko', 'event')} 기록이 있는"
 
 
 def _period_ko(query: CountQuery) -> str:
@@ -69,7 +60,7 @@ def sentence_ko(query: CountQuery, at_least: int, at_most: int) -> str:
         period = _period_ko(query)
         if period:
             head.append(period)
-        head.append(EVENTS_KO[query.event])
+        head.append(_event_ko(query.event))
     head.append("인물")
     filters: list[str] = []
     if query.place_id is not None:
@@ -77,17 +68,17 @@ def sentence_ko(query: CountQuery, at_least: int, at_most: int) -> str:
         name = place.name_hangul or place.name_latin
         filters.append(f"{name}에 구금" if query.place_is_facility else f"장소 {name}")
     if query.sex is not None:
-        filters.append("여성" if query.sex == "F" else "남성")
+        filters.append(label(query.sex, "ko", "sex"))
     if query.age_band is not None:
         filters.append(f"{query.age_band}세")
     if query.flags:
-        filters.append(", ".join(FLAGS_KO[f] for f in query.flags))
+        filters.append(", ".join(label(f, "ko", "flag") for f in query.flags))
     if query.source is not None:
         filters.append(f"{query.source}의 보고")
     if query.source_type is not None:
-        filters.append(f"{query.source_type} 유형 출처의 보고")
+        filters.append(f"{label(query.source_type, 'ko', 'source_type')} 유형 출처의 보고")
     if query.status is not None:
-        filters.append(f"{query.as_of} 기준 {STATUSES_KO.get(query.status, query.status)}")
+        filters.append(f"{query.as_of} 기준 {label(query.status, 'ko', 'status')}")
     subject = " ".join(head) + (f" ({'; '.join(filters)})" if filters else "")
     return f"{subject}: 최소 {at_least:,}명 (최대 {at_most:,}명)."
 
@@ -104,6 +95,27 @@ def width_text_ko(width: Width) -> str:
     if width.may_be_several:
         parts.append(f"불확실한 연결이 다른 사람을 합쳤다면 최대 {width.may_be_several:,}명 더")
     return "; ".join(parts)
+
+
+LABELLED_DIMENSIONS = ("sex", "flag", "status", "source_type", "event")
+"""Breakdown dimensions whose cells are codes of a vocabulary of the labels table."""
+PLACE_DIMENSIONS = ("place", "province", "facility")
+
+
+def cell_text(dimension: str, value: str, lang: str) -> str:
+    """A breakdown cell's label in the page's language: a vocabulary's code as its label
+    ("F" as female / 여성), a place as the gazetteer's name in `lang`, the cell of persons
+    whose value is not known in words; months, age bands and source names as they are."""
+    if value == UNKNOWN_CELL:
+        return f"({label('unknown', lang, 'status')})"
+    if dimension in LABELLED_DIMENSIONS and value:
+        return label(value, lang, dimension)
+    if dimension in PLACE_DIMENSIONS:
+        gazetteer = load_gazetteer()
+        if value in gazetteer:
+            place = gazetteer.get(value)
+            return place.name_hangul if lang == "ko" and place.name_hangul else place.name_latin
+    return value
 
 
 def localized_width_text(lang: str, width: Width | None) -> str:

@@ -190,13 +190,17 @@ def test_a_breakdown_by_month_shows_each_cell_with_its_bounds_and_a_chart(
 
 
 def test_a_two_way_breakdown_labels_places_and_draws_no_chart(loaded: WebEnv) -> None:
+    """Places by the gazetteer's name, sexes by the labels table (female, not F)."""
+    from refwatch.domain.labels import label
+
     question = [("event", "apprehension"), ("by", "place"), ("by", "sex")]
     page = loaded.sign_in("analyst").get("/counts?" + urlencode(question)).text
     expected = count_persons(loaded.workspace, event="apprehension", by=["place", "sex"])
     rows = breakdown_rows(page)
     assert len(rows) == len(expected.cells) > 2
     for cell in expected.cells:
-        labels = [cell_label(d, v) for d, v in zip(("place", "sex"), cell.key, strict=True)]
+        place, sex = cell.key
+        labels = [cell_label("place", place), label(sex, "en", "sex")]
         assert rows["/".join(cell.key)] == (labels, cell.at_least, cell.at_most)
     assert 'id="chart"' not in page
 
@@ -613,3 +617,72 @@ def test_the_page_says_where_the_width_of_the_bounds_comes_from_in_the_pages_lan
         loaded.workspace, event="apprehension", period_from="2017-07", period_to="2017-08"
     )
     assert ('id="count-width"' in meeting) == (both.at_least != both.at_most)
+
+
+EVERY_FILTER: list[tuple[str, str]] = [
+    ("event", "apprehension"),
+    ("from", "2017-07"),
+    ("to", "2017-08"),
+    ("place", "Tumen"),
+    ("sex", "F"),
+    ("age_band", "0-17"),
+    ("flag", "child"),
+    ("flag", "older"),
+    ("source", SDC["source"]),
+    ("source_type", SDC["source_type"]),
+    ("status", "detained"),
+    ("as_of", "2017-09-30"),
+]
+
+
+def visible_answer(page: str) -> str:
+    """The words a reader sees in the answer and its breakdown: tags, attributes and the
+    English sentence kept for quoting (marked lang="en") taken out."""
+    start = page.index('id="count-answer"')
+    end = page.index("</section>", page.index('id="count-breakdown"', start))
+    part = re.sub(r'<p [^>]*lang="en">.*?</p>', " ", page[start:end], flags=re.DOTALL)
+    part = re.sub(r"<form .*?</form>", " ", part, flags=re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]*>", " ", part.split(">", 1)[1]))
+
+
+@pytest.mark.parametrize("by", ["sex", "status", "flag", "source_type"])
+def test_a_korean_answer_with_every_filter_shows_no_english_label(
+    analyst: TestClient, by: str
+) -> None:
+    from refwatch.domain.labels import VOCABULARIES
+    from refwatch.gazetteer import load_gazetteer
+
+    page = analyst.get("/counts?" + urlencode([*EVERY_FILTER, ("by", by)]), headers=KOREAN)
+    assert page.status_code == 200, page.text[:3000]
+    shown = visible_answer(page.text)
+    english = {words[0] for table in VOCABULARIES.values() for words in table.values()}
+    leaked = sorted(w for w in english if re.search(rf"\b{re.escape(w)}\b", shown, re.I))
+    assert leaked == [], shown
+    assert "ngo_list" not in shown and "F" not in shown.split()
+    tumen = load_gazetteer().resolve("Tumen")
+    assert tumen is not None and tumen.name_hangul
+    for korean in ("체포된", "여성", "아동", "고령자", "NGO 명단", "구금 중", tumen.name_hangul):
+        assert korean in shown, korean
+
+
+def test_breakdown_cells_by_sex_and_status_read_as_labels_in_each_language(
+    analyst: TestClient, loaded: WebEnv
+) -> None:
+    from refwatch.domain.labels import label
+
+    question = [("event", "apprehension"), ("by", "sex"), ("by", "status")]
+    unknown = {"en": "(unknown)", "ko": "(알 수 없음)"}
+    expected = count_persons(loaded.workspace, event="apprehension", by=["sex", "status"])
+    for lang in ("en", "ko"):
+        page = analyst.get("/counts?" + urlencode([*question, ("lang", lang)])).text
+        rows = breakdown_rows(page)
+        assert len(rows) == len(expected.cells) > 2
+        for cell in expected.cells:
+            sex, status = cell.key
+            words = [
+                label(sex, lang, "sex") if sex in ("F", "M") else unknown[lang],
+                label(status, lang, "status"),
+            ]
+            assert rows["/".join(cell.key)] == (words, cell.at_least, cell.at_most)
+    english = breakdown_rows(analyst.get("/counts?" + urlencode([*question, ("lang", "en")])).text)
+    assert {"female", "male"} <= {labels[0] for labels, _least, _most in english.values()}

@@ -32,7 +32,7 @@ from refwatch.counting import (
     trend,
 )
 from refwatch.counting.count import CountResult
-from refwatch.counting.describe import cell_label, sentence
+from refwatch.counting.describe import sentence
 from refwatch.counting.filters import FIELDS as FILTER_FIELDS
 from refwatch.counting.ledger import read_entry
 from refwatch.counting.query import AGE_BANDS, STATUS_VALUES
@@ -44,6 +44,7 @@ from refwatch.store.schema import Source, table_of
 from refwatch.store.workspace import Workspace
 from refwatch.web import count_disclosure
 from refwatch.web.count_sentence import (
+    cell_text,
     localized_sentence,
     localized_trend_sentence,
     localized_width_text,
@@ -162,14 +163,15 @@ def place_choices() -> list[str]:
     return sorted({p.name_latin for p in load_gazetteer() if p.kind != "country"})
 
 
-def cells_of(result: CountResult, user: User) -> list[dict[str, Any]]:
-    """The breakdown's cells as `user` may see them (small numbers hidden for viewers)."""
+def cells_of(result: CountResult, user: User, lang: str = "en") -> list[dict[str, Any]]:
+    """The breakdown's cells as `user` may see them (small numbers hidden for viewers),
+    each labelled in the page's language (`count_sentence.cell_text`)."""
     dims = result.query.by
     _total, cells = count_disclosure.shown_numbers(user, result)
     return [
         {
             "key": cell.key,
-            "labels": [cell_label(d, v) for d, v in zip(dims, cell.key, strict=True)],
+            "labels": [cell_text(d, v, lang) for d, v in zip(dims, cell.key, strict=True)],
             "at_least": cell.shown_at_least,
             "at_most": cell.shown_at_most,
         }
@@ -240,7 +242,7 @@ def _page(
             english_trend = localized_trend_sentence("en", trend_result)
             context["trend_sentence"] = localized_trend_sentence(lang, trend_result)
             context["trend_sentence_en"] = english_trend if lang != "en" else None
-        context["cells"] = cells_of(result, user)
+        context["cells"] = cells_of(result, user, lang)
         context["dims"] = result.query.by
         if result.query.by == CHART_DIMENSIONS:
             context["chart_url"] = "/counts/chart.json?" + urlencode(form.items(with_trend=False))
@@ -382,11 +384,13 @@ def _pair(pair: list[Any]) -> str:
     return f"{pair[0]}–{pair[1]}"
 
 
-def _changed_cells(cells: list[dict[str, Any]], dims: tuple[str, ...]) -> list[dict[str, Any]]:
+def _changed_cells(
+    cells: list[dict[str, Any]], dims: tuple[str, ...], lang: str
+) -> list[dict[str, Any]]:
     return [
         {
             "label": " / ".join(
-                cell_label(d, str(v)) for d, v in zip(dims, c["cell"], strict=False)
+                cell_text(d, str(v), lang) for d, v in zip(dims, c["cell"], strict=False)
             ),
             "then": _pair(c["then"]),
             "now": _pair(c["now"]),
@@ -438,7 +442,7 @@ def ledger_page(request: Request, entry_id: str, user: Counter) -> Response:
         "check_error": None,
         "entry_sentence": None,
         "dims": dims,
-        "label": cell_label,
+        "label": lambda d, v: cell_text(d, v, language_of(request)),
         "behind": {
             "certain": _ids_or_count(entry["certain"], may_list),
             "uncertain": _ids_or_count(entry["uncertain"], may_list),
@@ -464,7 +468,7 @@ def ledger_page(request: Request, entry_id: str, user: Counter) -> Response:
     context["sentence_lang"] = language_of(request)
     context["width_text"] = localized_width_text(language_of(request), check.now.width)
     context["check"] = check
-    context["changed_cells"] = _changed_cells(check.changed_cells, dims)
+    context["changed_cells"] = _changed_cells(check.changed_cells, dims, language_of(request))
     context["changes"] = {
         "added": _ids_or_count(check.added, may_list),
         "removed": _ids_or_count(check.removed, may_list),
