@@ -87,7 +87,8 @@ def get_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Write one attachment's bytes to a file (needs the passphrase; audited)."""
-    from refwatch.intake.attachments import check_out_path, read_attachment, write_file
+    from refwatch.intake.attachments import read_attachment, write_file
+    from refwatch.intake.out_files import check_out_path
     from refwatch.store.crypto import FieldCipher
 
     check_out_path(out, force=force)  # before any read: a refused path reads nothing

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from refwatch.domain.errors import InputError, define
+from refwatch.intake.out_files import write_whole
 from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import Report, table_of
@@ -174,26 +173,7 @@ def download_name(info: AttachmentInfo) -> str:
     return f"attachment-{info.id}{extension}"
 
 
-def check_out_path(out: Path, *, force: bool) -> None:
-    """Refuse a path an attachment must not be written to: a folder that does not exist,
-    a link or a folder in its place, or an existing file without `force`."""
-    if not out.parent.is_dir():
-        raise InputError(f"the folder {out.parent} does not exist", file=str(out))
-    if out.is_symlink():
-        raise InputError("the path is a symbolic link; give the real file", file=str(out))
-    if out.exists() and not out.is_file():
-        raise InputError("the path exists and is not a file", file=str(out))
-    if out.exists() and not force:
-        raise InputError("the file exists; add --force to write over it", file=str(out))
-
-
 def write_file(out: Path, data: bytes) -> None:
-    """Write `data` to `out` whole or not at all (a temporary file beside it, renamed)."""
-    handle, temporary = tempfile.mkstemp(prefix=".attachment-", dir=out.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write `data` to `out` whole or not at all (a temporary file beside it, renamed);
+    check the path first with `out_files.check_out_path`."""
+    write_whole(out, lambda path: path.write_bytes(data), prefix=".attachment-")

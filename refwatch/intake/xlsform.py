@@ -15,8 +15,6 @@ feeds; the reader uses the same tables, so the two cannot drift apart.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from refwatch.domain.consent import ConsentLevel
 from refwatch.domain.enums import Flag, Sex, SourceType, Status
 from refwatch.domain.errors import InputError
 from refwatch.gazetteer import Place, load_gazetteer
+from refwatch.intake import out_files
 
 FORM_ID = "refwatch_case_list"
 FORM_VERSION = "2026120601"
@@ -416,28 +415,14 @@ def check_out_path(out: Path, *, force: bool) -> None:
     exist, a folder or a link in its place, or an existing file without `force`."""
     if out.suffix.lower() != ".xlsx":
         raise InputError("an XLSForm is an .xlsx file: give a path ending in .xlsx", file=str(out))
-    if not out.parent.is_dir():
-        raise InputError(f"the folder {out.parent} does not exist", file=str(out))
-    if out.is_symlink():
-        raise InputError("the path is a symbolic link; give the real file", file=str(out))
-    if out.exists() and not out.is_file():
-        raise InputError("the path exists and is not a file", file=str(out))
-    if out.exists() and not force:
-        raise InputError("the file exists; add --force to write over it", file=str(out))
+    out_files.check_out_path(out, force=force)
 
 
 def write_form(out: Path, *, force: bool = False) -> dict[str, int]:
     """Check `out` and write the form there (through a temporary file beside it, so an
     existing form is replaced whole or not at all); say how many questions and choices."""
     check_out_path(out, force=force)
-    handle, temporary = tempfile.mkstemp(prefix=".xlsform-", suffix=".xlsx", dir=out.parent)
-    os.close(handle)
-    try:
-        write_xlsform(Path(temporary))
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    out_files.write_whole(out, write_xlsform, prefix=".xlsform-", suffix=".xlsx")
     lists = choice_lists()
     return {
         "questions": len(FORM_FIELDS) + len(COMPANION_FIELDS),
