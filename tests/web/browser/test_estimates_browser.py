@@ -86,3 +86,33 @@ def test_an_analyst_runs_a_log_linear_estimate_by_source_and_sees_the_plot(
     tour.shot("estimates-03-result-phone")
     context.close()
     assert tour.problems == []
+
+
+def test_an_analyst_leaves_a_list_out_and_the_estimate_says_so(
+    linked_demo_app: LiveApp, chromium: Any, artifacts: Path
+) -> None:
+    """The "Lists to leave out" checkboxes: tick one source, estimate, and the note names
+    it; the tick is kept on the answered form, and the lists table no longer has it."""
+    context = chromium.new_context(viewport=LAPTOP, locale="en-GB")
+    tour = Tour(context.new_page(), linked_demo_app, artifacts)
+    page = tour.page
+    sign_in(tour, "analyst")
+    page.goto(linked_demo_app.base_url + "/estimates")
+    boxes = page.locator("#leave-out-source input[type=checkbox]")
+    assert boxes.count() >= 4, "the demo's sources are offered"
+    name = boxes.nth(0).get_attribute("value") or ""
+    assert name
+    page.select_option("#estimate-form select[name=lists]", "source")
+    page.select_option("#estimate-form select[name=linkage]", "fixed")
+    page.select_option("#estimate-form select[name=interval]", "profile")
+    page.fill("#estimate-form input[name=seed]", "2017")
+    box = boxes.nth(0)
+    box.check()
+    page.click("#estimate-form button[type=submit]", timeout=180_000)
+    page.wait_for_selector("#estimate-summary", timeout=180_000)
+    expect(page.locator("#estimate-notes")).to_contain_text(f"left out of this estimate: {name}.")
+    assert page.locator("#leave-out-source input[type=checkbox]").nth(0).is_checked()
+    assert f"{name} (" not in page.locator("#estimate-result").inner_text()
+    tour.shot("estimates-04-left-out")
+    context.close()
+    assert tour.problems == []
