@@ -101,7 +101,10 @@ def report_view(request: Request, report_id: str, user: Reader) -> Response:
     attachments = []
     if user.can("reports.text"):
         with get_workspace(request).read() as conn:
-            attachments = list_attachments(conn, report.id, cipher)
+            try:
+                attachments = list_attachments(conn, report.id, cipher)
+            except InputError:  # an id not of new_id's form holds no attachment
+                attachments = []
         shown += sum(1 for a in attachments if a.file_name)
     if shown:
         audit_name_read(request, "report page", shown, report.id)
