@@ -326,6 +326,8 @@ NUL_URLS = (
     "/persons?source=%00",
     "/api/v1/persons?place=%00",
 )
+
+
 def test_a_nul_byte_in_an_id_or_filter_is_no_server_error(web: WebEnv) -> None:
     analyst = web.sign_in("analyst")
     failing = [u for u in NUL_URLS if analyst.get(u).status_code >= 500]

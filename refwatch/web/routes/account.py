@@ -230,9 +230,7 @@ def change_password(
     return with_session_cookie(RedirectResponse("/account?changed=password", status_code=303), raw)
 
 
-def _refuse_account_change(
-    request: Request, user: User, current_password: str
-) -> Response | None:
+def _refuse_account_change(request: Request, user: User, current_password: str) -> Response | None:
     """The password and the second factor change only in a signed-in browser session
     (never with an API token, whose holder must not be able to lock the owner out or plant
     a key of their own) and with the current password."""
