@@ -22,7 +22,7 @@ from refwatch.counting.criteria import Bounds, age_match, flag_match, sex_match
 from refwatch.counting.days import NEG, POS, month_label, month_of
 from refwatch.counting.evidence import Codes, Evidence
 from refwatch.counting.facts import KIND_OF_EVENT, Mask, PersonFacts
-from refwatch.counting.query import AGE_BANDS, CountQuery, _band
+from refwatch.counting.query import AGE_BANDS, CountQuery, age_band_range
 from refwatch.counting.status import STATUSES, status_sets
 from refwatch.domain.enums import Flag
 from refwatch.gazetteer import Gazetteer
@@ -201,7 +201,7 @@ def simple_membership(
         return _from_masks(["F", "M"], cells, candidates)
     if dimension == "age_band":
         bands = [query.age_band] if query.age_band else list(AGE_BANDS)
-        return _from_masks(bands, [age_match(facts, *_band(b)) for b in bands], candidates)
+        return _from_masks(bands, [age_match(facts, *age_band_range(b)) for b in bands], candidates)
     if dimension == "flag":
         flags = [f.value for f in Flag]
         return _from_masks(flags, [flag_match(facts, f) for f in flags], candidates)

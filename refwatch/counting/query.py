@@ -152,7 +152,7 @@ def _date_text(value: str | date | None, field: str) -> str | None:
     return text
 
 
-def _band(text: str) -> tuple[int, int]:
+def age_band_range(text: str) -> tuple[int, int]:
     if text in AGE_BANDS:
         return AGE_BANDS[text]
     match = _BAND.match(text.strip())
@@ -230,7 +230,7 @@ def make_query(
     if event is None and (from_text or to_text or asked.place or _PLACE_DIMENSIONS & set(dims)):
         event = "detention"
     place_id, is_facility = resolve_place(asked.place) if asked.place else (None, False)
-    low, high = _band(asked.age_band) if asked.age_band else (0, 150)
+    low, high = age_band_range(asked.age_band) if asked.age_band else (0, 150)
     flag_values = tuple(sorted(set(asked.flags)))
     for flag in flag_values:
         _choice(flag, [f.value for f in Flag], "flag")

@@ -143,7 +143,7 @@ def check_model(table: CaptureTable, model: Model) -> str | None:
     if fit_model(table, model) is not None:
         return None
     removed = removed_terms(table, model)
-    if not _reduced_design(table.t, model, removed)[2]:
+    if not reduced_design(table.t, model, removed)[2]:
         return NOT_IDENTIFIABLE
     return NO_ESTIMATE
 
@@ -159,12 +159,12 @@ def _full_rank(x: FloatArray) -> bool:
 def _reduced(
     table: CaptureTable, model: Model, removed: tuple[int, ...]
 ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
-    x, keep, _ = _reduced_design(table.t, model, removed)
+    x, keep, _ = reduced_design(table.t, model, removed)
     return x, table.counts[1:][keep].astype(np.float64), keep
 
 
 @lru_cache(maxsize=100_000)
-def _reduced_design(
+def reduced_design(
     t: int, model: Model, removed: tuple[int, ...]
 ) -> tuple[FloatArray, npt.NDArray[np.bool_], bool]:
     """Design without the cells and terms fitted at minus infinity, and its full rank."""
@@ -190,7 +190,7 @@ def fit_model(table: CaptureTable, model: Model) -> Fit | None:
     the estimate; only a doubtful fit pays for the linear programme.
     """
     removed = removed_terms(table, model)
-    x, keep, identifiable = _reduced_design(table.t, model, removed)
+    x, keep, identifiable = reduced_design(table.t, model, removed)
     if not identifiable:
         return None
     y = table.counts[1:][keep].astype(np.float64)

@@ -36,10 +36,10 @@ from refwatch.estimate.diagnostics import table_problems, table_warnings
 from refwatch.estimate.errors import EstimationError
 from refwatch.estimate.glm import (
     Fit,
-    _reduced_design,
     check_model,
     fit_model,
     poisson_irls,
+    reduced_design,
 )
 from refwatch.estimate.models import Model, all_models, model_name, term_label, with_term
 from refwatch.estimate.result import EstimateResult
@@ -139,7 +139,7 @@ def profile_loglik(table: CaptureTable, fit: Fit) -> Callable[[float], float]:
     Public because the estimates page draws this curve: it must be the very function
     the interval is read from.
     """
-    x, keep, _ = _reduced_design(table.t, fit.model, fit.removed_terms)
+    x, keep, _ = reduced_design(table.t, fit.model, fit.removed_terms)
     zero = np.zeros((1, x.shape[1]))
     zero[0, 0] = 1.0
     design = np.ascontiguousarray(np.vstack([zero, x]))

@@ -29,7 +29,7 @@ from refwatch.intake.claims import ClaimInput, record_claims
 from refwatch.intake.context import add_observation, observations_table, sources_table
 from refwatch.intake.extract.model import Extraction, Mention, Observation
 from refwatch.intake.importer import FileSummary
-from refwatch.intake.records import _write
+from refwatch.intake.records import write_records
 from refwatch.intake.validate import RowValidator
 from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
@@ -114,7 +114,7 @@ def accept_extraction(
         _observed_on(o, reported_on, label, i) for i, o in enumerate(extraction.observations)
     ]
     with workspace.write() as conn:
-        result = _write(
+        result = write_records(
             conn, cipher, records, label, digest, actor, texts, _language(extraction.language)
         )
         summary = AcceptSummary(label, result.summary)

@@ -144,7 +144,7 @@ def check_upload(
     )
 
 
-def _write(
+def write_records(
     conn: Connection,
     cipher: FieldCipher,
     records: Records,
@@ -182,11 +182,11 @@ def import_records(
     """
     if not dry_run:
         with workspace.write() as conn:
-            return _write(conn, cipher, records, label, digest, actor, texts or {}, language)
+            return write_records(conn, cipher, records, label, digest, actor, texts or {}, language)
     with workspace.engine.connect() as conn:
         transaction = conn.begin()
         try:
-            return _write(conn, cipher, records, label, digest, actor, texts or {}, language)
+            return write_records(conn, cipher, records, label, digest, actor, texts or {}, language)
         finally:
             transaction.rollback()
 
