@@ -16,9 +16,11 @@ page's language, with the words as written beside it). Routes render with
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
+from urllib.parse import urlencode
 
 from babel.numbers import format_decimal
 from fastapi import Request
@@ -81,6 +83,36 @@ def _lang_url(context: Context, lang: str) -> str:
     """This page's address with `?lang=` set (a relative link: no host in the page)."""
     url = _request(context).url.include_query_params(lang=lang)
     return f"{url.path}?{url.query}"
+
+
+@pass_context
+def _active_filters(
+    context: Context, fields: Mapping[str, str], vocabularies: Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
+    """The filters this page's address sets, each with the address without it: shown as
+    removable chips, so a filter that is set reads as set and one that is not cannot look
+    filled (as Datasette shows its facets). `fields` maps a parameter to its label; a
+    parameter in `vocabularies` shows its value as the reader's word. Values are escaped
+    by the template like any text."""
+    request = _request(context)
+    language = i18n.language_of(request)
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    chips = []
+    for index, (name, value) in enumerate(params):
+        if name not in fields or not value.strip():
+            continue
+        rest = [item for other, item in enumerate(params) if other != index]
+        vocabulary = (vocabularies or {}).get(name)
+        shown = labels.label(value, language, vocabulary) if vocabulary else value
+        chips.append(
+            {
+                "name": name,
+                "label": fields[name],
+                "value": shown,
+                "remove": request.url.path + ("?" + urlencode(rest) if rest else ""),
+            }
+        )
+    return chips
 
 
 def _format_date(value: date | datetime | str | None) -> str:
@@ -166,6 +198,7 @@ def _environment() -> Environment:
         gettext=_gettext, ngettext=_ngettext, newstyle=True
     )
     env.globals.update(
+        active_filters=_active_filters,
         message_text=_message_text,
         reason_text=_reason_text,
         csrf_field=_csrf_field,
