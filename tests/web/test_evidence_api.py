@@ -145,3 +145,22 @@ def test_counts_come_from_the_counting_engine_with_persons_only_for_readers(
     assert (viewer["at_least"], viewer["at_most"]) == (None, None) and viewer["suppressed"]
     assert viewer["persons"] is None and viewer["ledger_id"] is None
     assert web.sign_in("viewer").get("/api/v1/counts?event=never").status_code == 400
+
+
+def test_the_events_api_gives_the_act_code_of_the_vocabulary_even_where_the_row_has_none(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    from sqlalchemy import update
+
+    from refwatch.store.schema import Event, table_of
+    from tests.conftest import row
+
+    rows = [row(source="S", record_id="D-1", apprehended_on="2017-07", status="disappeared")]
+    load_rows(web, cipher, tmp_path, rows)
+    with web.workspace.write() as conn:  # as rows stored before the code existed
+        conn.execute(update(table_of(Event)).values(esf_code=None))
+    analyst = web.sign_in("analyst")
+    codes = {e["event_type"]: e["esf_code"] for e in analyst.get("/api/v1/events").json()["events"]}
+    assert codes["disappearance"] == "030103" and codes["apprehension"] == "030101"
+    person = analyst.get("/api/v1/events?person=P-000001").json()["events"]
+    assert {e["esf_code"] for e in person} >= {"030103", "030101"}

@@ -248,6 +248,15 @@ def get_person(request: Request, person_id: str, user: PersonReader) -> PersonDe
     )
 
 
+def _esf_code(event_type: str, stored: str | None) -> str | None:
+    """The act code from the vocabulary, as every export gives it: events stored before a
+    code was added (disappearance, death) carry none in their row."""
+    try:
+        return EventType(event_type).esf_code
+    except ValueError:
+        return stored
+
+
 def _event_out(row: Any) -> EventOut:
     return EventOut(
         id=row.id,
@@ -255,7 +264,7 @@ def _event_out(row: Any) -> EventOut:
         mention_id=row.mention_id,
         report_id=row.report_id,
         event_type=row.event_type,
-        esf_code=row.esf_code,
+        esf_code=_esf_code(row.event_type, row.esf_code),
         date_edtf=row.date_edtf,
         earliest=row.date_earliest,
         latest=row.date_latest,
@@ -427,7 +436,7 @@ def get_report(request: Request, report_id: str, user: ReportReader) -> ReportDe
                 mention_id=e.mention_id,
                 report_id=report.id,
                 event_type=e.event_type,
-                esf_code=e.esf_code,
+                esf_code=_esf_code(e.event_type, e.esf_code),
                 date_edtf=e.date_edtf,
                 earliest=e.date_earliest,
                 latest=e.date_latest,
