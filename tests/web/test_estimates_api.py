@@ -186,3 +186,34 @@ def test_a_ledger_estimate_whose_stratum_is_gone_says_so_in_the_readers_language
     korean = html.unescape(analyst.get(f"/ledger/{ids[first]}?lang=ko").text)
     assert f"오늘의 데이터에는 '{first}' 층이 없습니다" in korean
     assert "today's data" not in korean
+
+
+def test_a_list_can_be_left_out_and_a_bad_list_name_is_a_clear_400(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    import_files(web.workspace, cipher, [write_csv(tmp_path / "l.csv", _people_rows(90))])
+    link_by_key(web.workspace)
+    script = _script(web, "researcher")
+    unknown = script.post("/api/v1/estimates", json={"leave_out": ["<b>No such list</b>"]})
+    detail = unknown.json()["detail"]
+    assert unknown.status_code == 400 and "Seoul list" in detail
+    assert detail.startswith("leave_out") and "--leave-out" not in detail
+    table = script.post(
+        "/api/v1/estimates", json={"histories": _kosovo_rows(), "leave_out": ["Seoul list"]}
+    )
+    assert table.status_code == 400 and "leave_out" in table.json()["detail"]
+    too_many = script.post("/api/v1/estimates", json={"leave_out": ["x"] * 51})
+    assert too_many.status_code == 422
+    answer = script.post(
+        "/api/v1/estimates", json={"interval": "profile", "leave_out": ["Activist reports"]}
+    )
+    assert answer.status_code == 200, answer.text
+    expected = estimate_from_workspace(
+        web.workspace, options=EstimateOptions(interval="profile"), leave_out=["Activist reports"]
+    )
+    assert answer.json()["estimate"] == expected.total.as_dict()["estimate"]
+    whole = estimate_from_workspace(web.workspace, options=EstimateOptions(interval="profile"))
+    assert answer.json()["estimate"] != whole.total.as_dict()["estimate"]
+    with web.workspace.read() as conn:
+        queries = [json.loads(q) for q in conn.execute(select(ledger.c.query)).scalars()]
+    assert any(q.get("leave_out") == ["Activist reports"] for q in queries)

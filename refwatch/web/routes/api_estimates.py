@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from refwatch.domain.errors import with_field
 from refwatch.estimate import (
     EstimateOptions,
     LcmcrSettings,
@@ -72,6 +73,13 @@ class EstimateIn(BaseModel):
         "match probabilities (aware), or take the links as certain (fixed)",
     )
     linkage_draws: int = Field(default=30, ge=1, le=MAX_LINKAGE_DRAWS)
+    leave_out: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Workspace lists to estimate without (names of sources, or source "
+        "types with `lists=source_type`); a person on a left-out list is counted only if "
+        "another list saw them",
+    )
     purpose: str | None = Field(default=None, max_length=200)
 
     model_config = {"populate_by_name": True}
@@ -153,10 +161,19 @@ def _table(rows: list[dict[str, int]]) -> CaptureTable:
     return CaptureTable.from_histories(lists, histories)
 
 
+def _detail(error: EstimationError) -> str:
+    """The refusal naming the request's own field (`leave_out`), not the CLI's option."""
+    if error.field is None:
+        return str(error)
+    return with_field(error.code, error.field, error.reason, error.field)
+
+
 @router.post("/estimates", response_model=EstimateOut, response_model_exclude_none=True)
 def estimates(request: Request, user: Estimator, body: EstimateIn) -> EstimateOut:
     """Estimate how many people no list recorded (log-linear models or LCMCR)."""
     options = _options(body)
+    if body.histories is not None and body.leave_out:
+        raise HTTPException(400, "leave_out: leave a list out of a table by leaving out its column")
     try:
         if body.histories is not None:
             data: dict[str, Any] = estimate_from_table(_table(body.histories), options).as_dict()
@@ -169,11 +186,12 @@ def estimates(request: Request, user: Estimator, body: EstimateIn) -> EstimateOu
                 period_from=body.period_from,
                 period_to=body.period_to,
                 options=options,
+                leave_out=body.leave_out,
             )
             record_estimates(workspace, result, actor=user.actor, purpose=body.purpose or "api")
             data = result.as_dict()
     except EstimationError as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, _detail(exc)) from None
     data.pop("query", None)
     data.pop("stratum", None)
     return EstimateOut(**data)
