@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from refwatch.cli.app import JsonOpt, app, emit, guarded, open_from, settings_of
 from refwatch.store.workspace import Workspace
-
-if TYPE_CHECKING:
-    from refwatch.counting.filters import CountFilter
 
 ledger_app = typer.Typer(
     help="The number ledger: every published number, reproducible.", no_args_is_help=True
@@ -60,37 +57,6 @@ AsOfOpt = Annotated[
 ]
 
 
-def _filters(
-    event: str | None,
-    period_from: str | None,
-    period_to: str | None,
-    place: str | None,
-    sex: str | None,
-    age_band: str | None,
-    flag: list[str] | None,
-    source: str | None,
-    source_type: str | None,
-    status: str | None,
-    as_of: str | None,
-) -> CountFilter:
-    """The options as the one filter object the library takes."""
-    from refwatch.counting.filters import CountFilter
-
-    return CountFilter(
-        event=event,
-        period_from=period_from,
-        period_to=period_to,
-        place=place,
-        sex=sex,
-        age_band=age_band,
-        flags=tuple(flag or ()),
-        source=source,
-        source_type=source_type,
-        status=status,
-        as_of=as_of,
-    )
-
-
 @app.command()
 @guarded
 def count(
@@ -125,19 +91,20 @@ def count(
     """
     from refwatch.counting.count import count_persons
     from refwatch.counting.describe import bounds_text, cell_label, describe, width_text
+    from refwatch.counting.filters import CountFilter
 
-    filters = _filters(
-        event,
-        period_from,
-        period_to,
-        place,
-        sex,
-        age_band,
-        flag,
-        source,
-        source_type,
-        status,
-        as_of,
+    filters = CountFilter.of(
+        event=event,
+        period_from=period_from,
+        period_to=period_to,
+        place=place,
+        sex=sex,
+        age_band=age_band,
+        flags=flag,
+        source=source,
+        source_type=source_type,
+        status=status,
+        as_of=as_of,
     )
     with open_from(ctx) as ws:
         result = count_persons(
@@ -191,22 +158,21 @@ def trend_command(
     as_json: JsonOpt = False,
 ) -> None:
     """A period against the one before it and the year before; change points by month."""
+    from refwatch.counting.filters import CountFilter
     from refwatch.counting.trends import trend
 
+    filters = CountFilter.of(
+        event=event,
+        period_from=period_from,
+        period_to=period_to,
+        place=place,
+        sex=sex,
+        age_band=age_band,
+        flags=flag,
+        source=source,
+        source_type=source_type,
+    )
     with open_from(ctx) as ws:
-        filters = _filters(
-            event,
-            period_from,
-            period_to,
-            place,
-            sex,
-            age_band,
-            flag,
-            source,
-            source_type,
-            None,
-            None,
-        )
         result = trend(ws, filters, record=True, actor=settings_of(ctx).actor)
     lines = [result.sentence().capitalize()]
     for point in result.change_points:
