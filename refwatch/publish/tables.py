@@ -12,6 +12,7 @@ from datetime import date
 
 from refwatch.counting import count_persons
 from refwatch.counting.count import CountResult
+from refwatch.counting.filters import CountFilter
 from refwatch.publish.disclosure import TOTAL, PublicCell, PublicTable, suppress
 from refwatch.store.workspace import Workspace
 
@@ -38,30 +39,26 @@ def _cell(result: CountResult, key: tuple[str, ...]) -> PublicCell:
 
 
 class _Counter:
+    """Counts of the release's one question (detentions in the period, status as of the
+    release date), each put in the ledger; `ledger` keeps the ids of one table's numbers."""
+
     def __init__(
-        self,
-        workspace: Workspace,
-        period_from: str | date | None,
-        period_to: str | date | None,
-        as_of: str | date,
-        actor: str,
-        purpose: str,
+        self, workspace: Workspace, criteria: CountFilter, actor: str, purpose: str
     ) -> None:
         self.workspace = workspace
-        self.base = {
-            "event": "detention",
-            "period_from": period_from,
-            "period_to": period_to,
-            "as_of": as_of,
-        }
+        self.criteria = criteria
         self.actor = actor
         self.purpose = purpose
         self.ledger: list[str] = []
 
+    def fresh(self) -> _Counter:
+        """The same question, for the next table (its own ledger ids)."""
+        return _Counter(self.workspace, self.criteria, self.actor, self.purpose)
+
     def __call__(self, by: tuple[str, ...] = ()) -> CountResult:
         result = count_persons(
             self.workspace,
-            **self.base,  # type: ignore[arg-type]
+            self.criteria,
             by=list(by) or None,
             record=True,
             actor=self.actor,
@@ -83,9 +80,13 @@ def public_tables(
     purpose: str = "public data release",
 ) -> list[PublicTable]:
     """Every public table, suppressed, with the ledger ids of its numbers."""
+    criteria = CountFilter(
+        event="detention", period_from=period_from, period_to=period_to, as_of=as_of
+    )
+    question = _Counter(workspace, criteria, actor, purpose)
     tables: list[PublicTable] = []
     for name, dimension in ONE_WAY.items():
-        count = _Counter(workspace, period_from, period_to, as_of, actor, purpose)
+        count = question.fresh()
         total = count()
         result = count((dimension,))
         cells = {c.key: PublicCell(c.key, c.at_least, c.at_most) for c in result.cells}
@@ -93,7 +94,7 @@ def public_tables(
         table = PublicTable(name, (dimension,), cells, [list(cells)], DESCRIPTIONS[name])
         table.ledger_ids = count.ledger
         tables.append(suppress(table, threshold))
-    count = _Counter(workspace, period_from, period_to, as_of, actor, purpose)
+    count = question.fresh()
     flags = count(("flag",))
     table = PublicTable(
         "by_flag",
@@ -104,20 +105,11 @@ def public_tables(
     )
     table.ledger_ids = count.ledger
     tables.append(suppress(table, threshold))
-    tables.append(_two_way(workspace, period_from, period_to, as_of, threshold, actor, purpose))
+    tables.append(_two_way(question.fresh(), threshold))
     return tables
 
 
-def _two_way(
-    workspace: Workspace,
-    period_from: str | date | None,
-    period_to: str | date | None,
-    as_of: str | date,
-    threshold: int,
-    actor: str,
-    purpose: str,
-) -> PublicTable:
-    count = _Counter(workspace, period_from, period_to, as_of, actor, purpose)
+def _two_way(count: _Counter, threshold: int) -> PublicTable:
     inner = count(("month", "province"))
     rows = count(("month",))
     columns = count(("province",))
