@@ -25,6 +25,7 @@ from sqlalchemy import Connection, select
 
 from refwatch.domain.consent import Decision, EffectiveConsent
 from refwatch.domain.enums import Status
+from refwatch.intake.sources import GRADES
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import Mention, table_of
 
@@ -33,14 +34,6 @@ KIND_TITLES = {
     "wgad": "Individual communication to the Working Group on Arbitrary Detention",
     "wgeid": "Submission of a case to the Working Group on Enforced or Involuntary Disappearances",
     "urgent-appeal": "Request for an urgent appeal to the Special Rapporteurs",
-}
-RELIABILITY = {
-    "A": "completely reliable",
-    "B": "usually reliable",
-    "C": "fairly reliable",
-    "D": "not usually reliable",
-    "E": "unreliable",
-    "F": "reliability cannot be judged",
 }
 FLAG_WORDS = {
     "child": "a child",
@@ -194,7 +187,7 @@ class Footnote:
         kind = f" ({self.source_type.replace('_', ' ')})" if self.source_type else ""
         record = f", its record {self.record_id}" if self.record_id else ""
         grade = (
-            f"source reliability {self.reliability} ({RELIABILITY.get(self.reliability, '')})"
+            f"source reliability {self.reliability} ({GRADES.get(self.reliability, '')})"
             if self.reliability
             else "source reliability not graded"
         )
