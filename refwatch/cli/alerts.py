@@ -20,12 +20,12 @@ from refwatch.alerts import hooks
 from refwatch.cli.app import (
     JsonOpt,
     app,
+    cipher_from,
     emit,
     fail,
     guarded,
     open_from,
     out,
-    secret_from,
     settings_of,
 )
 
@@ -115,13 +115,12 @@ def ack(
 ) -> None:
     """Record that you handled an alert (audited)."""
     from refwatch.alerts.acks import acknowledge
-    from refwatch.store.crypto import FieldCipher
 
     with open_from(ctx) as ws:
         text = os.environ.get("REFWATCH_ACK_NOTE") if note else None
         if note and not text:
             fail("--note reads the note from REFWATCH_ACK_NOTE, which is empty")
-        cipher = FieldCipher(ws.unlock(secret_from(ctx))) if text else None
+        cipher = cipher_from(ctx, ws) if text else None
         ack_id = acknowledge(ws, alert_id, action, settings_of(ctx).actor, note=text, cipher=cipher)
     emit(
         {"ack": ack_id, "alert": alert_id, "action": action},
@@ -179,10 +178,9 @@ def deliver(
 ) -> None:
     """Send what the outbox holds (needs the workspace key, for the channel secrets)."""
     from refwatch.alerts.deliver import deliver_once
-    from refwatch.store.crypto import FieldCipher
 
     with open_from(ctx) as ws:
-        cipher = FieldCipher(ws.unlock(secret_from(ctx)))
+        cipher = cipher_from(ctx, ws)
         while True:
             report = deliver_once(ws, cipher, digest=not no_digest)
             if watch is None:
@@ -244,13 +242,12 @@ def channel_add(
     """Add a delivery channel. The SMTP password or webhook signing key is read from
     REFWATCH_CHANNEL_SECRET (a webhook without one gets a new key, shown once)."""
     from refwatch.alerts.channels import add_channel
-    from refwatch.store.crypto import FieldCipher
 
     target = url if kind == "webhook" else to
     if not target:
         fail("a webhook needs --url; an email channel needs --to")
     with open_from(ctx) as ws:
-        cipher = FieldCipher(ws.unlock(secret_from(ctx)))
+        cipher = cipher_from(ctx, ws)
         channel, shown = add_channel(
             ws,
             cipher,

@@ -22,6 +22,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from refwatch.domain.errors import RefWatchError
+from refwatch.store.crypto import FieldCipher
 from refwatch.store.keys import Secret
 from refwatch.store.workspace import Workspace, open_workspace
 
@@ -163,6 +164,13 @@ def secret_from(
             fail(f"no passphrase: set {env} or run in a terminal to be asked")
         passphrase = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
     return Secret(passphrase=passphrase)
+
+
+def cipher_from(ctx: typer.Context, workspace: Workspace) -> FieldCipher:
+    """The workspace's field cipher, opened with the key the command was given: every
+    command that reads or writes a sealed field opens it this one way (a wrong passphrase
+    stops here, before any work)."""
+    return FieldCipher(workspace.unlock(secret_from(ctx)))
 
 
 def progress_bar(*, hidden: bool = False) -> Progress:

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from refwatch.cli.app import JsonOpt, app, emit, guarded, open_from, secret_from, settings_of
+from refwatch.cli.app import JsonOpt, app, cipher_from, emit, guarded, open_from, settings_of
 
 attachments_app = typer.Typer(
     help="Files that came with field-form submissions (sealed at rest).", no_args_is_help=True
@@ -37,10 +37,9 @@ def list_command(
     """List a report's attachments: id, question, media type and size."""
     from refwatch.intake.attachments import list_attachments
     from refwatch.store import audit
-    from refwatch.store.crypto import FieldCipher
 
     with open_from(ctx) as ws:
-        cipher = FieldCipher(ws.unlock(secret_from(ctx))) if names else None
+        cipher = cipher_from(ctx, ws) if names else None
         with ws.read() as conn:
             found = list_attachments(conn, report.strip())
         if cipher is not None and found:
@@ -89,11 +88,10 @@ def get_command(
     """Write one attachment's bytes to a file (needs the passphrase; audited)."""
     from refwatch.intake.attachments import read_attachment, write_file
     from refwatch.intake.out_files import check_out_path
-    from refwatch.store.crypto import FieldCipher
 
     check_out_path(out, force=force)  # before any read: a refused path reads nothing
     with open_from(ctx) as ws:
-        cipher = FieldCipher(ws.unlock(secret_from(ctx)))
+        cipher = cipher_from(ctx, ws)
         info, data = read_attachment(
             ws, cipher, attachment.strip(), actor=settings_of(ctx).actor, via="cli"
         )

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from refwatch.cli.app import JsonOpt, app, emit, fail, guarded, open_from, secret_from, settings_of
+from refwatch.cli.app import JsonOpt, app, cipher_from, emit, fail, guarded, open_from, settings_of
 
 consent_app = typer.Typer(
     help="Consent: what may be done with a person's record (no_use … publication).",
@@ -57,11 +57,10 @@ def casefile_command(
     from refwatch.persons.listing import build_snapshot
     from refwatch.persons.timeline import load_person
     from refwatch.publish.casefile import make_casefile, write_casefile
-    from refwatch.store.crypto import FieldCipher
 
     day = _day(as_of) or date.today()
     with open_from(ctx) as ws:
-        cipher = FieldCipher(ws.unlock(secret_from(ctx)))
+        cipher = cipher_from(ctx, ws)
         output = make_casefile(
             ws,
             cipher,
@@ -130,7 +129,6 @@ def consent_set(
     """Record a new consent for a person (or a report); the old one stays in the history."""
     from refwatch.domain.consent import parse_level
     from refwatch.store.consents import record_consent
-    from refwatch.store.crypto import FieldCipher
 
     try:
         chosen = parse_level(level)
@@ -139,7 +137,7 @@ def consent_set(
         fail(f"--level / --exception-level: {exc}")
     subject = subject.strip()
     with open_from(ctx) as ws:
-        cipher = FieldCipher(ws.unlock(secret_from(ctx)))
+        cipher = cipher_from(ctx, ws)
         record = record_consent(
             ws,
             cipher,
@@ -184,12 +182,11 @@ def consent_show(
     from refwatch.domain.consent import Use, decide
     from refwatch.store import audit
     from refwatch.store.consents import effective_consent, history, open_texts
-    from refwatch.store.crypto import FieldCipher
     from refwatch.store.person_pins import person_version
 
     person = person_id.strip().upper()
     with open_from(ctx) as ws:
-        cipher = FieldCipher(ws.unlock(secret_from(ctx))) if texts else None
+        cipher = cipher_from(ctx, ws) if texts else None
         with ws.read() as conn:
             if person_version(conn, person) is None:
                 fail(f"there is no person {person}")

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from refwatch.cli.app import JsonOpt, app, emit, guarded, open_from, secret_from, settings_of
+from refwatch.cli.app import JsonOpt, app, cipher_from, emit, guarded, open_from, settings_of
 from refwatch.domain.errors import InputError
 
 claims_app = typer.Typer(
@@ -81,7 +81,6 @@ def claims_add(
     The sentence is read from a file, not given as an option, so that it never lands in a
     shell history or a process list."""
     from refwatch.intake.claims import ClaimInput, list_claims, record_claim
-    from refwatch.store.crypto import FieldCipher
 
     text = ""
     if text_file is not None:
@@ -102,7 +101,7 @@ def claims_add(
         text=text,
     )
     with open_from(ctx) as ws:
-        cipher = FieldCipher(ws.unlock(secret_from(ctx)))
+        cipher = cipher_from(ctx, ws)
         with ws.write() as conn:
             written = record_claim(conn, cipher, claim, actor=settings_of(ctx).actor)
         with ws.read() as conn:
@@ -126,10 +125,9 @@ def claims_list(
 ) -> None:
     """Every claim, oldest publication first."""
     from refwatch.intake.claims import list_claims
-    from refwatch.store.crypto import FieldCipher
 
     with open_from(ctx) as ws:
-        cipher = FieldCipher(ws.unlock(secret_from(ctx))) if show_text else None
+        cipher = cipher_from(ctx, ws) if show_text else None
         with ws.read() as conn:
             claims = list_claims(conn, cipher)
     lines = []
@@ -198,7 +196,6 @@ def accept_file(
     of `refwatch accept` and of `refwatch extract FILE --accept REVIEWED.json`)."""
     from refwatch.intake.extract.model import Extraction
     from refwatch.intake.extract_accept import accept_extraction
-    from refwatch.store.crypto import FieldCipher
 
     raw = _read_bytes(reviewed)
     try:
@@ -211,7 +208,7 @@ def accept_file(
         ) from None
     extraction = Extraction.from_json(data, file=reviewed.name)
     with open_from(ctx) as ws:
-        cipher = FieldCipher(ws.unlock(secret_from(ctx)))
+        cipher = cipher_from(ctx, ws)
         summary = accept_extraction(
             ws,
             cipher,

@@ -15,6 +15,7 @@ from refwatch.cli.app import (
     JsonOpt,
     app,
     audit_app,
+    cipher_from,
     emit,
     err,
     fail,
@@ -117,11 +118,10 @@ def import_command(
 ) -> None:
     """Import case lists; each file is one transaction."""
     from refwatch.intake.importer import import_files, parse_mapping
-    from refwatch.store.crypto import FieldCipher
 
     mapping = parse_mapping(map_ or [])
     with open_from(ctx) as ws:
-        cipher = FieldCipher(ws.unlock(secret_from(ctx)))
+        cipher = cipher_from(ctx, ws)
         with progress_bar(hidden=as_json) as progress:
             task = progress.add_task("importing", total=None)
 
@@ -173,14 +173,13 @@ def export_command(
     """Write mentions, persons or events out as CSV or JSON Lines."""
     from refwatch.intake.export import export
     from refwatch.intake.registry import export_format
-    from refwatch.store.crypto import FieldCipher
 
     # A binary format (an archive of several files) goes to a file, never the terminal.
     binary = export_format(fmt).binary
     if binary and out_path is None:
         fail(f"the {fmt} format writes a binary file: give --out FILE")
     with open_from(ctx) as ws:
-        cipher = FieldCipher(ws.unlock(secret_from(ctx))) if include_names else None
+        cipher = cipher_from(ctx, ws) if include_names else None
         with ExitStack() as stack:
             handle: TextIO | BinaryIO = sys.stdout
             if out_path is not None and binary:

@@ -12,6 +12,7 @@ from rich.table import Table
 from refwatch.cli.app import (
     JsonOpt,
     app,
+    cipher_from,
     emit,
     err,
     fail,
@@ -19,7 +20,6 @@ from refwatch.cli.app import (
     open_from,
     out,
     progress_bar,
-    secret_from,
     settings_of,
 )
 
@@ -109,18 +109,17 @@ def link(
 ) -> None:
     """Link mentions into persons (record linkage), or --explain one person."""
     from refwatch.linkage import LinkageConfig, explain_person, run_linkage
-    from refwatch.store.crypto import FieldCipher
 
     actor = settings_of(ctx).actor
     if backend not in ("duckdb", "spark"):
         fail("--backend takes duckdb or spark")
     with open_from(ctx) as ws:
         if explain is not None:
-            cipher = FieldCipher(ws.unlock(secret_from(ctx))) if names else None
+            cipher = cipher_from(ctx, ws) if names else None
             found = explain_person(ws, cipher, explain, actor=actor)
             emit(found.as_dict(), as_json, _explanation_text(found))
             return
-        cipher = FieldCipher(ws.unlock(secret_from(ctx)))
+        cipher = cipher_from(ctx, ws)
         config = LinkageConfig() if threshold is None else LinkageConfig(threshold=threshold)
         with progress_bar(hidden=as_json) as progress:
             task = progress.add_task("linking", total=None)
@@ -177,11 +176,10 @@ def review(
 ) -> None:
     """Review uncertain pairs: same person, not the same, skip, or undo the last answer."""
     from refwatch.linkage import decide, review_queue, undo_decision
-    from refwatch.store.crypto import FieldCipher
 
     actor = settings_of(ctx).actor
     with open_from(ctx) as ws:
-        cipher = FieldCipher(ws.unlock(secret_from(ctx)))
+        cipher = cipher_from(ctx, ws)
         queue = review_queue(ws, cipher, limit, actor=actor)
         if as_json:
             sys.stdout.write(

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from refwatch.cli.app import JsonOpt, app, emit, fail, guarded, open_from, secret_from, settings_of
+from refwatch.cli.app import JsonOpt, app, cipher_from, emit, fail, guarded, open_from, settings_of
 
 share_app = typer.Typer(
     help="Privacy-preserving linkage between organisations (no names leave).",
@@ -63,11 +63,10 @@ def encode_command(
     from refwatch.share import fileformat
     from refwatch.share.encoding import default_schema
     from refwatch.share.workspace import encode_workspace
-    from refwatch.store.crypto import FieldCipher
 
     shared = _shared_secret(secret_file)
     with open_from(ctx) as ws:
-        cipher = FieldCipher(ws.unlock(secret_from(ctx)))
+        cipher = cipher_from(ctx, ws)
         made = encode_workspace(
             ws,
             cipher,

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from refwatch.cli.app import JsonOpt, app, emit, fail, guarded, open_from, secret_from, settings_of
+from refwatch.cli.app import JsonOpt, app, cipher_from, emit, fail, guarded, open_from, settings_of
 
 sources_app = typer.Typer(help="Sources: reliability grades and contacts.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
@@ -99,13 +99,12 @@ def set_contact(
 ) -> None:
     """Set a source's contact from standard input, sealed (audited without the contact)."""
     from refwatch.intake import sources
-    from refwatch.store.crypto import FieldCipher
 
     contact = None if clear else _contact_from_stdin()
     if not clear and not (contact or "").strip():
         fail("no contact on standard input (use --clear to remove one)")
     with open_from(ctx) as workspace:
-        cipher = FieldCipher(workspace.unlock(secret_from(ctx)))
+        cipher = cipher_from(ctx, workspace)
         sources.set_contact(workspace, cipher, source_id, contact, settings_of(ctx).actor)
     emit(
         {"id": source_id, "contact_set": not clear},
