@@ -37,7 +37,7 @@ import importlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
@@ -142,6 +142,7 @@ class ExportFormat:
     names: bool = False
 
 
+_Entry = TypeVar("_Entry", Reader, ExportFormat)
 _readers: dict[str, Reader] = {}
 _exports: dict[str, ExportFormat] = {}
 _loaded = False
@@ -201,22 +202,23 @@ def export_formats() -> list[ExportFormat]:
 
 def reader(name: str) -> Reader:
     """The reader called `name` (as given to `--format`)."""
-    _load()
-    key = name.strip().lower()
-    if key not in _readers:
-        known = ", ".join(_readers)
-        raise InputError(f"unknown input format {name!r}: choose {known}")
-    return _readers[key]
+    return _named(_readers, name, "input format")
 
 
 def export_format(name: str) -> ExportFormat:
     """The export format called `name` (as given to `--format`)."""
+    return _named(_exports, name, "format")
+
+
+def _named(registered: Mapping[str, _Entry], name: str, what: str) -> _Entry:
+    """`--format` is read one way for both registries: any case, spaces around ignored;
+    an unknown name is refused with the names there are."""
     _load()
     key = name.strip().lower()
-    if key not in _exports:
-        known = ", ".join(_exports)
-        raise InputError(f"unknown format {name!r}: choose {known}")
-    return _exports[key]
+    if key not in registered:
+        known = ", ".join(registered)
+        raise InputError(f"unknown {what} {name!r}: choose {known}")
+    return registered[key]
 
 
 def find_reader(source: Source, name: str | None = None) -> Reader:
