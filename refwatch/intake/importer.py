@@ -31,6 +31,7 @@ from refwatch.store.bulk import bulk_insert
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.ids import new_id
 from refwatch.store.locks import lock_evidence_writes
+from refwatch.store.queries import not_superseded
 from refwatch.store.schema import (
     Event,
     Group,
@@ -272,7 +273,6 @@ class FileWriter:
     ) -> tuple[dict[tuple[str, str], Any], set[tuple[str, str]]]:
         """Current (not superseded) reports of these sources: by record id, and fingerprints."""
         rep, men = T["reports"], T["mentions"]
-        newer = rep.alias("newer")
         query = (
             select(
                 rep.c.id,
@@ -285,7 +285,7 @@ class FileWriter:
             .join(men, men.c.report_id == rep.c.id)
             .join(T["links"], T["links"].c.mention_id == men.c.id)
             .where(rep.c.source_id.in_(list(source_ids)))
-            .where(~select(newer.c.id).where(newer.c.supersedes_id == rep.c.id).exists())
+            .where(not_superseded(rep))
         )
         by_record: dict[tuple[str, str], Any] = {}
         fingerprints: set[tuple[str, str]] = set()

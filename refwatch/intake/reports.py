@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
-from refwatch.store.queries import links, mentions, reports, sources
+from refwatch.store.queries import links, mentions, not_superseded, reports, sources
 from refwatch.store.schema import Event, ImportBatch, table_of
 
 events_table, batches_table = table_of(Event), table_of(ImportBatch)
@@ -22,8 +22,7 @@ events_table, batches_table = table_of(Event), table_of(ImportBatch)
 
 def current_only() -> Any:
     """The condition that a report is current: no newer version supersedes it."""
-    newer = reports.alias("newer")
-    return ~select(newer.c.id).where(newer.c.supersedes_id == reports.c.id).exists()
+    return not_superseded(reports)
 
 
 @dataclass(frozen=True, slots=True)

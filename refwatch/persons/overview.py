@@ -26,6 +26,7 @@ from refwatch.domain.enums import Status
 from refwatch.gazetteer import Gazetteer, load_gazetteer
 from refwatch.persons.listing import PersonSummary, Snapshot
 from refwatch.persons.statuses import STATUS_ORDER
+from refwatch.store.queries import not_superseded
 from refwatch.store.schema import Mention, PersonLink, Report, Source, table_of
 from refwatch.store.workspace import Workspace
 
@@ -179,7 +180,6 @@ def latest_reports(conn: Connection, snapshot: Snapshot, limit: int = 8) -> list
 
 def _latest_reports(conn: Connection, limit: int) -> list[Any]:
     r, s, m, k = reports_table, sources_table, mentions_table, links_table
-    newer = r.alias("newer")
     query = (
         select(
             r.c.id,
@@ -195,7 +195,7 @@ def _latest_reports(conn: Connection, limit: int) -> list[Any]:
         .join(s, s.c.id == r.c.source_id)
         .outerjoin(m, m.c.report_id == r.c.id)
         .outerjoin(k, k.c.mention_id == m.c.id)
-        .where(~select(newer.c.id).where(newer.c.supersedes_id == r.c.id).exists())
+        .where(not_superseded(r))
         .order_by(r.c.reported_latest.desc().nulls_last(), r.c.received_at.desc())
         .limit(limit)
     )

@@ -7,7 +7,7 @@ on a lawful request (see `refwatch.intake.deletion`).
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, Table, select
 
 from refwatch.store.schema import Group, Mention, PersonLink, Report, Source, table_of
 from refwatch.store.schema_deletion import ReportDeletion
@@ -20,9 +20,16 @@ links = table_of(PersonLink)
 deletions = table_of(ReportDeletion)
 
 
+def not_superseded(table: Table) -> ColumnElement[bool]:
+    """The condition that a row of `table` (reports or mentions) is current: no later
+    version of it names it in `supersedes_id`. Written once, since every room that reads
+    evidence must leave the replaced versions out the same way."""
+    newer = table.alias("newer")
+    return ~select(newer.c.id).where(newer.c.supersedes_id == table.c.id).exists()
+
+
 def current_mentions() -> Select[tuple[object, ...]]:
     """Current mentions with their person, report, source and group label."""
-    newer = mentions.alias("newer")
     return (
         select(
             mentions,
@@ -41,6 +48,6 @@ def current_mentions() -> Select[tuple[object, ...]]:
         .join(reports, reports.c.id == mentions.c.report_id)
         .join(sources, sources.c.id == reports.c.source_id)
         .outerjoin(groups, groups.c.id == mentions.c.group_id)
-        .where(~select(newer.c.id).where(newer.c.supersedes_id == mentions.c.id).exists())
+        .where(not_superseded(mentions))
         .where(~select(deletions.c.report_id).where(deletions.c.report_id == reports.c.id).exists())
     )
