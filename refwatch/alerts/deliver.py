@@ -34,7 +34,7 @@ from refwatch.alerts.outbox import (
     utcnow,
 )
 from refwatch.alerts.settings import read_settings
-from refwatch.alerts.state import stored_alerts
+from refwatch.alerts.state import alert_summary, stored_alerts
 from refwatch.domain.errors import DecryptionError
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.workspace import Workspace
@@ -65,18 +65,7 @@ class DeliveryReport:
 def queue_digests(workspace: Workspace, day: date, now: datetime | None = None) -> int:
     """Queue the day's digest of open alerts for every digest channel (once per day)."""
     open_alerts = stored_alerts(workspace)
-    rows = [
-        {
-            "id": a.id,
-            "person_id": a.person_id,
-            "kind": a.kind,
-            "severity": a.severity,
-            "since": a.since.isoformat() if a.since else None,
-            "last_confirmed": a.last_confirmed.isoformat() if a.last_confirmed else None,
-            "acknowledged": bool(a.acks),
-        }
-        for a in open_alerts
-    ]
+    rows = [{**alert_summary(a), "acknowledged": bool(a.acks)} for a in open_alerts]
     queued = 0
     with workspace.write() as conn:
         base = read_settings(conn).base_url

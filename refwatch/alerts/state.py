@@ -77,18 +77,26 @@ def fingerprint(view: AlertView) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def alert_summary(alert: Any) -> dict[str, Any]:
+    """What every message and listing says of an alert (a stored row or a `StoredAlert`),
+    written once so that none says more: ids, codes and dates, never a name."""
+    return {
+        "id": alert.id,
+        "person_id": alert.person_id,
+        "kind": alert.kind,
+        "severity": alert.severity,
+        "since": alert.since.isoformat() if alert.since else None,
+        "last_confirmed": alert.last_confirmed.isoformat() if alert.last_confirmed else None,
+    }
+
+
 def alert_payload(row: Any, link_base: str, event: str) -> dict[str, Any]:
     """A message's content: ids, codes, dates and a link; never a name."""
     factors = json.loads(row.factors)
     return {
         "type": f"alert.{event}",
         "alert": {
-            "id": row.id,
-            "person_id": row.person_id,
-            "kind": row.kind,
-            "severity": row.severity,
-            "since": row.since.isoformat() if row.since else None,
-            "last_confirmed": row.last_confirmed.isoformat() if row.last_confirmed else None,
+            **alert_summary(row),
             "factors": factors,
             "reason": (
                 f"no longer held as of {row.as_of.isoformat()}"
@@ -297,12 +305,7 @@ class StoredAlert:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "person_id": self.person_id,
-            "kind": self.kind,
-            "severity": self.severity,
-            "since": self.since.isoformat() if self.since else None,
-            "last_confirmed": self.last_confirmed.isoformat() if self.last_confirmed else None,
+            **alert_summary(self),
             "stale": any(f["code"] == "stale" for f in self.factors),
             "reason": self.reason,
             "factors": self.factors,
