@@ -6,8 +6,9 @@ come back through `refwatch import` (refwatch/intake/odk.py reads the submission
 one submission is one account from one source about one person, with the people caught
 together with them in a repeat group. Labels and hints are in English and Korean; places
 are choice lists from the gazetteer (value: the gazetteer id, so the import never has to
-guess a spelling), the closed vocabularies come from refwatch/domain/enums.py, and dates
-stay text in EDTF (a phone's date picker cannot say "July or August 2017").
+guess a spelling), the closed vocabularies come from refwatch/domain/enums.py with the
+words every screen shows them in (refwatch/domain/labels.py), and dates stay text in EDTF
+(a phone's date picker cannot say "July or August 2017").
 
 `FORM_FIELDS` and `COMPANION_FIELDS` name the questions and the case-list column each
 feeds; the reader uses the same tables, so the two cannot drift apart.
@@ -21,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from refwatch.domain.consent import ConsentLevel
-from refwatch.domain.enums import Flag, Sex, SourceType, Status
 from refwatch.domain.errors import InputError
+from refwatch.domain.labels import VOCABULARIES
 from refwatch.gazetteer import Place, load_gazetteer
 from refwatch.intake import out_files
 
@@ -278,34 +279,6 @@ COMPANION_FIELDS: tuple[Question, ...] = (
 """Each person caught together with the first: their own name, sex, age, status, flags and
 notes; source, dates and places are the submission's."""
 
-_SEX = {Sex.FEMALE: ("female", "여성"), Sex.MALE: ("male", "남성")}
-_SOURCE_TYPES = {
-    SourceType.FAMILY: ("family", "가족"),
-    SourceType.ACTIVIST: ("activist", "활동가"),
-    SourceType.NETWORK: ("rescue network", "구출 조직"),
-    SourceType.NGO_LIST: ("NGO list", "NGO 명단"),
-    SourceType.MEDIA: ("media", "언론"),
-    SourceType.OFFICIAL: ("official", "공식"),
-    SourceType.SELF: ("the person themself", "본인"),
-}
-_STATUSES = {
-    Status.DETAINED: ("detained", "구금 중"),
-    Status.RETURNED: ("returned", "송환됨"),
-    Status.RELEASED: ("released", "석방됨"),
-    Status.SAFE: ("safe", "안전"),
-    Status.DIED: ("died", "사망"),
-    Status.UNKNOWN: ("unknown", "알 수 없음"),
-    Status.HELD_IN_DPRK: ("held in North Korea", "북한에서 구금 중"),
-    Status.DISAPPEARED: ("disappeared after return", "송환 후 행방불명"),
-}
-_FLAGS = {
-    Flag.CHILD: ("child", "아동"),
-    Flag.OLDER: ("older person", "고령자"),
-    Flag.PREGNANT: ("pregnant", "임신부"),
-    Flag.ILL: ("ill", "환자"),
-    Flag.BORN_IN_DETENTION: ("born in detention", "구금 중 출생"),
-    Flag.GUIDE: ("guide", "안내인"),
-}
 _CONSENT = {
     ConsentLevel.NO_USE: ("no use", "사용 불가"),
     ConsentLevel.INTERNAL: ("internal only", "내부용"),
@@ -339,14 +312,20 @@ def place_lists() -> dict[str, list[tuple[str, tuple[str, str]]]]:
     return lists
 
 
+def _vocabulary(name: str) -> list[tuple[str, tuple[str, str]]]:
+    """A closed vocabulary's choices in the words every screen shows (`domain.labels`), so
+    that a form on a phone and the web pages never word a value two ways."""
+    return [(str(code), words) for code, words in VOCABULARIES[name].items()]
+
+
 def choice_lists() -> dict[str, list[tuple[str, tuple[str, str]]]]:
     """Every choice list of the form: list name -> [(value, (English, Korean))]."""
     lists: dict[str, list[tuple[str, tuple[str, str]]]] = {
-        "source_type": [(str(k), v) for k, v in _SOURCE_TYPES.items()],
+        "source_type": _vocabulary("source_type"),
         "consent": [(str(k), v) for k, v in _CONSENT.items()],
-        "sex": [(str(k), v) for k, v in _SEX.items()],
-        "status": [(str(k), v) for k, v in _STATUSES.items()],
-        "flag": [(str(k), v) for k, v in _FLAGS.items()],
+        "sex": _vocabulary("sex"),
+        "status": _vocabulary("status"),
+        "flag": _vocabulary("flag"),
     }
     lists.update(place_lists())
     return lists
