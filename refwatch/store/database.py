@@ -74,19 +74,20 @@ def _refuse_nul(
 
 
 def create_pg_schema(url: str, schema: str) -> None:
-    engine = create_db_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{check_schema_name(schema)}"'))
-    finally:
-        engine.dispose()
+    _run_once(url, f'CREATE SCHEMA IF NOT EXISTS "{check_schema_name(schema)}"')
 
 
 def drop_pg_schema(url: str, schema: str) -> None:
+    _run_once(url, f'DROP SCHEMA IF EXISTS "{check_schema_name(schema)}" CASCADE')
+
+
+def _run_once(url: str, statement: str) -> None:
+    """One statement on an engine of its own, disposed of even when the statement fails
+    (a schema is made or dropped outside any workspace's engine)."""
     engine = create_db_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{check_schema_name(schema)}" CASCADE'))
+            conn.execute(text(statement))
     finally:
         engine.dispose()
 
