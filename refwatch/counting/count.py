@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from functools import cached_property
+from typing import Any, cast
 
 import numpy as np
 
@@ -83,14 +84,28 @@ class CountResult:
     conflicted: list[str] = field(default_factory=list)
     width: Width | None = None
     ledger_id: str | None = None
+    id_array: np.ndarray[Any, np.dtype[np.object_]] | None = field(default=None, repr=False)
 
-    @property
+    # Cached: the API answer and the ledger entry both list them, and at 100,000 persons
+    # each list costs milliseconds.
+    @cached_property
     def persons(self) -> list[str]:
-        return [self.person_ids[i] for i in np.flatnonzero(self.possible_mask).tolist()]
+        return self._ids(self.possible_mask)
+
+    @cached_property
+    def certain_persons(self) -> list[str]:
+        return self._ids(self.certain_mask)
 
     @property
-    def certain_persons(self) -> list[str]:
-        return [self.person_ids[i] for i in np.flatnonzero(self.certain_mask).tolist()]
+    def uncertain_persons(self) -> list[str]:
+        """Possible but not certain (the ledger's `uncertain`), in `persons`' order."""
+        return self._ids(self.possible_mask & ~self.certain_mask)
+
+    def _ids(self, mask: Mask) -> list[str]:
+        if self.id_array is not None:
+            return cast(list[str], self.id_array[mask].tolist())
+        ids = self.person_ids
+        return [ids[i] for i in np.flatnonzero(mask).tolist()]
 
     def cell(self, *key: str) -> Cell:
         for cell in self.cells:
@@ -211,6 +226,7 @@ def evaluate(
         certain_mask=bounds.certain,
         possible_mask=bounds.possible,
         parts=parts,
+        id_array=snapshot.person_id_array,
     )
 
 

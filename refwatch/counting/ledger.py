@@ -10,21 +10,34 @@ or went out.
 Entries are numbered L-000001, L-000002, … inside the writing transaction (SQLite's
 BEGIN IMMEDIATE and a PostgreSQL advisory lock keep the numbers gap-free and unique),
 written once, and logged in the audit chain (ids and numbers only).
+
+The persons behind a count can be tens of thousands of ids (a megabyte of JSON). The same
+question asked again of the same evidence names the same persons, so a count whose
+question, snapshot, rules version and link runs equal those of an entry this process
+recorded in full stores, instead of the list, a reference to that entry with the SHA-256
+of its list: `{"same_as": "L-000041", "sha256": "…"}`. Reading an entry (`read_entry`)
+follows the reference and checks the hash; the entry is still written, numbered and
+audited like any other. `refwatch.intake.deletion` follows references too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select, text
 
 from refwatch.counting.evidence import RULES_VERSION
-from refwatch.domain.errors import InputError
+from refwatch.domain.errors import InputError, RefWatchError
 from refwatch.store import audit
 from refwatch.store.schema import table_of
+from refwatch.store.schema_ledger import PERSONS_SAME_AS as SAME_AS
 from refwatch.store.schema_ledger import LedgerEntry
 from refwatch.store.workspace import Workspace
 
@@ -33,6 +46,14 @@ if TYPE_CHECKING:
 
 ledger_table = table_of(LedgerEntry)
 _LEDGER_LOCK = 0x5246_4C47  # "RFLG": serialises ledger numbering on PostgreSQL
+_MAX_HOPS = 16
+_FULL_KEPT = 64
+
+# (workspace url, schema, kind, query, snapshot, rules, link runs) -> (entry id, sha256)
+# of an entry this process wrote with the persons in full.
+_FullKey = tuple[str, str | None, str, str, str, str, str]
+_full: OrderedDict[_FullKey, tuple[str, str]] = OrderedDict()
+_full_lock = threading.Lock()
 
 
 def _next_id(conn: Connection) -> str:
@@ -63,20 +84,79 @@ def record_entry(
     purpose: str | None = None,
 ) -> str:
     """Store one entry; return its id. Other rooms (estimates) use this directly."""
+    return _record(
+        workspace,
+        Entry(kind, query, snapshot_hash, link_runs, at_least, at_most, numbers),
+        lambda: (certain, uncertain),
+        actor=actor,
+        purpose=purpose,
+        repeatable=False,
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What an entry says, apart from its persons, who asked and why."""
+
+    kind: str
+    query: dict[str, Any]
+    snapshot_hash: str
+    link_runs: Sequence[str]
+    at_least: int | None
+    at_most: int | None
+    numbers: dict[str, Any]
+
+
+def _persons_json(persons: Callable[[], tuple[Sequence[str], Sequence[str]]]) -> str:
+    certain, uncertain = persons()
+    return json.dumps({"certain": list(certain), "uncertain": list(uncertain)})
+
+
+def _record(
+    workspace: Workspace,
+    entry: Entry,
+    persons: Callable[[], tuple[Sequence[str], Sequence[str]]],
+    *,
+    actor: str,
+    purpose: str | None,
+    repeatable: bool,
+) -> str:
+    """`repeatable`: the persons follow from the question and the snapshot alone (a
+    count), so a repeat may store a reference instead of the list (see the module doc);
+    `persons` is then called only when the list is stored."""
+    query_json = json.dumps(entry.query, sort_keys=True, ensure_ascii=False)
+    runs_json = json.dumps(list(entry.link_runs))
+    key: _FullKey = (
+        workspace.url,
+        workspace.schema,
+        entry.kind,
+        query_json,
+        entry.snapshot_hash,
+        RULES_VERSION,
+        runs_json,
+    )
+    with _full_lock:
+        earlier = _full.get(key) if repeatable else None
+    full = _persons_json(persons) if earlier is None else None
     with workspace.write() as conn:
         entry_id = _next_id(conn)
+        shared = earlier is not None and _still_there(conn, earlier[0], key)
+        if earlier is not None and shared:
+            stored = json.dumps({SAME_AS: earlier[0], "sha256": earlier[1]})
+        else:
+            stored = full if full is not None else _persons_json(persons)
         conn.execute(
             insert(ledger_table).values(
                 id=entry_id,
-                kind=kind,
-                query=json.dumps(query, sort_keys=True, ensure_ascii=False),
-                snapshot_hash=snapshot_hash,
+                kind=entry.kind,
+                query=query_json,
+                snapshot_hash=entry.snapshot_hash,
                 rules_version=RULES_VERSION,
-                link_runs=json.dumps(list(link_runs)),
-                at_least=at_least,
-                at_most=at_most,
-                numbers=json.dumps(numbers, sort_keys=True, ensure_ascii=False),
-                persons=json.dumps({"certain": list(certain), "uncertain": list(uncertain)}),
+                link_runs=runs_json,
+                at_least=entry.at_least,
+                at_most=entry.at_most,
+                numbers=json.dumps(entry.numbers, sort_keys=True, ensure_ascii=False),
+                persons=stored,
                 purpose=purpose,
                 actor=actor,
                 created_at=datetime.now(UTC),
@@ -89,13 +169,56 @@ def record_entry(
             table_name="ledger_entries",
             record_id=entry_id,
             details={
-                "kind": kind,
-                "at_least": at_least,
-                "at_most": at_most,
-                "snapshot": snapshot_hash,
+                "kind": entry.kind,
+                "at_least": entry.at_least,
+                "at_most": entry.at_most,
+                "snapshot": entry.snapshot_hash,
             },
         )
+    if repeatable and not shared:
+        digest = hashlib.sha256(stored.encode("utf-8")).hexdigest()
+        with _full_lock:
+            _full[key] = (entry_id, digest)
+            while len(_full) > _FULL_KEPT:
+                _full.popitem(last=False)
     return entry_id
+
+
+def _still_there(conn: Connection, entry_id: str, key: _FullKey) -> bool:
+    """The entry a reference would point at is in this database with the same question
+    (a restored or replaced database may hold another entry under that id)."""
+    row = conn.execute(
+        select(
+            ledger_table.c.kind,
+            ledger_table.c.query,
+            ledger_table.c.snapshot_hash,
+            ledger_table.c.rules_version,
+            ledger_table.c.link_runs,
+        ).where(ledger_table.c.id == entry_id)
+    ).first()
+    return row is not None and tuple(row) == key[2:]
+
+
+def persons_of(conn: Connection, raw: str) -> dict[str, Any]:
+    """The stored `persons` value with a reference followed: {"certain": […],
+    "uncertain": […]} (or the old plain list). A reference whose list no longer hashes to
+    what it recorded is an error, never a silent different answer."""
+    stored = json.loads(raw)
+    for _ in range(_MAX_HOPS):
+        if not (isinstance(stored, dict) and SAME_AS in stored):
+            return {"certain": stored, "uncertain": []} if isinstance(stored, list) else stored
+        target = conn.execute(
+            select(ledger_table.c.persons).where(ledger_table.c.id == stored[SAME_AS])
+        ).scalar_one_or_none()
+        if target is None or hashlib.sha256(str(target).encode("utf-8")).hexdigest() != stored.get(
+            "sha256"
+        ):
+            raise RefWatchError(
+                f"ledger entry {stored[SAME_AS]}, whose persons this entry shares, is missing "
+                "or changed (run `refwatch audit verify`)"
+            )
+        stored = json.loads(target)
+    raise RefWatchError("ledger entries refer to each other too deeply")
 
 
 def result_numbers(result: CountResult) -> dict[str, Any]:
@@ -113,21 +236,21 @@ def record_result(
     workspace: Workspace, result: CountResult, *, actor: str, purpose: str | None = None
 ) -> str:
     """Put a count or breakdown in the ledger and set `result.ledger_id`."""
-    certain = result.certain_persons
-    sure = set(certain)
-    result.ledger_id = record_entry(
+    result.ledger_id = _record(
         workspace,
-        kind="breakdown" if result.query.by else "count",
-        query=result.query.to_json(),
-        snapshot_hash=result.snapshot_hash,
-        link_runs=result.link_runs,
-        at_least=result.at_least,
-        at_most=result.at_most,
-        numbers=result_numbers(result),
-        certain=certain,
-        uncertain=[p for p in result.persons if p not in sure],
+        Entry(
+            kind="breakdown" if result.query.by else "count",
+            query=result.query.to_json(),
+            snapshot_hash=result.snapshot_hash,
+            link_runs=result.link_runs,
+            at_least=result.at_least,
+            at_most=result.at_most,
+            numbers=result_numbers(result),
+        ),
+        lambda: (result.certain_persons, result.uncertain_persons),
         actor=actor,
         purpose=purpose,
+        repeatable=True,
     )
     return result.ledger_id
 
@@ -139,9 +262,9 @@ def read_entry(workspace: Workspace, entry_id: str) -> dict[str, Any]:
             .mappings()
             .first()
         )
-    if row is None:
-        raise InputError(f"no ledger entry {entry_id!r} (ids look like L-000042)")
-    persons = json.loads(row["persons"])
+        if row is None:
+            raise InputError(f"no ledger entry {entry_id!r} (ids look like L-000042)")
+        persons = persons_of(conn, row["persons"])
     return {
         "id": row["id"],
         "kind": row["kind"],

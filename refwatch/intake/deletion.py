@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, Table, insert, or_, select, update
 
 from refwatch.domain.errors import RefWatchError
 from refwatch.store import audit
@@ -27,7 +27,7 @@ from refwatch.store.consents import erase_report_texts
 from refwatch.store.schema import Mention, PersonLink, Report, table_of
 from refwatch.store.schema_attachments import Attachment
 from refwatch.store.schema_deletion import ReportDeletion
-from refwatch.store.schema_ledger import LedgerEntry
+from refwatch.store.schema_ledger import PERSONS_SAME_AS, LedgerEntry
 from refwatch.store.schema_linkage import LinkageDecision
 from refwatch.store.workspace import Workspace
 
@@ -73,7 +73,27 @@ def affected_ledger_entries(conn: Connection, persons: list[str]) -> list[str]:
         )
         if wanted.intersection(listed):
             found.append(str(entry_id))
-    return sorted(found)
+    return sorted(found + _referring(conn, ledger, found))
+
+
+def _referring(conn: Connection, ledger: Table, entry_ids: list[str]) -> list[str]:
+    """Entries whose `persons` is a reference to one of `entry_ids` (a count asked again
+    of the same evidence shares its list), and to those, and so on."""
+    found: list[str] = []
+    frontier = entry_ids
+    while frontier:
+        referring: set[str] = set()
+        for start in range(0, len(frontier), 200):  # SQLite bounds an expression's depth
+            marks = (
+                ledger.c.persons.contains(f'"{PERSONS_SAME_AS}": "{e}"')
+                for e in frontier[start : start + 200]
+            )
+            referring.update(
+                str(e) for e in conn.execute(select(ledger.c.id).where(or_(*marks))).scalars()
+            )
+        frontier = sorted(referring - set(found))
+        found.extend(frontier)
+    return found
 
 
 def _versions(conn: Connection, report_id: str) -> list[str]:

@@ -4,8 +4,10 @@ A ledger entry is written once and never changed: it records what was asked (`qu
 canonical JSON of `refwatch.counting.query.CountQuery` or of a trend), what it was computed
 from (`snapshot_hash`: a content hash of the current evidence and person links, and the
 rules version), what it said (`at_least`, `at_most`, and in `numbers` every cell or figure)
-and the persons behind it (`persons`: JSON with the certain and the possible ids). Person
-ids are pseudonymous; no name or note is ever stored here.
+and the persons behind it (`persons`: JSON with the certain and the possible ids, or a
+reference `{"same_as": "L-…", "sha256": "…"}` to an earlier entry of the same question on
+the same snapshot, see `refwatch.counting.ledger`). Person ids are pseudonymous; no name
+or note is ever stored here.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from sqlalchemy import DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from refwatch.store.base import Base
+
+PERSONS_SAME_AS = "same_as"
+"""Key of a `persons` value that refers to an earlier entry's list instead of holding one."""
 
 
 class LedgerEntry(Base):
