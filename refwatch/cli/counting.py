@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from refwatch.cli.app import JsonOpt, app, emit, guarded, open_from, settings_of
 from refwatch.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from refwatch.counting.count import CountResult
 
 ledger_app = typer.Typer(
     help="The number ledger: every published number, reproducible.", no_args_is_help=True
@@ -90,7 +93,6 @@ def count(
     Every answer goes into the number ledger; its id is printed (and `ledger_id` in JSON).
     """
     from refwatch.counting.count import count_persons
-    from refwatch.counting.describe import bounds_text, cell_label, describe, width_text
     from refwatch.counting.filters import CountFilter
 
     filters = CountFilter.of(
@@ -115,6 +117,13 @@ def count(
             actor=settings_of(ctx).actor,
             purpose=purpose,
         )
+    emit(result.as_dict(), as_json, escape("\n".join(_count_lines(result))))
+
+
+def _count_lines(result: CountResult) -> list[str]:
+    """`count`'s answer for a reader: the bounds, why they differ, the cells, the ledger id."""
+    from refwatch.counting.describe import bounds_text, cell_label, describe, width_text
+
     lines = [
         f"{describe(result.query).capitalize()}: {bounds_text(result.at_least, result.at_most)}."
     ]
@@ -139,7 +148,7 @@ def count(
             "only; `refwatch check` lists them."
         )
     lines.append(f"Ledger entry {result.ledger_id} (snapshot {result.snapshot_hash[:12]}).")
-    emit(result.as_dict(), as_json, escape("\n".join(lines)))
+    return lines
 
 
 @app.command("trend")
