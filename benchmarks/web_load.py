@@ -12,11 +12,13 @@ requests back to back for a fixed time at each level of concurrency (1, 8, 16, 3
 - viewer token: the dashboard and the count (the person routes are not the viewer's).
 
 Printed per level: throughput (requests/s), p50/p95/p99 latency, errors (any answer but
-2xx, or a transport error). Then the ratio of 2-worker to 1-worker throughput at each
-level (the baseline measured in the same run, on the same machine, minutes apart), and a
-soak at 16 clients against 2 workers with the workers' RSS sampled every 5 s. The load
-average (`/proc/loadavg`) is printed at the start and the end: other processes on the
-machine move every figure.
+2xx, or a transport error), and the workers' mean CPU time per request (user + system,
+from /proc/PID/stat over the level: the figure least moved by other load on the
+machine). Then the ratio of 2-worker to 1-worker throughput at each level (the baseline
+measured in the same run, on the same machine, minutes apart), and a soak at 16 clients
+against 2 workers with the workers' RSS sampled every 5 s. The load average
+(`/proc/loadavg`) is printed at the start and the end: other processes on the machine move
+every figure.
 
 Goals (docs/deploy.md): 2 workers >= 1.7x one worker's throughput; p95 < 300 ms at 16
 clients; 0 errors at 64 clients.
@@ -127,6 +129,18 @@ class Server:
                 found[pid] = float("nan")
         return found
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the worker processes so far (/proc/PID/stat): the
+        server's cost per request, much less moved by other load than its latency."""
+        total = 0.0
+        for pid in self.pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
         try:
@@ -143,6 +157,12 @@ class Result:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    server_cpu: float = float("nan")
+
+    @property
+    def cpu_ms(self) -> float:
+        """Mean server CPU time per answered request."""
+        return self.server_cpu / len(self.latencies) * 1000 if self.latencies else float("nan")
 
     @property
     def throughput(self) -> float:
@@ -210,11 +230,11 @@ def warm(server: Server, issued: dict[str, str]) -> None:
 def row(r: Result) -> str:
     return (
         f"{r.clients:>7} | {r.throughput:>8.1f} | {r.pct(0.5):>7.0f} | {r.pct(0.95):>7.0f} | "
-        f"{r.pct(0.99):>7.0f} | {r.errors:>6}"
+        f"{r.pct(0.99):>7.0f} | {r.errors:>6} | {r.cpu_ms:>9.1f}"
     )
 
 
-HEADER = "clients | req/s    | p50 ms  | p95 ms  | p99 ms  | errors"
+HEADER = "clients | req/s    | p50 ms  | p95 ms  | p99 ms  | errors | cpu ms/req"
 
 
 def main() -> None:
@@ -241,7 +261,9 @@ def main() -> None:
                 print(HEADER)
                 results[workers] = []
                 for clients in levels:
+                    cpu_before = server.cpu_seconds()
                     result = asyncio.run(run_level(server.base, issued, clients, args.seconds))
+                    result.server_cpu = server.cpu_seconds() - cpu_before
                     results[workers].append(result)
                     print(row(result), flush=True)
                 if workers == 2 and args.soak > 0:

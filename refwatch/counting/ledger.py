@@ -112,6 +112,27 @@ def _persons_json(persons: Callable[[], tuple[Sequence[str], Sequence[str]]]) ->
     return json.dumps({"certain": list(certain), "uncertain": list(uncertain)})
 
 
+@dataclass(eq=False)
+class _Pending:
+    """One entry waiting for the group's transaction, and what became of it."""
+
+    entry: Entry
+    persons: Callable[[], tuple[Sequence[str], Sequence[str]]]
+    actor: str
+    purpose: str | None
+    key: _FullKey | None  # None: not repeatable
+    earlier: tuple[str, str] | None
+    full: str | None
+    done: bool = False
+    entry_id: str = ""
+    error: BaseException | None = None
+
+
+_waiting: dict[tuple[str, str | None], list[_Pending]] = {}
+_writing: set[tuple[str, str | None]] = set()
+_turns = threading.Condition()
+
+
 def _record(
     workspace: Workspace,
     entry: Entry,
@@ -123,65 +144,111 @@ def _record(
 ) -> str:
     """`repeatable`: the persons follow from the question and the snapshot alone (a
     count), so a repeat may store a reference instead of the list (see the module doc);
-    `persons` is then called only when the list is stored."""
-    query_json = json.dumps(entry.query, sort_keys=True, ensure_ascii=False)
-    runs_json = json.dumps(list(entry.link_runs))
+    `persons` is then called only when the list is stored.
+
+    Group commit: entries that arrive while another thread of this process writes are
+    written together, in the next transaction, by whichever of them comes first (one
+    commit and one move of the audit anchor for all, each still numbered and audited).
+    Every caller returns only once its own entry is committed."""
     key: _FullKey = (
         workspace.url,
         workspace.schema,
         entry.kind,
-        query_json,
+        json.dumps(entry.query, sort_keys=True, ensure_ascii=False),
         entry.snapshot_hash,
         RULES_VERSION,
-        runs_json,
+        json.dumps(list(entry.link_runs)),
     )
     with _full_lock:
         earlier = _full.get(key) if repeatable else None
     full = _persons_json(persons) if earlier is None else None
-    with workspace.write() as conn:
-        entry_id = _next_id(conn)
-        shared = earlier is not None and _still_there(conn, earlier[0], key)
-        if earlier is not None and shared:
-            stored = json.dumps({SAME_AS: earlier[0], "sha256": earlier[1]})
-        else:
-            stored = full if full is not None else _persons_json(persons)
-        conn.execute(
-            insert(ledger_table).values(
-                id=entry_id,
-                kind=entry.kind,
-                query=query_json,
-                snapshot_hash=entry.snapshot_hash,
-                rules_version=RULES_VERSION,
-                link_runs=runs_json,
-                at_least=entry.at_least,
-                at_most=entry.at_most,
-                numbers=json.dumps(entry.numbers, sort_keys=True, ensure_ascii=False),
-                persons=stored,
-                purpose=purpose,
-                actor=actor,
-                created_at=datetime.now(UTC),
-            )
+    mine = _Pending(entry, persons, actor, purpose, key if repeatable else None, earlier, full)
+    where = (workspace.url, workspace.schema)
+    with _turns:
+        _waiting.setdefault(where, []).append(mine)
+        while not mine.done and where in _writing:
+            _turns.wait()
+        batch = [] if mine.done else _waiting.pop(where, [])
+        if batch:
+            _writing.add(where)
+    if batch:
+        try:
+            _write_group(workspace, batch)
+        finally:
+            with _turns:
+                _writing.discard(where)
+                for pending in batch:
+                    pending.done = True
+                    if not pending.entry_id and pending.error is None:
+                        pending.error = RuntimeError("the ledger entry was not written")
+                _turns.notify_all()
+    if mine.error is not None:
+        raise mine.error
+    return mine.entry_id
+
+
+def _write_group(workspace: Workspace, batch: list[_Pending]) -> None:
+    """Write the entries of `batch` in one transaction; set each one's id, or the error."""
+    written: dict[_FullKey, tuple[str, str]] = {}
+    try:
+        with workspace.write() as conn:
+            for pending in batch:
+                _write_one(conn, pending, written)
+    except Exception as exc:
+        for pending in batch:
+            pending.error = exc
+        return
+    with _full_lock:
+        _full.update(written)
+        while len(_full) > _FULL_KEPT:
+            _full.popitem(last=False)
+
+
+def _write_one(
+    conn: Connection, pending: _Pending, written: dict[_FullKey, tuple[str, str]]
+) -> None:
+    entry, key = pending.entry, pending.key
+    entry_id = _next_id(conn)
+    earlier = None if key is None else written.get(key)
+    if earlier is None and pending.earlier is not None and key is not None:
+        earlier = pending.earlier if _still_there(conn, pending.earlier[0], key) else None
+    if earlier is not None:
+        stored = json.dumps({SAME_AS: earlier[0], "sha256": earlier[1]})
+    else:
+        stored = pending.full if pending.full is not None else _persons_json(pending.persons)
+        if key is not None:
+            written[key] = (entry_id, hashlib.sha256(stored.encode("utf-8")).hexdigest())
+    conn.execute(
+        insert(ledger_table).values(
+            id=entry_id,
+            kind=entry.kind,
+            query=json.dumps(entry.query, sort_keys=True, ensure_ascii=False),
+            snapshot_hash=entry.snapshot_hash,
+            rules_version=RULES_VERSION,
+            link_runs=json.dumps(list(entry.link_runs)),
+            at_least=entry.at_least,
+            at_most=entry.at_most,
+            numbers=json.dumps(entry.numbers, sort_keys=True, ensure_ascii=False),
+            persons=stored,
+            purpose=pending.purpose,
+            actor=pending.actor,
+            created_at=datetime.now(UTC),
         )
-        audit.log(
-            conn,
-            actor,
-            "ledger.record",
-            table_name="ledger_entries",
-            record_id=entry_id,
-            details={
-                "kind": entry.kind,
-                "at_least": entry.at_least,
-                "at_most": entry.at_most,
-                "snapshot": entry.snapshot_hash,
-            },
-        )
-    if repeatable and not shared:
-        digest = hashlib.sha256(stored.encode("utf-8")).hexdigest()
-        with _full_lock:
-            _full[key] = (entry_id, digest)
-            while len(_full) > _FULL_KEPT:
-                _full.popitem(last=False)
-    return entry_id
+    )
+    audit.log(
+        conn,
+        pending.actor,
+        "ledger.record",
+        table_name="ledger_entries",
+        record_id=entry_id,
+        details={
+            "kind": entry.kind,
+            "at_least": entry.at_least,
+            "at_most": entry.at_most,
+            "snapshot": entry.snapshot_hash,
+        },
+    )
+    pending.entry_id = entry_id
 
 
 def _still_there(conn: Connection, entry_id: str, key: _FullKey) -> bool:

@@ -5,11 +5,14 @@ still finds it."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select, update
 
+import refwatch.counting.ledger as ledger_module
 from refwatch.counting import count_persons, ledger_show
 from refwatch.counting.ledger import read_entry
 from refwatch.domain.errors import RefWatchError
@@ -125,3 +128,59 @@ def test_a_deletion_names_the_entries_that_share_a_list(
         ).scalar_one()
     result = delete_report(workspace, str(report), "request REF-9", "admin")
     assert result.ledger_entries == ids
+
+
+def test_counts_recorded_at_once_by_many_threads_are_each_written_numbered_and_audited(
+    workspace: Workspace, cipher: FieldCipher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Group commit: entries arriving while one is written go in together, in the next
+    transaction; each caller gets its own committed entry."""
+    _rows(workspace, cipher, tmp_path)
+    real = ledger_module._write_group
+    groups: list[int] = []
+    started = threading.Event()
+
+    def slow_group(ws: Workspace, batch: list[object]) -> None:
+        groups.append(len(batch))
+        started.set()
+        time.sleep(0.3)  # the others queue meanwhile (no timing is asserted)
+        real(ws, batch)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ledger_module, "_write_group", slow_group)
+    answers: dict[str, str] = {}
+
+    def ask(n: int) -> None:
+        if n:
+            started.wait(10)
+        result = count_persons(workspace, **JULY, record=True, actor=f"analyst-{n}")
+        answers[f"analyst-{n}"] = str(result.ledger_id)
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(answers.values()) == [f"L-{n:06d}" for n in range(1, 9)]
+    assert sum(groups) == 8 and len(groups) < 8
+    for actor, entry_id in answers.items():
+        entry = read_entry(workspace, entry_id)
+        assert entry["actor"] == actor
+        assert sorted(entry["certain"] + entry["uncertain"]) == ["P-000001", "P-000002", "P-000003"]
+    with workspace.read() as conn:
+        actions = conn.execute(select(table_of(AuditEntry).c.action)).scalars().all()
+    assert actions.count("ledger.record") == 8
+
+
+def test_a_group_that_cannot_be_written_fails_every_caller_in_it(
+    workspace: Workspace, cipher: FieldCipher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _rows(workspace, cipher, tmp_path)
+
+    def broken(conn: object, pending: object, written: object) -> None:
+        raise RefWatchError("disk full (simulated)")
+
+    monkeypatch.setattr(ledger_module, "_write_one", broken)
+    with pytest.raises(RefWatchError, match="simulated"):
+        count_persons(workspace, **JULY, record=True)
+    monkeypatch.undo()
+    assert count_persons(workspace, **JULY, record=True).ledger_id == "L-000001"
