@@ -42,6 +42,7 @@ from refwatch.linkage.quality import Quality, evaluate
 from refwatch.share import fileformat
 from refwatch.share.encoding import (
     PersonTokens,
+    day_tokens,
     default_schema,
     hangul_tokens,
     month_tokens,
@@ -226,6 +227,7 @@ def speed(folder: Path, args: argparse.Namespace) -> None:
             t.add("birth", year_tokens(year, year))
             t.add("sex", [sex])
             t.add("month", month_tokens(day, day))
+            t.add("day", day_tokens(day, day))
             t.add("place", [place])
             people.append(t)
             when = date.fromordinal(day)

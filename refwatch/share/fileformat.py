@@ -6,12 +6,16 @@ plain enough to inspect by eye that it holds no name.
 
 Line 1 (header)::
 
-    {"format": "refwatch-pprl", "version": 1, "organisation": "...", "created": "...",
+    {"format": "refwatch-pprl", "version": 2, "organisation": "...", "created": "...",
      "schema": {...}, "key_check": "...", "records": N, "strata": ["period", "region"]}
 
 Lines 2 to N+1::
 
     {"id": "r1", "period": "2017-Q3", "region": "gz-...", "bits": "<base64>"}
+
+Version 2 added the apprehension day and the dated outcome to the encoding and changed
+how the coordinator scores pairs; a version 1 file is refused by name (its bits would be
+compared field by field with segments that are not there).
 
 The ids are numbers in a shuffled order, not person ids: the file says nothing about how
 the organisation numbers its persons. Nothing else is written: no name, no name key, no
@@ -125,7 +129,9 @@ def parse_header(data: dict[str, Any], name: str) -> tuple[str, Schema, str, str
         raise _fail(
             name,
             1,
-            f"encoding version {data.get('version')!r}; this RefWatch reads version {VERSION}",
+            f"encoding version {data.get('version')!r}; this RefWatch reads version {VERSION} "
+            "only: every organisation must encode again with the same RefWatch version "
+            "(encodings of two versions cannot be compared)",
             "share.version",
         )
     organisation = data.get("organisation")

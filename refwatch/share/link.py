@@ -46,6 +46,14 @@ from refwatch.estimate.table import CaptureTable
 from refwatch.share.encoding import Schema
 from refwatch.share.errors import ShareError
 from refwatch.share.fileformat import STRATA, EncodingFile
+from refwatch.share.model import (
+    U_SAMPLE,
+    Model,
+    fit,
+    match_weights,
+    pair_codes,
+    random_pairs,
+)
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -68,6 +76,10 @@ class LinkOptions:
     #: records in all they cost more time than they are worth and are left out.
     other_bands_up_to: int = 20_000
     bins: int = 40
+    #: Bits of match weight above the model's even-odds point that a pair needs: the
+    #: fields are not quite independent given a match (birth years and dates, place and
+    #: origin move together), so the model's odds are optimistic; 2 bits asks for 4:1.
+    margin: float = 2.0
     #: Two records of one file join only if their score passes the threshold by this
     #: much (an organisation's own linkage missed a duplicate); None: never.
     same_file_margin: float | None = 1.0
@@ -348,46 +360,20 @@ def _pattern_counts(bits: npt.NDArray[np.uint8], lo: int, hi: int) -> Ints:
     return out
 
 
-TF_PENALTY: Final = 0.2
-TF_REFERENCE: Final = 4.0
-#: Interval fields (every year or month a record allows): a narrow interval inside a
-#: wide one agrees, so these compare by the overlap coefficient |a & b| / min(|a|, |b|).
-OVERLAP_FIELDS: Final = ("birth", "month")
-
-
-def score_pairs(bits: npt.NDArray[np.uint8], first: Ints, second: Ints, schema: Schema) -> Floats:
-    """The evidence score of each pair (see the module docstring)."""
-    scores = np.zeros(len(first), dtype=np.float64)
-    for spec, (name, lo, hi, weight) in zip(schema.fields, _segments(schema), strict=True):
-        seg = bits[:, lo:hi]
-        counts = popcount(seg)
-        shared = _pattern_counts(bits, lo, hi) if name in NAME_FIELDS else None
-        # Chance-level Dice of two unrelated filters with this segment's typical fill.
-        fill = (
-            float(np.median(counts[counts > 0]) / spec.stored_bits) if (counts > 0).any() else 0.0
-        )
-        floor = min(fill, 0.9)
-        for start in range(0, len(first), CHUNK):
-            a = first[start : start + CHUNK]
-            b = second[start : start + CHUNK]
-            both = np.bitwise_count(seg[a] & seg[b]).sum(axis=1, dtype=np.int64)
-            total = counts[a] + counts[b]
-            present = (counts[a] > 0) & (counts[b] > 0)
-            if name in OVERLAP_FIELDS:
-                smaller = np.minimum(counts[a], counts[b])
-                dice = np.where(present, both / np.maximum(smaller, 1), 0.0)
-            else:
-                dice = np.where(present, 2.0 * both / np.maximum(total, 1), 0.0)
-            evidence = np.clip(2.0 * (dice - floor) / (1.0 - floor) - 1.0, -1.0, 1.0)
-            if shared is not None:
-                # Term frequency: an identical name segment that many records carry (a
-                # common name) is weaker evidence than one only this pair shares.
-                exact = present & (both == counts[a]) & (both == counts[b])
-                evidence = evidence - np.where(
-                    exact, TF_PENALTY * np.log2(np.maximum(shared[a], 2) / TF_REFERENCE), 0.0
-                )
-            scores[start : start + CHUNK] += np.where(present, weight * evidence, 0.0)
-    return scores
+def score_pairs(
+    bits: npt.NDArray[np.uint8], first: Ints, second: Ints, file_of: Ints, schema: Schema
+) -> tuple[Floats, Model]:
+    """The match weight of each pair and the model fitted to give it (see model.py):
+    u from random pairs of different files, m by EM over the cross-file candidates."""
+    codes = pair_codes(bits, first, second, schema)
+    rng = np.random.default_rng(SEED)
+    random_first, random_second = random_pairs(file_of, U_SAMPLE, rng)
+    random_codes = pair_codes(bits, random_first, random_second, schema)
+    cross = file_of[first] != file_of[second]
+    fitted = fit(codes[cross] if cross.any() else codes, random_codes, schema)
+    name = [s for s in _segments(schema) if s[0] == "name"]
+    name_counts = _pattern_counts(bits, name[0][1], name[0][2])[first] if name else None
+    return match_weights(codes, fitted, schema, name_counts, len(file_of)), fitted
 
 
 def best_scores(first: Ints, second: Ints, scores: Floats, file_of: Ints) -> Floats:
@@ -403,48 +389,25 @@ def best_scores(first: Ints, second: Ints, scores: Floats, file_of: Ints) -> Flo
     return values[head]
 
 
-def fit_mixture(values: Floats, iterations: int = 200) -> Mixture:
-    """Two Gaussians by EM; threshold where the posterior of the upper one is 0.5."""
-    if len(values) < 4 or float(values.std()) == 0.0:
-        mid = float(values.mean()) if len(values) else 0.0
-        return Mixture(mid, 0.0, float(len(values)), (mid, mid), (0.0, 0.0), False)
-    lo, hi = np.quantile(values, [0.2, 0.9])
-    means = np.array([lo, hi], dtype=np.float64)
-    sds = np.full(2, values.std() / 2 + 1e-6)
-    weights = np.array([0.5, 0.5])
-    converged = False
-    previous = -np.inf
-    for _ in range(iterations):
-        dens = (
-            weights
-            / (sds * np.sqrt(2 * np.pi))
-            * np.exp(-0.5 * ((values[:, None] - means) / sds) ** 2)
-        )
-        total = dens.sum(axis=1, keepdims=True) + 1e-300
-        resp = dens / total
-        likelihood = float(np.log(total).sum())
-        nk = resp.sum(axis=0) + 1e-12
-        weights = nk / len(values)
-        means = (resp * values[:, None]).sum(axis=0) / nk
-        sds = np.sqrt((resp * (values[:, None] - means) ** 2).sum(axis=0) / nk) + 1e-3
-        if abs(likelihood - previous) < 1e-6 * abs(likelihood):
-            converged = True
-            break
-        previous = likelihood
-    if means[0] > means[1]:
-        means, sds, weights = means[::-1], sds[::-1], weights[::-1]
-    grid = np.linspace(means[0], means[1], 2001)
-    upper = weights[1] / sds[1] * np.exp(-0.5 * ((grid - means[1]) / sds[1]) ** 2)
-    lower = weights[0] / sds[0] * np.exp(-0.5 * ((grid - means[0]) / sds[0]) ** 2)
-    above = np.flatnonzero(upper >= lower)
-    threshold = float(grid[above[0]]) if len(above) else float(means[1])
+def summarise(best: Floats, threshold: float, fitted: Model) -> Mixture:
+    """What the coordinator can see of quality without the truth: how many of the best
+    scores are matches by the model (the sum of their match probabilities), and the
+    mean and spread of the weights of each kind."""
+    if not len(best):
+        return Mixture(threshold, 0.0, 0.0, (0.0, 0.0), (0.0, 0.0), fitted.converged)
+    post = 1.0 / (1.0 + np.exp2(-np.clip(best - threshold, -60, 60)))
+    out = []
+    for w in (1 - post, post):
+        total = max(float(w.sum()), 1e-12)
+        mean = float((w * best).sum() / total)
+        out.append((mean, float(np.sqrt((w * (best - mean) ** 2).sum() / total))))
     return Mixture(
         threshold,
-        float(weights[1] * len(values)),
-        float(weights[0] * len(values)),
-        (float(means[0]), float(means[1])),
-        (float(sds[0]), float(sds[1])),
-        converged,
+        float(post.sum()),
+        float(len(best) - post.sum()),
+        (out[0][0], out[1][0]),
+        (out[0][1], out[1][1]),
+        fitted.converged,
     )
 
 
@@ -545,14 +508,14 @@ def link_files(
         _, codes = np.unique(np.array(labels, dtype=object), return_inverse=True)
         strata_codes.append(codes.astype(np.int64))
     first, second = candidate_pairs(bits, file_of, schema, options, strata_codes)
-    scores = score_pairs(bits, first, second, schema)
+    scores, fitted = score_pairs(bits, first, second, file_of, schema)
     cross = file_of[first] != file_of[second]
     best = best_scores(first[cross], second[cross], scores[cross], file_of)
-    mixture = fit_mixture(best)
     if options.threshold is not None:
         threshold, source = options.threshold, "given"
     else:
-        threshold, source = mixture.threshold, "mixture"
+        threshold, source = fitted.threshold + options.margin, "model"
+    mixture = summarise(best, threshold, fitted)
     strict = None if options.same_file_margin is None else threshold + options.same_file_margin
     clusters, links = greedy_clusters(first, second, scores, file_of, threshold, strict)
     table = _table(lists, clusters, file_of)

@@ -23,10 +23,12 @@ from refwatch.share.encoding import (
     Encoder,
     PersonTokens,
     Schema,
+    day_tokens,
     default_schema,
     hangul_tokens,
     month_tokens,
     name_tokens,
+    outcome_tokens,
     year_tokens,
 )
 from refwatch.share.errors import ShareError
@@ -73,6 +75,9 @@ def person_tokens(
                 if columns[key][i]:
                     tokens.add("origin", [f"{key[7]}:{columns[key][i]}"])
             tokens.add("month", month_tokens(columns["appr_lo"][i], columns["appr_hi"][i]))
+            tokens.add("day", day_tokens(columns["appr_lo"][i], columns["appr_hi"][i]))
+            status = (columns["status"][i], columns["status_lo"][i], columns["status_hi"][i])
+            tokens.add("outcome", outcome_tokens(*status))
             for key in ("appr_area", "appr_place_id"):
                 if columns[key][i]:
                     tokens.add("place", [f"{key[5]}:{columns[key][i]}"])

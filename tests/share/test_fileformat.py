@@ -78,7 +78,7 @@ def test_a_good_file_round_trips(tmp_path: Path) -> None:
             1,
             "not a RefWatch",
         ),
-        (lambda t: t.replace('"version": 1,', '"version": 2,', 1), 1, "version 2"),
+        (lambda t: t.replace('"version": 2,', '"version": 3,', 1), 1, "version 3"),
         (lambda t: t.replace('"records": 5', '"records": 4'), 6, "more records"),
         (lambda t: t.replace('"id": "r2"', '"id": "r1"'), None, "repeats"),
         (lambda t: t + "\n", 7, "empty line"),
@@ -108,6 +108,26 @@ def test_broken_files_name_the_file_and_line(
     assert words in str(error)
     if line is not None:
         assert error.line == line, str(error)
+
+
+def test_a_file_of_the_previous_encoding_version_is_refused_by_name(tmp_path: Path) -> None:
+    """Version 1 files (no day or outcome segment, the old scoring) cannot be linked with
+    version 2 ones: the file is named and the fix (encode again) is said."""
+    current = _file(tmp_path, "Org A")
+    old = _file(tmp_path, "Org B")
+    lines = old.read_text(encoding="utf-8").splitlines()
+    header = json.loads(lines[0])
+    assert header["version"] == 2 and header["schema"]["version"] == 2
+    header["version"] = header["schema"]["version"] = 1
+    header["schema"]["fields"] = header["schema"]["fields"][:7]
+    old.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n", encoding="utf-8")
+    error = _error(old)
+    assert error.code == "share.version" and error.line == 1
+    assert str(error).startswith("Org B.jsonl")
+    assert "version 1" in str(error) and "encode again" in str(error)
+    with pytest.raises(ShareError) as caught:
+        link_files([fileformat.read(p) for p in (current, old)])
+    assert caught.value.code == "share.version" and "Org B.jsonl" in str(caught.value)
 
 
 def test_wrong_width_and_oversized_lines_and_files(
