@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
+from anyio import to_thread
 from argon2 import PasswordHasher
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
@@ -117,6 +118,11 @@ def _is_synthetic(workspace: Workspace) -> bool:
     return value == "true"
 
 
+def _limit_threads(request_threads: int | None) -> None:
+    if request_threads is not None:
+        to_thread.current_default_thread_limiter().total_tokens = request_threads
+
+
 def create_app(
     workspace_path: Path,
     db_url: str | None = None,
@@ -129,6 +135,7 @@ def create_app(
     access_log: bool = False,
     worker_header: bool = False,
     pending_uploads: UploadStore | None = None,
+    request_threads: int | None = None,
 ) -> FastAPI:
     """The RefWatch web app for the workspace at `workspace_path`.
 
@@ -136,12 +143,13 @@ def create_app(
     `keys` (data keys already unwrapped) and `csrf_key` are what `refwatch serve` hands to
     each of its workers (`web.serving`): every worker must sign pre-session CSRF tokens
     with the same key. `access_log` adds one log line per request (by route template);
-    `worker_header` is for tests of several workers only.
+    `worker_header` is for tests of several workers only; `request_threads`: see serving.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         workspace = open_workspace(workspace_path, db_url)
+        _limit_threads(request_threads)
         try:
             if keys is not None:
                 app.state.cipher = FieldCipher(keys)

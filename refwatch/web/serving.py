@@ -37,6 +37,11 @@ from refwatch.web.logs import log_config
 
 LogFormat = Literal["text", "json"]
 FACTORY = "refwatch.web.serving:worker_app"
+REQUEST_THREADS = 8
+"""Route functions running at once in one worker; more wait their turn. anyio's default
+is 40: on two cores, forty threads only take turns at the interpreter lock, each holding a
+database connection, and at 64 clients requests slowed down instead of queueing
+(docs/deploy.md, Performance)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ def worker_app() -> FastAPI:
         access_log=handover.log_format == "json",
         worker_header=handover.worker_header,
         pending_uploads=uploads,
+        request_threads=REQUEST_THREADS,
     )
 
 
