@@ -22,11 +22,15 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator
 
-SETTINGS_VERSION = 3
-"""Version 3 (issue 12, scale): the looser blocking keys of version 2 capped
-(`LinkageConfig.key_cap`), the weak "caught together" levels of origin and outcome
-removed, and a level for apprehension dates both known to within two months. Saved runs
-keep their own rules and model; a run's `refwatch.settings_version` says which."""
+SETTINGS_VERSION = 4
+"""Version 4 (issue 12, recall on hard worlds): term frequencies leave out a person's own
+mentions (`LinkageConfig.tf_own_mentions`); two real names a sound or two apart weigh
+against a match (`features.known_names`); three blocking rules for glued names and
+wrong first letters. Version 3: the looser blocking keys of version
+2 capped (`LinkageConfig.key_cap`), the weak "caught together" levels of origin and
+outcome removed, and a level for apprehension dates both known to within two months.
+Saved runs keep their own rules and model; a run's `refwatch.settings_version` says
+which (see docs/linkage.md, "Linkage settings version 4")."""
 
 _OVERLAP = "l.appr_lo <= r.appr_hi AND r.appr_lo <= l.appr_hi"
 
@@ -53,6 +57,11 @@ BLOCKING_RULES: tuple[str, ...] = (
     # share them (the `_c` columns, `features.CAPPED_KEYS`).
     f"l.ph_bag_c = r.ph_bag_c AND {_OVERLAP}",
     f"l.ph = r.ph_rev AND {_OVERLAP}",
+    # Since version 4: the same sound key where one side's place is unknown (a glued or
+    # unread family name gives no name key), and the sound key but its first letter.
+    f"l.appr_area IS NULL AND l.ph = r.ph AND {_OVERLAP}",
+    f"r.appr_area IS NULL AND l.ph = r.ph AND {_OVERLAP}",
+    f"l.ph_tail_c = r.ph_tail_c AND {_OVERLAP}",
     f"l.ph_rev = r.ph AND {_OVERLAP}",
     f"l.given_c = r.given_c AND {_OVERLAP}",
     f"l.surname_head_c = r.surname_head_c AND {_OVERLAP}",
@@ -73,9 +82,10 @@ BLOCKING_RULES: tuple[str, ...] = (
 )
 """Which pairs are scored. Each rule is an equality join narrowed by a filter, so the
 work grows with the pairs it finds, not with the square of the mentions: on the
-synthetic world of 113,997 mentions (benchmarks/linkage_blocking.py) these rules find
-99.8% of the true pairs among 1.09 million candidates (9.6 per mention; version 2's
-rules made 22.7 million for 0.2% more true pairs)."""
+synthetic world of 113,997 mentions (benchmarks/linkage_blocking.py) version 3's rules
+find 99.8% of the true pairs among 1.09 million candidates (9.6 per mention; version 2's
+rules made 22.7 million for 0.2% more true pairs); version 4's three rules add 3,578
+candidates there (docs/linkage.md)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,9 @@ class LinkageConfig:
       "at least", see docs/counting.md); at least `keep_pairs_min`.
     - `calibrate_prior`: after scoring, set the prior to agree with the scored pairs
       (`model.calibrate_prior`); off, the prior from the deterministic rules stands.
+    - `tf_own_mentions`: mentions taken off each name's count before it is used as a
+      term frequency, for the person's own mentions (`model.term_frequencies`; 0 before
+      settings version 4).
     - `blocking`: which pairs are scored at all (SQL over the two sides, l and r).
     """
 
@@ -126,6 +139,7 @@ class LinkageConfig:
     max_review_pairs: int = 20_000
     plausible_min: float = 0.05
     calibrate_prior: bool = True
+    tf_own_mentions: float = 2.0
     blocking: tuple[str, ...] = field(default_factory=lambda: BLOCKING_RULES)
 
     def as_dict(self) -> dict[str, Any]:
@@ -137,6 +151,8 @@ class LinkageConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LinkageConfig:
         values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if int(data.get("settings_version") or 0) < 4:
+            values.setdefault("tf_own_mentions", 0.0)  # counted as they were
         if "blocking" in values:
             values["blocking"] = tuple(values["blocking"])
         return cls(**values)
@@ -256,6 +272,13 @@ def _near_name_levels(scale: float) -> list[Any]:
     """The levels of names a sound or a letter apart (m values scaled by the typing noise),
     of one shared part, and of different names."""
     return [
+        _level(
+            f"ph_known_l AND ph_known_r AND ph_flat_l <> ph_flat_r AND {_DISTANCE} <= 2",
+            "two real names a sound or two apart (each written in Hangul somewhere)",
+            0.0003,
+            0.01,
+            **_FIXED,
+        ),
         _level(
             f"{_SURNAMES_AGREE} AND {_DISTANCE} <= 1",
             "names one sound apart, in any order",

@@ -17,11 +17,17 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from refwatch.intake.importer import import_files
 from refwatch.linkage import run_linkage
-from refwatch.linkage.features import bag
-from refwatch.linkage.model import Scores, calibrate_prior, term_frequencies
+from refwatch.linkage.features import bag, known_names
+from refwatch.linkage.model import TF_FLOOR, Scores, calibrate_prior, term_frequencies
 from refwatch.linkage.names import name_features
 from refwatch.linkage.quality import evaluate
-from refwatch.linkage.settings import NAME_NOISE_REFERENCE, SETTINGS_VERSION, name_noise
+from refwatch.linkage.settings import (
+    NAME_NOISE_REFERENCE,
+    SETTINGS_VERSION,
+    LinkageConfig,
+    name_comparison,
+    name_noise,
+)
 from refwatch.simulate.world import HARD, simulate_world
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.keys import Secret
@@ -66,6 +72,50 @@ def test_term_frequencies_count_over_all_mentions() -> None:
         "김영희": 0.4,
         "박정숙": 0.2,
     }
+
+
+def test_term_frequencies_leave_out_the_persons_own_mentions() -> None:
+    # Version 4: a name seen twice may be one person's two reports, so its frequency
+    # among other people's mentions is what is left after two, never below the floor.
+    names = ["김영희"] * 5 + ["박정숙"] * 2 + ["이옥"] + [None] * 2
+    tf = term_frequencies(pa.table({"hangul": names}), "hangul", own_mentions=2.0).to_pydict()
+    assert dict(zip(tf["hangul"], tf["tf_hangul"], strict=True)) == {
+        "김영희": 3 / 10,
+        "박정숙": TF_FLOOR / 10,
+        "이옥": TF_FLOOR / 10,
+    }
+
+
+def test_runs_saved_before_version_4_keep_counting_names_as_they_did() -> None:
+    old = {k: v for k, v in LinkageConfig().as_dict().items() if k != "tf_own_mentions"}
+    old["settings_version"] = 3
+    assert LinkageConfig.from_dict(old).tf_own_mentions == 0.0
+    assert LinkageConfig.from_dict(LinkageConfig().as_dict()).tf_own_mentions == 2.0
+    assert SETTINGS_VERSION >= 4
+
+
+def test_a_name_is_known_when_some_mention_writes_it_in_hangul() -> None:
+    rows = [("김경숙", None), (None, "Kim Kyongsuk"), (None, "KimYongsuk"), (None, "Kmi Yongsuk")]
+    found = [name_features(h, latin) for h, latin in rows]
+    known = known_names(
+        [f.phonetic for f in found] + [None],
+        [f.phonetic_rev for f in found] + [None],
+        [h for h, _ in rows] + [None],
+    )
+    # 김경숙 in Hangul and its romanisation are real names; "KimYongsuk" (김영숙) is a name
+    # nobody here writes in Hangul, "Kmi Yongsuk" a typing error: neither is known.
+    assert known == [True, True, False, False, None]
+
+
+def test_two_real_names_a_sound_apart_weigh_against_a_match() -> None:
+    levels = name_comparison().get_comparison("duckdb").as_dict()["comparison_levels"]
+    labels = [level.get("label_for_charts", "") for level in levels]
+    real = next(i for i, label in enumerate(labels) if label.startswith("two real names"))
+    typo = next(i for i, label in enumerate(labels) if label.startswith("names one sound"))
+    assert real < typo  # checked first: a typing error only where a name is not real
+    level = levels[real]
+    assert level["m_probability"] < level["u_probability"]
+    assert "ph_known_l" in level["sql_condition"] and "ph_flat_l" in level["sql_condition"]
 
 
 def test_the_calibrated_prior_agrees_with_the_scored_pairs() -> None:
