@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from refwatch.domain.caserecord import CASE_COLUMNS
 from refwatch.intake.importer import read_records
@@ -28,6 +29,11 @@ from refwatch.store.database import drop_pg_schema
 from refwatch.store.keys import KdfParams, Secret
 from refwatch.store.workspace import Workspace, init_workspace
 from tests import figures
+
+# Property tests check what is generated, never how fast: Hypothesis's per-example deadline
+# (200 ms) and its "too slow" health check are timings, and they failed under CI load.
+settings.register_profile("refwatch", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("refwatch")
 
 # Cheap Argon2id for the test suite only; a test checks the shipped default is strong.
 TEST_KDF = KdfParams(iterations=1, lanes=1, memory_cost_kib=1024)
