@@ -9,19 +9,13 @@ Why each step:
   ones almost never. Bands over the name segment find matches whose other fields are
   noisy; bands over the other fields find matches whose names are missing or mistyped.
   The positions are drawn from a fixed seed, so a run is reproducible.
-- **Scores**: per field, the Dice coefficient of the two segments (for the interval
-  fields, birth year and apprehension month, the overlap coefficient: a narrow interval
-  inside a wide one agrees), turned into evidence
-  ``weight * (2 * (dice - floor) / (1 - floor) - 1)`` clipped to [-weight, weight]:
-  full agreement adds the field's weight, a chance-level overlap (`floor`, the typical
-  fill of the segment) subtracts it, a field one side lacks counts nothing. Identical
-  name segments are adjusted for how many records carry them (term frequency): a name
-  that dozens of records share proves less than one only this pair has.
-- **Threshold** from the scores alone: a two-component Gaussian mixture fitted by EM to
-  the best score of each record against each other file; the threshold is where a score
-  is as likely a match as not (equal weighted densities), and the mixture weights
-  estimate how many of those best scores are matches and non-matches. On the study
-  worlds this lands within 0.5 of the threshold with the best F1 (docs/sharing.md).
+- **Scores and threshold**: the match model of `refwatch.share.model` (Fellegi-Sunter
+  over per-field agreement levels, u from random pairs, m and the share of matches by
+  EM over the candidates, term-frequency names). A pair's score is its match weight in
+  bits; the threshold is where a pair is `margin` bits above even odds given the fitted
+  share of matches, so it rises with the number of namesakes among the candidates.
+  What the coordinator sees of quality (`Mixture`) is the model's own account: the sum
+  of the match probabilities of each record's best score against each other file.
 - **Solution**: greedy, best pair first; clusters join only if they hold no file in
   common (a person is on each list once), except that two records of one file may join
   when their score passes the threshold by `same_file_margin` (an organisation's own
@@ -87,7 +81,8 @@ class LinkOptions:
 
 @dataclass
 class Mixture:
-    """The two-component fit of the best scores: what the coordinator sees of quality."""
+    """What the coordinator sees of quality without the truth: the model's estimated
+    matches and non-matches among the best scores, and the mean and spread of each."""
 
     threshold: float
     matches: float

@@ -13,16 +13,19 @@ linked namesakes: F1 0.48 against 0.92 for plaintext). Fellegi-Sunter can:
   and the Hangul of a name (both come from one name), and the apprehension month, day and
   place (people caught together share all three). A comparison's level is the
   combination of its fields' levels.
-- **u** (how often a level is seen between two different persons) is counted on random
-  pairs of records from different files, which are almost all non-matches: this is
-  where scale enters, since a level that random pairs reach often says little.
-- **m** (how often a level is seen for one person) and the share of matches among the
-  candidate pairs are fitted by EM on the candidate pairs, u held fixed.
-- A pair's score is its **match weight**, the sum of log2(m/u) over comparisons; an
-  identical name segment is weighed by how many records carry it (term frequency:
-  log2(m / frequency) instead of log2(m / u)).
+- **u** (how often a level is seen between two different persons), **m** (how often for
+  one person) and the **share** of matches among the candidate pairs are fitted by EM
+  over the candidate pairs (Winkler's EM for blocked pairs), u started from random pairs
+  of records of different files (almost all non-matches). The name's m is fixed, not
+  fitted (see NAME_M). This is where scale enters: among 100,000 persons the candidates
+  are mostly namesakes, so agreeing on a name is common among non-matches (high u)
+  and the share of matches is small.
+- A pair's score is its **match weight**, the sum of log2(m/u) over comparisons (each
+  capped at MAX_BITS); an identical name segment is weighed by how many records carry
+  it (term frequency: log2(reference / frequency) more, the reference being the median
+  frequency of the identical names among the pairs).
 - The **threshold** is the weight where a pair is as likely a match as not given the
-  fitted share of matches among the candidates, log2((1 - share) / share).
+  fitted share, log2((1 - share) / share); `refwatch.share.link` asks a margin above it.
 
 The coordinator needs no secret for any of it: only bits, counts and random pairs.
 """
@@ -203,7 +206,7 @@ class Model:
     m: list[Floats]
     u: list[Floats]
     share: float
-    u_name_exact: float
+    name_reference: float
     iterations: int
     converged: bool
 
@@ -319,6 +322,6 @@ def match_weights(
         exact = name_exact(codes, schema)
         frequency = np.maximum(name_counts, 2) / max(n_records, 1)
         if exact.any():
-            model.u_name_exact = float(np.median(frequency[exact]))
-            total += np.where(exact, np.log2(model.u_name_exact / frequency), 0.0)
+            model.name_reference = float(np.median(frequency[exact]))
+            total += np.where(exact, np.log2(model.name_reference / frequency), 0.0)
     return total
