@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 from sqlalchemy import Connection, delete, insert, select, update
 
 from refwatch.gazetteer import Gazetteer, load_gazetteer
+from refwatch.gazetteer import Place as GazetteerPlace
 from refwatch.store.schema import Place, WorkspaceMeta, table_of
 
 places_table = table_of(Place)
@@ -82,35 +84,28 @@ class PlaceResolver:
         self.unknown: dict[str, None] = {}
         self._cache: dict[tuple[str, str], str | None] = {}
 
-    def _remember(self, key: tuple[str, str], place_id: str | None) -> str | None:
-        self._cache[key] = place_id
-        if place_id is None:
-            self.unknown.setdefault(key[1], None)
-        return place_id
+    def _cached(
+        self, kind: str, text: str | None, find: Callable[[str], GazetteerPlace | None]
+    ) -> str | None:
+        """The id `find` gives for `text`, looked up once per kind and text; a text it
+        cannot resolve is remembered in `unknown`."""
+        if text is None:
+            return None
+        key = (kind, text)
+        if key not in self._cache:
+            found = find(text)
+            self._cache[key] = None if found is None else found.id
+            if found is None:
+                self.unknown.setdefault(text, None)
+        return self._cache[key]
 
     def place(self, text: str | None) -> str | None:
-        if text is None:
-            return None
-        key = ("place", text)
-        if key in self._cache:
-            return self._cache[key]
-        found = self.gazetteer.resolve(text, kinds=POINT_KINDS)
-        return self._remember(key, None if found is None else found.id)
+        return self._cached("place", text, lambda t: self.gazetteer.resolve(t, kinds=POINT_KINDS))
 
     def facility(self, text: str | None) -> str | None:
-        if text is None:
-            return None
-        key = ("facility", text)
-        if key in self._cache:
-            return self._cache[key]
-        found = self.gazetteer.resolve(text, kinds=FACILITY_KINDS)
-        return self._remember(key, None if found is None else found.id)
+        return self._cached(
+            "facility", text, lambda t: self.gazetteer.resolve(t, kinds=FACILITY_KINDS)
+        )
 
     def origin(self, text: str | None) -> str | None:
-        if text is None:
-            return None
-        key = ("origin", text)
-        if key in self._cache:
-            return self._cache[key]
-        found = self.gazetteer.resolve_origin(text)
-        return self._remember(key, None if found is None else found.id)
+        return self._cached("origin", text, self.gazetteer.resolve_origin)
