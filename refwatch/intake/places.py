@@ -22,21 +22,14 @@ POINT_KINDS = frozenset({"country", "province", "prefecture", "county", "city"})
 FACILITY_KINDS = frozenset({"facility"})
 
 
+def _place_row(place: GazetteerPlace) -> dict[str, object]:
+    """A gazetteer place as a row of `places` (each of its columns is a field of Place);
+    the digest hashes these values in the table's column order."""
+    return {c.name: getattr(place, c.name) for c in places_table.columns}
+
+
 def gazetteer_digest(gazetteer: Gazetteer) -> str:
-    rows = [
-        [
-            p.id,
-            p.kind,
-            p.country,
-            p.parent_id,
-            p.name_latin,
-            p.name_hangul,
-            p.name_hanzi,
-            p.lat,
-            p.lon,
-        ]
-        for p in gazetteer
-    ]
+    rows = [list(_place_row(p).values()) for p in gazetteer]
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -50,23 +43,7 @@ def ensure_places(conn: Connection, gazetteer: Gazetteer | None = None) -> bool:
     if stored == digest:
         return False
     conn.execute(delete(places_table))
-    conn.execute(
-        insert(places_table),
-        [
-            {
-                "id": p.id,
-                "kind": p.kind,
-                "country": p.country,
-                "parent_id": p.parent_id,
-                "name_latin": p.name_latin,
-                "name_hangul": p.name_hangul,
-                "name_hanzi": p.name_hanzi,
-                "lat": p.lat,
-                "lon": p.lon,
-            }
-            for p in gaz
-        ],
-    )
+    conn.execute(insert(places_table), [_place_row(p) for p in gaz])
     if stored is None:
         conn.execute(insert(meta_table).values(key="gazetteer_digest", value=digest))
     else:
