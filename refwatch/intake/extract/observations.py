@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from refwatch.domain.enums import ObservationKind
-from refwatch.intake.extract.numbers import find_numbers
+from refwatch.intake.extract.numbers import Number, find_numbers
 from refwatch.intake.extract.periods import Period
 
 _CAPACITY = re.compile(r"\bcapacit(?:y|ies)\b|역량|능력|수용\s?(?:능력|인원)|활동력", re.I)
@@ -78,41 +78,38 @@ def find_observations(text: str, start: int, end: int) -> list[Found]:
         )
     tip = _TIP_OFF.search(piece)
     if tip is not None:
-        count: float | None = None
-        for number in find_numbers(piece):
-            if _GROUPS.match(piece[number.end :]):
-                count = float(number.value)
-                break
-        out.append(
-            Found(
-                ObservationKind.TIP_OFF.value,
-                count,
-                "count" if count is not None else None,
-                start + tip.start(),
-                start + tip.end(),
-            )
+        groups = next(
+            (float(n.value) for n in find_numbers(piece) if _GROUPS.match(piece[n.end :])), None
         )
+        out.append(_counted(ObservationKind.TIP_OFF, groups, tip, start))
     security = _SECURITY.search(piece)
     if security is not None and _MORE.search(piece):
-        checkpoints: float | None = None
-        for number in find_numbers(piece):
-            after = piece[number.end :]
-            if _CHECKPOINTS_AFTER.match(after) and (
-                not after.lstrip().startswith("곳")
-                or _CHECKPOINTS_BEFORE.search(piece[: number.start])
-            ):
-                checkpoints = float(number.value)
-                break
-        out.append(
-            Found(
-                ObservationKind.BORDER_SECURITY.value,
-                checkpoints,
-                "count" if checkpoints is not None else None,
-                start + security.start(),
-                start + security.end(),
-            )
+        checkpoints = next(
+            (float(n.value) for n in find_numbers(piece) if _counts_checkpoints(piece, n)), None
         )
+        out.append(_counted(ObservationKind.BORDER_SECURITY, checkpoints, security, start))
     return out
+
+
+def _counted(kind: ObservationKind, count: float | None, key: re.Match[str], start: int) -> Found:
+    """An observation at its key word, with the count the sentence gives (None: none)."""
+    return Found(
+        kind.value,
+        count,
+        "count" if count is not None else None,
+        start + key.start(),
+        start + key.end(),
+    )
+
+
+def _counts_checkpoints(piece: str, number: Number) -> bool:
+    """Whether `number` counts checkpoints: "3 new checkpoints", "검문소 3곳" (a bare "3곳"
+    only after the word for checkpoint)."""
+    after = piece[number.end :]
+    return bool(_CHECKPOINTS_AFTER.match(after)) and (
+        not after.lstrip().startswith("곳")
+        or bool(_CHECKPOINTS_BEFORE.search(piece[: number.start]))
+    )
 
 
 def period_for(periods: list[Period], found: Found) -> Period | None:
