@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -54,6 +55,17 @@ def fail(message: str) -> NoReturn:
         f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True
     )
     raise typer.Exit(2)
+
+
+def date_option(text: str | None, option: str) -> date | None:
+    """An optional date option (`--as-of 2017-09-30`): None when not given; anything but
+    an ISO date stops the command with a line naming the option."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} takes a date such as 2017-09-30, got {text[:40]!r}")
 
 
 def os_error_text(exc: OSError) -> str:

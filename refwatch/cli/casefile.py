@@ -15,22 +15,23 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from refwatch.cli.app import JsonOpt, app, cipher_from, emit, fail, guarded, open_from, settings_of
+from refwatch.cli.app import (
+    JsonOpt,
+    app,
+    cipher_from,
+    date_option,
+    emit,
+    fail,
+    guarded,
+    open_from,
+    settings_of,
+)
 
 consent_app = typer.Typer(
     help="Consent: what may be done with a person's record (no_use … publication).",
     no_args_is_help=True,
 )
 app.add_typer(consent_app, name="consent")
-
-
-def _day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"--as-of takes a date such as 2017-09-30, got {text!r}")
 
 
 @app.command("casefile")
@@ -58,7 +59,7 @@ def casefile_command(
     from refwatch.persons.timeline import load_person
     from refwatch.publish.casefile import make_casefile, write_casefile
 
-    day = _day(as_of) or date.today()
+    day = date_option(as_of, "--as-of") or date.today()
     with open_from(ctx) as ws:
         cipher = cipher_from(ctx, ws)
         output = make_casefile(

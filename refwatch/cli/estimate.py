@@ -9,19 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from refwatch.cli.app import JsonOpt, app, emit, fail, guarded, open_from, settings_of
+from refwatch.cli.app import JsonOpt, app, date_option, emit, fail, guarded, open_from, settings_of
 
 if TYPE_CHECKING:
     from refwatch.estimate import EstimateOptions
-
-
-def _parse_day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"{option} takes a date like 2017-03-01, got {text!r}")
 
 
 def _human(data: dict[str, Any]) -> str:
@@ -190,7 +181,7 @@ def estimate_command(
         data = _from_table(histories, merge or [], options)
         emit(data, as_json, _human(data))
         return
-    span = (_parse_day(period_from, "--from"), _parse_day(period_to, "--to"))
+    span = (date_option(period_from, "--from"), date_option(period_to, "--to"))
     if linkage_sensitivity:
         data = _sensitivity(ctx, lists, span, options)
         emit(data, as_json, escape(str(data.get("summary", ""))))

@@ -7,23 +7,13 @@ With --json it prints the proposal file that, once reviewed, `refwatch accept` r
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from refwatch.cli.app import JsonOpt, app, emit, fail, guarded
+from refwatch.cli.app import JsonOpt, app, date_option, emit, fail, guarded
 from refwatch.domain.errors import InputError
-
-
-def _reference(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"--reference-date must be a date such as 2017-09-14 (got {value[:40]!r})")
 
 
 @app.command("extract")
@@ -77,7 +67,7 @@ def extract_command(
             as_json=as_json,
         )
         return
-    reference = _reference(reference_date)
+    reference = date_option(reference_date, "--reference-date")
     text = read_text_file(file)
     try:
         proposals = extract(text, reference_date=reference)
