@@ -14,9 +14,10 @@ requests back to back for a fixed time at each level of concurrency (1, 8, 16, 3
 Printed per level: throughput (requests/s), p50/p95/p99 latency, errors (any answer but
 2xx, or a transport error), and the workers' mean CPU time per request (user + system,
 from /proc/PID/stat over the level: the figure least moved by other load on the
-machine). Then the ratio of 2-worker to 1-worker throughput at each level (the baseline
-measured in the same run, on the same machine, minutes apart), and a soak at 16 clients
-against 2 workers with the workers' RSS sampled every 5 s. The load average
+machine), and how the answers were shared between the workers (% per worker). Then the
+ratio of 2-worker to 1-worker throughput at each level (the baseline measured in the same
+run, on the same machine, minutes apart), and a soak at 16 clients against 2 workers with
+the workers' RSS sampled every 5 s. The load average
 (`/proc/loadavg`) is printed at the start and the end: other processes on the machine move
 every figure.
 
@@ -37,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,6 +160,16 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     server_cpu: float = float("nan")
+    per_worker: Counter[int] = field(default_factory=Counter)
+
+    @property
+    def split(self) -> str:
+        """Answers per worker, largest first, in % (with 2 workers: how evenly the
+        connections were shared out)."""
+        total = self.per_worker.total()
+        if not total:
+            return "-"
+        return "/".join(f"{100 * n / total:.0f}" for _, n in self.per_worker.most_common())
 
     @property
     def cpu_ms(self) -> float:
@@ -188,6 +200,7 @@ async def client_loop(
             try:
                 answer = await client.get(path)
                 ok = 200 <= answer.status_code < 300
+                result.per_worker[int(answer.headers["x-refwatch-worker"])] += 1
             except httpx2.HTTPError:
                 ok = False
             if ok:
@@ -230,11 +243,11 @@ def warm(server: Server, issued: dict[str, str]) -> None:
 def row(r: Result) -> str:
     return (
         f"{r.clients:>7} | {r.throughput:>8.1f} | {r.pct(0.5):>7.0f} | {r.pct(0.95):>7.0f} | "
-        f"{r.pct(0.99):>7.0f} | {r.errors:>6} | {r.cpu_ms:>9.1f}"
+        f"{r.pct(0.99):>7.0f} | {r.errors:>6} | {r.cpu_ms:>9.1f} | {r.split}"
     )
 
 
-HEADER = "clients | req/s    | p50 ms  | p95 ms  | p99 ms  | errors | cpu ms/req"
+HEADER = "clients | req/s    | p50 ms  | p95 ms  | p99 ms  | errors | cpu ms/req | % per worker"
 
 
 def main() -> None:

@@ -24,17 +24,16 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import uvicorn
 from fastapi import FastAPI
-from uvicorn.supervisors import Multiprocess
 
 from refwatch.store.keys import KeyRing
 from refwatch.web.logs import log_config
+from refwatch.web.worker_sockets import OneSocketPerWorker, listeners
 
 LogFormat = Literal["text", "json"]
 FACTORY = "refwatch.web.serving:worker_app"
@@ -119,7 +118,8 @@ def serve(
     port: int,
     workers: int = 1,
 ) -> None:
-    """Serve until interrupted: `workers` processes sharing one listening socket."""
+    """Serve until interrupted: `workers` processes, one listening socket each on one port
+    (`worker_sockets`: the kernel shares the connections out)."""
     # Nothing secret may be inherited through the environment by the workers.
     os.environ.pop("REFWATCH_PASSPHRASE", None)
     if workers <= 1:
@@ -130,28 +130,13 @@ def serve(
     shared = SharedUploads()
     handover = replace(handover, uploads_address=shared.address, uploads_authkey=shared.authkey)
     config = _config(handover, host, port, workers)
-    sock = tcp_listener(config.bind_socket())
+    sockets = listeners(host, port, workers)
     try:
-        Multiprocess(config, sockets=[sock]).run()
+        OneSocketPerWorker(config, sockets).run()
     finally:
-        sock.close()
+        for sock in sockets:
+            sock.close()
         shared.stop()
-
-
-def tcp_listener(sock: socket.socket) -> socket.socket:
-    """The same listening socket, marked as TCP so that its connections get TCP_NODELAY.
-
-    Why: uvicorn's `Config.bind_socket()` leaves `proto` at 0; accepted sockets inherit it,
-    and asyncio turns Nagle's algorithm off only where `proto` is IPPROTO_TCP. With Nagle on,
-    every keep-alive request after the first waited about 40 ms for the client's delayed ACK
-    (uvicorn issue #3149): two workers answered one client in 50 ms where one took 13 ms.
-    """
-    if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.proto == socket.IPPROTO_TCP:
-        return sock
-    inheritable = sock.get_inheritable()
-    marked = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
-    marked.set_inheritable(inheritable)
-    return marked
 
 
 def _config(handover: Handover, host: str, port: int, workers: int) -> WorkerConfig:

@@ -13,13 +13,15 @@ and tries to catch state that one process keeps and the other does not see:
 - the key: never in a worker's environment or command line, never written to a file in
   the workspace or /tmp;
 - the JSON logs of all of it: no name, note, password, token or session id;
-- a worker killed: its replacement gets the keys too.
+- 32 connections opened at once: both workers get a share;
+- a worker killed: its replacement gets the keys too, and its socket.
 
 One server per engine for the whole module (slow: two workers start in ~10-20 s).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import csv
 import json
@@ -27,6 +29,7 @@ import os
 import signal
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -49,7 +52,7 @@ from refwatch.store.schema_linkage import LinkageRun
 from refwatch.store.workspace import open_workspace
 from tests.conftest import PASSPHRASE, TEST_KDF, pg_url_or_skip
 from tests.web.conftest import TEST_HASHER
-from tests.web.multiworker import Browser, Server, serving_workers
+from tests.web.multiworker import WORKER, Browser, Server, serving_workers
 
 pytestmark = pytest.mark.slow
 
@@ -435,6 +438,27 @@ def test_json_logs_carry_no_name_note_password_or_token(env: Env) -> None:
     assert "rwt_" not in text
     assert str(uuid.UUID(int=0)) not in text  # sanity: the check runs on real text
     assert len(records) > 20
+
+
+def test_connections_made_together_are_shared_between_the_workers(env: Env) -> None:
+    """32 keep-alive connections opened at once: with one socket shared by both workers,
+    the first to wake took all of them in most rounds (refwatch.web.worker_sockets). With
+    a socket each, the kernel places them by a hash: fewer than 4 on one worker has a
+    chance of about 3 in a million."""
+
+    async def opened_together() -> list[int]:
+        async def one() -> int:
+            async with httpx.AsyncClient(base_url=env.server.base, timeout=60) as client:
+                first = await client.get("/healthz")
+                again = await client.get("/healthz")  # the same connection, kept alive
+                assert first.headers[WORKER] == again.headers[WORKER]
+                return int(first.headers[WORKER])
+
+        return list(await asyncio.gather(*(one() for _ in range(32))))
+
+    placed = Counter(asyncio.run(opened_together()))
+    assert set(placed) == {env.a, env.b}, placed
+    assert min(placed.values()) >= 4, placed
 
 
 def test_a_worker_that_dies_is_replaced_and_unlocked(env: Env) -> None:
