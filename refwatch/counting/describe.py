@@ -28,6 +28,8 @@ FLAG_PHRASES = {
     "born_in_detention": "born in detention",
     "guide": "guides",
 }
+"""A flag as a plural noun phrase, for a sentence ("flagged children") and a fact sheet's
+table row."""
 
 
 def bounds_text(at_least: int, at_most: int) -> str:

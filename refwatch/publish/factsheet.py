@@ -25,7 +25,7 @@ from refwatch.counting import count_persons, trend
 from refwatch.counting.claims_check import claim_query
 from refwatch.counting.count import CountResult, run_query
 from refwatch.counting.days import NEG, POS, from_day, month_number, month_start, to_day
-from refwatch.counting.describe import bounds_text, width_text
+from refwatch.counting.describe import FLAG_PHRASES, bounds_text, width_text
 from refwatch.counting.query import CountQuery, make_query, status_day
 from refwatch.counting.snapshot import load_snapshot
 from refwatch.counting.urgent import HeldRule, urgent_list
@@ -46,14 +46,6 @@ from refwatch.store.workspace import Workspace
 
 URGENT_ROWS = 100
 """The urgent-action list shows this many persons; the rest are counted, not listed."""
-FLAG_TITLES = {
-    "child": "children",
-    "older": "older persons",
-    "pregnant": "pregnant women",
-    "ill": "ill",
-    "born_in_detention": "born in detention",
-    "guide": "guides",
-}
 
 
 @dataclass
@@ -89,7 +81,7 @@ def _label(dimension: str, value: str) -> str:
     if dimension in ("place", "province") and value in gazetteer:
         return gazetteer.get(value).name_latin
     if dimension == "flag":
-        return FLAG_TITLES.get(value, value)
+        return FLAG_PHRASES.get(value, value)
     return value
 
 
