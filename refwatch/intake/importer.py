@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from refwatch.domain.caserecord import CaseRecord
+from refwatch.domain.dates import DateInterval
 from refwatch.domain.enums import AFTER_RETURN, STATUS_EVENT, EventType, Flag, Status
 from refwatch.domain.errors import InputError
 from refwatch.intake.gc_pause import gc_paused
@@ -417,15 +418,12 @@ class FileWriter:
         previous: Any,
     ) -> None:
         report_id, mention_id = new_id(), new_id()
-        reported = record.reported_on
         self.rows["reports"].append(
             {
                 "id": report_id,
                 "source_id": source_id,
                 "record_id": record.record_id,
-                "reported_on": reported.edtf if reported else None,
-                "reported_earliest": reported.earliest if reported else None,
-                "reported_latest": reported.latest if reported else None,
+                **_date_cells("reported_on", "reported", record.reported_on),
                 "text_enc": None,
                 "language": None,
                 "fingerprint": fingerprint,
@@ -498,7 +496,6 @@ class FileWriter:
     ) -> dict[str, Any]:
         """The mention a row describes, its names and notes sealed."""
         seal = self.cipher.seal
-        birth, status_on = record.birth_year, record.status_on
         return {
             "id": mention_id,
             "report_id": report_id,
@@ -507,18 +504,14 @@ class FileWriter:
             "name_latin_enc": seal("mentions", "name_latin", mention_id, record.name_latin),
             "notes_enc": seal("mentions", "notes", mention_id, record.notes),
             "sex": record.sex.value if record.sex else None,
-            "birth_year": birth.edtf if birth else None,
-            "birth_earliest": birth.earliest if birth else None,
-            "birth_latest": birth.latest if birth else None,
+            **_date_cells("birth_year", "birth", record.birth_year),
             "age": record.age.text if record.age else None,
             "age_min": record.age.low if record.age else None,
             "age_max": record.age.high if record.age else None,
             "origin": record.origin,
             "origin_place_id": self.places.origin(record.origin),
             "status": record.status.value if record.status else None,
-            "status_on": status_on.edtf if status_on else None,
-            "status_earliest": status_on.earliest if status_on else None,
-            "status_latest": status_on.latest if status_on else None,
+            **_date_cells("status_on", "status", record.status_on),
             "group_id": group_id,
             "flags": ";".join(flag.value for flag in record.flags),
         }
@@ -576,6 +569,18 @@ class FileWriter:
         audit.append(self.conn, self.audit)
 
 
+def _date_cells(edtf_column: str, prefix: str, date: DateInterval | None) -> dict[str, Any]:
+    """A reported date as the three columns that keep it: the EDTF text as written, and the
+    first and last day it allows (`<prefix>_earliest`, `<prefix>_latest`)."""
+    if date is None:
+        return {edtf_column: None, f"{prefix}_earliest": None, f"{prefix}_latest": None}
+    return {
+        edtf_column: date.edtf,
+        f"{prefix}_earliest": date.earliest,
+        f"{prefix}_latest": date.latest,
+    }
+
+
 def claimed_events(record: CaseRecord) -> list[dict[str, Any]]:
     """The events a case-list row claims, in the order they happened.
 
@@ -596,9 +601,7 @@ def claimed_events(record: CaseRecord) -> list[dict[str, Any]]:
         return {
             "event_type": kind.value,
             "esf_code": kind.esf_code,
-            "date_edtf": date.edtf if date else None,
-            "date_earliest": date.earliest if date else None,
-            "date_latest": date.latest if date else None,
+            **_date_cells("date_edtf", "date", date),
             "place": place,
             "facility": facility,
             "authority": None,
