@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Table, insert, select
 
 from refwatch.domain.dates import parse_date
 from refwatch.domain.enums import ObservationKind, SourceType
@@ -21,6 +21,14 @@ sources_table, observations_table, groups_table = (
 )
 
 
+def _created(conn: Connection, table: Table, action: str, actor: str, **values: object) -> str:
+    """Insert a row under a new id and audit its creation (`action`); the new id."""
+    row_id = new_id()
+    conn.execute(insert(table).values(id=row_id, **values))
+    audit.log(conn, actor, action, table_name=table.name, record_id=row_id)
+    return row_id
+
+
 def get_or_create_source(conn: Connection, name: str, source_type: str | None, actor: str) -> str:
     if source_type is not None:
         SourceType(source_type)
@@ -29,19 +37,17 @@ def get_or_create_source(conn: Connection, name: str, source_type: str | None, a
     ).scalar_one_or_none()
     if found is not None:
         return str(found)
-    source_id = new_id()
-    conn.execute(
-        insert(sources_table).values(
-            id=source_id,
-            name=name,
-            source_type=source_type,
-            reliability=None,
-            contact_enc=None,
-            created_at=datetime.now(UTC),
-        )
+    return _created(
+        conn,
+        sources_table,
+        "source.create",
+        actor,
+        name=name,
+        source_type=source_type,
+        reliability=None,
+        contact_enc=None,
+        created_at=datetime.now(UTC),
     )
-    audit.log(conn, actor, "source.create", table_name="sources", record_id=source_id)
-    return source_id
 
 
 def add_observation(
@@ -65,25 +71,21 @@ def add_observation(
         raise InputError("unknown observation kind", column="kind", value=kind) from None
     interval = parse_date(observed_on)
     source_id = get_or_create_source(conn, source, source_type, actor)
-    observation_id = new_id()
-    conn.execute(
-        insert(observations_table).values(
-            id=observation_id,
-            source_id=source_id,
-            observed_on=interval.edtf,
-            observed_earliest=interval.earliest,
-            observed_latest=interval.latest,
-            kind=kind,
-            value=value,
-            unit=unit,
-            description=description,
-            created_at=datetime.now(UTC),
-        )
+    return _created(
+        conn,
+        observations_table,
+        "observation.create",
+        actor,
+        source_id=source_id,
+        observed_on=interval.edtf,
+        observed_earliest=interval.earliest,
+        observed_latest=interval.latest,
+        kind=kind,
+        value=value,
+        unit=unit,
+        description=description,
+        created_at=datetime.now(UTC),
     )
-    audit.log(
-        conn, actor, "observation.create", table_name="observations", record_id=observation_id
-    )
-    return observation_id
 
 
 def add_group(
@@ -104,18 +106,16 @@ def add_group(
     if reported_on is not None:
         parse_date(reported_on)
     source_id = get_or_create_source(conn, source, source_type, actor)
-    group_id = new_id()
-    conn.execute(
-        insert(groups_table).values(
-            id=group_id,
-            source_id=source_id,
-            label=label,
-            size_min=size_min,
-            size_max=size_max,
-            flags=";".join(sorted(flags)),
-            reported_on=reported_on,
-            description=description,
-        )
+    return _created(
+        conn,
+        groups_table,
+        "group.create",
+        actor,
+        source_id=source_id,
+        label=label,
+        size_min=size_min,
+        size_max=size_max,
+        flags=";".join(sorted(flags)),
+        reported_on=reported_on,
+        description=description,
     )
-    audit.log(conn, actor, "group.create", table_name="groups", record_id=group_id)
-    return group_id
