@@ -71,6 +71,7 @@ from refwatch.estimate.result import EstimateResult
 from refwatch.estimate.table import CaptureTable
 from refwatch.linkage.chains import load_chains
 from refwatch.linkage.constraints import row_constraints
+from refwatch.linkage.order import report_key
 from refwatch.store.schema import table_of
 from refwatch.store.schema_linkage import LinkagePair
 from refwatch.store.workspace import Workspace
@@ -146,16 +147,57 @@ def load_graph(conn: Connection, facts: MentionFacts) -> LinkageGraph:
         b.append(right)
         prob.append(float(pair.match_probability))
     same, different = _decisions(conn, row_of)
+    order, first, second = canonical_pairs(
+        canonical_ranks(facts), np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    )
     graph = LinkageGraph(
         mention_ids,
         person_now,
-        np.asarray(a, dtype=np.int64),
-        np.asarray(b, dtype=np.int64),
-        np.asarray(prob, dtype=np.float64),
+        first,
+        second,
+        np.asarray(prob, dtype=np.float64)[order],
         same,
         different,
     )
     return replace(graph, same=graph.same + _untied(graph))
+
+
+CONTENT = ("sex", "birth_year", "age", "origin_place_id", "status", "status_on", "group_label")
+"""Unencrypted facts that order the mentions a report key leaves tied (`canonical_ranks`)."""
+
+
+def canonical_ranks(facts: MentionFacts) -> IntArray:
+    """Each row's place in the order every workspace holding the same lists agrees on
+    (`refwatch.linkage.order`): by report key, then by what the mention says without its
+    names, then by mention id."""
+
+    def key(row: Any) -> tuple[Any, ...]:
+        content = tuple("" if row.get(c) is None else str(row.get(c)) for c in CONTENT)
+        report = report_key(row["source"], row.get("record_id"), row.get("reported_on"))
+        return (*report, *content, str(row["id"]))
+
+    keys = [key(row) for row in facts.rows]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(keys), dtype=np.int64)
+    return rank
+
+
+def canonical_pairs(
+    rank: IntArray, a: IntArray, b: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """(order, a, b): the pairs, the earlier row in `rank` first, sorted by `rank`.
+
+    A drawn clustering gives each pair its own random number in this order, so the same
+    seed keeps the same pairs in every workspace holding the same lists and linked
+    alike, whatever order the database returned the stored pairs in (issue 12).
+    """
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.int64), a, b
+    swap = rank[a] > rank[b]
+    first, second = np.where(swap, b, a), np.where(swap, a, b)
+    order = np.lexsort((rank[second], rank[first]))
+    return order, first[order], second[order]
 
 
 def _decisions(

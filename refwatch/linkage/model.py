@@ -40,6 +40,7 @@ from refwatch.linkage.splink_adapter import (
     SplinkDataFrame,
     levels,
     model_snapshot,
+    one_thread,
     restore_model,
     run_sql,
     trained_prior,
@@ -174,9 +175,10 @@ def train(
         step(f"training: EM on pairs sharing {', '.join(rule)}")
 
         def em(rule: tuple[str, ...] = rule) -> None:
-            training.estimate_parameters_using_expectation_maximisation(
-                block_on(*rule), max_pairs=config.em_max_pairs if large else None
-            )
+            with one_thread(linker):  # sums of floats in one order: the same m every run
+                training.estimate_parameters_using_expectation_maximisation(
+                    block_on(*rule), max_pairs=config.em_max_pairs if large else None
+                )
 
         failed = _guarded(linker, em)
         notes.append(f"EM on {'+'.join(rule)}: {'skipped (' + failed + ')' if failed else 'ok'}")
@@ -232,7 +234,8 @@ def _arrow_of(result: Any) -> pa.Table:
 def fetch_pairs(
     db_api: DatabaseAPI[Any], predictions: SplinkDataFrame, model: dict[str, Any]
 ) -> Scores:
-    """The scored pairs as columns (weights per comparison), smaller row first."""
+    """The scored pairs as columns (weights per comparison), smaller row first, sorted by
+    rows."""
     comparisons = comparison_names(model)
     weights = ", ".join(f"mw_{c}" for c in comparisons)
     sql = (
@@ -245,20 +248,24 @@ def fetch_pairs(
         return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=kind)
 
     left, right = column("unique_id_l", np.int64), column("unique_id_r", np.int64)
-    weight = column("match_weight", np.float64)
+    a, b = np.minimum(left, right), np.maximum(left, right)
+    # The backend returns pairs in the order its threads finished; sums over them (the
+    # calibrated prior) and the order pairs are stored in must not depend on that.
+    order = np.lexsort((b, a))
+    weight = column("match_weight", np.float64)[order]
     weight = np.where(np.isfinite(weight), weight, np.sign(weight) * 50.0)
     parts = (
-        np.stack([column(f"mw_{c}", np.float64) for c in comparisons], axis=1)
+        np.stack([column(f"mw_{c}", np.float64)[order] for c in comparisons], axis=1)
         if len(table)
         else np.zeros((0, len(comparisons)))
     )
     return Scores(
-        a=np.minimum(left, right),
-        b=np.maximum(left, right),
-        probability=column("match_probability", np.float64),
+        a=a[order],
+        b=b[order],
+        probability=column("match_probability", np.float64)[order],
         weight=weight,
         parts=parts,
-        tf=column("mw_tf_adj_name", np.float64),
+        tf=column("mw_tf_adj_name", np.float64)[order],
         model=model,
     )
 

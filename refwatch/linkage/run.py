@@ -16,13 +16,15 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute  # type: ignore[import-untyped]
 from sqlalchemy import Connection, func, insert, select, update
 
 from refwatch.domain.errors import ConflictError
@@ -31,6 +33,7 @@ from refwatch.linkage.cluster import Clustering, cluster, weight_of
 from refwatch.linkage.constraints import Constraints, row_constraints
 from refwatch.linkage.features import MentionTable, load_mentions
 from refwatch.linkage.model import Scores, score
+from refwatch.linkage.order import ReportKey, report_keys
 from refwatch.linkage.persons import Assignment, assign_ids
 from refwatch.linkage.run_lock import linkage_lock
 from refwatch.linkage.settings import LinkageConfig, saved_settings
@@ -96,6 +99,50 @@ def duckdb_connection(config: LinkageConfig) -> duckdb.DuckDBPyConnection:
     con.execute("SET enable_external_access = false")
     con.execute("SET preserve_insertion_order = false")
     return con
+
+
+_NOT_EVIDENCE = ("unique_id", "source_id", "group_id")
+"""Feature columns that hold row numbers or random ids: no part of the canonical order."""
+
+
+def canonical_rows(table: MentionTable, keys: Mapping[str, ReportKey]) -> MentionTable:
+    """The feature table in the canonical order (`refwatch.linkage.order`), rows renumbered.
+
+    Rows are numbered in that order, not by mention id: Splink's samples (u by a hash of
+    the row number and the run's seed, EM by a hash of the row number) and clustering's
+    tie-breaks then pick the same mentions in every workspace holding the same lists. Ties
+    left by the report keys are broken by what the feature table says, then by mention id.
+    """
+    n = len(table)
+    if n < 2:
+        return table
+    report = [keys.get(m, ("", "", "")) for m in table.mention_ids]
+    sortable = {f"report_{i}": pa.array([k[i] for k in report], pa.string()) for i in range(3)}
+    for name in table.table.column_names:
+        kind = table.table.schema.field(name).type
+        if name not in _NOT_EVIDENCE and (
+            pa.types.is_string(kind) or pa.types.is_integer(kind) or pa.types.is_boolean(kind)
+        ):
+            sortable[name] = table.table.column(name)
+    sortable["mention_id"] = pa.array(table.mention_ids, pa.string())
+    order = pa.compute.sort_indices(
+        pa.table(sortable),
+        sort_keys=[(name, "ascending", "at_start") for name in sortable],
+    )
+    rows = order.to_numpy()
+    if np.array_equal(rows, np.arange(n)):
+        return table
+    taken = table.table.take(order)
+    position = taken.schema.get_field_index("unique_id")
+    renumbered = taken.set_column(
+        position, taken.schema.field(position), pa.array(np.arange(n, dtype=np.int64))
+    )
+    return replace(
+        table,
+        table=renumbered,
+        mention_ids=[table.mention_ids[i] for i in rows.tolist()],
+        person_ids=[table.person_ids[i] for i in rows.tolist()],
+    )
 
 
 def key_ids(table: MentionTable) -> np.ndarray:
@@ -164,10 +211,13 @@ def pairs_to_keep(
     kept = []
     for row, detail in zip(rows.tolist(), details, strict=True):
         tf = float(scores.tf[row])
+        # Stored and decided pairs name the smaller mention id first (rows are not in id
+        # order: `canonical_rows`).
+        first, second = sorted((ids[int(scores.a[row])], ids[int(scores.b[row])]))
         kept.append(
             {
-                "mention_a": ids[int(scores.a[row])],
-                "mention_b": ids[int(scores.b[row])],
+                "mention_a": first,
+                "mention_b": second,
                 "run_id": run_id,
                 "match_probability": float(scores.probability[row]),
                 "match_weight": float(scores.weight[row]),
@@ -280,6 +330,7 @@ def _run(
         table = load_mentions(
             conn, cipher, rare_name_cap=config.rare_name_cap, key_cap=config.key_cap
         )
+        table = canonical_rows(table, report_keys(conn))
         chains = load_chains(conn)
         constraints = row_constraints(conn, table.mention_ids, chains)
     n = len(table)

@@ -13,6 +13,7 @@ its tests, and the rest of `linkage` reads only names this module makes public.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "SplinkDataFrame",
     "levels",
     "model_snapshot",
+    "one_thread",
     "restore_model",
     "run_sql",
     "similarity_jar",
@@ -84,6 +86,28 @@ def levels(linker: Linker) -> Iterator[Level]:
     for comparison in linker._settings_obj.comparisons:
         for level in comparison._comparison_levels_excluding_null:
             yield Level(level)
+
+
+@contextmanager
+def one_thread(linker: Linker) -> Iterator[None]:
+    """Run the block with the linker's DuckDB on one thread (other backends as they are).
+
+    Why: DuckDB sums a column in parallel and adds the threads' partial sums in the order
+    they finish, so expectation maximisation's expected counts (sums of match
+    probabilities) came out a few units in the last place apart from run to run, and
+    with them every m probability and match probability (issue 12). On one thread the
+    sums are added in one order.
+    """
+    con = getattr(linker._db_api, "duckdb_con", None)
+    if con is None:
+        yield
+        return
+    before = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {before}")
 
 
 def run_sql(db_api: DatabaseAPI[Any], sql: str) -> Any:

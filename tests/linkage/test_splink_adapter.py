@@ -25,6 +25,7 @@ SPLINK_PRIVATE = {
     "_fix_m_probability",
     "_fix_u_probability",
     "_execute_sql_against_backend",
+    "_db_api",
 }
 
 
@@ -110,6 +111,24 @@ def test_sql_runs_on_the_backend_and_answers_in_its_own_form(
     db_api, _ = linker
     result = splink_adapter.run_sql(db_api, "SELECT count(*) AS n FROM adapter_mentions")
     assert result.to_arrow_table().column("n").to_pylist() == [4]
+
+
+def test_one_thread_runs_duckdb_on_one_thread_and_gives_the_threads_back(
+    linker: tuple[DuckDBAPI, Linker],
+) -> None:
+    db_api, model = linker
+
+    def threads() -> int:
+        return int(db_api.duckdb_con.execute("SELECT current_setting('threads')").fetchone()[0])
+
+    db_api.duckdb_con.execute("SET threads = 3")
+    with splink_adapter.one_thread(model):
+        assert threads() == 1
+    assert threads() == 3
+    with pytest.raises(ZeroDivisionError), splink_adapter.one_thread(model):
+        assert threads() == 1
+        _ = 1 / 0
+    assert threads() == 3
 
 
 def test_the_spark_similarity_jar_is_a_file_of_the_installed_splink() -> None:
