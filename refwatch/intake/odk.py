@@ -53,6 +53,8 @@ from refwatch.intake.places import ensure_places
 from refwatch.intake.readers import (
     XLSX_MAX_UNCOMPRESSED,
     clean_cell,
+    csv_delimiter,
+    csv_records,
     decode_text,
     read_source_bytes,
 )
@@ -80,9 +82,6 @@ MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 
 # What a reader of an export refuses, by code: the web upload of a KoBo/ODK export shows
 # these, worded from the code in the page's language (the Korean is in the catalogue).
-EMPTY_FILE = define("form.empty_file", "the file is empty")
-CELL_COUNT = define("form.cell_count", "has %(cells)s cells but the header has %(header)s")
-BAD_CSV = define("form.bad_csv", "not a well-formed CSV file (%(detail)s)")
 XLSX_TOO_LARGE = define(
     "form.xlsx_too_large", "the XLSX file unpacks to more than 1 GiB; refusing it"
 )
@@ -241,8 +240,7 @@ def _head_bytes(path: Path, limit: int = 256 * 1024) -> bytes:
 
 
 def _csv_header(first_line: str) -> list[str]:
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    return next(csv.reader([first_line], delimiter=delimiter), [])
+    return next(csv.reader([first_line], delimiter=csv_delimiter(first_line)), [])
 
 
 def _is_kobo(source: Source) -> bool:
@@ -258,28 +256,9 @@ def _is_odk(source: Source) -> bool:
 def _csv_table(source: Source, label: str | None = None) -> _Table:
     file = label or source.name
     content = decode_text(read_source_bytes(source))
-    first = content.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise InputError(code=EMPTY_FILE, file=file)
-        rows: list[tuple[int, list[object]]] = []
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                if len(record) != len(header):
-                    raise InputError(
-                        code=CELL_COUNT,
-                        params={"cells": len(record), "header": len(header)},
-                        file=file,
-                        row=reader.line_num,
-                    )
-                rows.append((reader.line_num, list(record)))
-    except csv.Error as exc:
-        raise InputError(
-            code=BAD_CSV, params={"detail": str(exc)}, file=file, row=reader.line_num
-        ) from None
+    records = csv_records(content, file, delimiter=csv_delimiter(content))
+    _, header = next(records)
+    rows: list[tuple[int, list[object]]] = [(number, list(record)) for number, record in records]
     return _Table(file, [h.strip() for h in header], rows)
 
 

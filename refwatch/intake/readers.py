@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS, REQUIRED_COLUMNS
-from refwatch.domain.errors import InputError
+from refwatch.domain.errors import InputError, define
 from refwatch.intake.registry import (
     NumberedRow,
     RawRow,
@@ -54,6 +54,10 @@ _UNDECODED = re.compile("[\udc80-\udcff]")
 # Any other lone surrogate (JSON can spell one, "\ud800") is no text: it cannot be stored.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 LONE_SURROGATE = "contains a lone surrogate (\\ud800-\\udfff), which is not text"
+# A CSV file's refusals, by code (the web words them in the page's language).
+EMPTY_FILE = define("form.empty_file", "the file is empty")
+CELL_COUNT = define("form.cell_count", "has %(cells)s cells but the header has %(header)s")
+BAD_CSV = define("form.bad_csv", "not a well-formed CSV file (%(detail)s)")
 NOT_UTF8 = "not valid UTF-8 text; save the file as UTF-8 (CSV UTF-8 in spreadsheet programs)"
 
 
@@ -188,36 +192,52 @@ def _shortened(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _read_csv(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
-    file = path.name
-    text = decode_text(read_source_bytes(path))
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def csv_delimiter(text: str) -> str:
+    """`,` or `;`: the one the first line uses more (Uwazi and KoBoToolbox write either)."""
+    first = text.split("\n", 1)[0]
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def csv_records(text: str, file: str, *, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
+    """A CSV file's header, then every record that is not blank, each with the line it ends
+    on. Refused, naming the file (and the line): no header, a record whose cells are not as
+    many as the header's, and what the csv module cannot parse."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
         if header is None:
-            raise InputError("the file is empty", file=file)
-        columns = map_header(header, mapping, file)
+            raise InputError(code=EMPTY_FILE, file=file)
+        yield reader.line_num, header
         for record in reader:
-            number = reader.line_num
             if not any(cell.strip() for cell in record):
                 continue
-            if len(record) != len(columns):
+            if len(record) != len(header):
                 raise InputError(
-                    f"has {len(record)} cells but the header has {len(columns)}",
+                    code=CELL_COUNT,
+                    params={"cells": len(record), "header": len(header)},
                     file=file,
-                    row=number,
+                    row=reader.line_num,
                 )
-            yield NumberedRow(
-                number,
-                {
-                    col: clean_cell(cell, file, number, col)
-                    for col, cell in zip(columns, record, strict=True)
-                },
-            )
+            yield reader.line_num, record
     except csv.Error as exc:
         raise InputError(
-            f"not a well-formed CSV file ({exc})", file=file, row=reader.line_num
+            code=BAD_CSV, params={"detail": str(exc)}, file=file, row=reader.line_num
         ) from None
+
+
+def _read_csv(path: Path | Upload, mapping: Mapping[str, str]) -> Iterator[NumberedRow]:
+    file = path.name
+    records = csv_records(decode_text(read_source_bytes(path)), file)
+    _, header = next(records)
+    columns = map_header(header, mapping, file)
+    for number, record in records:
+        yield NumberedRow(
+            number,
+            {
+                col: clean_cell(cell, file, number, col)
+                for col, cell in zip(columns, record, strict=True)
+            },
+        )
 
 
 def _sheet_rows(rows: Iterable[tuple[object, ...]], file: str) -> Iterator[tuple[object, ...]]:

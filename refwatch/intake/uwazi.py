@@ -17,9 +17,7 @@ column mapped to a name or notes never shows its value.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import math
 import re
 import unicodedata
@@ -35,6 +33,7 @@ from refwatch.gazetteer.model import Place
 from refwatch.intake.gc_pause import gc_paused
 from refwatch.intake.importer import FileSummary
 from refwatch.intake.places import FACILITY_KINDS, POINT_KINDS
+from refwatch.intake.readers import csv_delimiter, csv_records
 from refwatch.intake.records import import_records
 from refwatch.intake.registry import (
     ExportJob,
@@ -93,12 +92,6 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8-sig", errors="surrogateescape")
 
 
-def _delimiter(text: str) -> str:
-    """Uwazi reads `,` or `;`: the one the header line uses more."""
-    header = text.split("\n", 1)[0]
-    return ";" if header.count(";") > header.count(",") else ","
-
-
 def _clean(value: str, file: str, row: int, column: str, protected: bool) -> str | None:
     if "\x00" in value:
         raise InputError("cell contains a NUL character", file=file, row=row, column=column)
@@ -133,39 +126,23 @@ def read_uwazi(
     if len(data) > MAX_FILE_BYTES:
         raise InputError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", file=name)
     text = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    records = csv_records(text, name, delimiter=csv_delimiter(text))
     places = _Places(gazetteer)
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise InputError("the file is empty", file=name)
-        index = _header_index(name, header, mapping)
-        template_at = index.get("template")
-        for record in reader:
-            number = reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(record) != len(header):
+    _, header = next(records)
+    index = _header_index(name, header, mapping)
+    template_at = index.get("template")
+    for number, record in records:
+        if mapping.template is not None and template_at is not None:
+            found = (record[template_at] or "").strip()
+            if found and label_key(found) != label_key(mapping.template):
                 raise InputError(
-                    f"has {len(record)} cells but the header has {len(header)}",
+                    f"the entity is of template {found!r}, the mapping is for "
+                    f"{mapping.template!r}; export one template at a time",
                     file=name,
                     row=number,
+                    column=header[template_at],
                 )
-            if mapping.template is not None and template_at is not None:
-                found = (record[template_at] or "").strip()
-                if found and label_key(found) != label_key(mapping.template):
-                    raise InputError(
-                        f"the entity is of template {found!r}, the mapping is for "
-                        f"{mapping.template!r}; export one template at a time",
-                        file=name,
-                        row=number,
-                        column=header[template_at],
-                    )
-            yield _convert(name, number, record, index, mapping, places)
-    except csv.Error as exc:
-        raise InputError(
-            f"not a well-formed CSV file ({exc})", file=name, row=reader.line_num
-        ) from None
+        yield _convert(name, number, record, index, mapping, places)
 
 
 def _header_index(name: str, header: list[str], mapping: UwaziMapping) -> dict[str, int]:
