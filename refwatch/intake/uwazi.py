@@ -33,7 +33,13 @@ from refwatch.gazetteer.model import Place
 from refwatch.intake.gc_pause import gc_paused
 from refwatch.intake.importer import FileSummary
 from refwatch.intake.places import FACILITY_KINDS, POINT_KINDS
-from refwatch.intake.readers import csv_delimiter, csv_records
+from refwatch.intake.readers import (
+    MAX_CELL_CHARS,
+    MAX_FILE_BYTES,
+    csv_delimiter,
+    csv_records,
+    decode_text,
+)
 from refwatch.intake.records import import_records
 from refwatch.intake.registry import (
     ExportJob,
@@ -59,8 +65,6 @@ from refwatch.intake.validate import RowValidator
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.workspace import Workspace
 
-MAX_FILE_BYTES = 512 * 1024 * 1024
-MAX_CELL_CHARS = 20_000
 MULTI_SEPARATOR = "|"
 # Uwazi writes a range `from~to` in its CSV export and reads `from:to` in its CSV import.
 RANGE_SEPARATORS = ("~", ":")
@@ -83,13 +87,6 @@ class UwaziRow:
     number: int
     cells: dict[str, str | None]
     origin: dict[str, str]
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("utf-8-sig", errors="surrogateescape")
 
 
 def _clean(value: str, file: str, row: int, column: str, protected: bool) -> str | None:
@@ -125,7 +122,7 @@ def read_uwazi(
     mapping before any row is read; each cell is converted by its column's type."""
     if len(data) > MAX_FILE_BYTES:
         raise InputError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", file=name)
-    text = _decode(data)
+    text = decode_text(data)
     records = csv_records(text, name, delimiter=csv_delimiter(text))
     places = _Places(gazetteer)
     _, header = next(records)
