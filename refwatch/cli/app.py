@@ -170,12 +170,18 @@ def secret_from(
         return Secret(keyfile=chosen)
     if keyfile is not None:
         return Secret(keyfile=keyfile)
-    passphrase = os.environ.get(env)
-    if passphrase is None:
+    return Secret(passphrase=asked_secret(env, "passphrase", prompt, confirm=confirm))
+
+
+def asked_secret(env: str, what: str, prompt: str, *, confirm: bool = False) -> str:
+    """A passphrase or password from the environment variable `env`, else typed (hidden)
+    in a terminal; without a terminal the command stops, naming the variable to set."""
+    value = os.environ.get(env)
+    if value is None:
         if not sys.stdin.isatty():
-            fail(f"no passphrase: set {env} or run in a terminal to be asked")
-        passphrase = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
-    return Secret(passphrase=passphrase)
+            fail(f"no {what}: set {env} or run in a terminal to be asked")
+        value = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    return value
 
 
 def cipher_from(ctx: typer.Context, workspace: Workspace) -> FieldCipher:

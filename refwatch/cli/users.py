@@ -7,14 +7,12 @@ prompt, never from an argument (which would land in the shell history and `ps`).
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import Annotated
 
 import typer
 
 from refwatch.accounts import accounts, tokens
-from refwatch.cli.app import JsonOpt, app, emit, fail, guarded, open_from, settings_of
+from refwatch.cli.app import JsonOpt, app, asked_secret, emit, fail, guarded, open_from, settings_of
 from refwatch.domain.roles import Role
 
 users_app = typer.Typer(help="Web app users, roles and API tokens.", no_args_is_help=True)
@@ -32,12 +30,7 @@ def _role(text: str) -> Role:
 
 
 def _password(confirm: bool = True) -> str:
-    password = os.environ.get(PASSWORD_ENV)
-    if password is None:
-        if not sys.stdin.isatty():
-            fail(f"no password: set {PASSWORD_ENV} or run in a terminal to be asked")
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
-    return password
+    return asked_secret(PASSWORD_ENV, "password", "Password", confirm=confirm)
 
 
 @users_app.command("add")
