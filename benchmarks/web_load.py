@@ -161,6 +161,7 @@ class Result:
     errors: int = 0
     server_cpu: float = float("nan")
     per_worker: Counter[int] = field(default_factory=Counter)
+    per_path: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def split(self) -> str:
@@ -204,7 +205,9 @@ async def client_loop(
             except httpx2.HTTPError:
                 ok = False
             if ok:
-                result.latencies.append(time.perf_counter() - started)
+                took = time.perf_counter() - started
+                result.latencies.append(took)
+                result.per_path.setdefault(path, []).append(took)
             else:
                 result.errors += 1
 
@@ -247,6 +250,17 @@ def row(r: Result) -> str:
     )
 
 
+def by_path(r: Result) -> str:
+    """p50/p95 per route at one level: which requests make the tail."""
+    lines = []
+    for path, took in sorted(r.per_path.items()):
+        ordered = sorted(took)
+        p50 = ordered[len(ordered) // 2] * 1000
+        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000
+        lines.append(f"          {path}: {len(took)} answers, p50 {p50:.0f} ms, p95 {p95:.0f} ms")
+    return "\n".join(lines)
+
+
 HEADER = "clients | req/s    | p50 ms  | p95 ms  | p99 ms  | errors | cpu ms/req | % per worker"
 
 
@@ -279,6 +293,8 @@ def main() -> None:
                     result.server_cpu = server.cpu_seconds() - cpu_before
                     results[workers].append(result)
                     print(row(result), flush=True)
+                    if clients == 16:
+                        print(by_path(result), flush=True)
                 if workers == 2 and args.soak > 0:
                     soak(server, issued, args.soak)
             finally:
