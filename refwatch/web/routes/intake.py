@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from refwatch.domain.caserecord import PROTECTED_COLUMNS
+from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS
 from refwatch.domain.enums import Flag, Sex, SourceType, Status
 from refwatch.domain.errors import InputError
 from refwatch.intake.readers import MAX_FILE_BYTES, Upload
@@ -46,23 +46,10 @@ router = APIRouter(include_in_schema=False)
 Writer = Annotated[User, Depends(require("evidence.write"))]
 
 FORM_LABEL = "web form"
-REPORT_FIELDS = ("source", "source_type", "reported_on")
-MENTION_FIELDS = (
-    "record_id",
-    "name_hangul",
-    "name_latin",
-    "sex",
-    "birth_year",
-    "age",
-    "origin",
-    "apprehended_on",
-    "apprehended_at",
-    "held_at",
-    "status",
-    "status_on",
-    "group",
-    "notes",
-)
+# The form's fields are the case-list columns (one home: domain.caserecord): the report's
+# first, then each person's; flags are boxes, and consent is not asked on this form.
+REPORT_FIELDS = CASE_COLUMNS[:3]
+MENTION_FIELDS = tuple(c for c in CASE_COLUMNS[3:] if c not in ("flags", "consent"))
 MAX_MENTIONS = 30
 MAX_TEXT = 100_000
 MAX_UPLOAD = min(MAX_FILE_BYTES, 50 * 1024 * 1024)
