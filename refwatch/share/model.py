@@ -160,6 +160,21 @@ def name_exact(codes: Codes, schema: Schema) -> npt.NDArray[np.bool_]:
     return exact
 
 
+def name_conflict(codes: Codes, schema: Schema) -> npt.NDArray[np.bool_]:
+    """Pairs whose names are both known and plainly different: sound keys in the last
+    level (Dice below the last cut) and the Hangul not identical or close (different or
+    missing). Such a pair is never one person (see NAME_CONFLICT_M)."""
+    if "name" not in _segments(schema):
+        return np.zeros(len(codes), dtype=np.bool_)
+    worst = len(CUTS["name"]) + 1
+    if "hangul" not in _segments(schema):
+        plain: npt.NDArray[np.bool_] = codes[:, 0] == worst
+        return plain
+    name_level, hangul_level = np.divmod(codes[:, 0], _radix("hangul"))
+    conflict: npt.NDArray[np.bool_] = (name_level == worst) & ~np.isin(hangul_level, (1, 2))
+    return conflict
+
+
 def random_pairs(file_of: Ints, size: int, rng: np.random.Generator) -> tuple[Ints, Ints]:
     """Pairs of records drawn at random from two different files (almost all non-matches)."""
     n = len(file_of)
@@ -291,12 +306,13 @@ def fit(
     start_m = [p.copy() for p in m]
     u = distribution(patterns, sizes, counts)
     name_m = _fixed_name_m(u[0], schema)
+    conflict = name_conflict(patterns, schema)
     share, converged, done = 0.05, False, 0
     for done in range(1, iterations + 1):  # noqa: B007 (the count is reported)
         log_m = sum(np.log(m[c][patterns[:, c]]) for c in range(len(sizes)))
         log_u = sum(np.log(u[c][patterns[:, c]]) for c in range(len(sizes)))
         odds = np.log(share / (1 - share)) + log_m - log_u
-        post = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
+        post = np.where(conflict, 0.0, 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700))))
         weight = post * counts
         new_share = float(weight.sum() / counts.sum())
         m = distribution(patterns, sizes, weight, start_m)
