@@ -24,6 +24,7 @@ from typing import Any
 import pyarrow as pa  # type: ignore[import-untyped]
 from sqlalchemy import Connection, Select, String, case, cast, func, select
 
+from refwatch.domain.enums import Flag
 from refwatch.gazetteer import Gazetteer, load_gazetteer
 from refwatch.linkage.names import NameKeyer, canonical_key
 from refwatch.store.crypto import FieldCipher
@@ -60,6 +61,7 @@ SCHEMA = pa.schema(
         ("status_hi", pa.int32()),
         ("ph_known", pa.bool_()),
         ("ph_flat", pa.string()),
+        ("flags_rare", pa.string()),
     ]
 )
 """The columns Splink sees. `unique_id` is the row's position in `MentionTable.mention_ids`."""
@@ -200,6 +202,22 @@ def bag(phonetic: str | None) -> str | None:
     return "".join(sorted(set(phonetic))) if phonetic else None
 
 
+RARE_FLAGS: tuple[str, ...] = (
+    Flag.PREGNANT.value,
+    Flag.ILL.value,
+    Flag.GUIDE.value,
+    Flag.BORN_IN_DETENTION.value,
+)
+"""Flags few people carry, so that two mentions sharing one is evidence they are one person
+(settings version 5). "child" and "older" are left out: they say what the age says."""
+
+
+def rare_flags(flags: str | None) -> str | None:
+    """The rare flags of a mention's flags (";"-separated), sorted and joined, or None."""
+    found = sorted({f for f in (flags or "").split(";") if f in RARE_FLAGS})
+    return ";".join(found) if found else None
+
+
 def load_mentions(
     conn: Connection,
     cipher: FieldCipher,
@@ -241,6 +259,7 @@ def load_mentions(
             status,
             status_lo_text,
             status_hi_text,
+            flags,
             reported_lo_text,
             reported_hi_text,
             appr_lo_text,
@@ -270,7 +289,7 @@ def load_mentions(
             names.hangul, names.phonetic, names.phonetic_rev, bag(names.phonetic), group_id, sex,
             birth_lo, birth_hi, origin, province.get(origin), appr_lo, appr_hi, place_id,
             area.get(place_id), status if status_lo is not None else None, status_lo,
-            days(status_hi_text), None, None,
+            days(status_hi_text), None, None, rare_flags(flags),
         ))  # fmt: skip
     keyer.clear()
     table = _arrow_table(out, rare_name_cap, key_cap)
@@ -299,6 +318,7 @@ def _mention_query(only: Iterable[str] | None) -> Select[Any]:
             mentions.c.status,
             _as_text(mentions.c.status_earliest),
             _as_text(mentions.c.status_latest),
+            mentions.c.flags,
             _as_text(reports.c.reported_earliest),
             _as_text(reports.c.reported_latest),
             claims.c.appr_lo,
