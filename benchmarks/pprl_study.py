@@ -16,7 +16,7 @@ A speed run encodes and links five organisations of 20,000 persons (goal < 60 s;
 organisations' own linkage is not timed, it happens anyway).
 
     .venv/bin/python benchmarks/pprl_study.py [--seeds 1 2 3] [--people 800] \
-        [--noise realistic] [--salt] [--no-fold] [--skip-100k] [--skip-speed]
+        [--noise realistic] [--salt] [--no-fold] [--skip-100k] [--seed-100k 1] [--skip-speed]
 """
 
 from __future__ import annotations
@@ -265,6 +265,7 @@ def main() -> None:
     )
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--skip-100k", action="store_true")
+    parser.add_argument("--seed-100k", type=int, default=1, help="seed of the 100,000 world")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--speed-persons", type=int, default=20_000)
     args = parser.parse_args()
@@ -286,7 +287,7 @@ def main() -> None:
             (root / "speed").mkdir()
             speed(root / "speed", args)
         if not args.skip_100k:
-            study_world(root / "w100k", 100_000, args.sources, 1, args)
+            study_world(root / "w100k", 100_000, args.sources, args.seed_100k, args)
 
 
 if __name__ == "__main__":
