@@ -110,13 +110,19 @@ def _systemd_pid(unshare: int) -> int | None:
     return None
 
 
-def _until(what: str, test: Callable[[], object], seconds: float) -> None:
+def _until(
+    what: str, test: Callable[[], object], seconds: float, booted: Booted | None = None
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if test():
             return
         time.sleep(1)
-    raise AssertionError(f"not within {seconds:.0f} s: {what}")
+    seen = ""
+    if booted is not None:  # what systemd says, for whoever reads the failure
+        seen = booted.run("systemctl", "status", "--no-pager", "-n", "30", "refwatch.service",
+                          check=False).stdout  # fmt: skip
+    raise AssertionError(f"not within {seconds:.0f} s: {what}\n{seen}")
 
 
 @pytest.fixture
@@ -163,7 +169,7 @@ def booted(tmp_path: Path) -> Iterator[Booted]:
 
 def test_the_units_under_a_real_systemd(booted: Booted) -> None:
     # The server: up, as its own user, with the hardening applied to the process.
-    _until("the server answers /readyz", lambda: booted.get("/readyz") == 200, BOOT_SECONDS)
+    _until("the server answers /readyz", lambda: booted.get("/readyz") == 200, BOOT_SECONDS, booted)
     assert booted.show("refwatch.service", "ActiveState") == "active"
     main = booted.show("refwatch.service", "MainPID")
     status = booted.run("cat", f"/proc/{main}/status").stdout
@@ -209,6 +215,7 @@ def test_the_units_under_a_real_systemd(booted: Booted) -> None:
         "every worker is replaced after a reload",
         lambda: len(booted.workers() - before) >= 2 and len(booted.workers() & before) <= 1,
         BOOT_SECONDS,
+        booted,
     )
     assert booted.get("/readyz") == 200
     journal = booted.journal("refwatch.service")

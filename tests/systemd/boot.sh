@@ -74,15 +74,19 @@ rm "$ROOT/root/refwatch.key"
 for unit in refwatch.service refwatch-backup.service refwatch-backup.timer; do
     cp "$REPO/deploy/$unit" "$ROOT/etc/systemd/system/$unit"
 done
-# This machine only: the venv's Python lives under /root (pyenv), which ProtectHome hides.
+# This machine only: the venv's Python (pyenv) and perhaps the checkout itself live under
+# /root or /home, which ProtectHome hides from the service; those two are shown to it,
+# read-only.
 PYHOME=$(dirname "$(dirname "$(realpath "$REPO/.venv/bin/python")")")
 for unit in refwatch.service refwatch-backup.service; do
     mkdir -p "$ROOT/etc/systemd/system/$unit.d"
     {
         echo "[Service]"
-        case "$PYHOME" in
-            /root/*|/home/*) echo "ProtectHome=tmpfs"; echo "BindReadOnlyPaths=$PYHOME";;
-        esac
+        for path in "$PYHOME" "$REPO"; do
+            case "$path" in
+                /root/*|/home/*) echo "ProtectHome=tmpfs"; echo "BindReadOnlyPaths=$path";;
+            esac
+        done
         echo "Environment=REFWATCH_PUBLIC_URL=http://127.0.0.1:8000"
         # This machine only: systemd 252 in these namespaces decrypts the credential but
         # leaves its folder root-only (no ACL, no ownership for the service's user), and
