@@ -33,6 +33,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import IN_CI
+from tests.processes import children
 
 pytestmark = pytest.mark.slow
 
@@ -97,17 +98,8 @@ class Booted:
 
 
 def _systemd_pid(unshare: int) -> int | None:
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == unshare and b"systemd" in cmdline:
-            return int(entry.name)
-    return None
+    found = children(unshare, b"systemd")
+    return found[0] if found else None
 
 
 def _until(

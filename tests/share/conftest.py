@@ -7,6 +7,7 @@ would do before encoding; the truth maps every case-list row to its true person.
 from __future__ import annotations
 
 import csv
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,9 @@ from sqlalchemy import select
 
 from refwatch.intake.importer import import_files
 from refwatch.linkage import run_linkage
+from refwatch.share.encoding import PersonTokens
+from refwatch.share.link import LinkOptions, LinkResult, link_files
+from refwatch.share.workspace import encode_people
 from refwatch.simulate.world import simulate_world
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.keys import Secret
@@ -87,3 +91,24 @@ def build_world(
 @pytest.fixture
 def shared_world(tmp_path: Path, make_workspace: WorkspaceFactory, secret: Secret) -> SharedWorld:
     return build_world(tmp_path, make_workspace, secret, people=150, sources=3, seed=11)
+
+
+def exchange_between_two(
+    people: list[PersonTokens], rng: random.Random, secret: bytes
+) -> tuple[LinkResult, list[int]]:
+    """Two organisations each hold a random 60% of `people`, encode what they hold and
+    hand it to a coordinator who links the two files: the result, and for each encoded
+    record (in the coordinator's order) the index of its person in `people`."""
+    held = [sorted(rng.sample(range(len(people)), int(len(people) * 0.6))) for _ in range(2)]
+    files = [
+        encode_people(
+            [str(i) for i in ids],
+            [people[i] for i in ids],
+            {},
+            secret=secret,
+            organisation=f"org{n}",
+        )
+        for n, ids in enumerate(held)
+    ]
+    result = link_files(files, LinkOptions(same_file_margin=None))
+    return result, [int(i) for f in files for i in (f.local_ids or [])]

@@ -27,10 +27,9 @@ from refwatch.share.encoding import (
     outcome_tokens,
     year_tokens,
 )
-from refwatch.share.link import LinkOptions, link_files
 from refwatch.share.model import COMPARISONS, CUTS, comparison_sizes, name_conflict
-from refwatch.share.workspace import encode_people
 from refwatch.simulate.names import generate_name
+from tests.share.conftest import exchange_between_two
 
 SECRET = b"the group-mate test's shared secret"
 
@@ -81,19 +80,7 @@ def _world(
 def test_group_mates_with_different_names_are_not_merged() -> None:
     rng = random.Random(16)
     people, names = _world(rng, groups=40, size=4, alone=500)
-    held = [sorted(rng.sample(range(len(people)), int(len(people) * 0.6))) for _ in range(2)]
-    files = [
-        encode_people(
-            [str(i) for i in ids],
-            [people[i] for i in ids],
-            {},
-            secret=SECRET,
-            organisation=f"org{n}",
-        )
-        for n, ids in enumerate(held)
-    ]
-    result = link_files(files, LinkOptions(same_file_margin=None))
-    truth = [int(i) for f in files for i in (f.local_ids or [])]
+    result, truth = exchange_between_two(people, rng, SECRET)
     clusters = result.clusters
     wrong = [
         (names[truth[a]], names[truth[b]])
@@ -107,7 +94,7 @@ def test_group_mates_with_different_names_are_not_merged() -> None:
         for b in np.flatnonzero(clusters == clusters[a]).tolist()
         if a < b and truth[a] == truth[b]
     )
-    shared = len(set(held[0]) & set(held[1]))
+    shared = len(truth) - len(set(truth))  # held by both organisations
     # 300 persons, 180 in each file, about 108 in both: about 72 persons of each file
     # have a group-mate, and no true self, in the other.
     assert wrong == [], f"{len(wrong)} group-mates merged, e.g. {wrong[:3]}"

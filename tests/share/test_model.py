@@ -22,7 +22,6 @@ from refwatch.share.encoding import (
     outcome_tokens,
     year_tokens,
 )
-from refwatch.share.link import LinkOptions, link_files
 from refwatch.share.model import (
     COMPARISONS,
     comparison_sizes,
@@ -31,6 +30,7 @@ from refwatch.share.model import (
     unique_rows,
 )
 from refwatch.share.workspace import encode_people
+from tests.share.conftest import exchange_between_two
 
 SECRET = b"the model test's shared secret!!"
 
@@ -58,19 +58,7 @@ def _exchange(people: int, seed: int) -> tuple[float, float, float]:
     rng = random.Random(seed)
     names = [f"kim{chr(97 + i)}{chr(97 + (i * 7) % 26)}cheol" for i in range(25)]
     population = [_person(rng, names) for _ in range(people)]
-    held = [sorted(rng.sample(range(people), int(people * 0.6))) for _ in range(2)]
-    files = [
-        encode_people(
-            [str(i) for i in ids],
-            [population[i] for i in ids],
-            {},
-            secret=SECRET,
-            organisation=f"org{n}",
-        )
-        for n, ids in enumerate(held)
-    ]
-    result = link_files(files, LinkOptions(same_file_margin=None))
-    truth = [int(i) for f in files for i in (f.local_ids or [])]
+    result, truth = exchange_between_two(population, rng, SECRET)
     clusters = result.clusters
     linked = {
         (truth[a], truth[b])
@@ -79,7 +67,7 @@ def _exchange(people: int, seed: int) -> tuple[float, float, float]:
         if a < b
     }
     right = sum(1 for x, y in linked if x == y)
-    shared = len(set(held[0]) & set(held[1]))
+    shared = len(truth) - len(set(truth))  # held by both organisations
     return right / max(len(linked), 1), right / shared, result.threshold
 
 

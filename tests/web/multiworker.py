@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx2 as httpx
 
+from tests.processes import children
 from tests.web.live_server import free_port
 
 START_TIMEOUT = 120.0
@@ -44,19 +45,7 @@ class Server:
 
     def worker_pids(self) -> list[int]:
         """The worker processes (children of `serve` running the spawned app)."""
-        found = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid == self.process.pid and b"spawn_main" in cmdline:
-                found.append(int(entry.name))
-        return sorted(found)
+        return children(self.process.pid, b"spawn_main")
 
 
 @contextmanager
