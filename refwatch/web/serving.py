@@ -37,7 +37,6 @@ from refwatch.web.worker_sockets import OneSocketPerWorker, listeners
 
 LogFormat = Literal["text", "json"]
 FACTORY = "refwatch.web.serving:worker_app"
-WORKER_READY_SECONDS = 90
 REQUEST_THREADS = 8
 """Route functions running at once in one worker; more wait their turn. anyio's default
 is 40: on two cores, forty threads only take turns at the interpreter lock, each holding a
@@ -150,9 +149,4 @@ def _config(handover: Handover, host: str, port: int, workers: int) -> WorkerCon
         access_log=False,  # uvicorn's access line holds the raw path and query (names)
         server_header=False,
         timeout_graceful_shutdown=20,
-        # uvicorn's 5 s is shorter than a worker takes to build the app: on SIGHUP
-        # (`systemctl reload refwatch`) every new worker was "not ready in time" and the
-        # restart was abandoned (seen under a real systemd, tests/systemd/boot.sh). It is
-        # also how long a worker may not answer a health ping before it counts as hung.
-        timeout_worker_healthcheck=WORKER_READY_SECONDS,
     )

@@ -39,6 +39,16 @@ from uvicorn.supervisors.multiprocess import Multiprocess, Process
 
 logger = logging.getLogger("uvicorn.error")
 
+READY_SECONDS = 90
+"""How long a worker started by a reload (SIGHUP) may take to build the app. uvicorn uses
+its health-ping timeout here (5 s), shorter than a worker takes to start: on `systemctl
+reload refwatch` every new worker was "not ready in time" and the reload was abandoned
+(seen under a real systemd, tests/systemd/boot.sh)."""
+PING_SECONDS = 5.0
+"""How long a running worker may leave a health ping unanswered before it counts as hung.
+Short, and apart from READY_SECONDS: a worker killed while a ping was in flight is found
+dead only when the ping times out (with 90 s here, a killed worker went unreplaced for 90 s)."""
+
 
 def listeners(host: str, port: int, count: int) -> list[socket.socket]:
     """`count` TCP sockets bound to (host, port) with SO_REUSEPORT, inheritable, not yet
@@ -97,7 +107,7 @@ class OneSocketPerWorker(Multiprocess):
         if self.should_exit.is_set():
             return
         for index, process in enumerate(self.processes):
-            if process.is_alive(timeout=self.config.timeout_worker_healthcheck):
+            if process.is_alive(timeout=PING_SECONDS):
                 continue
             process.kill()
             process.join()
@@ -116,7 +126,7 @@ class OneSocketPerWorker(Multiprocess):
             if self.should_exit.is_set():
                 return
             new = self._start(index)
-            if not new.wait_until_ready(self.config.timeout_worker_healthcheck, self.should_exit):
+            if not new.wait_until_ready(READY_SECONDS, self.should_exit):
                 new.kill()
                 new.join()
                 logger.error("worker %s was not ready in time; restart stopped", new.pid)
