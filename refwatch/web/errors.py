@@ -18,10 +18,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from refwatch.domain.errors import ConflictError, RefWatchError
 from refwatch.store.timeutil import now_utc
+from refwatch.web.asgi import HttpMiddleware
 from refwatch.web.i18n import error_text
 from refwatch.web.templating import gettext, render
 
@@ -126,20 +127,14 @@ async def unexpected_error(request: Request, exc: Exception) -> Response:
         return PlainTextResponse(f"Something went wrong (incident {incident}).", status_code=500)
 
 
-class CatchAll:
+class CatchAll(HttpMiddleware):
     """Turn an exception no handler took into the 500 page, and stop it there.
 
     Left to Starlette, the exception would reach the server, which logs it with its
     message (and a message can quote data); here only the class and frames are logged.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def watch(message: Message) -> None:

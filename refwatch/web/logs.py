@@ -20,7 +20,9 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from refwatch.web.asgi import HttpMiddleware
 
 ACCESS = logging.getLogger("refwatch.access")
 UNMATCHED = "(unmatched)"
@@ -82,16 +84,10 @@ def log_config(log_format: str) -> dict[str, Any]:
     }
 
 
-class AccessLog:
+class AccessLog(HttpMiddleware):
     """Pure ASGI middleware: one line per request with the route template, never the path."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 0
 
@@ -119,19 +115,12 @@ class AccessLog:
             )
 
 
-class WorkerHeader:
+class WorkerHeader(HttpMiddleware):
     """Test-only: the answering worker's process id in `X-RefWatch-Worker`, so tests of a
     multi-worker server can tell which process answered. Off unless `serve` is given the
     hidden `--worker-header` option."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def add(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from refwatch.web import i18n
+from refwatch.web.asgi import HttpMiddleware
 
 CSP = "; ".join(
     (
@@ -42,16 +43,10 @@ STATIC_PREFIXES = ("/static/", "/assets/")
 LANG_COOKIE_AGE = 365 * 24 * 3600
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Pure ASGI middleware (no body buffering) adding the headers and queued cookies."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
         static = path.startswith(STATIC_PREFIXES)
         state: dict[str, object] = scope.setdefault("state", {})
@@ -90,7 +85,7 @@ MAX_BODY = 4 * 1024 * 1024
 TOO_LARGE = "The request is too large."
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """Pure ASGI middleware: no request body is larger than its route allows, checked
     before anything parses it (the CSRF check, a form, a JSON body).
 
@@ -102,14 +97,11 @@ class BodyLimit:
     def __init__(
         self, app: ASGIApp, default: int = MAX_BODY, larger: dict[str, int] | None = None
     ) -> None:
-        self.app = app
+        super().__init__(app)
         self.default = default
         self.larger = dict(larger or {})
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.larger.get(scope.get("path", ""), self.default)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
@@ -141,10 +133,7 @@ def _has_nul(scope: Scope) -> bool:
     raw_path = scope.get("raw_path") or b""
     query = scope.get("query_string") or b""
     return (
-        "\x00" in scope.get("path", "")
-        or b"%00" in raw_path
-        or b"%00" in query
-        or b"\x00" in query
+        "\x00" in scope.get("path", "") or b"%00" in raw_path or b"%00" in query or b"\x00" in query
     )
 
 
