@@ -7,9 +7,10 @@ Why here and not in `app.py`: the caches belong to the pages that use them; they
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 
@@ -20,6 +21,7 @@ from refwatch.web.deps import audit_name_read, get_cipher, get_workspace
 from refwatch.web.evidence_clock import EvidenceClock
 
 _CREATE = threading.Lock()
+T = TypeVar("T")
 
 
 def _app_today(app: Any) -> date:
@@ -41,18 +43,28 @@ class WebCaches:
     names: NameIndexCache = field(default_factory=NameIndexCache)
 
 
-def web_caches(request: Request) -> WebCaches:
-    caches = getattr(request.app.state, "evidence_caches", None)
-    if isinstance(caches, WebCaches):
-        return caches
+def app_object(request: Request, name: str, kind: type[T], make: Callable[[], T]) -> T:
+    """The object this app keeps on `app.state` under `name`, made the first time a page
+    asks (under a lock, so that two first requests share one)."""
+    found = getattr(request.app.state, name, None)
+    if isinstance(found, kind):
+        return found
     with _CREATE:
-        caches = getattr(request.app.state, "evidence_caches", None)
-        if not isinstance(caches, WebCaches):
-            caches = WebCaches()
-            app = request.app
-            caches.snapshots = SnapshotCache(lambda: _app_today(app))
-            request.app.state.evidence_caches = caches
-        return caches
+        found = getattr(request.app.state, name, None)
+        if not isinstance(found, kind):
+            found = make()
+            setattr(request.app.state, name, found)
+        return found
+
+
+def web_caches(request: Request) -> WebCaches:
+    app = request.app
+    return app_object(
+        request,
+        "evidence_caches",
+        WebCaches,
+        lambda: WebCaches(snapshots=SnapshotCache(lambda: _app_today(app))),
+    )
 
 
 def snapshot(request: Request) -> Snapshot:

@@ -12,7 +12,6 @@ such read is audited by the library (`linkage.read_names`, `linkage.read_reasons
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from refwatch.store.queries import links
 from refwatch.store.schema import table_of
 from refwatch.store.schema_linkage import LinkageRun
 from refwatch.web import evidence_format, i18n  # noqa: F401 (registers template helpers)
+from refwatch.web.caches import app_object
 from refwatch.web.deps import User, get_cipher, get_workspace, require
 from refwatch.web.linkage_runner import LinkageRunner, RunProgress
 from refwatch.web.templating import gettext, render
@@ -40,7 +40,6 @@ RUNS_SHOWN = 10
 DECISIONS_SHOWN = 30
 ANSWERS: dict[str, bool | None] = {"same": True, "different": False, "skip": None}
 runs = table_of(LinkageRun)
-_CREATE = threading.Lock()
 
 
 @asynccontextmanager
@@ -61,15 +60,7 @@ Runner = Annotated[User, Depends(require("linkage.run"))]
 
 def runner_of(request: Request) -> LinkageRunner:
     """This app's runner (made the first time a page asks)."""
-    found = getattr(request.app.state, "linkage_runner", None)
-    if isinstance(found, LinkageRunner):
-        return found
-    with _CREATE:
-        found = getattr(request.app.state, "linkage_runner", None)
-        if not isinstance(found, LinkageRunner):
-            found = LinkageRunner()
-            request.app.state.linkage_runner = found
-        return found
+    return app_object(request, "linkage_runner", LinkageRunner, LinkageRunner)
 
 
 def when(moment: datetime | None) -> str:
