@@ -143,16 +143,18 @@ class NameIndex:
 
     def names_of(self, person_id: str) -> list[Names]:
         """The distinct names the person's current mentions give, in mention order."""
-        seen: dict[Names, None] = {}
-        for mention_id in self._mentions_of.get(person_id, ()):
-            found = self.names_of_mention(mention_id)
-            if found is not None:
-                seen.setdefault(found, None)
-        return list(seen)
+        given = self.names_of_mentions(self._mentions_of.get(person_id, ()))
+        return list(dict.fromkeys(given.values()))
 
     def names_of_mention(self, mention_id: str) -> Names | None:
         entry = self._entries.get(mention_id)
         return None if entry is None else Names(entry[0], entry[1])
+
+    def names_of_mentions(self, mention_ids: Iterable[str]) -> dict[str, Names]:
+        """The names each of these mentions gives, by mention id (one that gives none is left
+        out)."""
+        found = {m: self.names_of_mention(m) for m in mention_ids}
+        return {m: names for m, names in found.items() if names is not None}
 
     @property
     def mentions(self) -> int:

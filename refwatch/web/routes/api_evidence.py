@@ -182,11 +182,7 @@ def get_person(request: Request, person_id: str, user: PersonReader) -> PersonDe
     cipher = get_cipher(request)
     mention_names: dict[str, Names] = {}
     if cipher is not None:
-        index = name_index(request, cipher)
-        for m in detail.mentions:
-            found = index.names_of_mention(m.id)
-            if found is not None:
-                mention_names[m.id] = found
+        mention_names = name_index(request, cipher).names_of_mentions(m.id for m in detail.mentions)
         shown = sum(len(n.written()) for n in mention_names.values())
         if shown:
             audit_name_read(request, "api person", shown, person_id)
@@ -257,12 +253,13 @@ def _esf_code(event_type: str, stored: str | None) -> str | None:
         return stored
 
 
-def _event_out(row: Any) -> EventOut:
+def _event_out(row: Any, person_id: str, report_id: str) -> EventOut:
+    """An events row as the API gives it, with the person and report behind it."""
     return EventOut(
         id=row.id,
-        person_id=row.person_id,
+        person_id=person_id,
         mention_id=row.mention_id,
-        report_id=row.report_id,
+        report_id=report_id,
         event_type=row.event_type,
         esf_code=_esf_code(row.event_type, row.esf_code),
         date_edtf=row.date_edtf,
@@ -339,7 +336,12 @@ def list_events(
             offset,
             limit,
         )
-    return EventPage(total=total, offset=offset, limit=limit, events=[_event_out(r) for r in rows])
+    return EventPage(
+        total=total,
+        offset=offset,
+        limit=limit,
+        events=[_event_out(r, r.person_id, r.report_id) for r in rows],
+    )
 
 
 def _report_out(row: Any) -> dict[str, Any]:
@@ -429,24 +431,7 @@ def get_report(request: Request, report_id: str, user: ReportReader) -> ReportDe
         mention_id=mention.id if mention is not None else None,
         person_id=person_id,
         superseded_by=detail["superseded_by"].id if detail["superseded_by"] else None,
-        events=[
-            EventOut(
-                id=e.id,
-                person_id=person_id or "",
-                mention_id=e.mention_id,
-                report_id=report.id,
-                event_type=e.event_type,
-                esf_code=_esf_code(e.event_type, e.esf_code),
-                date_edtf=e.date_edtf,
-                earliest=e.date_earliest,
-                latest=e.date_latest,
-                place=e.place,
-                place_id=e.place_id,
-                facility=e.facility,
-                facility_id=e.facility_id,
-            )
-            for e in detail["events"]
-        ],
+        events=[_event_out(e, person_id or "", report.id) for e in detail["events"]],
         names=names,
         text=text,
     )

@@ -33,6 +33,7 @@ from refwatch.persons.filters import (
     select_persons,
 )
 from refwatch.persons.listing import Snapshot
+from refwatch.persons.name_index import Names
 from refwatch.persons.overview import place_label
 from refwatch.persons.timeline import load_person
 from refwatch.store.queries import current_mentions, links
@@ -233,15 +234,11 @@ def _person_response(
     if detail is None:
         raise HTTPException(404)
     summary = snapshot(request).get(person_id)
-    mention_names: dict[str, Any] = {}
+    mention_names: dict[str, Names] = {}
     notes: dict[str, str] = {}
     cipher = get_cipher(request)
     if cipher is not None:
-        index = name_index(request, cipher)
-        for mention in detail.mentions:
-            found = index.names_of_mention(mention.id)
-            if found is not None:
-                mention_names[mention.id] = found
+        mention_names = name_index(request, cipher).names_of_mentions(m.id for m in detail.mentions)
         if user.can("reports.text"):
             notes = _notes(request, [m.id for m in detail.mentions])
         shown = sum(len(n.written()) for n in mention_names.values())
