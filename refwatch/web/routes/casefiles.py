@@ -31,7 +31,15 @@ from refwatch.publish.casefile_content import KINDS
 from refwatch.store import consents
 from refwatch.store.consents import UnknownSubjectError
 from refwatch.web.caches import snapshot, today
-from refwatch.web.deps import User, audit_name_read, get_cipher, get_workspace, now, require
+from refwatch.web.deps import (
+    User,
+    audit_name_read,
+    download,
+    get_cipher,
+    get_workspace,
+    now,
+    require,
+)
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -196,11 +204,4 @@ def casefile(
     except InputError:
         message = gettext(request, "Choose a kind of case file and a format from the lists.")
         return _refused(request, person_id, message, 400)
-    return Response(
-        output.data,
-        media_type=output.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{output.file_name}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return download(output.data, output.media_type, output.file_name)

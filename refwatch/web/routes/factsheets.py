@@ -25,7 +25,7 @@ from refwatch.domain.errors import DateError, InputError
 from refwatch.publish import artifacts
 from refwatch.publish.artifacts import SheetInfo
 from refwatch.publish.disclosure import DEFAULT_THRESHOLD
-from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.deps import User, download, get_workspace, require
 from refwatch.web.routes.counts import engine_message
 from refwatch.web.templating import gettext, render
 
@@ -200,14 +200,7 @@ def _download(request: Request, user: User, sheet_id: str, kind: str) -> Respons
     content = artifacts.sheet_file(get_workspace(request), sheet, kind)
     if content is None:  # deleted meanwhile
         raise HTTPException(404)
-    return Response(
-        content,
-        media_type=MEDIA_TYPES[kind],
-        headers={
-            "Content-Disposition": f'attachment; filename="{sheet.download_name(kind)}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return download(content, MEDIA_TYPES[kind], sheet.download_name(kind))
 
 
 # The two downloads come before the page so "/factsheets/<id>.pdf" is never read as an id.

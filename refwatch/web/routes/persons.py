@@ -40,7 +40,15 @@ from refwatch.store.queries import current_mentions, links
 from refwatch.store.schema import Mention, Source, table_of
 from refwatch.web import evidence_format, i18n  # noqa: F401 (registers template helpers)
 from refwatch.web.caches import name_index, names_of_persons, snapshot, today
-from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
+from refwatch.web.deps import (
+    Page,
+    User,
+    audit_name_read,
+    download,
+    get_cipher,
+    get_workspace,
+    require,
+)
 from refwatch.web.person_names import main_name, person_names
 from refwatch.web.routes.casefiles import consent_panel
 from refwatch.web.templating import gettext, render
@@ -206,11 +214,7 @@ def persons_csv(request: Request, user: Reader) -> Response:
                 ]
             )
         )
-    return Response(
-        buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="persons.csv"'},
-    )
+    return download(buffer.getvalue(), "text/csv; charset=utf-8", "persons.csv")
 
 
 @router.get("/persons/{person_id}", response_class=HTMLResponse)

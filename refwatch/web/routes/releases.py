@@ -24,7 +24,7 @@ from refwatch.counting.query import make_query
 from refwatch.domain.errors import DateError, InputError
 from refwatch.publish import artifacts
 from refwatch.publish.disclosure import DEFAULT_THRESHOLD
-from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.deps import User, download, get_workspace, require
 from refwatch.web.routes.counts import engine_message
 from refwatch.web.routes.factsheets import check_public_threshold, checked_threshold
 from refwatch.web.templating import gettext, render
@@ -131,15 +131,8 @@ def release_zip(request: Request, release_id: str, user: Maker) -> Response:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path, name in artifacts.release_files(get_workspace(request), release):
             archive.write(path, arcname=f"refwatch-release-{release['id'][:8]}/{name}")
-    return Response(
-        buffer.getvalue(),
-        media_type="application/zip",
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="refwatch-release-{release["id"][:8]}.zip"'
-            ),
-            "Cache-Control": "no-store",
-        },
+    return download(
+        buffer.getvalue(), "application/zip", f"refwatch-release-{release['id'][:8]}.zip"
     )
 
 

@@ -25,7 +25,15 @@ from refwatch.intake.reports import ReportFilter, report_detail, report_page
 from refwatch.intake.sources import source_rows
 from refwatch.persons.name_index import Names
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
-from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
+from refwatch.web.deps import (
+    Page,
+    User,
+    audit_name_read,
+    download,
+    get_cipher,
+    get_workspace,
+    require,
+)
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -133,11 +141,4 @@ def report_attachment(
         )
     except InputError:
         raise HTTPException(404) from None
-    return Response(
-        content=data,
-        media_type=inert_media_type(info.media_type),
-        headers={
-            "Content-Disposition": f'attachment; filename="{download_name(info)}"',
-            "X-Content-Type-Options": "nosniff",  # also set for every answer (security.py)
-        },
-    )
+    return download(data, inert_media_type(info.media_type), download_name(info))

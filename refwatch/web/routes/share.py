@@ -40,7 +40,7 @@ from refwatch.share.link import LinkResult, link_files
 from refwatch.share.workspace import encode_workspace
 from refwatch.store import audit
 from refwatch.store.workspace import Workspace
-from refwatch.web.deps import User, get_cipher, get_workspace, require
+from refwatch.web.deps import User, download, get_cipher, get_workspace, require
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -208,16 +208,7 @@ def encoding_file(request: Request, encoding_id: str, user: Encoder) -> Response
             record_id=str(info["id"]),
             details={"organisation": info["organisation"], "persons": info["persons"]},
         )
-    return Response(
-        data,
-        media_type="application/x-ndjson",
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="refwatch-encoding-{str(info["id"])[:8]}.jsonl"'
-            ),
-            "Cache-Control": "no-store",
-        },
-    )
+    return download(data, "application/x-ndjson", f"refwatch-encoding-{str(info['id'])[:8]}.jsonl")
 
 
 @router.get("/share/encodings/{encoding_id}", response_class=HTMLResponse)
