@@ -30,6 +30,16 @@ persons = table_of(Person)
 retirements = table_of(PersonRetirement)
 
 
+GROUPS = "groups"
+GROUPS_DESCRIPTION = (
+    "People reported together: other members of the two mentions' groups linked across "
+    "(settings version 6)"
+)
+GROUPS_LINKED = "group-mates linked across the two reports"
+GROUPS_NOT_LINKED = "no group-mates linked across"
+"""The words an explanation shows for the group evidence (`refwatch.linkage.groups`)."""
+
+
 @dataclass
 class ComparisonPart:
     comparison: str
@@ -82,6 +92,15 @@ class RunModel:
                     str(comparison["output_column_name"]),
                     str(comparison.get("comparison_description") or ""),
                     labels,
+                )
+            )
+        if self.refwatch.get("group_bar") is not None:
+            # Settings version 6: the group evidence, stored after the comparisons.
+            self.comparisons.append(
+                (
+                    GROUPS,
+                    GROUPS_DESCRIPTION,
+                    {0: GROUPS_LINKED, -1: GROUPS_NOT_LINKED},
                 )
             )
 

@@ -56,7 +56,8 @@ class Scores:
 
     `parts[i, j]` is pair i's match weight on comparison j (bits), `tf[i]` its name's
     term-frequency adjustment (NaN: none). Columns, not objects: a million mentions give
-    millions of pairs.
+    millions of pairs. `group[i]`: the bits group co-membership added (`groups`; None
+    before that step, or in settings before version 6).
     """
 
     a: np.ndarray
@@ -67,6 +68,7 @@ class Scores:
     tf: np.ndarray
     model: dict[str, Any]
     training: list[str] = field(default_factory=list)
+    group: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.a)
@@ -81,6 +83,10 @@ class Scores:
             columns.append(
                 [f"{g}:{v:.2f}" for g, v in zip(gammas.tolist(), values.tolist(), strict=True)]
             )
+        if self.group is not None:
+            # One more part after the comparisons: level 0 when group-mates are linked
+            # across (explain.RunModel labels it), -1 when not.
+            columns.append([f"{0 if v > 0 else -1}:{v:.2f}" for v in self.group[rows].tolist()])
         return [";".join(items) for items in zip(*columns, strict=True)] if columns else []
 
 

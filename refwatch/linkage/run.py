@@ -5,7 +5,8 @@
 2. Train and score on DuckDB, in memory, with spilling to disk switched off: the feature
    table holds name keys, which must never reach a temporary file. DuckDB's extension
    auto-install is off too: nothing is downloaded.
-3. Cluster the scored pairs, obeying active decisions (`cluster`).
+3. Add the evidence of people reported together (`groups`, settings version 6), then
+   cluster the scored pairs, obeying active decisions (`cluster`).
 4. Give the clusters person ids by the stable-id policy (`persons`) and write everything
    in one transaction (`writer`). If new evidence was imported meanwhile, the run is
    refused (ConflictError) rather than overwriting links it never saw.
@@ -32,6 +33,7 @@ from refwatch.linkage.chains import Chains, load_chains
 from refwatch.linkage.cluster import Clustering, cluster, weight_of
 from refwatch.linkage.constraints import Constraints, row_constraints
 from refwatch.linkage.features import MentionTable, load_mentions
+from refwatch.linkage.groups import add_group_evidence
 from refwatch.linkage.model import Scores, score
 from refwatch.linkage.order import ReportKey, report_keys
 from refwatch.linkage.persons import Assignment, assign_ids
@@ -335,13 +337,19 @@ def _run(
         constraints = row_constraints(conn, table.mention_ids, chains)
     n = len(table)
     scores = _score(table, config, constraints, backend, step)
+    keys = key_ids(table)
+    if config.group_bar is not None:
+        # Settings version 6: people reported together (`groups`).
+        scores = add_group_evidence(
+            table, scores, config.group_bar, constraints.different, keys=keys
+        )
     step("clustering")
     clustering: Clustering = cluster(
         n,
         scores.a,
         scores.b,
         scores.weight,
-        keys=key_ids(table),
+        keys=keys,
         threshold_weight=weight_of(config.threshold),
         unseen_weight=weight_of(config.keep_pairs_min),
         same=constraints.same,

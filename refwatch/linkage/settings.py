@@ -22,19 +22,22 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator
 
-SETTINGS_VERSION = 5
-"""Version 5 (issue 12, recall at scale): two pieces of evidence that common names in one
-area and month lacked -- the same rare flag on both mentions (pregnant, ill, guide, born
-in custody; `features.RARE_FLAGS`), and the same outcome on the same day for two mentions
-of one name caught together. Version 4 (issue 12, recall on hard worlds): term
-frequencies leave out a person's own mentions (`LinkageConfig.tf_own_mentions`); two
-real names a sound or two apart weigh against a match (`features.known_names`); three
-blocking rules for glued names and wrong first letters. Version 3: the looser blocking
-keys of version 2 capped (`LinkageConfig.key_cap`), the weak "caught together" levels of
-origin and outcome removed, and a level for apprehension dates both known to within two
-months. Saved runs keep their own rules and model (a model saved before version 5 has
-no flags comparison, so it scores as it did); a run's `refwatch.settings_version` says
-which (see docs/linkage.md, "Linkage settings version 5")."""
+SETTINGS_VERSION = 6
+"""Version 6 (issue 12): group co-membership as evidence, a step between scoring and
+clustering (`groups`, `LinkageConfig.group_bar`); runs saved before have no `group_bar`
+and read as None (the step off). Version 5 (issue 12, recall at scale): two pieces of
+evidence that common names in one area and month lacked -- the same rare flag on both
+mentions (pregnant, ill, guide, born in custody; `features.RARE_FLAGS`), and the same
+outcome on the same day for two mentions of one name caught together. Version 4 (issue
+12, recall on hard worlds): term frequencies leave out a person's own mentions
+(`LinkageConfig.tf_own_mentions`); two real names a sound or two apart weigh against a
+match (`features.known_names`); three blocking rules for glued names and wrong first
+letters. Version 3: the looser blocking keys of version 2 capped
+(`LinkageConfig.key_cap`), the weak "caught together" levels of origin and outcome
+removed, and a level for apprehension dates both known to within two months. Saved runs
+keep their own rules and model (a model saved before version 5 has no flags comparison,
+so it scores as it did); a run's `refwatch.settings_version` says which (see
+docs/linkage.md, "Linkage settings version 5")."""
 
 _OVERLAP = "l.appr_lo <= r.appr_hi AND r.appr_lo <= l.appr_hi"
 
@@ -123,6 +126,10 @@ class LinkageConfig:
     - `tf_own_mentions`: mentions taken off each name's count before it is used as a
       term frequency, for the person's own mentions (`model.term_frequencies`; 0 before
       settings version 4).
+    - `group_bar`: since settings version 6, a pair whose mentions' groups (people
+      reported together) have other members linked across at this match probability or
+      more gains the group evidence (`refwatch.linkage.groups`); None: off (runs saved
+      before version 6).
     - `blocking`: which pairs are scored at all (SQL over the two sides, l and r).
     """
 
@@ -144,6 +151,7 @@ class LinkageConfig:
     plausible_min: float = 0.05
     calibrate_prior: bool = True
     tf_own_mentions: float = 2.0
+    group_bar: float | None = 0.9
     blocking: tuple[str, ...] = field(default_factory=lambda: BLOCKING_RULES)
 
     def as_dict(self) -> dict[str, Any]:
@@ -157,6 +165,8 @@ class LinkageConfig:
         values = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         if int(data.get("settings_version") or 0) < 4:
             values.setdefault("tf_own_mentions", 0.0)  # counted as they were
+        if int(data.get("settings_version") or 0) < 6:
+            values.setdefault("group_bar", None)  # no group evidence before version 6
         if "blocking" in values:
             values["blocking"] = tuple(values["blocking"])
         return cls(**values)

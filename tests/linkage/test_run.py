@@ -16,6 +16,7 @@ from refwatch.intake.export import export
 from refwatch.intake.importer import import_files
 from refwatch.linkage import LinkageConfig, decide, run_linkage
 from refwatch.linkage.features import load_mentions
+from refwatch.linkage.groups import group_weight
 from refwatch.linkage.model import register_term_frequencies
 from refwatch.linkage.names import name_features
 from refwatch.linkage.run import duckdb_connection
@@ -229,7 +230,9 @@ def test_the_saved_settings_are_declarative_json_with_the_trained_model(
         for c in model["comparisons"]
         for level in c["comparison_levels"]
     )
-    assert kept and all(len(p.detail.split(";")) == len(names) for p in kept)
+    # Since settings version 6 the group evidence (`groups`) is one more part.
+    assert saved["refwatch"]["group_bar"] is not None
+    assert kept and all(len(p.detail.split(";")) == len(names) + 1 for p in kept)
 
 
 def test_the_saved_model_scores_the_kept_pairs_again_to_the_same_probabilities(
@@ -239,8 +242,10 @@ def test_the_saved_model_scores_the_kept_pairs_again_to_the_same_probabilities(
     run_linkage(workspace, cipher, "tester")
     with workspace.read() as conn:
         saved = json.loads(conn.execute(select(runs.c.settings)).scalar_one())
+        # The group evidence of settings version 6 is added after Splink: the last part
+        # of each pair's detail says how many bits (`groups`).
         kept = {
-            (p.mention_a, p.mention_b): p.match_probability
+            (p.mention_a, p.mention_b): (p.match_probability, float(p.detail.split(":")[-1]))
             for p in conn.execute(select(pair_table))
         }
         table = load_mentions(conn, cipher, rare_name_cap=saved["refwatch"]["rare_name_cap"])
@@ -252,10 +257,15 @@ def test_the_saved_model_scores_the_kept_pairs_again_to_the_same_probabilities(
         again = linker.inference.predict(warning_mode="never").as_record_list()
     ids = table.mention_ids
     rescored = {
-        tuple(sorted((ids[r["unique_id_l"]], ids[r["unique_id_r"]]))): r["match_probability"]
+        tuple(sorted((ids[r["unique_id_l"]], ids[r["unique_id_r"]]))): r["match_weight"]
         for r in again
     }
-    assert kept and all(rescored[pair] == pytest.approx(p, abs=1e-9) for pair, p in kept.items())
+    assert LinkageConfig.from_dict(saved["refwatch"]).group_bar is not None
+    assert kept and all(
+        1 / (1 + 2 ** -(rescored[pair] + (group_weight() if bits > 0 else 0.0)))
+        == pytest.approx(p, abs=1e-9)
+        for pair, (p, bits) in kept.items()
+    )
 
 
 def test_enough_same_person_decisions_train_the_model_too(
