@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from refwatch.accounts import accounts, second_factor, tokens
 from refwatch.accounts.passwords import verify_password
 from refwatch.domain.errors import InputError
+from refwatch.store.workspace import Workspace
 from refwatch.web import signin
 from refwatch.web.deps import (
     SESSION_COOKIE,
@@ -213,21 +215,33 @@ def change_password(
             error=gettext(request, "The two new passwords differ."),
             status_code=400,
         )
+    hasher = request.app.state.password_hasher
+    return _signin_changed(
+        request,
+        user,
+        lambda ws: accounts.set_password(
+            ws, user.id, new_password, actor=user.actor, hasher=hasher
+        ),
+        "password",
+    )
+
+
+def _signin_changed(
+    request: Request, user: User, change: Callable[[Workspace], object], changed: str
+) -> Response:
+    """Change how the user signs in, then restart their session and go back to the page
+    saying what `changed`; a refusal shows the page with its reason."""
     workspace = get_workspace(request)
     try:
-        accounts.set_password(
-            workspace,
-            user.id,
-            new_password,
-            actor=user.actor,
-            hasher=request.app.state.password_hasher,
-        )
+        change(workspace)
     except InputError as exc:
         return _account_page(request, user, error=error_text(request, exc), status_code=400)
     raw = signin.restart_session(
         workspace, user.id, now=now(request), policy=session_policy(request)
     )
-    return with_session_cookie(RedirectResponse("/account?changed=password", status_code=303), raw)
+    return with_session_cookie(
+        RedirectResponse(f"/account?changed={changed}", status_code=303), raw
+    )
 
 
 def _refuse_account_change(request: Request, user: User, current_password: str) -> Response | None:
@@ -262,15 +276,12 @@ def enable_totp(
     refused = _refuse_account_change(request, user, current_password)
     if refused is not None:
         return refused
-    workspace = get_workspace(request)
-    try:
-        second_factor.enable(workspace, user.id, secret, code, now(request), actor=user.actor)
-    except InputError as exc:
-        return _account_page(request, user, error=error_text(request, exc), status_code=400)
-    raw = signin.restart_session(
-        workspace, user.id, now=now(request), policy=session_policy(request)
+    return _signin_changed(
+        request,
+        user,
+        lambda ws: second_factor.enable(ws, user.id, secret, code, now(request), actor=user.actor),
+        "totp",
     )
-    return with_session_cookie(RedirectResponse("/account?changed=totp", status_code=303), raw)
 
 
 @router.post("/account/totp/disable", response_class=HTMLResponse)
@@ -283,15 +294,12 @@ def disable_totp(
     refused = _refuse_account_change(request, user, current_password)
     if refused is not None:
         return refused
-    workspace = get_workspace(request)
-    try:
-        second_factor.disable(workspace, user.id, code, now(request), actor=user.actor)
-    except InputError as exc:
-        return _account_page(request, user, error=error_text(request, exc), status_code=400)
-    raw = signin.restart_session(
-        workspace, user.id, now=now(request), policy=session_policy(request)
+    return _signin_changed(
+        request,
+        user,
+        lambda ws: second_factor.disable(ws, user.id, code, now(request), actor=user.actor),
+        "totp-off",
     )
-    return with_session_cookie(RedirectResponse("/account?changed=totp-off", status_code=303), raw)
 
 
 @router.post("/account/tokens/{token_id}/revoke")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -10,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from refwatch.accounts import accounts, tokens
 from refwatch.domain.errors import RefWatchError
 from refwatch.domain.roles import Role
+from refwatch.store.workspace import Workspace
 from refwatch.web.deps import User, get_workspace, require
 from refwatch.web.i18n import error_text
 from refwatch.web.templating import render
@@ -46,6 +48,15 @@ def done() -> Response:
     return RedirectResponse("/users", status_code=303)
 
 
+def _changed(request: Request, change: Callable[[Workspace], object]) -> Response:
+    """Make one change and go back to the list; a refusal shows the page with its reason."""
+    try:
+        change(get_workspace(request))
+    except RefWatchError as exc:
+        return users_page(request, error=error_text(request, exc), status_code=400)
+    return done()
+
+
 @router.get("/users", response_class=HTMLResponse)
 def list_users(request: Request, admin: Admin) -> Response:
     return users_page(request)
@@ -59,18 +70,13 @@ def create_user(
     role: RoleField,
     password: Annotated[str, Form(max_length=2000)],
 ) -> Response:
-    try:
-        accounts.create_user(
-            get_workspace(request),
-            username,
-            password,
-            role,
-            actor=admin.actor,
-            hasher=request.app.state.password_hasher,
-        )
-    except RefWatchError as exc:
-        return users_page(request, error=error_text(request, exc), status_code=400)
-    return done()
+    hasher = request.app.state.password_hasher
+    return _changed(
+        request,
+        lambda ws: accounts.create_user(
+            ws, username, password, role, actor=admin.actor, hasher=hasher
+        ),
+    )
 
 
 def _known(request: Request, user_id: str) -> accounts.Account:
@@ -84,21 +90,13 @@ def _known(request: Request, user_id: str) -> accounts.Account:
 @router.post("/users/{user_id}/role", response_class=HTMLResponse)
 def set_role(request: Request, admin: Admin, user_id: str, role: RoleField) -> Response:
     _known(request, user_id)
-    try:
-        accounts.set_role(get_workspace(request), user_id, role, actor=admin.actor)
-    except RefWatchError as exc:
-        return users_page(request, error=error_text(request, exc), status_code=400)
-    return done()
+    return _changed(request, lambda ws: accounts.set_role(ws, user_id, role, actor=admin.actor))
 
 
 @router.post("/users/{user_id}/disable", response_class=HTMLResponse)
 def disable(request: Request, admin: Admin, user_id: str) -> Response:
     _known(request, user_id)
-    try:
-        accounts.set_disabled(get_workspace(request), user_id, True, actor=admin.actor)
-    except RefWatchError as exc:
-        return users_page(request, error=error_text(request, exc), status_code=400)
-    return done()
+    return _changed(request, lambda ws: accounts.set_disabled(ws, user_id, True, actor=admin.actor))
 
 
 @router.post("/users/{user_id}/enable", response_class=HTMLResponse)
@@ -116,18 +114,13 @@ def reset_password(
     password: Annotated[str, Form(max_length=2000)],
 ) -> Response:
     _known(request, user_id)
-    try:
-        accounts.set_password(
-            get_workspace(request),
-            user_id,
-            password,
-            actor=admin.actor,
-            hasher=request.app.state.password_hasher,
-            revoke_api_tokens=True,
-        )
-    except RefWatchError as exc:
-        return users_page(request, error=error_text(request, exc), status_code=400)
-    return done()
+    hasher = request.app.state.password_hasher
+    return _changed(
+        request,
+        lambda ws: accounts.set_password(
+            ws, user_id, password, actor=admin.actor, hasher=hasher, revoke_api_tokens=True
+        ),
+    )
 
 
 @router.post("/users/{user_id}/tokens", response_class=HTMLResponse)
@@ -152,8 +145,4 @@ def issue_token(
 def revoke_token(request: Request, admin: Admin, token_id: str) -> Response:
     if tokens.token_owner(get_workspace(request), token_id) is None:
         raise HTTPException(404)
-    try:
-        tokens.revoke_token(get_workspace(request), token_id, actor=admin.actor)
-    except RefWatchError as exc:
-        return users_page(request, error=error_text(request, exc), status_code=400)
-    return done()
+    return _changed(request, lambda ws: tokens.revoke_token(ws, token_id, actor=admin.actor))
