@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import HTTPException, Query, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -326,3 +327,15 @@ def download(content: bytes | str, media_type: str, file_name: str) -> Response:
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+def page_count(total: int, size: int) -> int:
+    """How many pages of `size` rows `total` rows fill (at least one, the empty page)."""
+    return max(1, (total + size - 1) // size)
+
+
+def pager_query(request: Request) -> str:
+    """The request's query less its page number and empty fields: what the pager's links
+    repeat."""
+    params = request.query_params
+    return urlencode([(k, v) for k, v in params.multi_items() if k != "page" and v])

@@ -4,7 +4,6 @@ and the result of checking the whole chain (`Workspace.verify_audit`) on every v
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -14,7 +13,7 @@ from refwatch.domain.dates import parse_optional_date
 from refwatch.domain.errors import DateError
 from refwatch.store.schema import AuditEntry, table_of
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
-from refwatch.web.deps import Page, User, get_workspace, require
+from refwatch.web.deps import Page, User, get_workspace, page_count, pager_query, require
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +62,6 @@ def audit_page(
             conn.execute(select(entries.c.actor).distinct().order_by(entries.c.actor)).scalars()
         )
     chain = workspace.verify_audit()
-    base_query = urlencode([(k, v) for k, v in params.multi_items() if k != "page" and v])
     return render(
         request,
         "audit.html",
@@ -71,8 +69,8 @@ def audit_page(
             "entries": rows,
             "total": total,
             "page": page,
-            "pages": max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
-            "base_query": base_query,
+            "pages": page_count(total, PAGE_SIZE),
+            "base_query": pager_query(request),
             "chain": chain,
             "actors": actors,
             "error": error,

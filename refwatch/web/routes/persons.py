@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 import numpy as np
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -47,6 +46,8 @@ from refwatch.web.deps import (
     download,
     get_cipher,
     get_workspace,
+    page_count,
+    pager_query,
     require,
 )
 from refwatch.web.person_names import main_name, person_names
@@ -85,13 +86,11 @@ def _list_page(
     searched: bool = False,
     status_code: int = 200,
 ) -> Response:
-    pages = max(1, (len(found) + PAGE_SIZE - 1) // PAGE_SIZE)
+    pages = page_count(len(found), PAGE_SIZE)
     page = min(max(page, 1), pages)
     shown = snap.summaries(found if searched else found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
     names = names_of_persons(request, [p.person_id for p in shown], "persons list")
     lang = i18n.language_of(request)
-    params = request.query_params
-    base_query = urlencode([(k, v) for k, v in params.multi_items() if k != "page" and v])
     return render(
         request,
         "persons.html",
@@ -101,7 +100,7 @@ def _list_page(
             "all": len(snap),
             "page": page,
             "pages": pages,
-            "base_query": base_query,
+            "base_query": pager_query(request),
             "filter": chosen,
             "query": query,
             "searched": searched,
@@ -290,13 +289,25 @@ def _person_id(text: str) -> str:
 
 
 def _edit_refused(
+    request: Request,
+    person_id: str,
+    user: User,
+    message: str,
+    values: dict[str, Any],
+    status_code: int = 400,
+) -> Response:
+    """The person page again, saying why the merge or split was refused, with what was typed."""
+    return _person_response(
+        request, person_id, user, linkage_error=message, values=values, status_code=status_code
+    )
+
+
+def _edit_failed(
     request: Request, person_id: str, user: User, exc: RefWatchError, values: dict[str, Any]
 ) -> Response:
     message = gettext(request, "Nothing was changed: %(why)s", why=str(exc))
     code = 409 if isinstance(exc, ConflictError) else 400
-    return _person_response(
-        request, person_id, user, linkage_error=message, values=values, status_code=code
-    )
+    return _edit_refused(request, person_id, user, message, values, code)
 
 
 @router.post("/persons/{person_id}/merge", response_class=HTMLResponse)
@@ -316,9 +327,7 @@ def merge_person(
     other_id = _person_id(other)
     if not other_id or other_id == person_id:
         message = gettext(request, "Give the id of another person to merge with this one.")
-        return _person_response(
-            request, person_id, user, linkage_error=message, values=values, status_code=400
-        )
+        return _edit_refused(request, person_id, user, message, values)
     try:
         result = merge_persons(
             get_workspace(request),
@@ -328,7 +337,7 @@ def merge_person(
             cipher=get_cipher(request),
         )
     except RefWatchError as exc:
-        return _edit_refused(request, person_id, user, exc, values)
+        return _edit_failed(request, person_id, user, exc, values)
     return RedirectResponse(f"/persons/{result.persons[0]}", status_code=303)
 
 
@@ -349,9 +358,7 @@ def split_off(
     values: dict[str, Any] = {"mentions": chosen, "reason": why}
     if not chosen or any(len(m) > 36 for m in chosen):
         message = gettext(request, "Choose the mentions to move into a new person.")
-        return _person_response(
-            request, person_id, user, linkage_error=message, values=values, status_code=400
-        )
+        return _edit_refused(request, person_id, user, message, values)
     try:
         result = split_person(
             get_workspace(request),
@@ -362,7 +369,7 @@ def split_off(
             cipher=get_cipher(request),
         )
     except RefWatchError as exc:
-        return _edit_refused(request, person_id, user, exc, values)
+        return _edit_failed(request, person_id, user, exc, values)
     return RedirectResponse(f"/persons/{result.created[0]}", status_code=303)
 
 

@@ -8,7 +8,6 @@ dates, the person it is linked to and the events it claims.
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -32,6 +31,8 @@ from refwatch.web.deps import (
     download,
     get_cipher,
     get_workspace,
+    page_count,
+    pager_query,
     require,
 )
 from refwatch.web.templating import gettext, render
@@ -66,8 +67,6 @@ def reports_list(request: Request, user: Reader, page: Page = 1) -> Response:
     with get_workspace(request).read() as conn:
         rows, total = report_page(conn, chosen, (page - 1) * PAGE_SIZE, PAGE_SIZE)
         all_sources = source_rows(conn)
-    params = request.query_params
-    base_query = urlencode([(k, v) for k, v in params.multi_items() if k != "page" and v])
     return render(
         request,
         "reports.html",
@@ -75,8 +74,8 @@ def reports_list(request: Request, user: Reader, page: Page = 1) -> Response:
             "reports": rows,
             "total": total,
             "page": page,
-            "pages": max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
-            "base_query": base_query,
+            "pages": page_count(total, PAGE_SIZE),
+            "base_query": pager_query(request),
             "filter": chosen,
             "sources": all_sources,
             "error": error,

@@ -17,7 +17,7 @@ from refwatch.intake import sources
 from refwatch.intake.reports import ReportFilter, report_page
 from refwatch.intake.sources import GRADES, MAX_CONTACT, UnknownSource, source_row, source_rows
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
-from refwatch.web.deps import Page, User, audit_name_read, get_workspace, require
+from refwatch.web.deps import Page, User, audit_name_read, get_workspace, page_count, require
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -59,7 +59,7 @@ def _source_page(
             "reports": items,
             "total": total,
             "page": page,
-            "pages": max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
+            "pages": page_count(total, PAGE_SIZE),
             "grades": GRADES,
             "contact": contact,
             "error": error,
