@@ -13,7 +13,8 @@ from refwatch.domain.dates import parse_optional_date
 from refwatch.domain.errors import DateError
 from refwatch.store.schema import AuditEntry, table_of
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
-from refwatch.web.deps import Page, User, get_workspace, page_count, pager_query, require
+from refwatch.web.deps import Page, User, get_workspace, require
+from refwatch.web.responses import page_count, pager_query
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)

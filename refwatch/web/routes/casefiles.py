@@ -31,15 +31,8 @@ from refwatch.publish.casefile_content import KINDS
 from refwatch.store import consents
 from refwatch.store.consents import UnknownSubjectError
 from refwatch.web.caches import snapshot, today
-from refwatch.web.deps import (
-    User,
-    audit_name_read,
-    download,
-    get_cipher,
-    get_workspace,
-    now,
-    require,
-)
+from refwatch.web.deps import User, audit_name_read, get_cipher, get_workspace, now, require
+from refwatch.web.responses import download
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)

@@ -25,7 +25,8 @@ from refwatch.domain.errors import DateError, InputError
 from refwatch.publish import artifacts
 from refwatch.publish.artifacts import SheetInfo
 from refwatch.publish.disclosure import DEFAULT_THRESHOLD
-from refwatch.web.deps import User, download, get_workspace, require
+from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.responses import download
 from refwatch.web.routes.counts import engine_message
 from refwatch.web.templating import gettext, render
 

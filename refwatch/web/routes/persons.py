@@ -39,18 +39,9 @@ from refwatch.store.queries import current_mentions, links
 from refwatch.store.schema import Mention, Source, table_of
 from refwatch.web import evidence_format, i18n  # noqa: F401 (registers template helpers)
 from refwatch.web.caches import name_index, names_of_persons, snapshot, today
-from refwatch.web.deps import (
-    Page,
-    User,
-    audit_name_read,
-    download,
-    get_cipher,
-    get_workspace,
-    page_count,
-    pager_query,
-    require,
-)
+from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
 from refwatch.web.person_names import main_name, person_names
+from refwatch.web.responses import download, page_count, pager_query
 from refwatch.web.routes.casefiles import consent_panel
 from refwatch.web.templating import gettext, render
 

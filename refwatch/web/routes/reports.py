@@ -24,17 +24,8 @@ from refwatch.intake.reports import ReportFilter, report_detail, report_page
 from refwatch.intake.sources import source_rows
 from refwatch.persons.name_index import Names
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
-from refwatch.web.deps import (
-    Page,
-    User,
-    audit_name_read,
-    download,
-    get_cipher,
-    get_workspace,
-    page_count,
-    pager_query,
-    require,
-)
+from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
+from refwatch.web.responses import download, page_count, pager_query
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)

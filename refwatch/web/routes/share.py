@@ -40,7 +40,8 @@ from refwatch.share.link import LinkResult, link_files
 from refwatch.share.workspace import encode_workspace
 from refwatch.store import audit
 from refwatch.store.workspace import Workspace
-from refwatch.web.deps import User, download, get_cipher, get_workspace, require
+from refwatch.web.deps import User, get_cipher, get_workspace, require
+from refwatch.web.responses import download
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)

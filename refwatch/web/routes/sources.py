@@ -17,7 +17,8 @@ from refwatch.intake import sources
 from refwatch.intake.reports import ReportFilter, report_page
 from refwatch.intake.sources import GRADES, MAX_CONTACT, UnknownSource, source_row, source_rows
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
-from refwatch.web.deps import Page, User, audit_name_read, get_workspace, page_count, require
+from refwatch.web.deps import Page, User, audit_name_read, get_workspace, require
+from refwatch.web.responses import page_count
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
