@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import numpy as np
@@ -293,12 +294,22 @@ def _edit_refused(
     )
 
 
-def _edit_failed(
-    request: Request, person_id: str, user: User, exc: RefWatchError, values: dict[str, Any]
+def _edited(
+    request: Request,
+    person_id: str,
+    user: User,
+    values: dict[str, Any],
+    edit: Callable[[], str],
 ) -> Response:
-    message = gettext(request, "Nothing was changed: %(why)s", why=str(exc))
-    code = 409 if isinstance(exc, ConflictError) else 400
-    return _edit_refused(request, person_id, user, message, values, code)
+    """Make the merge or split and go to the person `edit` names; a refusal (409 for a
+    conflict, else 400) shows the page again."""
+    try:
+        target = edit()
+    except RefWatchError as exc:
+        message = gettext(request, "Nothing was changed: %(why)s", why=str(exc))
+        code = 409 if isinstance(exc, ConflictError) else 400
+        return _edit_refused(request, person_id, user, message, values, code)
+    return RedirectResponse(f"/persons/{target}", status_code=303)
 
 
 @router.post("/persons/{person_id}/merge", response_class=HTMLResponse)
@@ -319,17 +330,16 @@ def merge_person(
     if not other_id or other_id == person_id:
         message = gettext(request, "Give the id of another person to merge with this one.")
         return _edit_refused(request, person_id, user, message, values)
-    try:
-        result = merge_persons(
-            get_workspace(request),
-            [person_id, other_id],
-            user.actor,
-            why or None,
-            cipher=get_cipher(request),
-        )
-    except RefWatchError as exc:
-        return _edit_failed(request, person_id, user, exc, values)
-    return RedirectResponse(f"/persons/{result.persons[0]}", status_code=303)
+    workspace, cipher = get_workspace(request), get_cipher(request)
+    return _edited(
+        request,
+        person_id,
+        user,
+        values,
+        lambda: merge_persons(
+            workspace, [person_id, other_id], user.actor, why or None, cipher=cipher
+        ).persons[0],
+    )
 
 
 @router.post("/persons/{person_id}/split", response_class=HTMLResponse)
@@ -350,18 +360,16 @@ def split_off(
     if not chosen or any(len(m) > 36 for m in chosen):
         message = gettext(request, "Choose the mentions to move into a new person.")
         return _edit_refused(request, person_id, user, message, values)
-    try:
-        result = split_person(
-            get_workspace(request),
-            person_id,
-            chosen,
-            user.actor,
-            why or None,
-            cipher=get_cipher(request),
-        )
-    except RefWatchError as exc:
-        return _edit_failed(request, person_id, user, exc, values)
-    return RedirectResponse(f"/persons/{result.created[0]}", status_code=303)
+    workspace, cipher = get_workspace(request), get_cipher(request)
+    return _edited(
+        request,
+        person_id,
+        user,
+        values,
+        lambda: split_person(
+            workspace, person_id, chosen, user.actor, why or None, cipher=cipher
+        ).created[0],
+    )
 
 
 def _notes(request: Request, mention_ids: list[str]) -> dict[str, str]:
