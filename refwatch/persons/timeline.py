@@ -200,27 +200,29 @@ def _mention_views(conn: Connection, person_id: str) -> list[MentionView]:
     ]
 
 
+def event_fields(row: Any) -> dict[str, Any]:
+    """An events row's own fields under the names EventView and the API's events give them
+    (the row's `date_earliest` is the event's `earliest`)."""
+    return {
+        "id": row.id,
+        "mention_id": row.mention_id,
+        "event_type": row.event_type,
+        "date_edtf": row.date_edtf,
+        "earliest": row.date_earliest,
+        "latest": row.date_latest,
+        "place": row.place,
+        "place_id": row.place_id,
+        "facility": row.facility,
+        "facility_id": row.facility_id,
+    }
+
+
 def _event_views(conn: Connection, by_id: dict[str, MentionView]) -> list[EventView]:
     e = events_table
     rows = conn.execute(
         select(e).where(e.c.mention_id.in_(list(by_id))).order_by(e.c.date_earliest, e.c.id)
     )
-    return [
-        EventView(
-            id=row.id,
-            mention_id=row.mention_id,
-            event_type=row.event_type,
-            date_edtf=row.date_edtf,
-            earliest=row.date_earliest,
-            latest=row.date_latest,
-            place=row.place,
-            place_id=row.place_id,
-            facility=row.facility,
-            facility_id=row.facility_id,
-            mention=by_id[row.mention_id],
-        )
-        for row in rows
-    ]
+    return [EventView(**event_fields(row), mention=by_id[row.mention_id]) for row in rows]
 
 
 def agreed_interval(intervals: Iterable[tuple[date, date]]) -> tuple[date, date] | None:

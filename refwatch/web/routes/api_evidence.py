@@ -23,7 +23,7 @@ from refwatch.intake.sources import contacts_of, source_rows
 from refwatch.persons.filters import Indices, parse_filter, select_persons
 from refwatch.persons.listing import PersonSummary, Snapshot
 from refwatch.persons.name_index import Names
-from refwatch.persons.timeline import EventView, load_person
+from refwatch.persons.timeline import EventView, event_fields, load_person
 from refwatch.store.queries import current_mentions, links, mentions
 from refwatch.store.schema import Event, table_of
 from refwatch.web.api_models import (
@@ -256,19 +256,10 @@ def _esf_code(event_type: str, stored: str | None) -> str | None:
 def _event_out(row: Any, person_id: str, report_id: str) -> EventOut:
     """An events row as the API gives it, with the person and report behind it."""
     return EventOut(
-        id=row.id,
+        **event_fields(row),
         person_id=person_id,
-        mention_id=row.mention_id,
         report_id=report_id,
-        event_type=row.event_type,
         esf_code=_esf_code(row.event_type, row.esf_code),
-        date_edtf=row.date_edtf,
-        earliest=row.date_earliest,
-        latest=row.date_latest,
-        place=row.place,
-        place_id=row.place_id,
-        facility=row.facility,
-        facility_id=row.facility_id,
     )
 
 
