@@ -16,13 +16,15 @@ A speed run encodes and links five organisations of 20,000 persons (goal < 60 s;
 organisations' own linkage is not timed, it happens anyway).
 
     .venv/bin/python benchmarks/pprl_study.py [--seeds 1 2 3] [--people 800] \
-        [--noise realistic] [--salt] [--no-fold] [--skip-100k] [--seed-100k 1] [--skip-speed]
+        [--noise realistic] [--salt] [--no-fold] [--skip-100k] [--seed-100k 1] [--skip-speed] \
+        [--save-dir DIR] [--load-dir DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import pickle
 import random
 import tempfile
 import time
@@ -103,13 +105,30 @@ def line(label: str, q: Quality) -> str:
     )
 
 
-def study_world(
+@dataclass
+class World:
+    """What linking a world needs, and what it is judged against: the organisations'
+    encodings (with their local ids), each mention's local person per organisation, the
+    plaintext linkage and the truth. Saved with --save-dir, a world is linked again with
+    --load-dir without being rebuilt (the organisations' and the plaintext linkage take
+    most of the time at 100,000 persons)."""
+
+    people: int
+    seed: int
+    files: list[fileformat.EncodingFile]
+    local_of: list[dict[tuple[str, str], str]]  # per organisation: mention key -> local id
+    found: dict[tuple[str, str], str]  # plaintext: mention key -> person
+    true_of: dict[tuple[str, str], str]
+    plain_seconds: float
+    encode_seconds: float
+
+
+def build_world(
     folder: Path, people: int, sources: int, seed: int, args: argparse.Namespace
-) -> dict[str, float]:
+) -> World:
     noise = NOISE_PRESETS[args.noise] if args.noise != "none" else None
     world = simulate_world(folder / "world", people=people, sources=sources, seed=seed, noise=noise)
     truth = _truth(world.truth)
-    print(f"world of {people:,} persons, {sources} sources, seed {seed}, noise {args.noise}:")
 
     # Plaintext: one workspace, every list.
     started = time.perf_counter()
@@ -122,9 +141,6 @@ def study_world(
     plain_seconds = time.perf_counter() - started
     found = {keys[m]: p for m, p in found.items()}
     true_of = {k: truth[k] for k in keys.values()}
-    source_of = {k: k[0] for k in keys.values()}
-    lists = sorted(set(source_of.values()))
-    plain_q = evaluate(found, true_of)
 
     # PPRL: one workspace per organisation.
     orgs: list[Organisation] = []
@@ -153,24 +169,53 @@ def study_world(
         back.local_ids = made.local_ids
         files.append(back)
     encode_seconds = time.perf_counter() - started
+    local_of = [{org.keys[m]: local for m, local in org.mentions.items()} for org in orgs]
+    for org in orgs:
+        org.workspace.close()
+    return World(people, seed, files, local_of, found, true_of, plain_seconds, encode_seconds)
+
+
+def _world_path(folder: Path, people: int, seed: int, args: argparse.Namespace) -> Path:
+    extra = ("-salt" if args.salt else "") + ("" if args.fold else "-nofold")
+    return folder / f"world-{people}-{seed}-{args.noise}{extra}.pickle"
+
+
+def study_world(
+    folder: Path, people: int, sources: int, seed: int, args: argparse.Namespace
+) -> dict[str, float]:
+    print(f"world of {people:,} persons, {sources} sources, seed {seed}, noise {args.noise}:")
+    saved = _world_path(Path(args.load_dir), people, seed, args) if args.load_dir else None
+    if saved is not None and saved.exists():
+        with open(saved, "rb") as handle:
+            world: World = pickle.load(handle)
+        print(f"  (loaded from {saved})")
+    else:
+        world = build_world(folder, people, sources, seed, args)
+        if args.save_dir:
+            Path(args.save_dir).mkdir(parents=True, exist_ok=True)
+            with open(_world_path(Path(args.save_dir), people, seed, args), "wb") as handle:
+                pickle.dump(world, handle)
+    found, true_of, files = world.found, world.true_of, world.files
+    source_of = {k: k[0] for k in true_of}
+    lists = sorted(set(source_of.values()))
+    plain_q = evaluate(found, true_of)
     result = link_files(files, LinkOptions(threshold=args.threshold))
     pprl_found: dict[tuple[str, str], str] = {}
     offset = 0
-    for org, file in zip(orgs, files, strict=True):
+    for file, local_of in zip(files, world.local_of, strict=True):
         assert file.local_ids is not None
         cluster_of_local = {
             local: int(result.clusters[offset + row]) for row, local in enumerate(file.local_ids)
         }
-        for mention, local in org.mentions.items():
-            pprl_found[org.keys[mention]] = f"c{cluster_of_local[local]}"
+        for key, local in local_of.items():
+            pprl_found[key] = f"c{cluster_of_local[local]}"
         offset += len(file)
-        org.workspace.close()
     pprl_q = evaluate(pprl_found, true_of)
     ratio = pprl_q.pairwise_f1 / plain_q.pairwise_f1 if plain_q.pairwise_f1 else float("nan")
-    print(line("plaintext (one ws)", plain_q) + f" | {plain_seconds:.1f} s incl. import")
+    print(line("plaintext (one ws)", plain_q) + f" | {world.plain_seconds:.1f} s incl. import")
     print(
         line("PPRL (ws per org)", pprl_q)
-        + f" | encode {encode_seconds:.1f} s, link {result.seconds:.1f} s"
+        + f" | encode {world.encode_seconds:.1f} s, link {result.seconds:.1f} s"
     )
     mixture = result.mixture
     print(
@@ -186,7 +231,8 @@ def study_world(
     rel = e_pprl / e_plain - 1
     print(
         f"  estimate: plaintext {e_plain:,.0f}, PPRL {e_pprl:,.0f} ({100 * rel:+.2f}%, goal "
-        f"within 3%), true histories {e_true:,.0f}; true population {people:,}"
+        f"within 3%), true histories {e_true:,.0f}; true population {people:,}; persons "
+        f"seen: PPRL {pprl_table.n:,}, plaintext {plain_table.n:,}, true {true_table.n:,}"
     )
     return {
         "ratio": ratio,
@@ -268,6 +314,12 @@ def main() -> None:
     parser.add_argument("--seed-100k", type=int, default=1, help="seed of the 100,000 world")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--speed-persons", type=int, default=20_000)
+    parser.add_argument(
+        "--save-dir", default=None, help="save each world built (encodings, linkages, truth)"
+    )
+    parser.add_argument(
+        "--load-dir", default=None, help="link the worlds saved here instead of rebuilding them"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="refwatch-pprl-") as tmp:
         root = Path(tmp)

@@ -85,9 +85,10 @@ class LinkOptions:
 #: The margin runs from MARGIN_FEW bits, where the even-odds point is at most
 #: EVEN_ODDS_FEW bits (matches are a tenth or more of the candidates, as among 800 persons
 #: on 5 lists), to MARGIN_MANY bits where it is EVEN_ODDS_MANY or more (a match among
-#: some 250 candidates, as among 100,000 persons), linearly in between.
+#: some 250 candidates, as among 100,000 persons), linearly in between. Both ends are
+#: measured, not derived (see `margin_for`): change them only with the study's numbers.
 MARGIN_FEW: Final = 1.0
-MARGIN_MANY: Final = 2.0
+MARGIN_MANY: Final = 1.65
 EVEN_ODDS_FEW: Final = 3.0
 EVEN_ODDS_MANY: Final = 8.0
 
@@ -97,12 +98,20 @@ def margin_for(even_odds: float) -> float:
 
     The model treats its comparisons as independent given a non-match, and they are not:
     a given name says the sex and hints at the birth decade, so namesakes agree on those
-    more often than the model counts, and the model's odds for a namesake pair run high.
-    The more the candidates are namesakes (the lower the share of matches among them,
-    the higher the even-odds point), the more that matters: on the tuning worlds 1 bit
-    was best at 800 persons and 2 bits at 100,000 (where 1 bit linked namesakes: F1
-    0.94 x plaintext and the estimate 6% low). Between those sizes it is interpolated,
-    not measured.
+    more often than the model counts, and the model's odds for a namesake pair run high
+    (on the tuning world of 100,000 persons, pairs the model put at even odds were true
+    one time in ten; true even odds lay 2.8 bits higher). The margin is not a correction
+    to true odds, though. It is set where the estimate from the PPRL histories follows the
+    estimate from plaintext linkage: at 100,000 persons that needs pairs linked *below*
+    true even odds (plaintext linkage, which leaves more duplicates, has its own estimate
+    12-16% above the true histories' one, and the PPRL linkage at true even odds gave +11%
+    against it). Rules that balance the model's expected false and missed links were
+    tried and put the threshold 0.8 bits under even odds (estimate -15%); with the true
+    link counts, 2.1 bits over it (+4%). On the tuning worlds of 100,000 (seeds 1 and 2)
+    the margins meeting both goals (F1 >= 0.95 x plaintext, estimate within 3%) were
+    1.47-1.85 and 1.35-2.3 bits: MARGIN_MANY is the middle of their common part; 1 bit
+    met both on every tuning world of 800 (seeds 21-40). Between those sizes the margin
+    is interpolated, not measured. The estimate moves 6-8% per bit at 100,000 persons.
     """
     span = (even_odds - EVEN_ODDS_FEW) / (EVEN_ODDS_MANY - EVEN_ODDS_FEW)
     return MARGIN_FEW + (MARGIN_MANY - MARGIN_FEW) * min(max(span, 0.0), 1.0)
