@@ -25,7 +25,7 @@ from refwatch.domain.errors import InputError
 from refwatch.intake.gc_pause import gc_paused
 from refwatch.intake.places import PlaceResolver, ensure_places
 from refwatch.intake.readers import Upload, read_rows
-from refwatch.intake.registry import ReadOptions, find_reader
+from refwatch.intake.registry import ImportJob, ReadOptions, find_reader
 from refwatch.intake.validate import RowValidator
 from refwatch.store import audit
 from refwatch.store.bulk import bulk_insert
@@ -195,7 +195,7 @@ def import_file(
     chosen = find_reader(path, fmt)
     if chosen.import_file is not None:
         options = ReadOptions(columns=mapping or {}, mapping_file=mapping_file)
-        done = chosen.import_file(workspace, cipher, path, options, actor=actor, progress=progress)
+        done = chosen.import_file(ImportJob(workspace, cipher, path, options, actor, progress))
         assert isinstance(done, FileSummary)
         return done
     with gc_paused():
@@ -207,6 +207,19 @@ def import_file(
             writer = FileWriter(conn, cipher, path.name, actor)
             summary = writer.run(records, digest, progress)
     return summary
+
+
+@dataclass(frozen=True, slots=True)
+class AddedRow:
+    """A row a `FileWriter` has just built, as its `_row_added` hook receives it."""
+
+    number: int
+    record: CaseRecord
+    report: dict[str, Any]
+    """The report row about to be written (a hook may add cells to it)."""
+    person_id: str
+    previous: Any
+    """The stored report this row supersedes, or None for a new report."""
 
 
 class FileWriter:
@@ -472,19 +485,11 @@ class FileWriter:
                 },
             )
         )
-        self._row_added(number, record, self.rows["reports"][-1], person_id, previous)
+        self._row_added(AddedRow(number, record, self.rows["reports"][-1], person_id, previous))
 
-    def _row_added(
-        self,
-        number: int,
-        record: CaseRecord,
-        report: dict[str, Any],
-        person_id: str,
-        previous: Any,
-    ) -> None:
-        """Called once a row's report, mention, link and events are built (`report` is the
-        report row about to be written; `previous` the report it supersedes, or None), for
-        writers that add to them: a report text, attachments, the outcome of each row."""
+    def _row_added(self, row: AddedRow) -> None:
+        """Called once a row's report, mention, link and events are built, for writers
+        that add to them: a report text, attachments, the outcome of each row."""
 
     def _mention_row(
         self,

@@ -48,7 +48,7 @@ from refwatch.domain.caserecord import CASE_COLUMNS, PROTECTED_COLUMNS, CaseReco
 from refwatch.domain.errors import InputError, define
 from refwatch.gazetteer import load_gazetteer
 from refwatch.intake.gc_pause import gc_paused
-from refwatch.intake.importer import FileSummary, FileWriter
+from refwatch.intake.importer import AddedRow, FileSummary, FileWriter
 from refwatch.intake.places import ensure_places
 from refwatch.intake.readers import (
     XLSX_MAX_UNCOMPRESSED,
@@ -59,8 +59,8 @@ from refwatch.intake.readers import (
     read_source_bytes,
 )
 from refwatch.intake.registry import (
+    ImportJob,
     NumberedRow,
-    Progress,
     RawRow,
     ReadOptions,
     Source,
@@ -76,7 +76,6 @@ from refwatch.store.ids import new_id
 from refwatch.store.locks import lock_evidence_writes
 from refwatch.store.schema import table_of
 from refwatch.store.schema_attachments import Attachment
-from refwatch.store.workspace import Workspace
 
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 
@@ -624,15 +623,9 @@ class _SubmissionWriter(FileWriter):
         self.files = files
         self.attachments: list[dict[str, Any]] = []
 
-    def _row_added(
-        self,
-        number: int,
-        record: CaseRecord,
-        report: dict[str, Any],
-        person_id: str,
-        previous: Any,
-    ) -> None:
-        key = record.record_id or ""
+    def _row_added(self, row: AddedRow) -> None:
+        report = row.report
+        key = row.record.record_id or ""
         account = self.texts.get(key.split(f"/{COMPANIONS}[", 1)[0])
         if account:
             report["text_enc"] = self.cipher.seal("reports", "text", report["id"], account)
@@ -662,7 +655,7 @@ class _SubmissionWriter(FileWriter):
                     "attachment.add",
                     "attachments",
                     attachment_id,
-                    {"report": report["id"], "row": number, "bytes": len(item.data)},
+                    {"report": report["id"], "row": row.number, "bytes": len(item.data)},
                 )
             )
 
@@ -671,17 +664,10 @@ class _SubmissionWriter(FileWriter):
         bulk_insert(self.conn, attachments_table, self.attachments)
 
 
-def import_submissions(
-    workspace: Workspace,
-    cipher: FieldCipher,
-    source: Path,
-    options: ReadOptions,
-    *,
-    actor: str,
-    progress: Progress | None,
-) -> FileSummary:
+def import_submissions(job: ImportJob) -> FileSummary:
     """Import one KoBo/ODK export in one transaction (the registry's `import_file`)."""
-    if options.columns:
+    source = job.source
+    if job.options.columns:
         raise InputError("--map does not apply to KoBo/ODK exports", file=source.name)
     with gc_paused():
         export = parse_export(source)
@@ -697,26 +683,23 @@ def import_submissions(
         texts = {s.key: s.text for s in export.submissions if s.text}
         files = load_files(source, export)
         digest = hashlib.sha256(source.read_bytes()).hexdigest()
-        with workspace.write() as conn:
+        with job.workspace.write() as conn:
             lock_evidence_writes(conn)
             ensure_places(conn)
-            writer = _SubmissionWriter(conn, cipher, source.name, actor, texts, files)
-            return writer.run(records, digest, progress)
+            writer = _SubmissionWriter(conn, job.cipher, source.name, job.actor, texts, files)
+            return writer.run(records, digest, job.progress)
 
 
-register_reader(
-    "kobo",
-    read_submissions,
-    suffixes=(".csv", ".xlsx"),
-    detect=_is_kobo,
-    summary="KoBoToolbox submissions of the RefWatch form (CSV or XLSX export)",
-    import_file=import_submissions,
-)
-register_reader(
-    "odk",
-    read_submissions,
-    suffixes=(".csv", ".xlsx"),
-    detect=_is_odk,
-    summary="ODK Central submissions of the RefWatch form (CSV export)",
-    import_file=import_submissions,
-)
+# One reader for both servers' exports; each is told apart by its own columns.
+for _name, _detect, _summary in (
+    ("kobo", _is_kobo, "KoBoToolbox submissions of the RefWatch form (CSV or XLSX export)"),
+    ("odk", _is_odk, "ODK Central submissions of the RefWatch form (CSV export)"),
+):
+    register_reader(
+        _name,
+        read_submissions,
+        suffixes=(".csv", ".xlsx"),
+        detect=_detect,
+        summary=_summary,
+        import_file=import_submissions,
+    )

@@ -104,6 +104,12 @@ def clean_cell(value: object, file: str, row: int, column: str) -> str | None:
         if _SURROGATE.search(text):
             raise InputError(f"cell {LONE_SURROGATE}", file=file, row=row, column=column)
         text = unicodedata.normalize("NFC", text)
+    return stripped_cell(text, file, row, column)
+
+
+def stripped_cell(text: str, file: str, row: int, column: str) -> str | None:
+    """Checked text as a cell keeps it: stripped, None when empty; longer than
+    MAX_CELL_CHARS is refused naming file, row and column (the Uwazi reader's cells too)."""
     text = text.strip()
     if len(text) > MAX_CELL_CHARS:
         raise InputError(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -20,6 +19,7 @@ from refwatch.domain.caserecord import CaseRecord
 from refwatch.domain.errors import InputError
 from refwatch.intake.gc_pause import gc_paused
 from refwatch.intake.importer import (
+    AddedRow,
     FileSummary,
     FileWriter,
     read_records,
@@ -68,17 +68,11 @@ class _RecordWriter(FileWriter):
         self.language = language
         self.outcomes: dict[int, RowOutcome] = {}
 
-    def _row_added(
-        self,
-        number: int,
-        record: CaseRecord,
-        report: dict[str, Any],
-        person_id: str,
-        previous: Any,
-    ) -> None:
-        change = "new" if previous is None else "updated"
-        self.outcomes[number] = RowOutcome(change, person_id, report["id"])
-        report_text = self.texts.get(number)
+    def _row_added(self, row: AddedRow) -> None:
+        report = row.report
+        change = "new" if row.previous is None else "updated"
+        self.outcomes[row.number] = RowOutcome(change, row.person_id, report["id"])
+        report_text = self.texts.get(row.number)
         if report_text:
             report["text_enc"] = self.cipher.seal("reports", "text", report["id"], report_text)
             report["language"] = self.language

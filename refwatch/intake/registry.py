@@ -14,7 +14,7 @@ The public face (do not rename; other modules register through it):
   reads when nothing more specific claims the file; `detect(source)` says whether a
   file is surely this format (by its header, say) and must return False, not raise, on a
   file it cannot read. `import_file`, when given, replaces the generic import for this
-  format (see `FileImport`): a format whose files carry more than rows (report texts,
+  format (see `ImportJob`): a format whose files carry more than rows (report texts,
   attachments) writes them in the same transaction.
 - `register_export(name, write, *, kinds, summary="", binary=False, names=False)` adds an
   export format: `write(job)` writes `job.rows` (already filtered by consent, in
@@ -37,7 +37,7 @@ import importlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol, TypeVar
+from typing import IO, Any, TypeVar
 
 from sqlalchemy import Connection
 
@@ -90,21 +90,23 @@ class ReadOptions:
 Progress = Callable[[int, int], None]
 
 
-class FileImport(Protocol):
-    """A format's own import of one file, in one transaction; returns the importer's
-    `FileSummary` (typed `object` here so that the registry does not import the
-    importer, which imports the registry)."""
+@dataclass(frozen=True, slots=True)
+class ImportJob:
+    """One file's import, as a format's `import_file` receives it: `source` read with the
+    user's `options`, written by `actor` in one transaction, `progress` told of the rows."""
 
-    def __call__(
-        self,
-        workspace: Workspace,
-        cipher: FieldCipher,
-        source: Path,
-        options: ReadOptions,
-        *,
-        actor: str,
-        progress: Progress | None,
-    ) -> object: ...
+    workspace: Workspace
+    cipher: FieldCipher
+    source: Path
+    options: ReadOptions
+    actor: str
+    progress: Progress | None
+
+
+FileImport = Callable[[ImportJob], object]
+"""A format's own import of one file, in one transaction; returns the importer's
+`FileSummary` (typed `object` here so that the registry does not import the importer,
+which imports the registry)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,17 +34,17 @@ from refwatch.intake.gc_pause import gc_paused
 from refwatch.intake.importer import FileSummary
 from refwatch.intake.places import FACILITY_KINDS, POINT_KINDS
 from refwatch.intake.readers import (
-    MAX_CELL_CHARS,
     MAX_FILE_BYTES,
     csv_delimiter,
     csv_records,
     decode_text,
+    stripped_cell,
 )
 from refwatch.intake.records import import_records
 from refwatch.intake.registry import (
     ExportJob,
+    ImportJob,
     NumberedRow,
-    Progress,
     ReadOptions,
     Source,
     Upload,
@@ -107,12 +107,7 @@ def _clean(value: str, file: str, row: int, column: str, protected: bool) -> str
                 column=column,
             )
         value = unicodedata.normalize("NFC", value)
-    value = value.strip()
-    if len(value) > MAX_CELL_CHARS:
-        raise InputError(
-            f"cell is longer than {MAX_CELL_CHARS} characters", file=file, row=row, column=column
-        )
-    return value or None
+    return stripped_cell(value, file, row, column)
 
 
 def read_uwazi(
@@ -439,19 +434,12 @@ def _read(source: Source, options: ReadOptions) -> Iterator[NumberedRow]:
         yield NumberedRow(row.number, row.cells)
 
 
-def _import(
-    workspace: Workspace,
-    cipher: FieldCipher,
-    source: Path,
-    options: ReadOptions,
-    *,
-    actor: str,
-    progress: Progress | None,
-) -> FileSummary:
+def _import(job: ImportJob) -> FileSummary:
     # Its own import, so that a case-list error names the Uwazi column behind the field.
-    summary = import_uwazi(workspace, cipher, source, _mapping_of(options), actor=actor)
-    if progress is not None:
-        progress(summary.rows, summary.rows)
+    mapping = _mapping_of(job.options)
+    summary = import_uwazi(job.workspace, job.cipher, job.source, mapping, actor=job.actor)
+    if job.progress is not None:
+        job.progress(summary.rows, summary.rows)
     return summary
 
 
