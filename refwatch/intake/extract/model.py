@@ -39,14 +39,26 @@ _T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
-class Claim:
-    """An aggregate figure a text states: "at least 41 detained in July and August 2017".
+class Proposal:
+    """What every proposal carries: its period and the sentence it was found in.
 
     `date_from`/`date_to` are EDTF dates (`2017-07`, `2017-08`); the period runs from the
     start of `date_from` to the end of `date_to`; either may be None (unknown or open,
-    as in "since July 2016"). `place` is a gazetteer id. `start`/`end` are character
-    offsets of `text`, the sentence, in the input.
+    as in "since July 2016"). `start`/`end` are character offsets of `text`, the
+    sentence, in the input.
     """
+
+    date_from: str | None
+    date_to: str | None
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Claim(Proposal):
+    """An aggregate figure a text states: "at least 41 detained in July and August 2017".
+    `place` is a gazetteer id."""
 
     number: int
     qualifier: str
@@ -55,37 +67,27 @@ class Claim:
     flags: tuple[str, ...]
     sex: str | None
     place: str | None
-    date_from: str | None
-    date_to: str | None
-    text: str
-    start: int
-    end: int
 
 
 @dataclass(frozen=True, slots=True)
-class Mention:
+class Mention(Proposal):
     """One person as the text describes them. Names are as written (Hangul and Latin
     separately); `origin` and `place` are gazetteer ids; `status`/`event` use the model's
-    words; dates as in `Claim`. `text` is the sentence the person was found in."""
+    words. `text` is the sentence the person was found in."""
 
     names_hangul: tuple[str, ...]
     names_latin: tuple[str, ...]
     sex: str | None
     age: int | None
     origin: str | None
-    date_from: str | None
-    date_to: str | None
     place: str | None
     status: str | None
     flags: tuple[str, ...]
-    text: str
-    start: int
-    end: int
     event: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class Observation:
+class Observation(Proposal):
     """A context figure: a network's capacity down 80%, new checkpoints, groups stopped
     after tip-offs. `value` is a signed percent for `capacity_change` (-80.0 for "down
     80%"), a count for the others, or None when the text gives no figure."""
@@ -93,11 +95,6 @@ class Observation:
     kind: str
     value: float | None
     unit: str | None
-    date_from: str | None
-    date_to: str | None
-    text: str
-    start: int
-    end: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +110,9 @@ class Extraction:
         """The issue's JSON, plus `start`/`end` offsets and `language`."""
         return {
             "language": self.language,
-            "claims": [_claim_json(c) for c in self.claims],
-            "mentions": [_mention_json(m) for m in self.mentions],
-            "observations": [_observation_json(o) for o in self.observations],
+            "claims": [_proposal_json(c, "claims") for c in self.claims],
+            "mentions": [_proposal_json(m, "mentions") for m in self.mentions],
+            "observations": [_proposal_json(o, "observations") for o in self.observations],
         }
 
     @classmethod
@@ -132,9 +129,34 @@ class Extraction:
         return reader.extraction(data)
 
 
-def _span_json(item: Claim | Mention | Observation) -> dict[str, Any]:
-    """The keys every proposal ends with: its period and the sentence it was found in."""
-    return {
+PROPOSAL_FIELDS: Final[dict[str, tuple[str, ...]]] = {
+    "claims": ("number", "qualifier", "event", "status", "flags", "sex", "place"),
+    "mentions": (
+        "names_hangul",
+        "names_latin",
+        "sex",
+        "age",
+        "origin",
+        "event",
+        "status",
+        "flags",
+        "place",
+    ),
+    "observations": ("kind", "value", "unit"),
+}
+"""The fields of each kind of proposal in the JSON, in the order written; every kind then
+ends with its period and sentence (`SPAN_FIELDS`) and, when written, their offsets."""
+SPAN_FIELDS: Final = ("from", "to", "text")
+
+
+def _proposal_json(item: Proposal, kind: str) -> dict[str, Any]:
+    """A proposal as the JSON holds it: its fields (tuples as lists), then its period and
+    the sentence it was found in, with the sentence's offsets."""
+    out = {}
+    for name in PROPOSAL_FIELDS[kind]:
+        value = getattr(item, name)
+        out[name] = list(value) if isinstance(value, tuple) else value
+    return out | {
         "from": item.date_from,
         "to": item.date_to,
         "text": item.text,
@@ -143,51 +165,9 @@ def _span_json(item: Claim | Mention | Observation) -> dict[str, Any]:
     }
 
 
-def _claim_json(c: Claim) -> dict[str, Any]:
-    return {
-        "number": c.number,
-        "qualifier": c.qualifier,
-        "event": c.event,
-        "status": c.status,
-        "flags": list(c.flags),
-        "sex": c.sex,
-        "place": c.place,
-        **_span_json(c),
-    }
-
-
-def _mention_json(m: Mention) -> dict[str, Any]:
-    return {
-        "names_hangul": list(m.names_hangul),
-        "names_latin": list(m.names_latin),
-        "sex": m.sex,
-        "age": m.age,
-        "origin": m.origin,
-        "event": m.event,
-        "status": m.status,
-        "flags": list(m.flags),
-        "place": m.place,
-        **_span_json(m),
-    }
-
-
-def _observation_json(o: Observation) -> dict[str, Any]:
-    return {
-        "kind": o.kind,
-        "value": o.value,
-        "unit": o.unit,
-        **_span_json(o),
-    }
-
-
-_CLAIM_KEYS: Final = frozenset(
-    {"number", "qualifier", "event", "status", "flags", "sex", "place", "from", "to", "text"}
-)
-_MENTION_KEYS: Final = frozenset(
-    {"names_hangul", "names_latin", "sex", "age", "origin", "event", "status", "flags"}
-    | {"place", "from", "to", "text"}
-)
-_OBSERVATION_KEYS: Final = frozenset({"kind", "value", "unit", "from", "to", "text"})
+_CLAIM_KEYS: Final = frozenset((*PROPOSAL_FIELDS["claims"], *SPAN_FIELDS))
+_MENTION_KEYS: Final = frozenset((*PROPOSAL_FIELDS["mentions"], *SPAN_FIELDS))
+_OBSERVATION_KEYS: Final = frozenset((*PROPOSAL_FIELDS["observations"], *SPAN_FIELDS))
 _OFFSETS: Final = frozenset({"start", "end"})
 # Fields whose content is protected (sentences, names): an error names them, never quotes.
 _PROTECTED: Final = frozenset({"text", "names_hangul", "names_latin"})
