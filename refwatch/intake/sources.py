@@ -87,15 +87,8 @@ def set_reliability(workspace: Workspace, source_id: str, grade: str | None, act
         old = conn.execute(select(sources.c.reliability).where(sources.c.id == source_id)).first()
         if old is None:
             raise UnknownSource(f"no source has the id {source_id!r}")
-        conn.execute(update(sources).where(sources.c.id == source_id).values(reliability=value))
-        audit.log(
-            conn,
-            actor,
-            "source.reliability",
-            table_name="sources",
-            record_id=source_id,
-            details={"from": old.reliability, "to": value},
-        )
+        details = {"from": old.reliability, "to": value}
+        _update(conn, source_id, actor, "source.reliability", details, reliability=value)
 
 
 def set_contact(
@@ -110,15 +103,21 @@ def set_contact(
         if exists is None:
             raise UnknownSource(f"no source has the id {source_id!r}")
         sealed = cipher.seal("sources", "contact", source_id, value)
-        conn.execute(update(sources).where(sources.c.id == source_id).values(contact_enc=sealed))
-        audit.log(
-            conn,
-            actor,
-            "source.contact",
-            table_name="sources",
-            record_id=source_id,
-            details={"set": value is not None},
-        )
+        details = {"set": value is not None}
+        _update(conn, source_id, actor, "source.contact", details, contact_enc=sealed)
+
+
+def _update(
+    conn: Connection,
+    source_id: str,
+    actor: str,
+    action: str,
+    details: dict[str, Any],
+    **values: object,
+) -> None:
+    """Change a source's columns, audited as `action` with `details` (never a contact)."""
+    conn.execute(update(sources).where(sources.c.id == source_id).values(**values))
+    audit.log(conn, actor, action, table_name="sources", record_id=source_id, details=details)
 
 
 def contacts_of(conn: Connection, cipher: FieldCipher) -> dict[str, str]:
