@@ -29,7 +29,7 @@ from refwatch.domain.errors import ConflictError, InputError, RefWatchError
 from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.ids import new_id
-from refwatch.store.queries import current_mentions, links, mentions
+from refwatch.store.queries import current_mentions, latest_of_each, links, mentions
 from refwatch.store.schema import Person, Report, table_of
 from refwatch.store.schema_consent import ConsentEntry
 from refwatch.store.schema_linkage import PersonRetirement
@@ -217,19 +217,7 @@ def row_values(record: ConsentRecord) -> dict[str, Any]:
 
 
 def _latest_rows(conn: Connection, where: Any) -> list[ConsentRecord]:
-    latest = (
-        select(consents_table.c.subject, func.max(consents_table.c.revision).label("revision"))
-        .where(where)
-        .group_by(consents_table.c.subject)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(consents_table).join(
-            latest,
-            (latest.c.subject == consents_table.c.subject)
-            & (latest.c.revision == consents_table.c.revision),
-        )
-    )
+    rows = conn.execute(latest_of_each(consents_table, "subject", "revision", where))
     return [_record_of(r._mapping) for r in rows]
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from refwatch.domain.dates import DateInterval, parse_date
 from refwatch.domain.enums import Status
@@ -33,6 +33,7 @@ from refwatch.domain.errors import (
 from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.ids import new_id
+from refwatch.store.queries import latest_of_each
 from refwatch.store.schema import Person, table_of
 from refwatch.store.schema_person_edits import PersonEdit
 from refwatch.store.timeutil import now_utc, utc
@@ -139,18 +140,7 @@ def pin_state(conn: Connection, person_id: str) -> tuple[int, list[PinEdit]] | N
 
 def current_pins(conn: Connection) -> dict[str, PinEdit]:
     """The pin in force for every pinned person (their latest change, if it pins)."""
-    latest = (
-        select(edits_table.c.person_id, func.max(edits_table.c.version).label("version"))
-        .group_by(edits_table.c.person_id)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(edits_table).join(
-            latest,
-            (latest.c.person_id == edits_table.c.person_id)
-            & (latest.c.version == edits_table.c.version),
-        )
-    )
+    rows = conn.execute(latest_of_each(edits_table, "person_id", "version"))
     edits = (_edit_of(r._mapping) for r in rows)
     return {e.person_id: e for e in edits if e.status is not None}
 

@@ -7,7 +7,9 @@ on a lawful request (see `refwatch.intake.deletion`).
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, Table, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Table, func, select
 
 from refwatch.store.schema import Group, Mention, PersonLink, Report, Source, table_of
 from refwatch.store.schema_deletion import ReportDeletion
@@ -26,6 +28,20 @@ def not_superseded(table: Table) -> ColumnElement[bool]:
     evidence must leave the replaced versions out the same way."""
     newer = table.alias("newer")
     return ~select(newer.c.id).where(newer.c.supersedes_id == table.c.id).exists()
+
+
+def latest_of_each(
+    table: Table, key: str, version: str, where: ColumnElement[bool] | None = None
+) -> Select[Any]:
+    """Every row of an append-only `table` that is the highest `version` of its `key`
+    (a consent's latest revision, a person's latest edit), among the rows `where` keeps."""
+    newest = select(table.c[key], func.max(table.c[version]).label(version))
+    if where is not None:
+        newest = newest.where(where)
+    latest = newest.group_by(table.c[key]).subquery()
+    return select(table).join(
+        latest, (latest.c[key] == table.c[key]) & (latest.c[version] == table.c[version])
+    )
 
 
 def current_mentions() -> Select[tuple[object, ...]]:
