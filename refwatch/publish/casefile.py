@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -42,7 +43,7 @@ from refwatch.publish.casefile_pdf import render_pdf
 from refwatch.store import audit
 from refwatch.store.consents import effective_consents
 from refwatch.store.crypto import FieldCipher
-from refwatch.store.schema import WorkspaceMeta, table_of
+from refwatch.store.stats import is_synthetic
 from refwatch.store.workspace import Workspace
 
 PERSON_ID = re.compile(r"^P-\d{6,9}$")
@@ -128,15 +129,6 @@ def file_name(kind: str, fmt: str, person_ids: list[str]) -> str:
     return name
 
 
-def _synthetic(workspace: Workspace) -> bool:
-    meta = table_of(WorkspaceMeta)
-    with workspace.read() as conn:
-        value = conn.execute(
-            meta.select().with_only_columns(meta.c.value).where(meta.c.key == "synthetic")
-        ).scalar_one_or_none()
-    return value == "true"
-
-
 Loader = Callable[[Connection, str], PersonDetail | None]
 
 
@@ -160,17 +152,26 @@ def _decisions(
     decisions = {pid: decide(consents[pid], Use.CASE_FILE) for pid in ids}
     refused = {pid: d.reason for pid, d in decisions.items() if not d.allowed}
     if refused:
-        with workspace.write() as conn:
-            audit.log(
-                conn,
-                actor,
-                "casefile.refused",
-                table_name="persons",
-                record_id=ids[0] if len(ids) == 1 else None,
-                details={"persons": ids, "refused": sorted(refused), "kind": kind, "format": fmt},
-            )
+        details = {"persons": ids, "refused": sorted(refused), "kind": kind, "format": fmt}
+        _audited(workspace, actor, "casefile.refused", ids, details)
         raise ConsentRefusedError(refused)
     return decisions
+
+
+def _audited(
+    workspace: Workspace, actor: str, action: str, ids: list[str], details: dict[str, Any]
+) -> None:
+    """A case file made or refused, in the audit trail: the person's id when there is one,
+    every id in `details`."""
+    with workspace.write() as conn:
+        audit.log(
+            conn,
+            actor,
+            action,
+            table_name="persons",
+            record_id=ids[0] if len(ids) == 1 else None,
+            details=details,
+        )
 
 
 def make_casefile(
@@ -210,16 +211,9 @@ def make_casefile(
     member_statuses = {m: s.status.value for m in members if (s := snap.get(m)) is not None}
     by_exception = [pid for pid, d in decisions.items() if d.by_exception]
     returned = sum(1 for s in member_statuses.values() if s in AFTER_RETURN)
-    with workspace.write() as conn:
-        audit.log(
-            conn,
-            actor,
-            "casefile.make",
-            table_name="persons",
-            record_id=ids[0] if len(ids) == 1 else None,
-            details={"persons": ids, "kind": chosen, "format": fmt}
-            | {"by_exception": by_exception, "returned_in_groups": returned},
-        )
+    made: dict[str, Any] = {"persons": ids, "kind": chosen, "format": fmt}
+    made |= {"by_exception": by_exception, "returned_in_groups": returned}
+    _audited(workspace, actor, "casefile.make", ids, made)
     notes = new_notes()
     with workspace.read() as conn:
         dossiers = [
@@ -243,7 +237,7 @@ def make_casefile(
         person_ids=ids,
         dossiers=dossiers,
         footnotes=notes.items,
-        synthetic=_synthetic(workspace),
+        synthetic=is_synthetic(workspace),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
     data = render_pdf(casefile) if fmt == "pdf" else render_docx(casefile)

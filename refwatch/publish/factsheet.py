@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import select
 
 from refwatch.counting import count_persons, trend
 from refwatch.counting.claims_check import claim_query
@@ -41,7 +40,7 @@ from refwatch.publish.disclosure import (
     is_small,
     suppress,
 )
-from refwatch.store.schema import WorkspaceMeta, table_of
+from refwatch.store.stats import is_synthetic
 from refwatch.store.workspace import Workspace
 
 URGENT_ROWS = 100
@@ -118,15 +117,6 @@ def _data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def _synthetic(workspace: Workspace) -> bool:
-    meta = table_of(WorkspaceMeta)
-    with workspace.read() as conn:
-        value = conn.execute(
-            select(meta.c.value).where(meta.c.key == "synthetic")
-        ).scalar_one_or_none()
-    return value == "true"
-
-
 def _urgent(workspace: Workspace, as_of: str) -> list[dict[str, str]]:
     """Persons whose records certainly end in detention as of the date (a published
     sheet names only whom the evidence proves held: `HeldRule.CERTAIN`), longest held
@@ -193,7 +183,7 @@ def build_factsheet(
         edition="Public edition" if public else "Internal edition — not for publication",
         as_of=as_of_text,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        synthetic=_synthetic(workspace),
+        synthetic=is_synthetic(workspace),
         headlines=headlines,
         after_return=after_return,
         other_sources=others,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from refwatch.store.schema import (
     AuditEntry,
@@ -36,10 +36,20 @@ def workspace_stats(workspace: Workspace) -> dict[str, object]:
             name: conn.execute(select(func.count()).select_from(model.__table__)).scalar_one()
             for name, model in COUNTED.items()
         }
-        meta = table_of(WorkspaceMeta)
-        synthetic = conn.execute(
-            select(meta.c.value).where(meta.c.key == "synthetic")
-        ).scalar_one_or_none()
-    stats["synthetic"] = synthetic == "true"
+        stats["synthetic"] = holds_synthetic(conn)
     stats["engine"] = workspace.dialect
     return stats
+
+
+def holds_synthetic(conn: Connection) -> bool:
+    """Whether the workspace holds the generated demo world (`refwatch demo` marks it), so
+    that every page, fact sheet and case file made from it says so."""
+    meta = table_of(WorkspaceMeta)
+    value = conn.execute(select(meta.c.value).where(meta.c.key == "synthetic")).scalar_one_or_none()
+    return value == "true"
+
+
+def is_synthetic(workspace: Workspace) -> bool:
+    """`holds_synthetic`, read in its own transaction."""
+    with workspace.read() as conn:
+        return holds_synthetic(conn)
