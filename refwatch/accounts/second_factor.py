@@ -122,16 +122,7 @@ def enable(
         )
         if done.rowcount != 1:
             raise InputError(TOTP_ALREADY_ON)
-        ended = accounts.end_sessions(conn, user_id)
-        audit.log(
-            conn,
-            actor,
-            "user.totp.enable",
-            table_name="users",
-            record_id=user_id,
-            details={"sessions_ended": ended},
-        )
-    return ended
+        return _sessions_ended(conn, user_id, "user.totp.enable", actor)
 
 
 def disable(workspace: Workspace, user_id: str, code: str, now: datetime, *, actor: str) -> int:
@@ -145,13 +136,19 @@ def disable(workspace: Workspace, user_id: str, code: str, now: datetime, *, act
             .where(users_table.c.id == user_id)
             .values(totp_secret=None, totp_last_step=None)
         )
-        ended = accounts.end_sessions(conn, user_id)
-        audit.log(
-            conn,
-            actor,
-            "user.totp.disable",
-            table_name="users",
-            record_id=user_id,
-            details={"sessions_ended": ended},
-        )
+        return _sessions_ended(conn, user_id, "user.totp.disable", actor)
+
+
+def _sessions_ended(conn: Connection, user_id: str, action: str, actor: str) -> int:
+    """A second factor turned on or off ends every session of the account, audited with
+    how many ended; return that number."""
+    ended = accounts.end_sessions(conn, user_id)
+    audit.log(
+        conn,
+        actor,
+        action,
+        table_name="users",
+        record_id=user_id,
+        details={"sessions_ended": ended},
+    )
     return ended
