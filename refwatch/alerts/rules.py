@@ -69,8 +69,9 @@ class Factor:
 
 
 @dataclass(frozen=True)
-class AlertView:
-    """One alert as the rules compute it for a day (not yet stored)."""
+class AlertFacts:
+    """What every alert says, computed for a day or stored: whom, what, how grave, since
+    when and when last confirmed."""
 
     person_id: str
     kind: str
@@ -78,6 +79,12 @@ class AlertView:
     severity_rank: int
     since: date | None
     last_confirmed: date | None
+
+
+@dataclass(frozen=True)
+class AlertView(AlertFacts):
+    """One alert as the rules compute it for a day (not yet stored)."""
+
     factors: tuple[Factor, ...]
 
     def factors_json(self) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from refwatch.alerts.outbox import active_channels, enqueue_all
-from refwatch.alerts.rules import AlertView, as_of_day, compute_alerts
+from refwatch.alerts.rules import AlertFacts, AlertView, as_of_day, compute_alerts
 from refwatch.alerts.settings import read_settings
 from refwatch.alerts.wording import reason_text
 from refwatch.counting import load_snapshot
@@ -285,14 +285,8 @@ def queue_open_alerts(conn: Connection, channel_id: str) -> int:
 
 
 @dataclass(frozen=True)
-class StoredAlert:
+class StoredAlert(AlertFacts):
     id: str
-    person_id: str
-    kind: str
-    severity: str
-    severity_rank: int
-    since: date | None
-    last_confirmed: date | None
     factors: list[dict[str, Any]]
     as_of: date
     opened_at: datetime
