@@ -38,10 +38,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum, StrEnum
+from enum import Enum
+
+from refwatch.domain.enums import RankedEnum
 
 
-class ConsentLevel(StrEnum):
+class ConsentLevel(RankedEnum):
     """The ordered scale; the value is what case lists, the CLI and forms write."""
 
     NO_USE = "no_use"
@@ -50,12 +52,7 @@ class ConsentLevel(StrEnum):
     ADVOCACY = "advocacy"
     PUBLICATION = "publication"
 
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
 
-
-_RANK = {level: index for index, level in enumerate(ConsentLevel)}
 LEVELS: tuple[ConsentLevel, ...] = tuple(ConsentLevel)
 PRESUMED = ConsentLevel.STATISTICS
 """What a record with no consent recorded may be used for (see the module doc)."""

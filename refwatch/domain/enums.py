@@ -6,7 +6,22 @@ RefWatch reads back unchanged.
 
 from __future__ import annotations
 
+import functools
 from enum import StrEnum
+
+
+class RankedEnum(StrEnum):
+    """A StrEnum whose members are ordered as they are declared: `rank` is 0 for the
+    first (roles from viewer to admin, consent levels from no use to publication)."""
+
+    @property
+    def rank(self) -> int:
+        return _ranks(type(self))[self]
+
+
+@functools.cache
+def _ranks(kind: type[RankedEnum]) -> dict[RankedEnum, int]:
+    return {member: index for index, member in enumerate(kind)}
 
 
 class SourceType(StrEnum):

@@ -7,18 +7,14 @@ role may do is decided by the rule table in `refwatch.accounts.permissions`, not
 
 from __future__ import annotations
 
-from enum import StrEnum
+from refwatch.domain.enums import RankedEnum
 
 
-class Role(StrEnum):
+class Role(RankedEnum):
     VIEWER = "viewer"
     ANALYST = "analyst"
     RESEARCHER = "researcher"
     ADMIN = "admin"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
 
     @classmethod
     def parse(cls, text: str) -> Role:
@@ -28,9 +24,6 @@ class Role(StrEnum):
         except ValueError:
             names = ", ".join(r.value for r in cls)
             raise ValueError(f"unknown role {text!r}: choose one of {names}") from None
-
-
-_RANK = {Role.VIEWER: 0, Role.ANALYST: 1, Role.RESEARCHER: 2, Role.ADMIN: 3}
 
 
 def lower_of(a: Role, b: Role) -> Role:
