@@ -27,7 +27,7 @@ from refwatch.domain.enums import EventType, Flag, ObservationKind, Sex, SourceT
 from refwatch.domain.errors import DateError, InputError
 from refwatch.gazetteer import Gazetteer, load_gazetteer
 from refwatch.intake.extract import extract
-from refwatch.intake.extract.model import QUALIFIERS, UNITS, Extraction
+from refwatch.intake.extract.model import PROPOSAL_FIELDS, QUALIFIERS, UNITS, Extraction
 from refwatch.intake.extract_accept import accept_extraction
 from refwatch.web.deps import (
     MAX_FORM_FIELDS,
@@ -50,22 +50,10 @@ MAX_REVIEW = 60
 MAX_FORM_FIELDS). A text with more is split by the researcher."""
 LABEL = "pasted text"
 
+# The review form's fields: each kind's fields as the proposal file writes them (one home:
+# PROPOSAL_FIELDS), then its period; the sentence and its offsets ride along hidden.
 FIELDS: dict[str, tuple[str, ...]] = {
-    "claims": ("number", "qualifier", "event", "status", "flags", "sex", "place", "from", "to"),
-    "mentions": (
-        "names_hangul",
-        "names_latin",
-        "sex",
-        "age",
-        "origin",
-        "event",
-        "status",
-        "flags",
-        "place",
-        "from",
-        "to",
-    ),
-    "observations": ("kind", "value", "unit", "from", "to"),
+    kind: (*fields, "from", "to") for kind, fields in PROPOSAL_FIELDS.items()
 }
 PREFIX = {"claims": "c", "mentions": "m", "observations": "o"}
 _HIDDEN = ("text", "start", "end")
