@@ -1,12 +1,13 @@
 """The coordinator's threshold: the model's even-odds point plus a margin that grows with
 the namesakes among the candidates (`refwatch.share.link.margin_for`).
 
-Why these bounds: at 100,000 persons the estimate moves by about 8% per bit of threshold,
-and on the tuning worlds (seeds 1 and 2 of 100,000) the margins that met both goals
-(F1 >= 0.95 x plaintext, estimate within 3%) lay between about 1.5 and 1.85 bits above an
+Why these bounds: at 100,000 persons the estimate moves by 6-8% per bit of threshold,
+and on the tuning worlds (seeds 1 and 2 of 100,000) the margins tried that met both
+goals (F1 >= 0.95 x plaintext, estimate within 3%) lay between 1.5 and 1.8 bits above an
 even-odds point of about 7.9 bits; at 800 persons (even odds about 2.7 bits) 1 bit met
-both on every tuning world. A margin outside those windows fails a goal on the worlds
-it was measured on, so a change that moves it must be measured again, not slipped in.
+the F1 goal on every tuning world and the estimate goal on 19 of 20. A margin outside
+these bounds was not measured to meet the goals: a change that moves it must be
+measured again (benchmarks/pprl_study.py), not slipped in.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def test_the_margin_runs_from_one_bit_to_the_namesake_margin() -> None:
         # worlds of 800 persons on 5 lists (tuning seeds 21-40: even odds 2.5-2.9)
         (2.7, 0.9, 1.1),
         # 100,000 persons on 5 lists (tuning seeds 1 and 2: even odds about 7.9)
-        (7.92, 1.5, 1.85),
+        (7.92, 1.5, 1.8),
     ],
 )
 def test_the_margin_stays_inside_the_window_measured_on_the_tuning_worlds(
