@@ -45,6 +45,7 @@ from refwatch.share.errors import ShareError
 from refwatch.share.fileformat import STRATA, EncodingFile
 from refwatch.share.model import (
     U_SAMPLE,
+    Codes,
     Model,
     fit,
     match_weights,
@@ -398,9 +399,10 @@ def _pattern_counts(bits: npt.NDArray[np.uint8], lo: int, hi: int) -> Ints:
 
 def score_pairs(
     bits: npt.NDArray[np.uint8], first: Ints, second: Ints, file_of: Ints, schema: Schema
-) -> tuple[Floats, Model]:
-    """The match weight of each pair and the model fitted to give it (see model.py):
-    u from random pairs of different files, m by EM over the cross-file candidates."""
+) -> tuple[Floats, Model, Codes]:
+    """The match weight of each pair, the model fitted to give it (see model.py: u from
+    random pairs of different files, m by EM over the cross-file candidates), and the
+    pairs' comparison codes, the costliest step of a link, for the rules that follow."""
     codes = pair_codes(bits, first, second, schema)
     rng = np.random.default_rng(SEED)
     random_first, random_second = random_pairs(file_of, U_SAMPLE, rng)
@@ -409,7 +411,7 @@ def score_pairs(
     fitted = fit(codes[cross] if cross.any() else codes, random_codes, schema)
     name = [s for s in _segments(schema) if s[0] == "name"]
     name_counts = _pattern_counts(bits, name[0][1], name[0][2])[first] if name else None
-    return match_weights(codes, fitted, schema, name_counts, len(file_of)), fitted
+    return match_weights(codes, fitted, schema, name_counts, len(file_of)), fitted, codes
 
 
 def best_scores(first: Ints, second: Ints, scores: Floats, file_of: Ints) -> Floats:
@@ -544,11 +546,12 @@ def link_files(
         _, codes = np.unique(np.array(labels, dtype=object), return_inverse=True)
         strata_codes.append(codes.astype(np.int64))
     first, second = candidate_pairs(bits, file_of, schema, options, strata_codes)
-    scores, fitted = score_pairs(bits, first, second, file_of, schema)
+    scores, fitted, levels = score_pairs(bits, first, second, file_of, schema)
     candidates = len(scores)
     # Names known on both sides and plainly different: never one person, whatever else
     # agrees (group-mates share month, day, place, origin and often the outcome).
-    keep = ~name_conflict(pair_codes(bits, first, second, schema), schema)
+    keep = ~name_conflict(levels, schema)
+    del levels
     first, second, scores = first[keep], second[keep], scores[keep]
     cross = file_of[first] != file_of[second]
     best = best_scores(first[cross], second[cross], scores[cross], file_of)
