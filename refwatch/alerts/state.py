@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -50,15 +50,7 @@ class EvaluationResult:
     queued: int
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "as_of": self.as_of.isoformat(),
-            "held": self.held,
-            "opened": self.opened,
-            "escalated": self.escalated,
-            "updated": self.updated,
-            "closed": self.closed,
-            "queued": self.queued,
-        }
+        return {**asdict(self), "as_of": self.as_of.isoformat()}
 
 
 def fingerprint(view: AlertView) -> str:
