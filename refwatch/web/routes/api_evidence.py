@@ -10,9 +10,10 @@ A name search is a POST so the name stays out of URLs.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel
 from sqlalchemy import Connection, and_, func, select
 
 from refwatch.domain.dates import parse_optional_date
@@ -55,10 +56,18 @@ SourceReader = Annotated[User, Depends(require("sources.view"))]
 Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="How many to skip")]
 Limit = Annotated[int, Query(ge=1, le=500, description="How many to return (at most 500)")]
 events_table = table_of(Event)
+Out = TypeVar("Out", bound=BaseModel)
 
 
 def _bad(exc: InputError | DateError) -> HTTPException:
     return HTTPException(400, str(exc))
+
+
+def _copied(model: type[Out], view: Any, **computed: Any) -> Out:
+    """The model of an API answer filled from a view's attributes of the same names (a
+    tuple becomes a list), with the fields `computed` here added or replaced."""
+    copied = {name: getattr(view, name) for name in model.model_fields if name not in computed}
+    return model.model_validate({**copied, **computed})
 
 
 def _name_out(names: Names) -> NameOut:
@@ -191,56 +200,22 @@ def get_person(request: Request, person_id: str, user: PersonReader) -> PersonDe
             summary, list(dict.fromkeys(mention_names.values())) if cipher is not None else None
         ),
         mentions=[
-            MentionOut(
-                id=m.id,
-                report_id=m.report_id,
-                source_id=m.source_id,
-                source=m.source,
-                reliability=m.reliability,
-                reported_on=m.reported_on,
-                record_id=m.record_id,
-                match_probability=m.match_probability,
-                sex=m.sex,
-                birth_year=m.birth_year,
-                age=m.age,
-                origin=m.origin,
-                status=m.status,
-                status_on=m.status_on,
-                flags=list(m.flags),
-                group_label=m.group_label,
+            _copied(
+                MentionOut,
+                m,
                 names=_name_out(mention_names[m.id]) if m.id in mention_names else None,
             )
             for m in detail.mentions
         ],
         timeline=[
-            TimelineEntryOut(
-                event_type=t.event_type,
-                earliest=t.earliest,
-                latest=t.latest,
-                conflict=t.conflict,
-                claims=[_claim(c) for c in t.claims],
-            )
+            _copied(TimelineEntryOut, t, claims=[_claim(c) for c in t.claims])
             for t in detail.timeline
         ],
         conflicts=[
-            ConflictOut(
-                kind=c.kind,
-                event_type=c.event_type,
-                sides=[[_claim(e) for e in side] for side in c.sides],
-            )
+            _copied(ConflictOut, c, sides=[[_claim(e) for e in side] for side in c.sides])
             for c in detail.conflicts
         ],
-        groups=[
-            GroupOut(
-                id=g.id,
-                label=g.label,
-                source=g.source,
-                size_min=g.size_min,
-                size_max=g.size_max,
-                members=list(g.members),
-            )
-            for g in detail.groups
-        ],
+        groups=[_copied(GroupOut, g) for g in detail.groups],
     )
 
 
@@ -440,16 +415,4 @@ def list_sources(request: Request, user: SourceReader) -> list[SourceOut]:
     shown = sum(1 for c in contacts.values() if c)
     if shown:
         audit_name_read(request, "api sources contacts", shown)
-    return [
-        SourceOut(
-            id=r.id,
-            name=r.name,
-            source_type=r.source_type,
-            reliability=r.reliability,
-            reports=int(r.reports),
-            persons=int(r.persons),
-            latest_report=r.latest,
-            contact=contacts.get(r.id),
-        )
-        for r in rows
-    ]
+    return [_copied(SourceOut, r, latest_report=r.latest, contact=contacts.get(r.id)) for r in rows]
