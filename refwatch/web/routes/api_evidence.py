@@ -19,11 +19,12 @@ from sqlalchemy import Connection, and_, func, select
 from refwatch.domain.dates import parse_optional_date
 from refwatch.domain.enums import EventType, Flag, Status
 from refwatch.domain.errors import DateError, InputError
-from refwatch.intake.reports import ReportFilter, report_detail, report_page
+from refwatch.intake.reports import ReportFilter, report_page
 from refwatch.intake.sources import contacts_of, source_rows
 from refwatch.persons.filters import Indices, parse_filter, select_persons
 from refwatch.persons.listing import PersonSummary, Snapshot
 from refwatch.persons.name_index import Names
+from refwatch.persons.report_reading import open_report
 from refwatch.persons.timeline import EventView, event_fields, load_person
 from refwatch.store.queries import current_mentions, links, mentions
 from refwatch.store.schema import Event, table_of
@@ -47,6 +48,7 @@ from refwatch.web.api_models import (
 )
 from refwatch.web.caches import name_index, names_of_persons, snapshot
 from refwatch.web.deps import API_ERRORS, User, audit_name_read, get_cipher, get_workspace, require
+from refwatch.web.routes.reports import found_report
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"], responses=API_ERRORS)
 PersonReader = Annotated[User, Depends(require("persons.view"))]
@@ -370,26 +372,13 @@ def list_reports(
 @router.get("/reports/{report_id}", response_model=ReportDetailOut)
 def get_report(request: Request, report_id: str, user: ReportReader) -> ReportDetailOut:
     """One report with the events it claims; text and names only for roles that may."""
-    with get_workspace(request).read() as conn:
-        detail = report_detail(conn, report_id)
-    if detail is None:
-        raise HTTPException(404)
+    detail = found_report(request, report_id)
     report, mention = detail["report"], detail["mention"]
-    cipher = get_cipher(request)
-    text = names = None
-    shown = 0
-    if cipher is not None and user.can("reports.text") and report.text_enc is not None:
-        text = cipher.open("reports", "text", report.id, report.text_enc)
-        shown += 1
-    if cipher is not None and mention is not None:
-        found = Names(
-            cipher.open("mentions", "name_hangul", mention.id, mention.name_hangul_enc),
-            cipher.open("mentions", "name_latin", mention.id, mention.name_latin_enc),
-        )
-        names = _name_out(found)
-        shown += len(found.written())
-    if shown:
-        audit_name_read(request, "api report", shown, report.id)
+    opened = open_report(
+        get_cipher(request), report, mention, may_read_text=user.can("reports.text")
+    )
+    if opened.shown:
+        audit_name_read(request, "api report", opened.shown, report.id)
     person_id = mention.person_id if mention is not None else None
     return ReportDetailOut(
         **_report_out(report),
@@ -398,8 +387,8 @@ def get_report(request: Request, report_id: str, user: ReportReader) -> ReportDe
         person_id=person_id,
         superseded_by=detail["superseded_by"].id if detail["superseded_by"] else None,
         events=[_event_out(e, person_id or "", report.id) for e in detail["events"]],
-        names=names,
-        text=text,
+        names=None if opened.names is None else _name_out(opened.names),
+        text=opened.text,
     )
 
 

@@ -22,7 +22,7 @@ from refwatch.intake.attachments import (
 )
 from refwatch.intake.reports import ReportFilter, report_detail, report_page
 from refwatch.intake.sources import source_rows
-from refwatch.persons.name_index import Names
+from refwatch.persons.report_reading import open_report
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
 from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
 from refwatch.web.responses import download, page_count, pager_query
@@ -75,27 +75,22 @@ def reports_list(request: Request, user: Reader, page: Page = 1) -> Response:
     )
 
 
-@router.get("/reports/{report_id}", response_class=HTMLResponse)
-def report_view(request: Request, report_id: str, user: Reader) -> Response:
+def found_report(request: Request, report_id: str) -> dict[str, Any]:
+    """`report_detail` of the report, for its page and the API; 404 if there is none."""
     with get_workspace(request).read() as conn:
         detail = report_detail(conn, report_id)
     if detail is None:
         raise HTTPException(404)
+    return detail
+
+
+@router.get("/reports/{report_id}", response_class=HTMLResponse)
+def report_view(request: Request, report_id: str, user: Reader) -> Response:
+    detail = found_report(request, report_id)
     report = detail["report"]
-    text = None
-    names = None
     cipher = get_cipher(request)
-    shown = 0
-    if cipher is not None and user.can("reports.text") and report.text_enc is not None:
-        text = cipher.open("reports", "text", report.id, report.text_enc)
-        shown += 1
-    mention = detail["mention"]
-    if cipher is not None and mention is not None:
-        names = Names(
-            cipher.open("mentions", "name_hangul", mention.id, mention.name_hangul_enc),
-            cipher.open("mentions", "name_latin", mention.id, mention.name_latin_enc),
-        )
-        shown += len(names.written())
+    opened = open_report(cipher, report, detail["mention"], may_read_text=user.can("reports.text"))
+    shown = opened.shown
     attachments = []
     if user.can("reports.text"):
         with get_workspace(request).read() as conn:
@@ -106,7 +101,7 @@ def report_view(request: Request, report_id: str, user: Reader) -> Response:
         shown += sum(1 for a in attachments if a.file_name)
     if shown:
         audit_name_read(request, "report page", shown, report.id)
-    context = {**detail, "text": text, "names": names, "attachments": attachments}
+    context = {**detail, "text": opened.text, "names": opened.names, "attachments": attachments}
     return render(request, "report.html", context)
 
 
