@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,6 +12,7 @@ from refwatch.cli.app import JsonOpt, app, date_option, emit, fail, guarded, ope
 
 if TYPE_CHECKING:
     from refwatch.estimate import EstimateOptions
+    from refwatch.estimate.api import HistoriesQuery
 
 
 def _human(data: dict[str, Any]) -> str:
@@ -181,12 +181,20 @@ def estimate_command(
         data = _from_table(histories, merge or [], options)
         emit(data, as_json, _human(data))
         return
-    span = (date_option(period_from, "--from"), date_option(period_to, "--to"))
+    from refwatch.estimate.api import HistoriesQuery
+
+    query = HistoriesQuery(
+        lists,  # type: ignore[arg-type]
+        None if linkage_sensitivity else stratify,
+        date_option(period_from, "--from"),
+        date_option(period_to, "--to"),
+        tuple(leave_out or ()),
+    )
     if linkage_sensitivity:
-        data = _sensitivity(ctx, lists, span, options)
+        data = _sensitivity(ctx, query, options)
         emit(data, as_json, escape(str(data.get("summary", ""))))
         return
-    data = _from_workspace(ctx, lists, stratify, span, options, purpose, leave_out or [])
+    data = _from_workspace(ctx, query, options, purpose)
     emit(data, as_json, _human(data))
 
 
@@ -216,42 +224,22 @@ def _from_table(histories: Path, merge: list[str], options: EstimateOptions) -> 
 
 
 def _sensitivity(
-    ctx: typer.Context, lists: str, span: tuple[date | None, date | None], options: EstimateOptions
+    ctx: typer.Context, query: HistoriesQuery, options: EstimateOptions
 ) -> dict[str, Any]:
     from refwatch.estimate.sensitivity import linkage_sensitivity as run_sensitivity
 
     with open_from(ctx) as workspace:
-        return run_sensitivity(
-            workspace,
-            lists=lists,  # type: ignore[arg-type]
-            period_from=span[0],
-            period_to=span[1],
-            options=options,
-        )
+        return run_sensitivity(workspace, query, options=options)
 
 
 def _from_workspace(
-    ctx: typer.Context,
-    lists: str,
-    stratify: str | None,
-    span: tuple[date | None, date | None],
-    options: EstimateOptions,
-    purpose: str | None,
-    leave_out: list[str],
+    ctx: typer.Context, query: HistoriesQuery, options: EstimateOptions, purpose: str | None
 ) -> dict[str, Any]:
     """An estimate from the workspace's linked persons, recorded in the ledger."""
-    from refwatch.estimate import estimate_from_workspace
+    from refwatch.estimate.api import estimate_query
     from refwatch.estimate.record import record_estimates
 
     with open_from(ctx) as workspace:
-        result = estimate_from_workspace(
-            workspace,
-            lists=lists,  # type: ignore[arg-type]
-            stratify=stratify,
-            period_from=span[0],
-            period_to=span[1],
-            options=options,
-            leave_out=leave_out,
-        )
+        result = estimate_query(workspace, query, options)
         record_estimates(workspace, result, actor=settings_of(ctx).actor, purpose=purpose)
     return result.as_dict()

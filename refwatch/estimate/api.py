@@ -23,7 +23,7 @@ from refwatch.estimate.core import (
     estimate_strata,
 )
 from refwatch.estimate.errors import EstimationError
-from refwatch.estimate.histories import ListKey, workspace_histories
+from refwatch.estimate.histories import HistoriesQuery, ListKey, workspace_histories
 from refwatch.estimate.linkage_aware import aware_estimate
 from refwatch.store.workspace import Workspace
 
@@ -31,11 +31,13 @@ __all__ = [
     "LINKAGES",
     "METHODS",
     "EstimateOptions",
+    "HistoriesQuery",
     "Linkage",
     "Method",
     "WorkspaceEstimate",
     "estimate_from_table",
     "estimate_from_workspace",
+    "estimate_query",
 ]
 
 
@@ -59,17 +61,18 @@ def estimate_from_workspace(
     list, too few lists left) is about the field `leave_out`, so each interface points
     at its own way of leaving one out.
     """
+    query = HistoriesQuery(lists, stratify, period_from, period_to, tuple(leave_out))
+    return estimate_query(workspace, query, options or EstimateOptions())
+
+
+def estimate_query(
+    workspace: Workspace, query: HistoriesQuery, options: EstimateOptions
+) -> WorkspaceEstimate:
+    """`estimate_from_workspace` for a question already made (`HistoriesQuery`)."""
     try:
-        return _estimate(
-            workspace,
-            lists=lists,
-            stratify=stratify,
-            span=(period_from, period_to),
-            options=options or EstimateOptions(),
-            leave_out=tuple(leave_out),
-        )
+        return _estimate(workspace, query, options)
     except EstimationError as exc:
-        raise about_leaving_out(exc, bool(leave_out)) from exc
+        raise about_leaving_out(exc, bool(query.leave_out)) from exc
 
 
 ABOUT_LISTS = (messages.LIST_APART, messages.EMPTY_LISTS)
@@ -89,37 +92,13 @@ def about_leaving_out(error: EstimationError, leaving_out: bool) -> EstimationEr
 
 
 def _estimate(
-    workspace: Workspace,
-    *,
-    lists: ListKey,
-    stratify: str | None,
-    span: tuple[date | None, date | None],
-    options: EstimateOptions,
-    leave_out: tuple[str, ...],
+    workspace: Workspace, query: HistoriesQuery, options: EstimateOptions
 ) -> WorkspaceEstimate:
-    period_from, period_to = span
     if options.linkage not in LINKAGES:
         raise EstimationError(f"linkage is aware or fixed, not {options.linkage!r}")
     if options.linkage == "aware":
-        result = aware_estimate(
-            workspace,
-            lists=lists,
-            stratify=stratify,
-            period_from=period_from,
-            period_to=period_to,
-            options=options,
-            leave_out=leave_out,
-        )
-        assert isinstance(result, WorkspaceEstimate)
-        return result
-    histories = workspace_histories(
-        workspace,
-        lists=lists,
-        stratify=stratify,
-        period_from=period_from,
-        period_to=period_to,
-        leave_out=leave_out,
-    )
+        return aware_estimate(workspace, query, options)
+    histories = workspace_histories(workspace, query)
     total = estimate_from_table(histories.total, options)
     strata = estimate_strata(histories.strata, options)
     if strata:

@@ -364,26 +364,43 @@ def list_names(workspace: Workspace) -> dict[str, list[str]]:
     }
 
 
-def workspace_histories(
-    workspace: Workspace,
-    *,
-    lists: ListKey = "source",
-    stratify: str | None = None,
-    period_from: date | None = None,
-    period_to: date | None = None,
-    leave_out: Iterable[str] = (),
-) -> WorkspaceHistories:
+@dataclass(frozen=True)
+class HistoriesQuery:
+    """What an estimate from a workspace is asked of: lists made by source or by source
+    type, the strata, the period (`histories_from_persons`) and the lists left out. Every
+    way of building the capture tables (as the links stand, drawn linkages, re-clustered
+    links) reads these five from here."""
+
+    lists: ListKey = "source"
+    stratify: str | None = None
+    period_from: date | None = None
+    period_to: date | None = None
+    leave_out: tuple[str, ...] = ()
+
+    def check_strata(self) -> None:
+        """Refuse strata this module does not know, before any person is read."""
+        if self.stratify is not None and self.stratify not in STRATA:
+            raise EstimationError(f"strata are {', '.join(STRATA)}, not {self.stratify!r}")
+
+    def histories(
+        self, people: list[PersonHistory], names: Iterable[str] | None = None
+    ) -> WorkspaceHistories:
+        """The capture tables of `people` for this question; `names` fixes the lists."""
+        result = histories_from_persons(
+            people,
+            stratify=self.stratify,
+            period_from=self.period_from,
+            period_to=self.period_to,
+            lists=names,
+            leave_out=self.leave_out,
+        )
+        result.query["lists"] = self.lists
+        return result
+
+
+def workspace_histories(workspace: Workspace, query: HistoriesQuery) -> WorkspaceHistories:
     """Capture tables built from the workspace's linked persons (see the module rules)."""
-    if stratify is not None and stratify not in STRATA:
-        raise EstimationError(f"strata are {', '.join(STRATA)}, not {stratify!r}")
+    query.check_strata()
     with workspace.read() as conn:
-        people = load_persons(conn, lists)
-    result = histories_from_persons(
-        people,
-        stratify=stratify,
-        period_from=period_from,
-        period_to=period_to,
-        leave_out=leave_out,
-    )
-    result.query["lists"] = lists
-    return result
+        people = load_persons(conn, query.lists)
+    return query.histories(people)

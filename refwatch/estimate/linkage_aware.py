@@ -36,11 +36,10 @@ import multiprocessing
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -59,11 +58,10 @@ from refwatch.estimate.core import (
 )
 from refwatch.estimate.errors import EstimationError
 from refwatch.estimate.histories import (
-    STRATA,
+    HistoriesQuery,
     ListKey,
     MentionFacts,
     WorkspaceHistories,
-    histories_from_persons,
     load_mention_facts,
     persons_from_facts,
 )
@@ -389,33 +387,19 @@ class DrawnHistories:
 def draw_histories(
     facts: MentionFacts,
     graph: LinkageGraph,
+    query: HistoriesQuery,
     *,
-    lists: ListKey,
     names: Sequence[str],
     draws: int,
-    rng: np.random.Generator,
-    temperature: float = 1.0,
-    shift_inside: float = 0.0,
-    shift_between: float = 0.0,
-    stratify: str | None = None,
-    period_from: date | None = None,
-    period_to: date | None = None,
-    leave_out: Sequence[str] = (),
+    sample: Callable[[], IntArray],
 ) -> DrawnHistories:
+    """`draws` capture tables, each of the persons one clustering (`sample()`) makes."""
     out = DrawnHistories([], defaultdict(list), [])
     ids = graph.mention_ids
     for _ in range(draws):
-        labels = sample_labels(graph, rng, temperature, shift_inside, shift_between)
+        labels = sample()
         person_of = {ids[i]: ids[int(label)] for i, label in enumerate(labels)}
-        people = persons_from_facts(facts, lists, person_of)
-        drawn = histories_from_persons(
-            people,
-            stratify=stratify,
-            period_from=period_from,
-            period_to=period_to,
-            lists=names,
-            leave_out=leave_out,
-        )
+        drawn = query.histories(persons_from_facts(facts, query.lists, person_of), names)
         out.totals.append(drawn.total)
         out.persons.append(drawn.total.n)
         for label, table in drawn.strata.items():
@@ -646,27 +630,15 @@ def _jobs(
 
 
 def aware_estimate(
-    workspace: Workspace,
-    *,
-    lists: ListKey = "source",
-    stratify: str | None = None,
-    period_from: date | None = None,
-    period_to: date | None = None,
-    options: Any = None,
-    leave_out: Sequence[str] = (),
-) -> Any:
-    """The linkage-aware `WorkspaceEstimate` (see the module text); `leave_out` as in
-    `histories_from_persons`, for the links as they stand and for every drawn linkage."""
-    options = options or EstimateOptions()
-    assert isinstance(options, EstimateOptions)
-    if stratify is not None and stratify not in STRATA:
-        raise EstimationError(f"strata are {', '.join(STRATA)}, not {stratify!r}")
+    workspace: Workspace, query: HistoriesQuery, options: EstimateOptions
+) -> WorkspaceEstimate:
+    """The linkage-aware `WorkspaceEstimate` (see the module text); the question's lists
+    left out are left out of the links as they stand and of every drawn linkage."""
+    query.check_strata()
     with workspace.read() as conn:
         facts = load_mention_facts(conn)
         graph = load_graph(conn, facts)
-    histories = _histories_now(
-        facts, graph, lists, stratify, (period_from, period_to), leave_out=leave_out
-    )
+    histories = _histories_now(facts, graph, query)
     fixed_options = replace(options, linkage="fixed")
     total_fixed = estimate_from_table(histories.total, fixed_options)
     strata_fixed = estimate_strata(histories.strata, fixed_options)
@@ -681,17 +653,10 @@ def aware_estimate(
     drawn = draw_histories(
         facts,
         graph,
-        lists=lists,
+        query,
         names=histories.lists,
         draws=draws,
-        rng=rng,
-        temperature=options.linkage_temperature,
-        shift_inside=shifts[0],
-        shift_between=shifts[1],
-        stratify=stratify,
-        period_from=period_from,
-        period_to=period_to,
-        leave_out=leave_out,
+        sample=lambda: sample_labels(graph, rng, options.linkage_temperature, *shifts),
     )
     parts, jobs = _jobs(drawn, histories, strata_fixed, options, base)
     processes = options.lcmcr.processes or min(2, os.cpu_count() or 1)
@@ -720,27 +685,16 @@ def aware_estimate(
     histories.notes.append(
         Message(messages.LINKAGE_SHARE, share=f"{100 * share:.0f}%", draws=len(by_part["total"]))
     )
-    total.warnings += _lookalike_warnings(graph, facts, lists)
+    total.warnings += _lookalike_warnings(graph, facts, query.lists)
     return WorkspaceEstimate(total, strata, histories, options)
 
 
 def _histories_now(
-    facts: MentionFacts,
-    graph: LinkageGraph,
-    lists: ListKey,
-    stratify: str | None,
-    span: tuple[date | None, date | None],
-    *,
-    leave_out: Sequence[str],
+    facts: MentionFacts, graph: LinkageGraph, query: HistoriesQuery
 ) -> WorkspaceHistories:
     """The capture tables of the persons as the links stand now."""
     now = {m: p for m, p in zip(graph.mention_ids, graph.person_now, strict=True)}
-    people = persons_from_facts(facts, lists, now) if facts.rows else []
-    histories = histories_from_persons(
-        people, stratify=stratify, period_from=span[0], period_to=span[1], leave_out=leave_out
-    )
-    histories.query["lists"] = lists
-    return histories
+    return query.histories(persons_from_facts(facts, query.lists, now) if facts.rows else [])
 
 
 def _lookalike_warnings(graph: LinkageGraph, facts: MentionFacts, lists: ListKey) -> list[str]:

@@ -21,10 +21,10 @@ from refwatch.estimate.api import (
     EstimateOptions,
     WorkspaceEstimate,
     estimate_from_table,
-    estimate_from_workspace,
+    estimate_query,
 )
 from refwatch.estimate.errors import EstimationError
-from refwatch.estimate.histories import workspace_histories
+from refwatch.estimate.histories import HistoriesQuery, workspace_histories
 from refwatch.estimate.lcmcr import LcmcrSettings
 from refwatch.estimate.result import EstimateResult
 from refwatch.estimate.table import CaptureTable
@@ -166,24 +166,23 @@ def _parse_day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _asked(query: dict[str, Any]) -> dict[str, Any]:
-    """An entry's stored question as the keyword arguments of `workspace_histories` and
-    `estimate_from_workspace`: read one way, so that the table rebuilt and the estimate
-    redone answer the same question."""
-    return {
-        "lists": query.get("lists", "source"),
-        "stratify": query.get("stratify"),
-        "period_from": _parse_day(query.get("from")),
-        "period_to": _parse_day(query.get("to")),
-        "leave_out": left_out_of(query),
-    }
+def _asked(query: dict[str, Any]) -> HistoriesQuery:
+    """An entry's stored question, read one way, so that the table rebuilt and the
+    estimate redone answer the same question."""
+    return HistoriesQuery(
+        lists=query.get("lists", "source"),
+        stratify=query.get("stratify"),
+        period_from=_parse_day(query.get("from")),
+        period_to=_parse_day(query.get("to")),
+        leave_out=tuple(left_out_of(query)),
+    )
 
 
 def _aware_again(
     workspace: Workspace, query: dict[str, Any], options: EstimateOptions, label: str
 ) -> dict[str, Any] | None:
     """The linkage-aware estimate again (the same seed draws the same linkages)."""
-    again = estimate_from_workspace(workspace, **_asked(query), options=options)
+    again = estimate_query(workspace, _asked(query), options)
     if label == "total":
         return again.total.as_dict()
     found = again.strata.get(label)
@@ -204,7 +203,7 @@ def recheck_estimate(
     """
     query = entry["query"]
     stratum = query.get("stratum")
-    histories = workspace_histories(workspace, **_asked(query))
+    histories = workspace_histories(workspace, _asked(query))
     label = stratum or "total"
     table = histories.total if stratum is None else histories.strata.get(stratum)
     persons = histories.persons.get(label, [])

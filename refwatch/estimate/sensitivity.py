@@ -14,12 +14,11 @@ The row "now" is the persons as they are.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from refwatch.estimate.api import EstimateOptions, estimate_from_table
 from refwatch.estimate.errors import EstimationError
-from refwatch.estimate.histories import ListKey, histories_from_persons, load_persons
+from refwatch.estimate.histories import HistoriesQuery, load_persons
 from refwatch.linkage.recluster import recluster
 from refwatch.store.workspace import Workspace
 
@@ -28,21 +27,21 @@ THRESHOLDS = (0.1, 0.2, 0.35, 0.5, 0.8, 0.95)
 
 def linkage_sensitivity(
     workspace: Workspace,
+    query: HistoriesQuery,
     *,
-    lists: ListKey = "source",
-    period_from: date | None = None,
-    period_to: date | None = None,
     options: EstimateOptions | None = None,
     thresholds: tuple[float, ...] = THRESHOLDS,
 ) -> dict[str, Any]:
-    """Estimates with links below each threshold broken; the spread is the sensitivity."""
+    """Estimates with links below each threshold broken; the spread is the sensitivity.
+
+    Of the total only: strata, if the question has them, are not estimated."""
     options = options or EstimateOptions(interval="profile", nboot=0)
     rows: list[dict[str, Any]] = []
     for threshold in (None, *thresholds):
         with workspace.read() as conn:
             clustering = None if threshold is None else recluster(conn, threshold)
-            people = load_persons(conn, lists, persons_of=clustering)
-        histories = histories_from_persons(people, period_from=period_from, period_to=period_to)
+            people = load_persons(conn, query.lists, persons_of=clustering)
+        histories = query.histories(people)
         label: float | str = "now" if threshold is None else threshold
         try:
             result = estimate_from_table(histories.total, options)

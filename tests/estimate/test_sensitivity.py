@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from refwatch.estimate import EstimateOptions
+from refwatch.estimate.histories import HistoriesQuery
 from refwatch.estimate.sensitivity import linkage_sensitivity
 from refwatch.linkage import run_linkage
 from refwatch.store.crypto import FieldCipher
@@ -26,6 +27,7 @@ def test_sensitivity_reclusters_both_ways_and_writes_nothing(
         audit_count = audit_before.scalar_one()
     report = linkage_sensitivity(
         workspace,
+        HistoriesQuery(),
         thresholds=(0.02, 0.999),
         options=EstimateOptions(interval="profile", nboot=0),
     )

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import bindparam, select, update
 
 from refwatch.estimate import EstimateOptions, estimate_from_workspace
-from refwatch.estimate.histories import workspace_histories
+from refwatch.estimate.histories import HistoriesQuery, workspace_histories
 from refwatch.estimate.record import record_estimates
 from refwatch.intake.importer import import_files
 from refwatch.store import audit
@@ -89,7 +89,7 @@ def linked(workspace: Workspace, cipher: FieldCipher, tmp_path: Path) -> Workspa
 
 
 def test_a_person_is_on_every_list_that_mentions_them(linked: Workspace) -> None:
-    histories = workspace_histories(linked, lists="source")
+    histories = workspace_histories(linked, HistoriesQuery(lists="source"))
     table = histories.total
     assert table.n == 120
     index = {name: j for j, name in enumerate(table.lists)}
@@ -101,7 +101,7 @@ def test_a_person_is_on_every_list_that_mentions_them(linked: Workspace) -> None
 
 
 def test_lists_by_source_type_and_strata_by_quarter(linked: Workspace) -> None:
-    histories = workspace_histories(linked, lists="source_type", stratify="quarter")
+    histories = workspace_histories(linked, HistoriesQuery(lists="source_type", stratify="quarter"))
     assert set(histories.total.lists) == {"family", "ngo_list", "activist", "network"}
     assert set(histories.strata) == {"2017-Q1", "2017-Q2", "2017-Q3", "2017-Q4"}
     assert sum(t.n for t in histories.strata.values()) == 120
@@ -109,7 +109,7 @@ def test_lists_by_source_type_and_strata_by_quarter(linked: Workspace) -> None:
 
 def test_a_period_keeps_the_persons_apprehended_in_it(linked: Workspace) -> None:
     histories = workspace_histories(
-        linked, period_from=date(2017, 1, 1), period_to=date(2017, 3, 31)
+        linked, HistoriesQuery(period_from=date(2017, 1, 1), period_to=date(2017, 3, 31))
     )
     assert histories.total.n == 30
 
@@ -135,6 +135,6 @@ def test_estimates_per_stratum_are_recorded_in_the_ledger(linked: Workspace) -> 
 def test_region_strata_come_from_the_gazetteer_province_of_the_apprehension_place(
     linked: Workspace,
 ) -> None:
-    histories = workspace_histories(linked, stratify="region")
+    histories = workspace_histories(linked, HistoriesQuery(stratify="region"))
     assert len(histories.strata) == 1
     assert "unknown" not in histories.strata
