@@ -205,32 +205,36 @@ def change_password(
     new_password: Annotated[str, Form(max_length=2000)],
     new_password_again: Annotated[str, Form(max_length=2000)],
 ) -> Response:
-    refused = _refuse_account_change(request, user, current_password)
-    if refused is not None:
-        return refused
-    if new_password != new_password_again:
-        return _account_page(
-            request,
-            user,
-            error=gettext(request, "The two new passwords differ."),
-            status_code=400,
-        )
     hasher = request.app.state.password_hasher
     return _signin_changed(
         request,
         user,
+        current_password,
         lambda ws: accounts.set_password(
             ws, user.id, new_password, actor=user.actor, hasher=hasher
         ),
         "password",
+        mismatch="The two new passwords differ." if new_password != new_password_again else None,
     )
 
 
 def _signin_changed(
-    request: Request, user: User, change: Callable[[Workspace], object], changed: str
+    request: Request,
+    user: User,
+    current_password: str,
+    change: Callable[[Workspace], object],
+    changed: str,
+    *,
+    mismatch: str | None = None,
 ) -> Response:
     """Change how the user signs in, then restart their session and go back to the page
-    saying what `changed`; a refusal shows the page with its reason."""
+    saying what `changed`. A refusal shows the page with its reason: first the rule of
+    `_refuse_account_change`, then the form's own `mismatch` if any, then the change's."""
+    refused = _refuse_account_change(request, user, current_password)
+    if refused is not None:
+        return refused
+    if mismatch is not None:
+        return _account_page(request, user, error=gettext(request, mismatch), status_code=400)
     workspace = get_workspace(request)
     try:
         change(workspace)
@@ -273,12 +277,10 @@ def enable_totp(
     code: Annotated[str, Form(max_length=20)],
     current_password: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    refused = _refuse_account_change(request, user, current_password)
-    if refused is not None:
-        return refused
     return _signin_changed(
         request,
         user,
+        current_password,
         lambda ws: second_factor.enable(ws, user.id, secret, code, now(request), actor=user.actor),
         "totp",
     )
@@ -291,12 +293,10 @@ def disable_totp(
     current_password: Annotated[str, Form(max_length=2000)],
     code: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    refused = _refuse_account_change(request, user, current_password)
-    if refused is not None:
-        return refused
     return _signin_changed(
         request,
         user,
+        current_password,
         lambda ws: second_factor.disable(ws, user.id, code, now(request), actor=user.actor),
         "totp-off",
     )

@@ -36,8 +36,10 @@ from refwatch.persons.listing import Snapshot
 from refwatch.persons.name_index import Names
 from refwatch.persons.overview import place_label
 from refwatch.persons.timeline import load_person
+from refwatch.store.crypto import FieldCipher
 from refwatch.store.queries import current_mentions, links
 from refwatch.store.schema import Mention, Source, table_of
+from refwatch.store.workspace import Workspace
 from refwatch.web import evidence_format, i18n  # noqa: F401 (registers template helpers)
 from refwatch.web.caches import name_index, names_of_persons, snapshot, today
 from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
@@ -299,12 +301,17 @@ def _edited(
     person_id: str,
     user: User,
     values: dict[str, Any],
-    edit: Callable[[], str],
+    edit: Callable[[Workspace, FieldCipher | None], str],
+    *,
+    invalid: str | None = None,
 ) -> Response:
     """Make the merge or split and go to the person `edit` names; a refusal (409 for a
-    conflict, else 400) shows the page again."""
+    conflict, else 400) shows the page again, as does `invalid`, the form's own refusal,
+    before anything is tried."""
+    if invalid is not None:
+        return _edit_refused(request, person_id, user, gettext(request, invalid), values)
     try:
-        target = edit()
+        target = edit(get_workspace(request), get_cipher(request))
     except RefWatchError as exc:
         message = gettext(request, "Nothing was changed: %(why)s", why=str(exc))
         code = 409 if isinstance(exc, ConflictError) else 400
@@ -327,18 +334,17 @@ def merge_person(
     why = reason.strip()
     values: dict[str, Any] = {"other": other.strip(), "reason": why}
     other_id = _person_id(other)
-    if not other_id or other_id == person_id:
-        message = gettext(request, "Give the id of another person to merge with this one.")
-        return _edit_refused(request, person_id, user, message, values)
-    workspace, cipher = get_workspace(request), get_cipher(request)
     return _edited(
         request,
         person_id,
         user,
         values,
-        lambda: merge_persons(
+        lambda workspace, cipher: merge_persons(
             workspace, [person_id, other_id], user.actor, why or None, cipher=cipher
         ).persons[0],
+        invalid=None
+        if other_id and other_id != person_id
+        else "Give the id of another person to merge with this one.",
     )
 
 
@@ -357,18 +363,17 @@ def split_off(
     chosen = sorted({m.strip() for m in mention or [] if m.strip()})
     why = reason.strip()
     values: dict[str, Any] = {"mentions": chosen, "reason": why}
-    if not chosen or any(len(m) > 36 for m in chosen):
-        message = gettext(request, "Choose the mentions to move into a new person.")
-        return _edit_refused(request, person_id, user, message, values)
-    workspace, cipher = get_workspace(request), get_cipher(request)
     return _edited(
         request,
         person_id,
         user,
         values,
-        lambda: split_person(
+        lambda workspace, cipher: split_person(
             workspace, person_id, chosen, user.actor, why or None, cipher=cipher
         ).created[0],
+        invalid="Choose the mentions to move into a new person."
+        if not chosen or any(len(m) > 36 for m in chosen)
+        else None,
     )
 
 
