@@ -36,7 +36,6 @@ def list_command(
 ) -> None:
     """List a report's attachments: id, question, media type and size."""
     from refwatch.intake.attachments import list_attachments
-    from refwatch.store import audit
 
     with open_from(ctx) as ws:
         cipher = cipher_from(ctx, ws) if names else None
@@ -44,15 +43,13 @@ def list_command(
             found = list_attachments(conn, report.strip())
         if cipher is not None and found:
             # Audited before any name is opened, as every names read.
-            with ws.write() as conn:
-                audit.log(
-                    conn,
-                    settings_of(ctx).actor,
-                    "names.read",
-                    table_name="attachments",
-                    record_id=found[0].report_id,
-                    details={"what": "attachment list", "count": len(found)},
-                )
+            ws.audit_log(
+                settings_of(ctx).actor,
+                "names.read",
+                table_name="attachments",
+                record_id=found[0].report_id,
+                details={"what": "attachment list", "count": len(found)},
+            )
             with ws.read() as conn:
                 found = list_attachments(conn, report.strip(), cipher)
     items = [

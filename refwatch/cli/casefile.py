@@ -181,7 +181,6 @@ def consent_show(
 ) -> None:
     """The person's effective consent, what it allows, and every consent recorded."""
     from refwatch.domain.consent import Use, decide
-    from refwatch.store import audit
     from refwatch.store.consents import effective_consent, history, open_texts
     from refwatch.store.person_pins import person_version
 
@@ -194,15 +193,13 @@ def consent_show(
             now = effective_consent(conn, person)
             past = history(conn, person)
         if cipher is not None and past:
-            with ws.write() as conn:
-                audit.log(
-                    conn,
-                    settings_of(ctx).actor,
-                    "consent.read",
-                    table_name="persons",
-                    record_id=person,
-                    details={"records": len(past)},
-                )
+            ws.audit_log(
+                settings_of(ctx).actor,
+                "consent.read",
+                table_name="persons",
+                record_id=person,
+                details={"records": len(past)},
+            )
     records: list[dict[str, Any]] = []
     for record in past:
         entry: dict[str, Any] = {

@@ -30,7 +30,6 @@ from refwatch.publish.disclosure import DEFAULT_K, DEFAULT_THRESHOLD
 from refwatch.publish.factsheet import build_factsheet
 from refwatch.publish.formats import FORMATS
 from refwatch.publish.release import publish
-from refwatch.store import audit
 from refwatch.store.workspace import Workspace
 
 SHEETS = "factsheets"
@@ -176,19 +175,17 @@ def make_factsheet(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    with workspace.write() as conn:
-        audit.log(
-            conn,
-            actor,
-            "factsheet.make",
-            record_id=sheet_id,
-            details={
-                "edition": info.edition,
-                "from": info.period_from,
-                "to": info.period_to,
-                "ledger_ids": info.ledger_ids,
-            },
-        )
+    workspace.audit_log(
+        actor,
+        "factsheet.make",
+        record_id=sheet_id,
+        details={
+            "edition": info.edition,
+            "from": info.period_from,
+            "to": info.period_to,
+            "ledger_ids": info.ledger_ids,
+        },
+    )
     return SavedSheet(info, html, pdf)
 
 
@@ -240,30 +237,22 @@ def delete_sheet(workspace: Workspace, sheet: SheetInfo, actor: str) -> bool:
         (root / sheet.id).rename(root / f"{DELETING}{sheet.id}")
     except FileNotFoundError:
         return False
-    with workspace.write() as conn:
-        audit.log(
-            conn,
-            actor,
-            "factsheet.delete",
-            record_id=sheet.id,
-            details={"edition": sheet.edition, "ledger_ids": sheet.ledger_ids},
-        )
+    workspace.audit_log(
+        actor,
+        "factsheet.delete",
+        record_id=sheet.id,
+        details={"edition": sheet.edition, "ledger_ids": sheet.ledger_ids},
+    )
     for left in root.glob(f"{DELETING}*"):
         if left.name != f"{DELETING}{sheet.id}":
-            _audit_leftover(workspace, left.name.removeprefix(DELETING))
+            workspace.audit_log(
+                "system",
+                "factsheet.delete",
+                record_id=left.name.removeprefix(DELETING),
+                details={"finished_after_interruption": True},
+            )
         shutil.rmtree(left, ignore_errors=True)
     return True
-
-
-def _audit_leftover(workspace: Workspace, sheet_id: str) -> None:
-    with workspace.write() as conn:
-        audit.log(
-            conn,
-            "system",
-            "factsheet.delete",
-            record_id=sheet_id,
-            details={"finished_after_interruption": True},
-        )
 
 
 @dataclass(frozen=True)
@@ -353,8 +342,7 @@ def make_release(
     }
     if release.persons is not None:
         details["person_table_rows"] = release.persons
-    with workspace.write() as conn:
-        audit.log(conn, actor, "publish.release", record_id=release_id, details=details)
+    workspace.audit_log(actor, "publish.release", record_id=release_id, details=details)
     return SavedRelease(info, written, release.persons, release.persons_withheld)
 
 

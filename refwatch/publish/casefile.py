@@ -40,7 +40,6 @@ from refwatch.publish.casefile_content import (
 )
 from refwatch.publish.casefile_docx import render_docx
 from refwatch.publish.casefile_pdf import render_pdf
-from refwatch.store import audit
 from refwatch.store.consents import effective_consents
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.stats import is_synthetic
@@ -163,15 +162,13 @@ def _audited(
 ) -> None:
     """A case file made or refused, in the audit trail: the person's id when there is one,
     every id in `details`."""
-    with workspace.write() as conn:
-        audit.log(
-            conn,
-            actor,
-            action,
-            table_name="persons",
-            record_id=ids[0] if len(ids) == 1 else None,
-            details=details,
-        )
+    workspace.audit_log(
+        actor,
+        action,
+        table_name="persons",
+        record_id=ids[0] if len(ids) == 1 else None,
+        details=details,
+    )
 
 
 def make_casefile(

@@ -33,7 +33,6 @@ from refwatch.share.encoding import (
 )
 from refwatch.share.errors import ShareError
 from refwatch.share.fileformat import STRATA, EncodingFile, valid_label
-from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.workspace import Workspace
 
@@ -148,23 +147,17 @@ def encode_workspace(
     """Encode every person of the workspace; audited before any name is read."""
     if not valid_label(organisation):
         raise ShareError("share.bad_label", "the organisation label is not a short plain label")
-    with workspace.write() as conn:
-        audit.log(
-            conn,
-            actor,
-            "share.encode",
-            details={"organisation": organisation, "purpose": purpose},
-        )
+    workspace.audit_log(
+        actor, "share.encode", details={"organisation": organisation, "purpose": purpose}
+    )
     ids, people = person_tokens(workspace, cipher)
     strata = person_strata(workspace)
     file = encode_people(
         ids, people, strata, secret=secret, organisation=organisation, schema=schema
     )
-    with workspace.write() as conn:
-        audit.log(
-            conn,
-            actor,
-            "share.encoded",
-            details={"organisation": organisation, "persons": len(file), "key": file.key_check},
-        )
+    workspace.audit_log(
+        actor,
+        "share.encoded",
+        details={"organisation": organisation, "persons": len(file), "key": file.key_check},
+    )
     return file

@@ -134,8 +134,7 @@ def _aad(header_hash: bytes, index: int, last: bool) -> bytes:
 def create_backup(workspace: Workspace, secret: Secret, out: Path, actor: str) -> BackupSummary:
     """Write an encrypted backup of `workspace` to `out` (refuses to overwrite)."""
     ring = workspace.unlock(secret)
-    with workspace.write() as conn:
-        audit.log(conn, actor, "backup.create", details={"file": out.name})
+    workspace.audit_log(actor, "backup.create", details={"file": out.name})
     salt = secrets.token_bytes(16)
     key = AESGCM(_backup_key(ring, salt))
     revision = migrate.current_revision(workspace.engine) or ""
@@ -339,8 +338,7 @@ def _anchor_restored(workspace: Workspace, actor: str, rows: int) -> audit.Chain
     folder; the restore entry moves the anchor on from there. Returns the last check."""
     report = workspace.reanchor()
     if report.ok:
-        with workspace.write() as conn:
-            audit.log(conn, actor, "backup.restore", details={"rows": rows})
+        workspace.audit_log(actor, "backup.restore", details={"rows": rows})
         report = workspace.verify_audit()
     return report
 

@@ -142,11 +142,9 @@ def upgrade_workspace(
                     "running?); nothing was migrated: stop it and run the upgrade again"
                 )
         migrate.upgrade(workspace.engine)
-        with workspace.write() as conn:
-            audit.log(
-                conn,
-                actor,
-                "schema.upgrade",
-                details={"from": current, "to": head, "backup": backup_file.name},
-            )
+        workspace.audit_log(
+            actor,
+            "schema.upgrade",
+            details={"from": current, "to": head, "backup": backup_file.name},
+        )
     return UpgradeReport(True, current, head, str(backup_file), report.as_dict())

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.engine import make_url
@@ -178,6 +179,11 @@ class Workspace:
             yield conn
 
     # -- audit anchor ---------------------------------------------------------------------
+    def audit_log(self, actor: str, action: str, **kwargs: Any) -> int:
+        """Log one audit record in a transaction of its own (`audit.log` names the fields)."""
+        with self.write() as conn:
+            return audit.log(conn, actor, action, **kwargs)
+
     def anchor(self) -> audit.Anchor | None:
         path = self.path / ANCHOR_FILE
         if not path.exists():
