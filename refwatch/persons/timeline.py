@@ -174,27 +174,10 @@ def _mention_views(conn: Connection, person_id: str) -> list[MentionView]:
         .where(links.c.person_id == person_id)
         .order_by(reports.c.reported_latest, mentions.c.id)
     )
+    # The columns are selected under MentionView's field names; only the flags change form.
     return [
         MentionView(
-            id=row.id,
-            report_id=row.report_id,
-            record_id=row.record_id,
-            reported_on=row.reported_on,
-            reported_latest=row.reported_latest,
-            source_id=row.source_id,
-            source=row.source,
-            source_type=row.source_type,
-            reliability=row.reliability,
-            match_probability=row.match_probability,
-            sex=row.sex,
-            birth_year=row.birth_year,
-            age=row.age,
-            origin=row.origin,
-            status=row.status,
-            status_on=row.status_on,
-            flags=tuple(f for f in (row.flags or "").split(";") if f),
-            group_id=row.group_id,
-            group_label=row.group_label,
+            **{**row._mapping, "flags": tuple(f for f in (row.flags or "").split(";") if f)}
         )
         for row in conn.execute(query)
     ]
