@@ -22,8 +22,12 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator
 
-SETTINGS_VERSION = 6
-"""Version 6 (issue 12): group co-membership as evidence, a step between scoring and
+SETTINGS_VERSION = 7
+"""Version 7 (issue 12): the name frequencies that weigh "same Hangul name" and "same name
+under every spelling" count only the pairs that can reach each level
+(`model.level_shares`, `LinkageConfig.tf_pair_shares`), and the clustering threshold is
+0.45; runs saved before read with `tf_pair_shares` False and keep their own threshold.
+Version 6 (issue 12): group co-membership as evidence, a step between scoring and
 clustering (`groups`, `LinkageConfig.group_bar`); runs saved before have no `group_bar`
 and read as None (the step off). Version 5 (issue 12, recall at scale): two pieces of
 evidence that common names in one area and month lacked -- the same rare flag on both
@@ -126,6 +130,9 @@ class LinkageConfig:
     - `tf_own_mentions`: mentions taken off each name's count before it is used as a
       term frequency, for the person's own mentions (`model.term_frequencies`; 0 before
       settings version 4).
+    - `tf_pair_shares`: since settings version 7, each name frequency is multiplied by
+      the share of pairs that can reach the level it adjusts (`model.level_shares`);
+      False for runs saved before.
     - `group_bar`: since settings version 6, a pair whose mentions' groups (people
       reported together) have other members linked across at this match probability or
       more gains the group evidence (`refwatch.linkage.groups`); None: off (runs saved
@@ -133,7 +140,7 @@ class LinkageConfig:
     - `blocking`: which pairs are scored at all (SQL over the two sides, l and r).
     """
 
-    threshold: float = 0.35
+    threshold: float = 0.45
     review_low: float = 0.1
     review_high: float = 0.9
     keep_pairs_min: float = 0.01
@@ -151,6 +158,7 @@ class LinkageConfig:
     plausible_min: float = 0.05
     calibrate_prior: bool = True
     tf_own_mentions: float = 2.0
+    tf_pair_shares: bool = True
     group_bar: float | None = 0.9
     blocking: tuple[str, ...] = field(default_factory=lambda: BLOCKING_RULES)
 
@@ -167,6 +175,8 @@ class LinkageConfig:
             values.setdefault("tf_own_mentions", 0.0)  # counted as they were
         if int(data.get("settings_version") or 0) < 6:
             values.setdefault("group_bar", None)  # no group evidence before version 6
+        if int(data.get("settings_version") or 0) < 7:
+            values.setdefault("tf_pair_shares", False)  # frequencies as they were
         if "blocking" in values:
             values["blocking"] = tuple(values["blocking"])
         return cls(**values)

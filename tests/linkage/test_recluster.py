@@ -33,13 +33,14 @@ def test_stricter_thresholds_give_more_persons_and_looser_fewer_without_writing(
     before = _state(workspace)
     now = person_of(workspace)
     with workspace.read() as conn:
-        counts = {t: _count(recluster(conn, t)) for t in (0.05, 0.35, 0.9, 0.999)}
+        line = LinkageConfig().threshold  # 0.45 since settings version 7
+        counts = {t: _count(recluster(conn, t)) for t in (0.05, 0.35, line, 0.9, 0.999)}
     assert _state(workspace) == before  # nothing written, not even an audit entry
-    assert counts[0.05] <= counts[0.35] <= counts[0.9] <= counts[0.999]
+    assert counts[0.05] <= counts[0.35] <= counts[line] <= counts[0.9] <= counts[0.999]
     assert counts[0.999] > counts[0.05]  # the line matters on this world
     # At the run's own threshold the persons are (nearly) those of the run: the only
     # difference allowed comes from pairs the run dropped and recluster cannot see.
-    assert abs(counts[LinkageConfig().threshold] - _count(now)) <= max(1, _count(now) // 50)
+    assert abs(counts[line] - _count(now)) <= max(1, _count(now) // 50)
 
 
 def test_unchanged_persons_keep_their_ids_and_split_pieces_get_distinct_ones(

@@ -252,8 +252,14 @@ def test_the_saved_model_scores_the_kept_pairs_again_to_the_same_probabilities(
     with duckdb_connection(LinkageConfig()) as con:
         db_api = DuckDBAPI(con)
         linker = Linker(db_api.register(table.table), saved["splink"], log_level=None)
-        own = LinkageConfig.from_dict(saved["refwatch"]).tf_own_mentions
-        register_term_frequencies(db_api, linker, table.table, own_mentions=own)
+        config = LinkageConfig.from_dict(saved["refwatch"])
+        register_term_frequencies(
+            db_api,
+            linker,
+            table.table,
+            own_mentions=config.tf_own_mentions,
+            pair_shares=config.tf_pair_shares,  # settings version 7
+        )
         again = linker.inference.predict(warning_mode="never").as_record_list()
     ids = table.mention_ids
     rescored = {
