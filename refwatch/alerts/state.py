@@ -31,6 +31,7 @@ from refwatch.counting import load_snapshot
 from refwatch.counting.status import resolve_status
 from refwatch.store.base import table_of
 from refwatch.store.person_pins import current_pins
+from refwatch.store.queries import from_row
 from refwatch.store.schema import WorkspaceMeta
 from refwatch.store.schema_alerts import Alert, AlertAck
 from refwatch.store.workspace import Workspace
@@ -315,20 +316,7 @@ def stored_alerts(workspace: Workspace, *, include_closed: bool = False) -> list
                 {"actor": a.actor, "action": a.action, "at": a.acked_at.isoformat()}
             )
     out = [
-        StoredAlert(
-            id=r.id,
-            person_id=r.person_id,
-            kind=r.kind,
-            severity=r.severity,
-            severity_rank=r.severity_rank,
-            since=r.since,
-            last_confirmed=r.last_confirmed,
-            factors=json.loads(r.factors),
-            as_of=r.as_of,
-            opened_at=r.opened_at,
-            closed_at=r.closed_at,
-            acks=handled.get(r.id, []),
-        )
+        from_row(StoredAlert, r, factors=json.loads(r.factors), acks=handled.get(r.id, []))
         for r in rows
     ]
     out.sort(key=lambda a: (a.closed_at is not None, -a.severity_rank, a.since or date.max, a.id))

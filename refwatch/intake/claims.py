@@ -29,6 +29,7 @@ from refwatch.store import audit
 from refwatch.store.bulk import bulk_insert
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.ids import new_id
+from refwatch.store.queries import from_row
 from refwatch.store.schema import table_of
 from refwatch.store.schema_claims import ClaimEntry
 
@@ -430,27 +431,8 @@ def list_claims(conn: Connection, cipher: FieldCipher | None = None) -> list[Cla
         text = None
         if cipher is not None:
             text = cipher.open("claims", "text", row.id, row.text_enc) or ""
-        out.append(
-            ClaimRecord(
-                id=row.id,
-                source=row.source_name,
-                published_on=row.published_on,
-                number=row.number,
-                qualifier=row.qualifier,
-                event=row.event,
-                status=row.status,
-                flags=tuple(f for f in row.flags.split(";") if f),
-                sex=row.sex,
-                place_id=row.place_id,
-                period_from=row.period_from,
-                period_to=row.period_to,
-                period_earliest=row.period_earliest,
-                period_latest=row.period_latest,
-                recorded_by=row.recorded_by,
-                recorded_at=row.recorded_at,
-                text=text,
-            )
-        )
+        flags = tuple(f for f in row.flags.split(";") if f)
+        out.append(from_row(ClaimRecord, row, source=row.source_name, flags=flags, text=text))
     return out
 
 

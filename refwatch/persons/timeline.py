@@ -19,7 +19,15 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from refwatch.domain.enums import EventType
-from refwatch.store.queries import current_mentions, groups, links, mentions, reports, sources
+from refwatch.store.queries import (
+    current_mentions,
+    from_row,
+    groups,
+    links,
+    mentions,
+    reports,
+    sources,
+)
 from refwatch.store.schema import Event, table_of
 
 events_table = table_of(Event)
@@ -174,11 +182,8 @@ def _mention_views(conn: Connection, person_id: str) -> list[MentionView]:
         .where(links.c.person_id == person_id)
         .order_by(reports.c.reported_latest, mentions.c.id)
     )
-    # The columns are selected under MentionView's field names; only the flags change form.
     return [
-        MentionView(
-            **{**row._mapping, "flags": tuple(f for f in (row.flags or "").split(";") if f)}
-        )
+        from_row(MentionView, row, flags=tuple(f for f in (row.flags or "").split(";") if f))
         for row in conn.execute(query)
     ]
 
@@ -312,15 +317,8 @@ def _groups(conn: Connection, mention_views: list[MentionView]) -> list[GroupVie
         .order_by(g.c.label)
     )
     return [
-        GroupView(
-            id=row.id,
-            label=row.label,
-            source=row.source,
-            size_min=row.size_min,
-            size_max=row.size_max,
-            flags=row.flags or "",
-            description=row.description,
-            members=tuple(sorted(members.get(row.id, ()))),
+        from_row(
+            GroupView, row, flags=row.flags or "", members=tuple(sorted(members.get(row.id, ())))
         )
         for row in rows
     ]

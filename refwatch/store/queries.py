@@ -7,7 +7,8 @@ on a lawful request (see `refwatch.intake.deletion`).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, Table, func, select
 
@@ -20,6 +21,23 @@ sources = table_of(Source)
 groups = table_of(Group)
 links = table_of(PersonLink)
 deletions = table_of(ReportDeletion)
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    Made = TypeVar("Made", bound=DataclassInstance)
+else:
+    Made = TypeVar("Made")
+
+
+def from_row(kind: type[Made], row: Any, **changed: Any) -> Made:
+    """A `kind` (a dataclass) from a row whose columns carry its field names: each field
+    is the row's column of that name, but for the fields given in `changed` (a value that
+    changes form, or one the row does not hold). Other columns of the row are ignored."""
+    columns = row._mapping
+    return kind(
+        **{f.name: columns[f.name] for f in fields(kind) if f.name not in changed}, **changed
+    )
 
 
 def not_superseded(table: Table) -> ColumnElement[bool]:
