@@ -31,6 +31,7 @@ from refwatch.domain.errors import RefWatchError
 from refwatch.store import audit
 from refwatch.store.base import table_of
 from refwatch.store.crypto import FieldCipher
+from refwatch.store.queries import from_row
 from refwatch.store.schema_alerts import AlertChannel
 from refwatch.store.workspace import Workspace
 
@@ -169,17 +170,9 @@ def _email_settings(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def _row(r: Any) -> Channel:
-    return Channel(
-        id=r.id,
-        name=r.name,
-        kind=r.kind,
-        target=r.target,
-        mode=r.mode,
-        enabled=bool(r.enabled),
-        settings=json.loads(r.settings),
-        has_secret=r.secret_enc is not None,
-        created_by=r.created_by,
-        created_at=r.created_at,
+    settings = json.loads(r.settings)
+    return from_row(
+        Channel, r, enabled=bool(r.enabled), settings=settings, has_secret=r.secret_enc is not None
     )
 
 
