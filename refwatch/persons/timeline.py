@@ -156,29 +156,10 @@ class PersonDetail:
 
 
 def _mention_views(conn: Connection, person_id: str) -> list[MentionView]:
+    # current_mentions' columns hold every field of a MentionView but the source's grade.
     query = (
         current_mentions()
-        .with_only_columns(
-            mentions.c.id,
-            mentions.c.report_id,
-            reports.c.record_id,
-            reports.c.reported_on,
-            reports.c.reported_latest,
-            sources.c.id.label("source_id"),
-            sources.c.name.label("source"),
-            sources.c.source_type,
-            sources.c.reliability,
-            links.c.match_probability,
-            mentions.c.sex,
-            mentions.c.birth_year,
-            mentions.c.age,
-            mentions.c.origin,
-            mentions.c.status,
-            mentions.c.status_on,
-            mentions.c.flags,
-            mentions.c.group_id,
-            groups.c.label.label("group_label"),
-        )
+        .add_columns(sources.c.reliability)
         .where(links.c.person_id == person_id)
         .order_by(reports.c.reported_latest, mentions.c.id)
     )
