@@ -1,10 +1,14 @@
-"""What the routes answer alike: a file to download, and the numbers of a paged list."""
+"""What the routes answer alike: a file to download, a 404 for what is not there, and the
+numbers of a paged list."""
 
 from __future__ import annotations
 
+from typing import TypeVar
 from urllib.parse import urlencode
 
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
+
+T = TypeVar("T")
 
 
 def download(content: bytes | str, media_type: str, file_name: str) -> Response:
@@ -20,6 +24,13 @@ def download(content: bytes | str, media_type: str, file_name: str) -> Response:
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+def or_404(found: T | None) -> T:
+    """What a lookup found; 404 when it found nothing (never made, deleted, not an id)."""
+    if found is None:
+        raise HTTPException(404)
+    return found
 
 
 def page_count(total: int, size: int) -> int:

@@ -26,7 +26,7 @@ from refwatch.publish import artifacts
 from refwatch.publish.artifacts import SheetInfo
 from refwatch.publish.disclosure import DEFAULT_THRESHOLD
 from refwatch.web.deps import User, get_workspace, require
-from refwatch.web.responses import download
+from refwatch.web.responses import download, or_404
 from refwatch.web.routes.counts import engine_message
 from refwatch.web.templating import gettext, render
 
@@ -198,9 +198,8 @@ def _opened(request: Request, user: User, sheet_id: str) -> SheetInfo:
 
 def _download(request: Request, user: User, sheet_id: str, kind: str) -> Response:
     sheet = _opened(request, user, sheet_id)
-    content = artifacts.sheet_file(get_workspace(request), sheet, kind)
-    if content is None:  # deleted meanwhile
-        raise HTTPException(404)
+    # 404 too if the sheet was deleted meanwhile
+    content = or_404(artifacts.sheet_file(get_workspace(request), sheet, kind))
     return download(content, MEDIA_TYPES[kind], sheet.download_name(kind))
 
 
@@ -219,9 +218,8 @@ def factsheet_html(request: Request, sheet_id: str, user: Maker) -> Response:
 def factsheet_page(request: Request, sheet_id: str, user: Maker) -> Response:
     """The sheet in the page, with its downloads and its ledger entries."""
     sheet = _opened(request, user, sheet_id)
-    document = artifacts.sheet_file(get_workspace(request), sheet, "html")
-    if document is None:  # deleted meanwhile
-        raise HTTPException(404)
+    # 404 too if the sheet was deleted meanwhile
+    document = or_404(artifacts.sheet_file(get_workspace(request), sheet, "html"))
     context = {"sheet": sheet, "preview": preview_of(document.decode("utf-8"))}
     return render(request, "factsheets_sheet.html", context)
 

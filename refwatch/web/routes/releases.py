@@ -17,7 +17,7 @@ import io
 import zipfile
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from refwatch.counting.query import make_query
@@ -25,7 +25,7 @@ from refwatch.domain.errors import DateError, InputError
 from refwatch.publish import artifacts
 from refwatch.publish.disclosure import DEFAULT_THRESHOLD
 from refwatch.web.deps import User, get_workspace, require
-from refwatch.web.responses import download
+from refwatch.web.responses import download, or_404
 from refwatch.web.routes.counts import engine_message
 from refwatch.web.routes.factsheets import check_public_threshold, checked_threshold
 from refwatch.web.templating import gettext, render
@@ -117,10 +117,7 @@ def make_release(
 
 
 def _opened(request: Request, release_id: str) -> dict[str, Any]:
-    release = artifacts.load_release(get_workspace(request), release_id)
-    if release is None:
-        raise HTTPException(404)
-    return release
+    return or_404(artifacts.load_release(get_workspace(request), release_id))
 
 
 # The download comes before the page so "/releases/<id>.zip" is never read as an id.

@@ -25,7 +25,7 @@ from refwatch.intake.sources import source_rows
 from refwatch.persons.report_reading import open_report
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
 from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
-from refwatch.web.responses import download, page_count, pager_query
+from refwatch.web.responses import download, or_404, page_count, pager_query
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -78,10 +78,7 @@ def reports_list(request: Request, user: Reader, page: Page = 1) -> Response:
 def found_report(request: Request, report_id: str) -> dict[str, Any]:
     """`report_detail` of the report, for its page and the API; 404 if there is none."""
     with get_workspace(request).read() as conn:
-        detail = report_detail(conn, report_id)
-    if detail is None:
-        raise HTTPException(404)
-    return detail
+        return or_404(report_detail(conn, report_id))
 
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)

@@ -41,7 +41,7 @@ from refwatch.share.workspace import encode_workspace
 from refwatch.store import audit
 from refwatch.store.workspace import Workspace
 from refwatch.web.deps import User, get_cipher, get_workspace, require
-from refwatch.web.responses import download
+from refwatch.web.responses import download, or_404
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
@@ -188,10 +188,7 @@ def make_encoding(
 
 
 def _opened(request: Request, encoding_id: str) -> dict[str, Any]:
-    found = load_encoding(get_workspace(request), encoding_id)
-    if found is None:
-        raise HTTPException(404)
-    return found
+    return or_404(load_encoding(get_workspace(request), encoding_id))
 
 
 # The download comes before the page so "/share/encodings/<id>.jsonl" is never an id.

@@ -14,6 +14,7 @@ from refwatch.domain.roles import Role
 from refwatch.store.workspace import Workspace
 from refwatch.web.deps import User, get_workspace, require
 from refwatch.web.i18n import error_text
+from refwatch.web.responses import or_404
 from refwatch.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -81,10 +82,7 @@ def create_user(
 
 def _known(request: Request, user_id: str) -> accounts.Account:
     with get_workspace(request).read() as conn:
-        account = accounts.get_account(conn, user_id)
-    if account is None:
-        raise HTTPException(404)
-    return account
+        return or_404(accounts.get_account(conn, user_id))
 
 
 @router.post("/users/{user_id}/role", response_class=HTMLResponse)
