@@ -95,23 +95,11 @@ def count(
     from refwatch.counting.count import count_persons
     from refwatch.counting.filters import CountFilter
 
-    filters = CountFilter.of(
-        event=event,
-        period_from=period_from,
-        period_to=period_to,
-        place=place,
-        sex=sex,
-        age_band=age_band,
-        flags=flag,
-        source=source,
-        source_type=source_type,
-        status=status,
-        as_of=as_of,
-    )
+    # The filter options are read by their names (CountFilter.from_params), as in `trend`.
     with open_from(ctx) as ws:
         result = count_persons(
             ws,
-            filters,
+            CountFilter.from_params(ctx.params),
             by=by or None,
             record=True,
             actor=settings_of(ctx).actor,
@@ -170,17 +158,7 @@ def trend_command(
     from refwatch.counting.filters import CountFilter
     from refwatch.counting.trends import trend
 
-    filters = CountFilter.of(
-        event=event,
-        period_from=period_from,
-        period_to=period_to,
-        place=place,
-        sex=sex,
-        age_band=age_band,
-        flags=flag,
-        source=source,
-        source_type=source_type,
-    )
+    filters = CountFilter.from_params(ctx.params)
     with open_from(ctx) as ws:
         result = trend(ws, filters, record=True, actor=settings_of(ctx).actor)
     lines = [result.sentence().capitalize()]

@@ -69,6 +69,18 @@ class CountFilter:
                 values[attribute] = text
         return cls(**values, flags=tuple(f for f in flags if f))
 
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> CountFilter:
+        """From an interface's parsed parameters, named as the attributes but for the
+        repeatable `flag`: a filter the interface does not offer is "any", and a parameter
+        that is no filter (a breakdown, an output format) is not read."""
+        values = {
+            f.name: params[f.name]
+            for f in dataclasses.fields(cls)
+            if f.name != "flags" and f.name in params
+        }
+        return cls(**values, flags=tuple(params.get("flag") or ()))
+
     def keywords(self) -> dict[str, Any]:
         """The filters as keyword arguments (for `make_query`)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

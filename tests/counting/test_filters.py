@@ -3,6 +3,7 @@ API give it, resolved once by make_query."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -66,3 +67,24 @@ def test_an_error_names_the_field_not_an_interface_s_option() -> None:
         make_query(CountFilter(as_of="soon", status="detained"))
     assert caught.value.field == "as_of" and caught.value.code == "date.not_edtf"
     assert str(caught.value) == "--as-of: not an EDTF date: 'soon'"
+
+
+def test_parsed_parameters_become_the_filter_by_name_and_the_rest_is_not_read() -> None:
+    params = {"event": "detention", "sex": "F", "flag": ["child"], "by": ["month"], "as_json": 1}
+    assert CountFilter.from_params(params) == CountFilter(
+        event="detention", sex="F", flags=("child",)
+    )
+    assert CountFilter.from_params({"flag": None}) == CountFilter()
+
+
+def test_every_option_of_count_and_trend_but_the_breakdown_and_output_is_a_filter() -> None:
+    import typer
+
+    from refwatch.cli import app
+
+    names = {f.name for f in dataclasses.fields(CountFilter)} - {"flags"} | {"flag"}
+    not_filters = {"ctx", "by", "purpose", "as_json"}
+    commands = {c.name: c for c in typer.main.get_command(app).commands.values()}
+    for name in ("count", "trend"):
+        params = {p.name for p in commands[name].params} - not_filters
+        assert params and params <= names, (name, params - names)
