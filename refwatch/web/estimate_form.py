@@ -34,6 +34,7 @@ from typing import Literal, cast
 from refwatch.domain.dates import parse_date
 from refwatch.domain.errors import DateError
 from refwatch.estimate import EstimateOptions, EstimationError, LcmcrSettings
+from refwatch.estimate.asked import EstimateRequest
 from refwatch.estimate.core import Linkage
 from refwatch.estimate.histories import LIST_KEYS, STRATA, ListKey
 from refwatch.estimate.loglinear import Selection
@@ -101,19 +102,6 @@ class Problem:
     name: str
     message: str
     variables: dict[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class EstimateRequest:
-    """What `estimate_from_workspace` and `record_estimates` are called with."""
-
-    lists: ListKey
-    stratify: str | None
-    period_from: date | None
-    period_to: date | None
-    options: EstimateOptions
-    purpose: str | None
-    leave_out: tuple[str, ...] = ()
 
 
 def fresh_values() -> dict[str, str]:

@@ -19,14 +19,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from refwatch.domain.errors import with_field
-from refwatch.estimate import (
-    EstimateOptions,
-    LcmcrSettings,
-    estimate_from_table,
-    estimate_from_workspace,
-)
+from refwatch.estimate import EstimateOptions, LcmcrSettings, estimate_from_table
+from refwatch.estimate.asked import EstimateRequest, estimate_recorded
 from refwatch.estimate.errors import EstimationError
-from refwatch.estimate.record import record_estimates
 from refwatch.estimate.table import COUNT_COLUMN, CaptureTable
 from refwatch.web.deps import API_ERRORS, User, get_workspace, require
 from refwatch.web.estimate_form import MAX_NBOOT, MAX_SEED, MAX_SWEEPS
@@ -178,18 +173,16 @@ def estimates(request: Request, user: Estimator, body: EstimateIn) -> EstimateOu
         if body.histories is not None:
             data: dict[str, Any] = estimate_from_table(_table(body.histories), options).as_dict()
         else:
-            workspace = get_workspace(request)
-            result = estimate_from_workspace(
-                workspace,
+            asked = EstimateRequest(
                 lists=body.lists,
                 stratify=body.stratify,
                 period_from=body.period_from,
                 period_to=body.period_to,
                 options=options,
-                leave_out=body.leave_out,
+                purpose=body.purpose or "api",
+                leave_out=tuple(body.leave_out),
             )
-            record_estimates(workspace, result, actor=user.actor, purpose=body.purpose or "api")
-            data = result.as_dict()
+            data = estimate_recorded(get_workspace(request), asked, actor=user.actor).as_dict()
     except EstimationError as exc:
         raise HTTPException(400, _detail(exc)) from None
     data.pop("query", None)

@@ -1,10 +1,11 @@
 """Estimating the undocumented: multiple systems estimation from the linked persons.
 
 The page is the web face of `refwatch estimate` from the workspace: the same options
-(`refwatch.web.estimate_form`), the same two library calls (`estimate_from_workspace`,
-then `record_estimates`, which writes one number-ledger entry for the total and one per
-estimated stratum), and the same result, shown with its model, its diagnostics, its
-warnings and a plot (profile likelihood or posterior of N, `refwatch.web.estimate_charts`).
+(`refwatch.web.estimate_form`), the same library calls (`estimate_recorded`, as the API:
+`estimate_from_workspace`, then `record_estimates`, which writes one number-ledger entry
+for the total and one per estimated stratum), and the same result, shown with its model,
+its diagnostics, its warnings and a plot (profile likelihood or posterior of N,
+`refwatch.web.estimate_charts`).
 
 Nothing here reads a name: capture histories are built from person ids and structured
 facts, and the page shows list names (sources or source types), counts and ledger ids,
@@ -26,10 +27,10 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from refwatch.domain.errors import RefWatchError
-from refwatch.estimate import EstimateResult, EstimationError, estimate_from_workspace
+from refwatch.estimate import EstimateResult, EstimationError
 from refwatch.estimate.api import WorkspaceEstimate
+from refwatch.estimate.asked import estimate_recorded
 from refwatch.estimate.histories import list_names
-from refwatch.estimate.record import record_estimates
 from refwatch.persons.overview import place_label
 from refwatch.web import estimate_form as ef
 from refwatch.web import i18n
@@ -209,17 +210,8 @@ def _run(request: Request, user: User, values: dict[str, str]) -> Response:
         for p in problems:
             errors.setdefault(p.name, gettext(request, p.message, **p.variables))
         return _page(request, values, errors=errors, status_code=422)
-    workspace = get_workspace(request)
     try:
-        estimate = estimate_from_workspace(
-            workspace,
-            lists=asked.lists,
-            stratify=asked.stratify,
-            period_from=asked.period_from,
-            period_to=asked.period_to,
-            options=asked.options,
-            leave_out=asked.leave_out,
-        )
+        estimate = estimate_recorded(get_workspace(request), asked, actor=user.actor)
     except EstimationError as exc:
         refused = Outcome(refusal=i18n.error_text(request, exc), refusal_field=exc.field)
         return _page(request, values, outcome=refused)
@@ -231,5 +223,4 @@ def _run(request: Request, user: User, values: dict[str, str]) -> Response:
             "a longer period or the other method.",
         )
         return _page(request, values, outcome=Outcome(refusal=message))
-    record_estimates(workspace, estimate, actor=user.actor, purpose=asked.purpose)
     return _page(request, values, outcome=_outcome(request, estimate))
