@@ -14,7 +14,6 @@ values is shared by fewer than k persons, the whole table is refused.
 from __future__ import annotations
 
 import secrets
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,7 @@ import numpy as np
 from refwatch.counting.count import evaluate
 from refwatch.counting.criteria import Bounds, flag_match
 from refwatch.counting.dimensions import Membership, month_membership, place_membership
+from refwatch.counting.filters import CountFilter
 from refwatch.counting.query import make_query
 from refwatch.counting.snapshot import load_snapshot
 from refwatch.counting.status import STATUSES, status_sets
@@ -59,18 +59,16 @@ def _certain_labels(membership: Membership) -> dict[int, str]:
 
 def person_rows(
     workspace: Workspace,
+    released: CountFilter,
     *,
-    period_from: str | date | None,
-    period_to: str | date | None,
-    as_of: str | date,
     k: int = DEFAULT_K,
     withheld: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The rows, or DisclosureError when they are not k-anonymous; the ids of persons left
-    out for their consent are appended to `withheld` (for the caller's count, never for
-    the release)."""
+    """The rows of the persons `released` counts (a release's detentions), or DisclosureError
+    when they are not k-anonymous; the ids of persons left out for their consent are
+    appended to `withheld` (for the caller's count, never for the release)."""
     snapshot = load_snapshot(workspace)
-    query = make_query(event="detention", period_from=period_from, period_to=period_to, as_of=as_of)
+    query = make_query(released)
     result = evaluate(snapshot, query)
     facts = snapshot.facts
     ev_ids = snapshot.evidence.person_ids

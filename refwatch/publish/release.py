@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from refwatch.counting.filters import CountFilter
 from refwatch.counting.query import make_query, status_day
 from refwatch.domain.errors import InputError
 from refwatch.domain.formulas import neutral_row
@@ -63,24 +64,15 @@ def publish(
     )
     as_of_text = query.as_of
     assert as_of_text is not None
-    withheld: list[str] = []
-    rows = (
-        person_rows(
-            workspace,
-            period_from=period_from,
-            period_to=period_to,
-            as_of=as_of_text,
-            k=k,
-            withheld=withheld,
-        )
-        if persons
-        else None
+    # What a release counts, for its tables and its person table alike.
+    released = CountFilter(
+        event="detention", period_from=period_from, period_to=period_to, as_of=as_of_text
     )
+    withheld: list[str] = []
+    rows = person_rows(workspace, released, k=k, withheld=withheld) if persons else None
     tables = public_tables(
         workspace,
-        period_from=period_from,
-        period_to=period_to,
-        as_of=as_of_text,
+        released,
         threshold=threshold,
         actor=actor,
         purpose=f"public data release {query.period_text()}",

@@ -8,8 +8,6 @@ disclosure control. Places are provinces: finer places identify people too easil
 
 from __future__ import annotations
 
-from datetime import date
-
 from refwatch.counting import count_persons
 from refwatch.counting.count import CountResult
 from refwatch.counting.filters import CountFilter
@@ -71,19 +69,15 @@ class _Counter:
 
 def public_tables(
     workspace: Workspace,
+    released: CountFilter,
     *,
-    period_from: str | date | None,
-    period_to: str | date | None,
-    as_of: str | date,
     threshold: int,
     actor: str,
     purpose: str = "public data release",
 ) -> list[PublicTable]:
-    """Every public table, suppressed, with the ledger ids of its numbers."""
-    criteria = CountFilter(
-        event="detention", period_from=period_from, period_to=period_to, as_of=as_of
-    )
-    question = _Counter(workspace, criteria, actor, purpose)
+    """Every public table of the persons `released` counts (a release's detentions),
+    suppressed, with the ledger ids of its numbers."""
+    question = _Counter(workspace, released, actor, purpose)
     tables: list[PublicTable] = []
     for name, dimension in ONE_WAY.items():
         count = question.fresh()
