@@ -7,8 +7,18 @@ them: `names` (names.view), `text` (reports.text), `contact` (sources.contacts).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
+
+Out = TypeVar("Out", bound=BaseModel)
+
+
+def copied(model: type[Out], view: Any, **computed: Any) -> Out:
+    """The model of an API answer filled from a view's attributes of the same names (a
+    tuple becomes a list), with the fields `computed` here added or replaced."""
+    same = {name: getattr(view, name) for name in model.model_fields if name not in computed}
+    return model.model_validate({**same, **computed})
 
 
 class NameOut(BaseModel):

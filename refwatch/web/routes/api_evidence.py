@@ -10,10 +10,9 @@ A name search is a POST so the name stays out of URLs.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel
 from sqlalchemy import Connection, and_, func, select
 
 from refwatch.domain.dates import parse_optional_date
@@ -45,6 +44,7 @@ from refwatch.web.api_models import (
     ReportPage,
     SourceOut,
     TimelineEntryOut,
+    copied,
 )
 from refwatch.web.caches import name_index, names_of_persons, snapshot
 from refwatch.web.deps import API_ERRORS, User, audit_name_read, get_cipher, get_workspace, require
@@ -58,18 +58,10 @@ SourceReader = Annotated[User, Depends(require("sources.view"))]
 Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="How many to skip")]
 Limit = Annotated[int, Query(ge=1, le=500, description="How many to return (at most 500)")]
 events_table = table_of(Event)
-Out = TypeVar("Out", bound=BaseModel)
 
 
 def _bad(exc: InputError | DateError) -> HTTPException:
     return HTTPException(400, str(exc))
-
-
-def _copied(model: type[Out], view: Any, **computed: Any) -> Out:
-    """The model of an API answer filled from a view's attributes of the same names (a
-    tuple becomes a list), with the fields `computed` here added or replaced."""
-    copied = {name: getattr(view, name) for name in model.model_fields if name not in computed}
-    return model.model_validate({**copied, **computed})
 
 
 def _name_out(names: Names) -> NameOut:
@@ -202,7 +194,7 @@ def get_person(request: Request, person_id: str, user: PersonReader) -> PersonDe
             summary, list(dict.fromkeys(mention_names.values())) if cipher is not None else None
         ),
         mentions=[
-            _copied(
+            copied(
                 MentionOut,
                 m,
                 names=_name_out(mention_names[m.id]) if m.id in mention_names else None,
@@ -210,14 +202,14 @@ def get_person(request: Request, person_id: str, user: PersonReader) -> PersonDe
             for m in detail.mentions
         ],
         timeline=[
-            _copied(TimelineEntryOut, t, claims=[_claim(c) for c in t.claims])
+            copied(TimelineEntryOut, t, claims=[_claim(c) for c in t.claims])
             for t in detail.timeline
         ],
         conflicts=[
-            _copied(ConflictOut, c, sides=[[_claim(e) for e in side] for side in c.sides])
+            copied(ConflictOut, c, sides=[[_claim(e) for e in side] for side in c.sides])
             for c in detail.conflicts
         ],
-        groups=[_copied(GroupOut, g) for g in detail.groups],
+        groups=[copied(GroupOut, g) for g in detail.groups],
     )
 
 
@@ -404,4 +396,4 @@ def list_sources(request: Request, user: SourceReader) -> list[SourceOut]:
     shown = sum(1 for c in contacts.values() if c)
     if shown:
         audit_name_read(request, "api sources contacts", shown)
-    return [_copied(SourceOut, r, latest_report=r.latest, contact=contacts.get(r.id)) for r in rows]
+    return [copied(SourceOut, r, latest_report=r.latest, contact=contacts.get(r.id)) for r in rows]

@@ -18,6 +18,7 @@ from refwatch.domain.errors import InputError
 from refwatch.store import person_pins
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.person_pins import PinEdit, UnknownPersonError, VersionConflictError
+from refwatch.web.api_models import copied
 from refwatch.web.deps import (
     API_ERRORS,
     User,
@@ -50,15 +51,11 @@ EDIT_ANSWERS: dict[int | str, dict[str, Any]] = {
 
 
 def _pin_out(edit: PinEdit, cipher: FieldCipher | None) -> PinOut:
-    return PinOut(
-        version=edit.version,
-        status=edit.status,
-        as_of=edit.as_of,
-        as_of_earliest=edit.as_of_earliest,
-        as_of_latest=edit.as_of_latest,
+    return copied(
+        PinOut,
+        edit,
         reason=None if cipher is None else edit.reason(cipher),
         edited_by=edit.actor.removeprefix("web:"),
-        edited_at=edit.edited_at,
     )
 
 
