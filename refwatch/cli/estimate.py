@@ -13,6 +13,7 @@ from refwatch.cli.app import JsonOpt, app, date_option, emit, fail, guarded, ope
 if TYPE_CHECKING:
     from refwatch.estimate import EstimateOptions
     from refwatch.estimate.api import HistoriesQuery
+    from refwatch.estimate.asked import EstimateRequest
 
 
 def _human(data: dict[str, Any]) -> str:
@@ -181,20 +182,22 @@ def estimate_command(
         data = _from_table(histories, merge or [], options)
         emit(data, as_json, _human(data))
         return
-    from refwatch.estimate.api import HistoriesQuery
+    from refwatch.estimate.asked import EstimateRequest
 
-    query = HistoriesQuery(
+    asked = EstimateRequest(
         lists,  # type: ignore[arg-type]
         None if linkage_sensitivity else stratify,
         date_option(period_from, "--from"),
         date_option(period_to, "--to"),
+        options,
+        purpose,
         tuple(leave_out or ()),
     )
     if linkage_sensitivity:
-        data = _sensitivity(ctx, query, options)
+        data = _sensitivity(ctx, asked.query, options)
         emit(data, as_json, escape(str(data.get("summary", ""))))
         return
-    data = _from_workspace(ctx, query, options, purpose)
+    data = _from_workspace(ctx, asked)
     emit(data, as_json, _human(data))
 
 
@@ -232,14 +235,9 @@ def _sensitivity(
         return run_sensitivity(workspace, query, options=options)
 
 
-def _from_workspace(
-    ctx: typer.Context, query: HistoriesQuery, options: EstimateOptions, purpose: str | None
-) -> dict[str, Any]:
+def _from_workspace(ctx: typer.Context, asked: EstimateRequest) -> dict[str, Any]:
     """An estimate from the workspace's linked persons, recorded in the ledger."""
-    from refwatch.estimate.api import estimate_query
-    from refwatch.estimate.record import record_estimates
+    from refwatch.estimate.asked import estimate_recorded
 
     with open_from(ctx) as workspace:
-        result = estimate_query(workspace, query, options)
-        record_estimates(workspace, result, actor=settings_of(ctx).actor, purpose=purpose)
-    return result.as_dict()
+        return estimate_recorded(workspace, asked, actor=settings_of(ctx).actor).as_dict()

@@ -12,16 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from refwatch.estimate.api import WorkspaceEstimate, estimate_from_workspace
+from refwatch.estimate.api import WorkspaceEstimate, estimate_query
 from refwatch.estimate.core import EstimateOptions
-from refwatch.estimate.histories import ListKey
+from refwatch.estimate.histories import HistoriesQuery, ListKey
 from refwatch.estimate.record import record_estimates
 from refwatch.store.workspace import Workspace
 
 
 @dataclass(frozen=True)
 class EstimateRequest:
-    """What `estimate_from_workspace` and `record_estimates` are called with."""
+    """What `estimate_query` and `record_estimates` are called with."""
 
     lists: ListKey
     stratify: str | None
@@ -31,20 +31,19 @@ class EstimateRequest:
     purpose: str | None
     leave_out: tuple[str, ...] = ()
 
+    @property
+    def query(self) -> HistoriesQuery:
+        """The question without the method's settings and the purpose."""
+        return HistoriesQuery(
+            self.lists, self.stratify, self.period_from, self.period_to, self.leave_out
+        )
+
 
 def estimate_recorded(
     workspace: Workspace, asked: EstimateRequest, *, actor: str
 ) -> WorkspaceEstimate:
     """The estimate as asked, overall and by stratum, with one ledger entry for the total
     and one per estimated stratum (`WorkspaceEstimate.ledger_ids`)."""
-    result = estimate_from_workspace(
-        workspace,
-        lists=asked.lists,
-        stratify=asked.stratify,
-        period_from=asked.period_from,
-        period_to=asked.period_to,
-        options=asked.options,
-        leave_out=asked.leave_out,
-    )
+    result = estimate_query(workspace, asked.query, asked.options)
     record_estimates(workspace, result, actor=actor, purpose=asked.purpose)
     return result
