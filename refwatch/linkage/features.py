@@ -15,7 +15,7 @@ the caller with counts only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -218,6 +218,21 @@ def rare_flags(flags: str | None) -> str | None:
     return ";".join(found) if found else None
 
 
+def _memo(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`function` remembering its result for each argument (for one run: the cache may
+    hold name keys, so it must not outlive the feature table)."""
+    found: dict[Any, Any] = {}
+
+    def call(argument: Any) -> Any:
+        try:
+            return found[argument]
+        except KeyError:
+            result = found[argument] = function(argument)
+            return result
+
+    return call
+
+
 def load_mentions(
     conn: Connection,
     cipher: FieldCipher,
@@ -239,6 +254,8 @@ def load_mentions(
     known, province, area = places.known, places.province, places.area
     keyer = NameKeyer()
     open_ = cipher.open
+    # Sound keys and flags repeat: each distinct one is worked out once.
+    bag_of, flags_of = _memo(bag), _memo(rare_flags)
     out: list[tuple[Any, ...]] = []
     append = out.append
     names_read = 0
@@ -286,10 +303,10 @@ def load_mentions(
         status_lo = days(status_lo_text)
         append((
             index, source_id, names.key, names.key_alt, names.surname, names.given, None,
-            names.hangul, names.phonetic, names.phonetic_rev, bag(names.phonetic), group_id, sex,
+            names.hangul, names.phonetic, names.phonetic_rev, bag_of(names.phonetic), group_id, sex,
             birth_lo, birth_hi, origin, province.get(origin), appr_lo, appr_hi, place_id,
             area.get(place_id), status if status_lo is not None else None, status_lo,
-            days(status_hi_text), None, None, rare_flags(flags),
+            days(status_hi_text), None, None, flags_of(flags),
         ))  # fmt: skip
     keyer.clear()
     table = _arrow_table(out, rare_name_cap, key_cap)
@@ -336,7 +353,9 @@ def _mention_query(only: Iterable[str] | None) -> Select[Any]:
 def _arrow_table(out: list[tuple[Any, ...]], rare_name_cap: int, key_cap: int) -> pa.Table:
     """The rows as the Arrow feature table, with the capped blocking keys added."""
     columns = list(zip(*out, strict=True)) if out else [() for _ in SCHEMA]
-    data = {field.name: list(values) for field, values in zip(SCHEMA, columns, strict=True)}
+    data: dict[str, Sequence[Any]] = {
+        field.name: values for field, values in zip(SCHEMA, columns, strict=True)
+    }
     data["ph_known"] = known_names(data["ph"], data["ph_rev"], data["hangul"])
     data["ph_flat"] = [None if p is None else canonical_key(p) for p in data["ph"]]
     table = pa.Table.from_pydict(data, schema=SCHEMA)
@@ -361,7 +380,9 @@ def capped(values: pa.Array | pa.ChunkedArray, cap: int) -> pa.Array:
 
 
 def known_names(
-    phonetic: list[str | None], phonetic_rev: list[str | None], hangul: list[str | None]
+    phonetic: Sequence[str | None],
+    phonetic_rev: Sequence[str | None],
+    hangul: Sequence[str | None],
 ) -> list[bool | None]:
     """Per row, whether its name (in either order) is one some mention writes in Hangul.
 
