@@ -151,13 +151,13 @@ def canonical_rows(table: MentionTable, keys: Mapping[str, ReportKey]) -> Mentio
 
 def key_ids(table: MentionTable) -> np.ndarray:
     """Each row's name keys as two integer ids (-1: none), for `cluster`."""
-    ids: dict[str, int] = {}
-    out = np.full((len(table), 2), -1, dtype=np.int64)
-    for column, name in enumerate(("name_key", "name_key_alt")):
-        for row, key in enumerate(table.table.column(name).to_pylist()):
-            if key is not None:
-                out[row, column] = ids.setdefault(key, len(ids))
-    return out
+    # Numbered in order of first appearance, name keys first, then alternative keys.
+    both = pa.chunked_array(
+        [*table.table.column("name_key").chunks, *table.table.column("name_key_alt").chunks],
+        pa.string(),
+    )
+    ids = pa.compute.dictionary_encode(both).combine_chunks().indices.fill_null(-1)
+    return np.asarray(ids.to_numpy(), dtype=np.int64).reshape(2, len(table)).T.copy()
 
 
 def link_probabilities(

@@ -1,4 +1,4 @@
-"""The capped blocking keys computed by Arrow equal the row-by-row definition."""
+"""Keys computed by Arrow (capped blocking keys, name-key ids) equal their row-by-row definition."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ import random
 from collections import Counter
 from typing import Any
 
-from refwatch.linkage.features import CAPPED_KEYS, SCHEMA, _arrow_table
+import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from refwatch.linkage.features import CAPPED_KEYS, SCHEMA, MentionTable, _arrow_table
+from refwatch.linkage.run import key_ids
 
 
 def _joined(*parts: Any) -> str | None:
@@ -81,3 +85,23 @@ def test_an_empty_table_has_every_column() -> None:
     table = _arrow_table([], rare_name_cap=5, key_cap=3)
     assert table.num_rows == 0
     assert table.column_names[-len(CAPPED_KEYS) :] == list(CAPPED_KEYS)
+
+
+def test_key_ids_number_keys_by_first_appearance_name_keys_first() -> None:
+    schema = pa.schema([("name_key", pa.string()), ("name_key_alt", pa.string())])
+    rng = random.Random(5)
+    values = [None, "kim|yoNhi", "i|coNsu", "pak|mi", ""]
+    for rows in (0, 1, 7, 300):
+        data = {name: [rng.choice(values) for _ in range(rows)] for name in schema.names}
+        table = pa.table(data, schema=schema)
+        if rows > 3:
+            table = pa.concat_tables([table.slice(0, rows // 3), table.slice(rows // 3)])
+        found = key_ids(MentionTable(table, [str(i) for i in range(rows)], [""] * rows, 0))
+        ids: dict[str, int] = {}
+        expected = np.full((rows, 2), -1, dtype=np.int64)
+        for column, name in enumerate(schema.names):
+            for row, key in enumerate(data[name]):
+                if key is not None:
+                    expected[row, column] = ids.setdefault(key, len(ids))
+        assert found.shape == (rows, 2) and found.dtype == np.int64
+        assert found.tolist() == expected.tolist()
