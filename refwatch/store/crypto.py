@@ -27,6 +27,10 @@ def _aad(table: str, column: str, row_id: str, key_version: int) -> bytes:
     return f"refwatch|{table}|{column}|{row_id}|v{key_version}".encode()
 
 
+def _where(table: str, column: str, row_id: str) -> str:
+    return f"{table}.{column} of row {row_id}"
+
+
 class FieldCipher:
     """Seal and open protected fields with the workspace's active data key."""
 
@@ -47,13 +51,15 @@ class FieldCipher:
     def open(self, table: str, column: str, row_id: str, blob: bytes | None) -> str | None:
         if blob is None:
             return None
-        where = f"{table}.{column} of row {row_id}"
+        # The place is named only in errors: a linkage run opens a million names.
         if len(blob) < _HEADER + NONCE_BYTES + 16 or blob[0] != FORMAT:
-            raise DecryptionError(f"{where} is not a RefWatch ciphertext")
+            raise DecryptionError(f"{_where(table, column, row_id)} is not a RefWatch ciphertext")
         version = int.from_bytes(blob[1:3], "big")
         aead = self._aead.get(version)
         if aead is None:
-            raise DecryptionError(f"{where} is sealed under unknown key version {version}")
+            raise DecryptionError(
+                f"{_where(table, column, row_id)} is sealed under unknown key version {version}"
+            )
         nonce = blob[_HEADER : _HEADER + NONCE_BYTES]
         try:
             plain = aead.decrypt(
@@ -61,8 +67,8 @@ class FieldCipher:
             )
         except InvalidTag:
             raise DecryptionError(
-                f"{where} failed authentication: it was altered, moved from another row or "
-                "column, or sealed under another key"
+                f"{_where(table, column, row_id)} failed authentication: it was altered, "
+                "moved from another row or column, or sealed under another key"
             ) from None
         return plain.decode("utf-8")
 

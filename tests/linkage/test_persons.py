@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter, defaultdict
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refwatch.linkage.persons import assign_ids, person_number
+from refwatch.linkage.persons import Assignment, assign_ids, person_id, person_number
 
 
 def assign(labels: list[int], old: list[str], roots: list[str] | None = None, nxt: int = 100):
@@ -87,3 +90,61 @@ def test_each_kept_id_went_to_a_cluster_holding_its_mentions(
             assert any(
                 old[other] == pid and labels[other] == labels[row] for other in range(len(labels))
             )
+
+
+def _reference(
+    labels: list[int], old_person: list[str], roots: list[str], order_keys: list[str], nxt: int
+) -> Assignment:
+    """The policy written plainly, with sets for every person (the fast path must agree)."""
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for row, label in enumerate(labels):
+        clusters[label].append(row)
+    first_key = {label: min(order_keys[r] for r in rows) for label, rows in clusters.items()}
+    claims = sorted(
+        (-count, old, first_key[label], label)
+        for label, rows in clusters.items()
+        for old, count in Counter(old_person[r] for r in rows).items()
+    )
+    taken: dict[int, str] = {}
+    used: set[str] = set()
+    for _count, old, _key, label in claims:
+        if label not in taken and old not in used:
+            taken[label] = old
+            used.add(old)
+    result = Assignment(person_of=[""] * len(labels))
+    for label in sorted(clusters, key=lambda lab: first_key[lab]):
+        if label not in taken:
+            taken[label] = person_id(nxt)
+            result.created.append(taken[label])
+            nxt += 1
+        for row in clusters[label]:
+            result.person_of[row] = taken[label]
+    before: dict[str, set[str]] = defaultdict(set)
+    after: dict[str, set[str]] = defaultdict(set)
+    for row, root in enumerate(roots):
+        before[old_person[row]].add(root)
+        after[result.person_of[row]].add(root)
+    for old in sorted(before):
+        if old in used:
+            result.kept += 1
+            if before[old] != after[old]:
+                result.changed.append(old)
+            continue
+        successors = Counter(
+            p for p, o in zip(result.person_of, old_person, strict=True) if o == old
+        )
+        result.retired[old] = sorted(successors.items(), key=lambda i: (-i[1], i[0]))[0][0]
+    return result
+
+
+def test_the_policy_agrees_with_its_plain_statement_on_random_clusterings() -> None:
+    rng = random.Random(12)
+    for _ in range(2000):
+        n = rng.randint(1, 25)
+        labels = [rng.randint(0, n) for _ in range(n)]
+        old = [person_id(rng.randint(1, n)) for _ in range(n)]
+        roots = [f"m{rng.randint(0, n):03d}" for _ in range(n)]
+        keys = [f"m{i:03d}" for i in range(n)]
+        assert assign_ids(labels, old, roots, keys, n + 5) == _reference(
+            labels, old, roots, keys, n + 5
+        )

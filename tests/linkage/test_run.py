@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 from pathlib import Path
@@ -19,7 +20,7 @@ from refwatch.linkage.features import load_mentions
 from refwatch.linkage.groups import group_weight
 from refwatch.linkage.model import register_term_frequencies
 from refwatch.linkage.names import name_features
-from refwatch.linkage.run import duckdb_connection
+from refwatch.linkage.run import collector_paused, duckdb_connection
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import AuditEntry, Person, table_of
 from refwatch.store.schema_linkage import LinkagePair, LinkageRun, PersonRetirement
@@ -319,3 +320,27 @@ def test_a_workspace_whose_dates_are_only_months_links_without_a_sure_pair(
     assert summary.mentions == 80
     assert summary.persons < 80
     assert any("prior kept" in note for note in summary.training)
+
+
+def test_a_run_turns_the_garbage_collector_back_on_as_it_found_it(
+    workspace: Workspace, cipher: FieldCipher, make_world: WorldFactory
+) -> None:
+    make_world(workspace, cipher, people=10)
+    seen: list[bool] = []
+    assert gc.isenabled()
+    run_linkage(workspace, cipher, "tester", lambda *_: seen.append(gc.isenabled()))
+    assert gc.isenabled() and seen and not any(seen)
+    gc.disable()
+    try:
+        run_linkage(workspace, cipher, "tester")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_collector_paused_restores_the_collector_when_the_run_fails() -> None:
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("boom")
+    assert gc.isenabled()
