@@ -19,6 +19,7 @@ from refwatch.domain.errors import ConflictError, RefWatchError
 from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.ids import new_id
+from refwatch.store.queries import from_row
 from refwatch.store.schema import Mention, table_of
 from refwatch.store.schema_linkage import LinkageDecision
 
@@ -67,19 +68,7 @@ def _decision(row: Any, cipher: FieldCipher | None) -> Decision:
     reason = None
     if cipher is not None and row.reason_enc is not None:
         reason = cipher.open("linkage_decisions", "reason", row.id, row.reason_enc)
-    return Decision(
-        id=row.id,
-        mention_a=row.mention_a,
-        mention_b=row.mention_b,
-        kind=row.kind,
-        actor=row.actor,
-        decided_at=row.decided_at,
-        run_id=row.run_id,
-        operation_id=row.operation_id,
-        undone_at=row.undone_at,
-        undone_by=row.undone_by,
-        reason=reason,
-    )
+    return from_row(Decision, row, reason=reason)
 
 
 def record(
