@@ -20,10 +20,14 @@ from refwatch.store.workspace import Workspace
 
 @pytest.fixture(autouse=True)
 def collection_on() -> Iterator[None]:
+    """Collection on for each test, and after it as it was before (some tests switch it off:
+    left off, it would leak into the next test of the same worker)."""
     was = gc.isenabled()
     gc.enable()
     yield
-    if not was:
+    if was:
+        gc.enable()
+    else:
         gc.disable()
 
 
