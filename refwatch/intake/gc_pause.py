@@ -6,7 +6,9 @@ with benchmarks/import_speed.py, those walks cost a fifth to a third of an impor
 and most of its run-to-run spread. The rows form no reference cycles, so reference
 counting still frees whatever is dropped; when the last import ends, collection is
 switched back on (if it was on) and runs as usual. Concurrent imports (web threads) share
-one pause.
+one pause. A linkage run pauses through the same counter (it too holds millions of small
+objects until it ends: at 113,997 mentions 17.7 s with the pause, 24.6 s without), so an
+import and a run in one process end the pause together.
 """
 
 from __future__ import annotations

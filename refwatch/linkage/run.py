@@ -14,12 +14,10 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +29,7 @@ import pyarrow.compute  # type: ignore[import-untyped]
 from sqlalchemy import Connection, func, insert, select, update
 
 from refwatch.domain.errors import ConflictError
+from refwatch.intake.gc_pause import gc_paused
 from refwatch.linkage.chains import Chains, load_chains
 from refwatch.linkage.cluster import Clustering, cluster, weight_of
 from refwatch.linkage.constraints import Constraints, row_constraints
@@ -280,26 +279,6 @@ def _fail(workspace: Workspace, run_id: str, reason: str) -> None:
         )
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the duration, back as it was after.
-
-    A run builds millions of small objects (feature rows, keys, links, pairs) that live
-    until it ends; each time their count grows by a quarter the collector walks all of
-    them again. At 113,997 mentions that was about a third of the run's wall time
-    (24.6 s with the collector, 17.7 s without, same peak memory). Reference counting
-    still frees everything not caught in a cycle, and the collector catches the rest
-    once it is back on.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def run_linkage(
     workspace: Workspace,
     cipher: FieldCipher,
@@ -327,7 +306,7 @@ def run_linkage(
         if progress is not None:
             progress(what, done, STEPS)
 
-    with linkage_lock(workspace), collector_paused():
+    with linkage_lock(workspace), gc_paused():
         run_id = _start(workspace, actor, backend, config)
         try:
             return _run(workspace, cipher, actor, config, backend, run_id, step, started)

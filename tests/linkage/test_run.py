@@ -14,13 +14,14 @@ from sqlalchemy import select
 
 from refwatch.domain.errors import ConflictError
 from refwatch.intake.export import export
+from refwatch.intake.gc_pause import gc_paused
 from refwatch.intake.importer import import_files
 from refwatch.linkage import LinkageConfig, decide, run_linkage
 from refwatch.linkage.features import load_mentions
 from refwatch.linkage.groups import group_weight
 from refwatch.linkage.model import register_term_frequencies
 from refwatch.linkage.names import name_features
-from refwatch.linkage.run import collector_paused, duckdb_connection
+from refwatch.linkage.run import duckdb_connection
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import AuditEntry, Person, table_of
 from refwatch.store.schema_linkage import LinkagePair, LinkageRun, PersonRetirement
@@ -340,7 +341,7 @@ def test_a_run_turns_the_garbage_collector_back_on_as_it_found_it(
 
 def test_collector_paused_restores_the_collector_when_the_run_fails() -> None:
     gc.enable()  # whatever an earlier test in this worker left
-    with pytest.raises(RuntimeError), collector_paused():
+    with pytest.raises(RuntimeError), gc_paused():
         assert not gc.isenabled()
         raise RuntimeError("boom")
     assert gc.isenabled()
