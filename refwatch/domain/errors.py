@@ -16,6 +16,7 @@ them (a quoted value is passed quoted, `repr(text)`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypedDict, Unpack
 
 WORDINGS: dict[str, str] = {}
 """Code → English template with `%(name)s` parameters (the Babel message id)."""
@@ -86,6 +87,16 @@ class Message(str):
         return (Message._made, (str(self), self.code, self.params, self.parts))
 
 
+class ErrorDetails(TypedDict, total=False):
+    """How an error made from a code is made, besides its message: the code, the field
+    (option) it is about and the code's parameters. Every subclass takes them as they
+    are and hands them on."""
+
+    code: str | None
+    field: str | None
+    params: Mapping[str, object] | None
+
+
 class RefWatchError(Exception):
     """Base class: an expected failure with a message a user can act on.
 
@@ -93,17 +104,10 @@ class RefWatchError(Exception):
     parameters; `reason` is the English without the field, `str()` the CLI's line.
     """
 
-    def __init__(
-        self,
-        message: str | None = None,
-        *,
-        code: str | None = None,
-        field: str | None = None,
-        params: Mapping[str, object] | None = None,
-    ) -> None:
-        self.code = code
-        self.field = field
-        self.params: dict[str, object] = dict(params or {})
+    def __init__(self, message: str | None = None, **details: Unpack[ErrorDetails]) -> None:
+        self.code = code = details.get("code")
+        self.field = details.get("field")
+        self.params: dict[str, object] = dict(details.get("params") or {})
         if message is None:
             if code is None:
                 raise TypeError("an error needs a message or a code")
@@ -144,19 +148,17 @@ class InputError(RefWatchError):
         self,
         message: str | None = None,
         *,
-        code: str | None = None,
-        field: str | None = None,
-        params: Mapping[str, object] | None = None,
         file: str | None = None,
         row: int | None = None,
         column: str | None = None,
         value: str | None = None,
+        **details: Unpack[ErrorDetails],
     ) -> None:
         self.file = file
         self.row = row
         self.column = column
         self.value = value
-        super().__init__(message, code=code, field=field, params=params)
+        super().__init__(message, **details)
 
     def _text(self) -> str:
         where = []

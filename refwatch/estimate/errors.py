@@ -7,9 +7,10 @@ plain line for the user.  Messages here say what is wrong with the lists and wha
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from typing import Unpack
 
-from refwatch.domain.errors import Message, RefWatchError
+from refwatch.domain.errors import ErrorDetails, Message, RefWatchError
 
 
 class EstimationError(RefWatchError):
@@ -23,13 +24,12 @@ class EstimationError(RefWatchError):
         self,
         message: str | None = None,
         *,
-        code: str | None = None,
-        field: str | None = None,
-        params: Mapping[str, object] | None = None,
         reasons: Sequence[str] = (),
+        **details: Unpack[ErrorDetails],
     ) -> None:
+        code = details.get("code")
         if message is None and code is not None:
-            message = Message(code, **(params or {}))
+            message = Message(code, **(details.get("params") or {}))
         if message is None and reasons:
             message = Message.joined(reasons)
-        super().__init__(message, code=code, field=field, params=params)
+        super().__init__(message, **details)
