@@ -38,15 +38,25 @@ def bounds_text(at_least: int, at_most: int) -> str:
     return f"at least {at_least} (up to {at_most})"
 
 
-def period_phrase(query: CountQuery) -> str:
+PERIOD_WORDS = {
+    "en": ("between {start} and {end}", "since {start}", "up to {end}"),
+    "ko": ("{start}부터 {end}까지", "{start} 이후", "{end}까지"),
+}
+"""A period closed at both ends, open at its end, open at its start, in each language."""
+
+
+def period_phrase(query: CountQuery, lang: str = "en") -> str:
+    """The query's period in words ('' when it is open at both ends); English is the house
+    wording, Korean the count sentence of a Korean page."""
     start = None if query.start <= NEG else from_day(query.start).isoformat()
     end = None if query.end >= POS else from_day(query.end).isoformat()
+    both, since, up_to = PERIOD_WORDS[lang]
     if start and end:
-        return f"between {start} and {end}"
+        return both.format(start=start, end=end)
     if start:
-        return f"since {start}"
+        return since.format(start=start)
     if end:
-        return f"up to {end}"
+        return up_to.format(end=end)
     return ""
 
 
