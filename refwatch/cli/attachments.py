@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from refwatch.cli._options import ForceOpt
 from refwatch.cli.app import JsonOpt, app, cipher_from, emit, guarded, open_from, settings_of
 
 attachments_app = typer.Typer(
@@ -79,7 +80,7 @@ def get_command(
     ctx: typer.Context,
     attachment: Annotated[str, typer.Argument(help="The attachment's id.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")],
-    force: Annotated[bool, typer.Option("--force", help="Write over an existing file.")] = False,
+    force: ForceOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Write one attachment's bytes to a file (needs the passphrase; audited)."""

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from refwatch.cli._options import AsOfOpt
 from refwatch.cli.app import (
     JsonOpt,
     app,
@@ -49,9 +50,7 @@ def casefile_command(
             "while held in China, wgeid after a disappearance, else wgad).",
         ),
     ] = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Status date (default: today).")
-    ] = None,
+    as_of: AsOfOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """A case file naming the persons, for the UN (needs their consent; audited)."""

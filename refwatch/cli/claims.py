@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from refwatch.cli._options import FromOpt, ToOpt
 from refwatch.cli.app import JsonOpt, app, cipher_from, emit, guarded, open_from, settings_of
 from refwatch.domain.errors import InputError
 
@@ -66,10 +67,8 @@ def claims_add(
     place: Annotated[
         str | None, typer.Option("--place", help="A place the gazetteer knows.")
     ] = None,
-    period_from: Annotated[
-        str | None, typer.Option("--from", help="Start of the period (EDTF).")
-    ] = None,
-    period_to: Annotated[str | None, typer.Option("--to", help="End of the period (EDTF).")] = None,
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
     text_file: Annotated[
         Path | None,
         typer.Option("--text-file", help="A file holding the sentence (sealed; never an option)."),

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
+from refwatch.cli._options import AsOfOpt, FromOpt, FromRequired, ToOpt, ToRequired
 from refwatch.cli.app import JsonOpt, app, emit, guarded, open_from, settings_of
 from refwatch.store.workspace import Workspace
 
@@ -26,10 +27,6 @@ EventOpt = Annotated[
         "safety, death or birth.",
     ),
 ]
-FromOpt = Annotated[
-    str | None, typer.Option("--from", help="Start of the period (EDTF: 2017-07, 2017-07-15).")
-]
-ToOpt = Annotated[str | None, typer.Option("--to", help="End of the period (EDTF).")]
 PlaceOpt = Annotated[
     str | None,
     typer.Option("--place", help="Place, region (Yunnan: all places in it) or facility."),
@@ -54,9 +51,6 @@ SourceTypeOpt = Annotated[
 StatusOpt = Annotated[
     str | None,
     typer.Option("--status", help="detained, returned, released, safe, died or unknown."),
-]
-AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", help="Date the status refers to (default: today).")
 ]
 
 
@@ -143,8 +137,8 @@ def _count_lines(result: CountResult) -> list[str]:
 @guarded
 def trend_command(
     ctx: typer.Context,
-    period_from: Annotated[str, typer.Option("--from", help="Start of the period (EDTF).")],
-    period_to: Annotated[str, typer.Option("--to", help="End of the period (EDTF).")],
+    period_from: FromRequired,
+    period_to: ToRequired,
     event: Annotated[str, typer.Option("--event", help="The event counted.")] = "detention",
     place: PlaceOpt = None,
     sex: SexOpt = None,

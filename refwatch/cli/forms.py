@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from refwatch.cli._options import ForceOpt
 from refwatch.cli.app import JsonOpt, app, emit, guarded
 
 form_app = typer.Typer(
@@ -25,7 +26,7 @@ app.add_typer(form_app, name="form")
 @guarded
 def xlsform_command(
     out: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
-    force: Annotated[bool, typer.Option("--force", help="Write over an existing file.")] = False,
+    force: ForceOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the case-list form as an XLSForm (English and Korean labels)."""

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from refwatch.cli._options import FromOpt, FromRequired, ToOpt, ToRequired
 from refwatch.cli.app import JsonOpt, app, emit, guarded, open_from, settings_of
 
 
@@ -19,8 +20,8 @@ from refwatch.cli.app import JsonOpt, app, emit, guarded, open_from, settings_of
 @guarded
 def factsheet(
     ctx: typer.Context,
-    period_from: Annotated[str, typer.Option("--from", help="Start of the period (EDTF).")],
-    period_to: Annotated[str, typer.Option("--to", help="End of the period (EDTF).")],
+    period_from: FromRequired,
+    period_to: ToRequired,
     out: Annotated[Path, typer.Option("--out", help="Folder for factsheet.html and .pdf.")],
     public: Annotated[
         bool, typer.Option("--public", help="Public edition: no ids, disclosure control.")
@@ -73,8 +74,8 @@ def factsheet(
 def publish_command(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Folder for the release files.")],
-    period_from: Annotated[str | None, typer.Option("--from", help="Start (EDTF).")] = None,
-    period_to: Annotated[str | None, typer.Option("--to", help="End (EDTF).")] = None,
+    period_from: FromOpt = None,
+    period_to: ToOpt = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Status date.")] = None,
     threshold: Annotated[
         int, typer.Option("--threshold", help="Suppress cells below this (default 5).")
