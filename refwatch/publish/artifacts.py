@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from refwatch.publish.disclosure import DEFAULT_K, DEFAULT_THRESHOLD
 from refwatch.publish.factsheet import build_factsheet
 from refwatch.publish.formats import FORMATS
 from refwatch.publish.release import publish
+from refwatch.store import saved
 from refwatch.store.workspace import Workspace
 
 SHEETS = "factsheets"
@@ -37,25 +36,11 @@ RELEASES = "releases"
 SHEET_META = "sheet.json"
 RELEASE_META = "release.json"
 DELETING = ".deleting-"  # a sheet's folder while it is being deleted (never a sheet id)
-ARTIFACT_ID = re.compile(r"^[0-9a-f]{24}$")
-LISTED = 20
 SHEET_FILES = {"html": "factsheet.html", "pdf": "factsheet.pdf"}
 PERSON_FILES = frozenset({"persons.csv", "persons.json"})
 """A release's person-level table: written only to the folder the command line names,
 never kept in the workspace, so the web (which offers aggregated tables only) cannot
 hand it out."""
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _new_folder(root: Path) -> tuple[str, Path]:
-    root.mkdir(mode=0o700, exist_ok=True)
-    artifact_id = secrets.token_hex(12)
-    folder = root / artifact_id
-    folder.mkdir(mode=0o700)
-    return artifact_id, folder
 
 
 @dataclass(frozen=True)
@@ -141,7 +126,7 @@ def make_factsheet(
     On any failure the folder goes and nothing is audited; `copy_to` gets factsheet.html
     and factsheet.pdf too (the command line's --out).
     """
-    sheet_id, folder = _new_folder(sheets_root(workspace))
+    sheet_id, folder = saved.new_folder(sheets_root(workspace))
     try:
         sheet = build_factsheet(
             workspace,
@@ -160,7 +145,7 @@ def make_factsheet(
             period_to=period_to,
             as_of=as_of,
             threshold=threshold,
-            created_at=_now(),
+            created_at=saved.now_text(),
             actor=actor,
             ledger_ids=sheet.ledger_ids,
             headlines=sheet.headlines,
@@ -191,28 +176,16 @@ def make_factsheet(
 
 def load_sheet(workspace: Workspace, sheet_id: str) -> SheetInfo | None:
     """The saved sheet with this id, or None (never made, deleted, or not an id)."""
-    if not ARTIFACT_ID.match(sheet_id):
-        return None
-    meta = sheets_root(workspace) / sheet_id / SHEET_META
-    try:
-        text = meta.read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError):  # never made, or deleted meanwhile
-        return None
-    return SheetInfo.from_json(json.loads(text))
+    data = saved.load_record(sheets_root(workspace), sheet_id, SHEET_META)
+    return None if data is None else SheetInfo.from_json(data)
 
 
 def recent_sheets(workspace: Workspace, *, internal: bool) -> list[SheetInfo]:
     """The latest saved sheets, newest first; internal editions only if `internal`."""
-    root = sheets_root(workspace)
-    if not root.is_dir():
-        return []
-    found = []
-    for folder in root.iterdir():
-        sheet = load_sheet(workspace, folder.name)
-        if sheet is not None and (sheet.public or internal):
-            found.append(sheet)
-    found.sort(key=lambda s: s.created_at, reverse=True)
-    return found[:LISTED]
+    listed = saved.recent_records(
+        sheets_root(workspace), SHEET_META, keep=lambda data: internal or bool(data["public"])
+    )
+    return [SheetInfo.from_json(data) for data in listed]
 
 
 def sheet_file(workspace: Workspace, sheet: SheetInfo, kind: str) -> bytes | None:
@@ -291,7 +264,7 @@ def make_release(
     if persons and copy_to is None:
         raise InputError("a person-level table is written only to a folder you name (--out)")
     chosen = tuple(dict.fromkeys(formats))
-    release_id, folder = _new_folder(releases_root(workspace))
+    release_id, folder = saved.new_folder(releases_root(workspace))
     files = folder / "files"
     try:
         release = publish(
@@ -325,7 +298,7 @@ def make_release(
             "files": sorted(kept),
             "suppressed_cells": release.suppressed_cells,
             "ledger_ids": release.ledger_ids,
-            "created_at": _now(),
+            "created_at": saved.now_text(),
             "actor": actor,
         }
         text = json.dumps(info, ensure_ascii=False)
@@ -354,24 +327,12 @@ def _copy(path: Path, root: Path, target: Path) -> Path:
 
 def load_release(workspace: Workspace, release_id: str) -> dict[str, Any] | None:
     """The saved release with this id, or None (never made, or not an id)."""
-    if not ARTIFACT_ID.match(release_id):
-        return None
-    meta = releases_root(workspace) / release_id / RELEASE_META
-    if not meta.is_file():
-        return None
-    data = json.loads(meta.read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else None
+    return saved.load_record(releases_root(workspace), release_id, RELEASE_META)
 
 
 def recent_releases(workspace: Workspace) -> list[dict[str, Any]]:
     """The latest saved releases, newest first."""
-    root = releases_root(workspace)
-    if not root.is_dir():
-        return []
-    found = [load_release(workspace, folder.name) for folder in root.iterdir()]
-    listed = [r for r in found if r is not None]
-    listed.sort(key=lambda r: str(r["created_at"]), reverse=True)
-    return listed[:LISTED]
+    return saved.recent_records(releases_root(workspace), RELEASE_META)
 
 
 def release_files(workspace: Workspace, release: dict[str, Any]) -> list[tuple[Path, str]]:
