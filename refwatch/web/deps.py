@@ -6,7 +6,8 @@ never adds that header on its own), or the `__Host-refwatch_session` cookie (bro
 The account is read afresh on every request, so a role change, a new password or a
 disabled account takes effect on the very next request.
 
-Pages declare what they need with `Depends(require("persons.view"))`; see
+Pages declare what they need with a type from `refwatch.web.roles` (`user: PersonsView`,
+which is `Annotated[User, Depends(require("persons.view"))]`); see
 `refwatch.accounts.permissions` for the rule table. Refusals: 401 when nobody is signed in
 (pages redirect to the sign-in form), 404 for objects whose existence is confidential,
 403 otherwise.
