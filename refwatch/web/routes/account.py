@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from refwatch.accounts import accounts, second_factor, tokens
@@ -21,10 +21,10 @@ from refwatch.web.deps import (
     current_user,
     get_workspace,
     now,
-    require,
     session_policy,
 )
 from refwatch.web.i18n import error_text
+from refwatch.web.roles import AccountSelf
 from refwatch.web.signin import Outcome
 from refwatch.web.templating import gettext, render
 
@@ -181,11 +181,8 @@ def _account_page(
     )
 
 
-Self = Annotated[User, Depends(require("account.self"))]
-
-
 @router.get("/account", response_class=HTMLResponse)
-def account_page(request: Request, user: Self) -> Response:
+def account_page(request: Request, user: AccountSelf) -> Response:
     return _account_page(request, user)
 
 
@@ -200,7 +197,7 @@ def _password_ok(request: Request, user: User, password: str) -> bool:
 @router.post("/account/password", response_class=HTMLResponse)
 def change_password(
     request: Request,
-    user: Self,
+    user: AccountSelf,
     current_password: Annotated[str, Form(max_length=2000)],
     new_password: Annotated[str, Form(max_length=2000)],
     new_password_again: Annotated[str, Form(max_length=2000)],
@@ -272,7 +269,7 @@ def _refuse_account_change(request: Request, user: User, current_password: str) 
 @router.post("/account/totp", response_class=HTMLResponse)
 def enable_totp(
     request: Request,
-    user: Self,
+    user: AccountSelf,
     secret: Annotated[str, Form(min_length=16, max_length=64, pattern="^[A-Z2-7]+=*$")],
     code: Annotated[str, Form(max_length=20)],
     current_password: Annotated[str, Form(max_length=2000)] = "",
@@ -289,7 +286,7 @@ def enable_totp(
 @router.post("/account/totp/disable", response_class=HTMLResponse)
 def disable_totp(
     request: Request,
-    user: Self,
+    user: AccountSelf,
     current_password: Annotated[str, Form(max_length=2000)],
     code: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
@@ -303,7 +300,7 @@ def disable_totp(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_own_token(request: Request, user: Self, token_id: str) -> Response:
+def revoke_own_token(request: Request, user: AccountSelf, token_id: str) -> Response:
     """The owner of a token revokes it (an admin may revoke any, on /users). Another
     user's token answers 404, as an unknown one does."""
     workspace = get_workspace(request)

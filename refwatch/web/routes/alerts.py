@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from refwatch.alerts import hooks
@@ -27,14 +27,12 @@ from refwatch.alerts.settings import load_settings, save_settings
 from refwatch.alerts.state import evaluate, stored_alerts, view_dict
 from refwatch.domain.errors import RefWatchError
 from refwatch.web.caches import today
-from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.deps import User, get_workspace
 from refwatch.web.i18n import error_text
+from refwatch.web.roles import AlertsAck, AlertsConfigure, AlertsView
 from refwatch.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Reader = Annotated[User, Depends(require("alerts.view"))]
-Handler = Annotated[User, Depends(require("alerts.ack"))]
-Admin = Annotated[User, Depends(require("alerts.configure"))]
 Text = Annotated[str, Form(max_length=500)]
 OptionalText = Annotated[str, Form(max_length=500)]
 
@@ -85,14 +83,14 @@ def back() -> Response:
 
 
 @router.get("/alerts", response_class=HTMLResponse)
-def alerts_list(request: Request, user: Reader) -> Response:
+def alerts_list(request: Request, user: AlertsView) -> Response:
     return alerts_page(request, user)
 
 
 @router.post("/alerts/{alert_id}/ack", response_class=HTMLResponse)
 def alert_ack(
     request: Request,
-    user: Handler,
+    user: AlertsAck,
     alert_id: str,
     action: Annotated[str, Form(max_length=32)],
     note: Annotated[str, Form(max_length=2000)] = "",
@@ -117,7 +115,7 @@ def alert_ack(
 @router.post("/alerts/channels", response_class=HTMLResponse)
 def channel_add(
     request: Request,
-    admin: Admin,
+    admin: AlertsConfigure,
     name: Annotated[str, Form(max_length=100)],
     kind: Annotated[str, Form(max_length=16)],
     target: Text,
@@ -155,7 +153,7 @@ def channel_add(
 
 
 @router.post("/alerts/channels/{channel_id}/remove", response_class=HTMLResponse)
-def channel_remove(request: Request, admin: Admin, channel_id: str) -> Response:
+def channel_remove(request: Request, admin: AlertsConfigure, channel_id: str) -> Response:
     workspace = get_workspace(request)
     if channel_id not in {c.id for c in list_channels(workspace)}:
         raise HTTPException(404)
@@ -166,7 +164,7 @@ def channel_remove(request: Request, admin: Admin, channel_id: str) -> Response:
 @router.post("/alerts/settings", response_class=HTMLResponse)
 def settings_save(
     request: Request,
-    admin: Admin,
+    admin: AlertsConfigure,
     stale_days: Annotated[str, Form(max_length=5)],
     recent_days: Annotated[str, Form(max_length=5)],
     base_url: Text,

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from refwatch.counting import CountFilter, count_persons
 from refwatch.domain.errors import DateError, InputError
 from refwatch.web import count_disclosure
-from refwatch.web.deps import API_ERRORS, User, get_workspace, require
+from refwatch.web.deps import API_ERRORS, get_workspace
+from refwatch.web.roles import CountsView
 
 router = APIRouter(prefix="/api/v1", tags=["counts"], responses=API_ERRORS)
-Counter = Annotated[User, Depends(require("counts.view"))]
 
 
 class CountCell(BaseModel):
@@ -54,7 +54,7 @@ class CountOut(BaseModel):
 @router.get("/counts", response_model=CountOut)
 def counts(
     request: Request,
-    user: Counter,
+    user: CountsView,
     event: Annotated[
         str | None,
         Query(description="apprehension, detention, return, release, safety, death or birth"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from refwatch.domain.errors import with_field
@@ -23,11 +23,11 @@ from refwatch.estimate import EstimateOptions, LcmcrSettings, estimate_from_tabl
 from refwatch.estimate.asked import EstimateRequest, estimate_recorded
 from refwatch.estimate.errors import EstimationError
 from refwatch.estimate.table import COUNT_COLUMN, CaptureTable
-from refwatch.web.deps import API_ERRORS, User, get_workspace, require
+from refwatch.web.deps import API_ERRORS, get_workspace
 from refwatch.web.estimate_form import MAX_NBOOT, MAX_SEED, MAX_SWEEPS
+from refwatch.web.roles import EstimatesRun
 
 router = APIRouter(prefix="/api/v1", tags=["estimates"], responses=API_ERRORS)
-Estimator = Annotated[User, Depends(require("estimates.run"))]
 
 # The same caps as the estimates page (refwatch/web/estimate_form.py).
 MAX_BOOTSTRAP = MAX_NBOOT
@@ -164,7 +164,7 @@ def _detail(error: EstimationError) -> str:
 
 
 @router.post("/estimates", response_model=EstimateOut, response_model_exclude_none=True)
-def estimates(request: Request, user: Estimator, body: EstimateIn) -> EstimateOut:
+def estimates(request: Request, user: EstimatesRun, body: EstimateIn) -> EstimateOut:
     """Estimate how many people no list recorded (log-linear models or LCMCR)."""
     options = _options(body)
     if body.histories is not None and body.leave_out:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import Connection, and_, func, select
 
 from refwatch.domain.dates import parse_optional_date
@@ -47,14 +47,11 @@ from refwatch.web.api_models import (
     copied,
 )
 from refwatch.web.caches import name_index, names_of_persons, snapshot
-from refwatch.web.deps import API_ERRORS, User, audit_name_read, get_cipher, get_workspace, require
+from refwatch.web.deps import API_ERRORS, audit_name_read, get_cipher, get_workspace
+from refwatch.web.roles import NamesView, PersonsView, ReportsView, SourcesView
 from refwatch.web.routes.reports import found_report
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"], responses=API_ERRORS)
-PersonReader = Annotated[User, Depends(require("persons.view"))]
-NameReader = Annotated[User, Depends(require("names.view"))]
-ReportReader = Annotated[User, Depends(require("reports.view"))]
-SourceReader = Annotated[User, Depends(require("sources.view"))]
 Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="How many to skip")]
 Limit = Annotated[int, Query(ge=1, le=500, description="How many to return (at most 500)")]
 events_table = table_of(Event)
@@ -106,7 +103,7 @@ def _page(
 @router.get("/persons", response_model=PersonPage)
 def list_persons(
     request: Request,
-    user: PersonReader,
+    user: PersonsView,
     status: Status | None = None,
     period_from: Annotated[str | None, Query(alias="from", description="EDTF")] = None,
     period_to: Annotated[str | None, Query(alias="to", description="EDTF")] = None,
@@ -139,7 +136,7 @@ def list_persons(
 
 
 @router.post("/persons/search", response_model=PersonPage)
-def search_persons(request: Request, user: NameReader, body: PersonSearch) -> PersonPage:
+def search_persons(request: Request, user: NamesView, body: PersonSearch) -> PersonPage:
     """Persons whose names match `q` in any script (Hangul, Hanzi, any romanisation)."""
     params = {
         "status": body.status or "",
@@ -174,7 +171,7 @@ def _claim(e: EventView) -> ClaimOut:
 
 
 @router.get("/persons/{person_id}", response_model=PersonDetailOut)
-def get_person(request: Request, person_id: str, user: PersonReader) -> PersonDetailOut:
+def get_person(request: Request, person_id: str, user: PersonsView) -> PersonDetailOut:
     """One person: summary, linked mentions with match probabilities, timeline with the
     reports behind each event, conflicts between reports, and groups."""
     with get_workspace(request).read() as conn:
@@ -271,7 +268,7 @@ def _events(
 @router.get("/events", response_model=EventPage)
 def list_events(
     request: Request,
-    user: PersonReader,
+    user: PersonsView,
     person: Annotated[str | None, Query(description="A person id, e.g. P-000123")] = None,
     event_type: Annotated[EventType | None, Query(alias="type")] = None,
     period_from: Annotated[str | None, Query(alias="from", description="EDTF")] = None,
@@ -323,7 +320,7 @@ def _report_out(row: Any) -> dict[str, Any]:
 @router.get("/reports", response_model=ReportPage)
 def list_reports(
     request: Request,
-    user: ReportReader,
+    user: ReportsView,
     source: str | None = None,
     period_from: Annotated[str | None, Query(alias="from", description="EDTF")] = None,
     period_to: Annotated[str | None, Query(alias="to", description="EDTF")] = None,
@@ -362,7 +359,7 @@ def list_reports(
 
 
 @router.get("/reports/{report_id}", response_model=ReportDetailOut)
-def get_report(request: Request, report_id: str, user: ReportReader) -> ReportDetailOut:
+def get_report(request: Request, report_id: str, user: ReportsView) -> ReportDetailOut:
     """One report with the events it claims; text and names only for roles that may."""
     detail = found_report(request, report_id)
     report, mention = detail["report"], detail["mention"]
@@ -385,7 +382,7 @@ def get_report(request: Request, report_id: str, user: ReportReader) -> ReportDe
 
 
 @router.get("/sources", response_model=list[SourceOut])
-def list_sources(request: Request, user: SourceReader) -> list[SourceOut]:
+def list_sources(request: Request, user: SourcesView) -> list[SourceOut]:
     """Sources with their reliability grade and how much they reported."""
     with get_workspace(request).read() as conn:
         rows = source_rows(conn)

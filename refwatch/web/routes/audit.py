@@ -3,9 +3,7 @@ and the result of checking the whole chain (`Workspace.verify_audit`) on every v
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import and_, func, select
 
@@ -13,12 +11,12 @@ from refwatch.domain.dates import parse_optional_date
 from refwatch.domain.errors import DateError
 from refwatch.store.schema import AuditEntry, table_of
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
-from refwatch.web.deps import Page, User, get_workspace, require
+from refwatch.web.deps import Page, get_workspace
 from refwatch.web.responses import page_count, pager_query
+from refwatch.web.roles import AuditView
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
-Admin = Annotated[User, Depends(require("audit.view"))]
 entries = table_of(AuditEntry)
 PAGE_SIZE = 100
 
@@ -26,7 +24,7 @@ PAGE_SIZE = 100
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(
     request: Request,
-    user: Admin,
+    user: AuditView,
     actor: str = "",
     action: str = "",
     page: Page = 1,

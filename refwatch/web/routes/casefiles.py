@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from refwatch.domain.consent import LEVELS, Use, decide, parse_level
@@ -31,14 +31,12 @@ from refwatch.publish.casefile_content import KINDS
 from refwatch.store import consents
 from refwatch.store.consents import UnknownSubjectError
 from refwatch.web.caches import snapshot, today
-from refwatch.web.deps import User, audit_name_read, get_cipher, get_workspace, now, require
+from refwatch.web.deps import User, audit_name_read, get_cipher, get_workspace, now
 from refwatch.web.responses import download
+from refwatch.web.roles import CasefilesMake, ConsentWrite, PersonsView
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
-Reader = Annotated[User, Depends(require("persons.view"))]
-ConsentWriter = Annotated[User, Depends(require("consent.write"))]
-CaseFileMaker = Annotated[User, Depends(require("casefiles.make"))]
 LOCKED = "Names are locked: the server was started without the key."
 REFUSAL_REASONS = {
     "not_recorded": "no consent is recorded",
@@ -114,8 +112,8 @@ def _exists(request: Request, person_id: str) -> bool:
 def set_consent(
     request: Request,
     person_id: str,
-    reader: Reader,
-    user: ConsentWriter,
+    reader: PersonsView,
+    user: ConsentWrite,
     level: Annotated[str, Form(max_length=40)] = "",
     basis: Annotated[str, Form(max_length=4000)] = "",
     exception_level: Annotated[str, Form(max_length=40)] = "",
@@ -157,8 +155,8 @@ def set_consent(
 def casefile(
     request: Request,
     person_id: str,
-    reader: Reader,
-    user: CaseFileMaker,
+    reader: PersonsView,
+    user: CasefilesMake,
     kind: Annotated[str, Form(max_length=20)] = "",
     fmt: Annotated[str, Form(alias="format", max_length=10)] = "pdf",
     group: Annotated[str, Form(max_length=1)] = "",

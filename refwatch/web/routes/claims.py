@@ -9,9 +9,9 @@ report text, and each showing is audited. Recording and removing need `context.w
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -27,14 +27,12 @@ from refwatch.web.deps import (
     audit_name_read,
     get_cipher,
     get_workspace,
-    require,
 )
 from refwatch.web.i18n import error_text
+from refwatch.web.roles import ContextView, ContextWrite
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
-Reader = Annotated[User, Depends(require("context.view"))]
-Writer = Annotated[User, Depends(require("context.write"))]
 
 FIELDS = (
     "source",
@@ -94,12 +92,12 @@ def _page(
 
 
 @router.get("/claims", response_class=HTMLResponse)
-def claims_page(request: Request, user: Reader) -> Response:
+def claims_page(request: Request, user: ContextView) -> Response:
     return _page(request, user)
 
 
 @router.post("/claims", response_class=HTMLResponse)
-async def add_claim(request: Request, user: Writer) -> Response:
+async def add_claim(request: Request, user: ContextWrite) -> Response:
     form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_FORM_PART)
     values: dict[str, Any] = {name: str(form.get(name) or "").strip() for name in FIELDS}
     values["flags"] = [str(f) for f in form.getlist("flags") if f][:20]
@@ -146,7 +144,7 @@ def _add(request: Request, user: User, values: dict[str, Any]) -> Response:
 
 
 @router.post("/claims/{claim_id}/delete", response_class=HTMLResponse)
-def remove_claim(request: Request, claim_id: str, user: Writer) -> Response:
+def remove_claim(request: Request, claim_id: str, user: ContextWrite) -> Response:
     if len(claim_id) > 64:
         raise HTTPException(404)
     try:

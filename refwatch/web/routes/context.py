@@ -8,7 +8,7 @@ import math
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -19,13 +19,12 @@ from refwatch.intake.context import add_observation
 from refwatch.store.queries import sources
 from refwatch.store.schema import Observation, table_of
 from refwatch.web import i18n
-from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.deps import get_workspace
 from refwatch.web.i18n import error_text
+from refwatch.web.roles import ContextView, ContextWrite
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
-Reader = Annotated[User, Depends(require("context.view"))]
-Writer = Annotated[User, Depends(require("context.write"))]
 observations = table_of(Observation)
 KINDS = [k.value for k in ObservationKind]
 
@@ -65,12 +64,12 @@ def _page(
 
 
 @router.get("/context", response_class=HTMLResponse)
-def context_page(request: Request, user: Reader) -> Response:
+def context_page(request: Request, user: ContextView) -> Response:
     return _page(request)
 
 
 @router.get("/context/observations.json")
-def observations_json(request: Request, user: Reader) -> Response:
+def observations_json(request: Request, user: ContextView) -> Response:
     """Observations for the chart: each one's first and last possible day (a range is
     drawn as a bar over it, not as a dot at its middle), its kind in the page's language,
     its value, and its slot (a row of its own within its kind, so two observations of the
@@ -107,7 +106,7 @@ def observations_json(request: Request, user: Reader) -> Response:
 @router.post("/context/observations", response_class=HTMLResponse)
 def add_observation_form(
     request: Request,
-    user: Writer,
+    user: ContextWrite,
     source: Annotated[str, Form(max_length=200)] = "",
     source_type: Annotated[str, Form(max_length=16)] = "",
     observed_on: Annotated[str, Form(max_length=64)] = "",

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -49,13 +49,12 @@ from refwatch.web.count_sentence import (
     localized_trend_sentence,
     localized_width_text,
 )
-from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.deps import User, get_workspace
 from refwatch.web.i18n import FIELD_LABELS, error_text, language_of, message_text
+from refwatch.web.roles import CountsView, FactsheetsMake
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
-Counter = Annotated[User, Depends(require("counts.view"))]
-Recorder = Annotated[User, Depends(require("factsheets.make"))]
 
 MAX_FIELD = 200
 MAX_PURPOSE = 300
@@ -256,7 +255,7 @@ def _page(
 
 
 @router.get("/counts", response_class=HTMLResponse)
-def counts_page(request: Request, user: Counter) -> Response:
+def counts_page(request: Request, user: CountsView) -> Response:
     """The form and its answer: bounds, the sentence, a breakdown, a trend if asked."""
     try:
         form = form_of_query(request)
@@ -281,7 +280,7 @@ def counts_page(request: Request, user: Counter) -> Response:
 
 
 @router.get("/counts/chart.json")
-def counts_chart(request: Request, user: Counter) -> Response:
+def counts_chart(request: Request, user: CountsView) -> Response:
     """Per month, the bounds of the page's question (the chart's data; figures only)."""
     try:
         form = form_of_query(request)
@@ -302,7 +301,7 @@ def counts_chart(request: Request, user: Counter) -> Response:
 
 
 @router.post("/counts/ledger", response_class=HTMLResponse)
-async def record_count(request: Request, user: Recorder) -> Response:
+async def record_count(request: Request, user: FactsheetsMake) -> Response:
     """Put the count in the number ledger, as `refwatch count` does, and show the entry."""
     sent = await request.form()
     fields = {k: v for k, v in sent.items() if isinstance(v, str)}
@@ -420,7 +419,7 @@ def _estimate_check(workspace: Any, entry: dict[str, Any], may_list: bool) -> di
 
 
 @router.get("/ledger/{entry_id}", response_class=HTMLResponse)
-def ledger_page(request: Request, entry_id: str, user: Counter) -> Response:
+def ledger_page(request: Request, entry_id: str, user: CountsView) -> Response:
     """A ledger entry and what the same question gives today (`refwatch ledger show`)."""
     workspace = get_workspace(request)
     try:

@@ -4,9 +4,7 @@ the latest reports. Viewers see the aggregate panels only; the urgent list and t
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from refwatch.alerts.settings import load_settings
@@ -22,16 +20,16 @@ from refwatch.persons.overview import (
 )
 from refwatch.web import count_disclosure, i18n
 from refwatch.web.caches import snapshot, today
-from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.deps import get_workspace
+from refwatch.web.roles import DashboardView
 from refwatch.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Viewer = Annotated[User, Depends(require("dashboard.view"))]
 URGENT_ROWS = 15
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, user: Viewer) -> Response:
+def dashboard(request: Request, user: DashboardView) -> Response:
     snap = snapshot(request)
     counts = status_counts(snap)
     lang = i18n.language_of(request)
@@ -64,14 +62,14 @@ def dashboard(request: Request, user: Viewer) -> Response:
 
 
 @router.get("/dashboard/apprehensions.json")
-def apprehensions_json(request: Request, user: Viewer) -> Response:
+def apprehensions_json(request: Request, user: DashboardView) -> Response:
     """Persons apprehended per month, with at-least / at-most bounds (the chart's data)."""
     months = apprehensions_per_month(get_workspace(request), snapshot(request))
     return JSONResponse({"months": count_disclosure.shown_months(user, months)})
 
 
 @router.get("/dashboard/map.json")
-def map_json(request: Request, user: Viewer) -> Response:
+def map_json(request: Request, user: DashboardView) -> Response:
     """Apprehension places and facilities with the number of persons at each."""
     points = map_points(snapshot(request), i18n.language_of(request))
     return JSONResponse(count_disclosure.shown_map(user, points))

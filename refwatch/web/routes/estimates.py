@@ -19,10 +19,10 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -34,12 +34,12 @@ from refwatch.estimate.histories import list_names
 from refwatch.persons.overview import place_label
 from refwatch.web import estimate_form as ef
 from refwatch.web import i18n
-from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.deps import User, get_workspace
 from refwatch.web.estimate_charts import draws_chart, profile_chart
+from refwatch.web.roles import EstimatesRun
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
-Runner = Annotated[User, Depends(require("estimates.run"))]
 log = logging.getLogger("refwatch.web")
 WIDE = 0.5
 """An interval wider than half the estimate is called wide on the page."""
@@ -189,12 +189,12 @@ def _outcome(request: Request, estimate: WorkspaceEstimate) -> Outcome:
 
 
 @router.get("/estimates", response_class=HTMLResponse)
-def estimates_page(request: Request, user: Runner) -> Response:
+def estimates_page(request: Request, user: EstimatesRun) -> Response:
     return _page(request, ef.fresh_values())
 
 
 @router.post("/estimates", response_class=HTMLResponse)
-async def run_estimate(request: Request, user: Runner) -> Response:
+async def run_estimate(request: Request, user: EstimatesRun) -> Response:
     form = await request.form()
     submitted: dict[str, object] = {k: v for k, v in form.items() if isinstance(v, str)}
     for name in ef.MULTI:

@@ -16,9 +16,9 @@ import hashlib
 import json
 import re
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -35,13 +35,12 @@ from refwatch.web.deps import (
     User,
     get_cipher,
     get_workspace,
-    require,
 )
 from refwatch.web.i18n import error_text
+from refwatch.web.roles import EvidenceWrite
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
-Writer = Annotated[User, Depends(require("evidence.write"))]
 
 MAX_PASTE = 100_000
 """Characters of one paste: a long release or a typed-up interview is a few thousand."""
@@ -146,7 +145,7 @@ def _page(request: Request, context: dict[str, Any], status_code: int = 200) -> 
 
 
 @router.get("/extract", response_class=HTMLResponse)
-def extract_page(request: Request, user: Writer) -> Response:
+def extract_page(request: Request, user: EvidenceWrite) -> Response:
     return _page(request, {})
 
 
@@ -176,7 +175,7 @@ def _check_source(request: Request, values: dict[str, str]) -> dict[str, str]:
 
 
 @router.post("/extract", response_class=HTMLResponse)
-async def propose(request: Request, user: Writer) -> Response:
+async def propose(request: Request, user: EvidenceWrite) -> Response:
     form = await _form(request)
     text = str(form.get("text") or "")
     values = _source_values(form)
@@ -300,7 +299,7 @@ def _field_name(column: str | None, kept: dict[str, list[int]]) -> str:
 
 
 @router.post("/extract/accept", response_class=HTMLResponse)
-async def accept(request: Request, user: Writer) -> Response:
+async def accept(request: Request, user: EvidenceWrite) -> Response:
     form = await _form(request)
     values = _source_values(form)
     items, checked = _submitted(form)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
@@ -25,13 +25,13 @@ from refwatch.domain.errors import DateError, InputError
 from refwatch.publish import artifacts
 from refwatch.publish.artifacts import SheetInfo
 from refwatch.publish.disclosure import DEFAULT_THRESHOLD
-from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.deps import User, get_workspace
 from refwatch.web.responses import download, or_404
+from refwatch.web.roles import FactsheetsMake
 from refwatch.web.routes.counts import engine_message
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
-Maker = Annotated[User, Depends(require("factsheets.make"))]
 
 EDITIONS = ("public", "internal")
 MAX_THRESHOLD = 100
@@ -93,7 +93,7 @@ def _form_page(
 
 
 @router.get("/factsheets", response_class=HTMLResponse)
-def factsheets_page(request: Request, user: Maker) -> Response:
+def factsheets_page(request: Request, user: FactsheetsMake) -> Response:
     """The form, and the fact sheets made lately."""
     return _form_page(request, user, {"edition": "public", "threshold": str(DEFAULT_THRESHOLD)})
 
@@ -149,7 +149,7 @@ def _checked(request: Request, user: User, values: dict[str, str]) -> tuple[bool
 @router.post("/factsheets", response_class=HTMLResponse)
 def make_factsheet(
     request: Request,
-    user: Maker,
+    user: FactsheetsMake,
     period_from: Annotated[str, Form(alias="from", max_length=200)] = "",
     period_to: Annotated[str, Form(alias="to", max_length=200)] = "",
     edition: Annotated[str, Form(max_length=20)] = "public",
@@ -205,17 +205,17 @@ def _download(request: Request, user: User, sheet_id: str, kind: str) -> Respons
 
 # The two downloads come before the page so "/factsheets/<id>.pdf" is never read as an id.
 @router.get("/factsheets/{sheet_id}.pdf")
-def factsheet_pdf(request: Request, sheet_id: str, user: Maker) -> Response:
+def factsheet_pdf(request: Request, sheet_id: str, user: FactsheetsMake) -> Response:
     return _download(request, user, sheet_id, "pdf")
 
 
 @router.get("/factsheets/{sheet_id}.html")
-def factsheet_html(request: Request, sheet_id: str, user: Maker) -> Response:
+def factsheet_html(request: Request, sheet_id: str, user: FactsheetsMake) -> Response:
     return _download(request, user, sheet_id, "html")
 
 
 @router.get("/factsheets/{sheet_id}", response_class=HTMLResponse)
-def factsheet_page(request: Request, sheet_id: str, user: Maker) -> Response:
+def factsheet_page(request: Request, sheet_id: str, user: FactsheetsMake) -> Response:
     """The sheet in the page, with its downloads and its ledger entries."""
     sheet = _opened(request, user, sheet_id)
     # 404 too if the sheet was deleted meanwhile
@@ -225,7 +225,7 @@ def factsheet_page(request: Request, sheet_id: str, user: Maker) -> Response:
 
 
 @router.post("/factsheets/{sheet_id}/delete")
-def factsheet_delete(request: Request, sheet_id: str, user: Maker) -> Response:
+def factsheet_delete(request: Request, sheet_id: str, user: FactsheetsMake) -> Response:
     """Remove a sheet's files (an internal edition lists persons by id, so it should not
     outlive its use): `artifacts.delete_sheet`, audited; of two deletes at once one
     answers 404."""

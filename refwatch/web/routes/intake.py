@@ -17,7 +17,7 @@ import unicodedata
 from typing import Annotated, Any, cast
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -37,13 +37,13 @@ from refwatch.intake.records import (
 from refwatch.store.schema import ImportBatch, Mention, PersonLink, Report, Source, table_of
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
 from refwatch.web.caches import names_of_persons
-from refwatch.web.deps import User, get_cipher, get_workspace, now, require
+from refwatch.web.deps import User, get_cipher, get_workspace, now
 from refwatch.web.pending_uploads import PendingUploads, UploadStore
 from refwatch.web.person_names import main_name
+from refwatch.web.roles import EvidenceWrite
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
-Writer = Annotated[User, Depends(require("evidence.write"))]
 
 FORM_LABEL = "web form"
 # The form's fields are the case-list columns (one home: domain.caserecord): the report's
@@ -112,7 +112,7 @@ def _form_page(
 
 
 @router.get("/intake", response_class=HTMLResponse)
-def intake_page(request: Request, user: Writer, mentions: int = 1) -> Response:
+def intake_page(request: Request, user: EvidenceWrite, mentions: int = 1) -> Response:
     return _form_page(request, mentions_count=min(max(mentions, 1), MAX_MENTIONS))
 
 
@@ -152,7 +152,7 @@ def _error_text(request: Request, error: InputError) -> str:
 
 
 @router.post("/intake/report", response_class=HTMLResponse)
-async def submit_report(request: Request, user: Writer) -> Response:
+async def submit_report(request: Request, user: EvidenceWrite) -> Response:
     form = await request.form()
     values = _read_form(form)
     return await run_in_threadpool(_submit, request, user, values)
@@ -210,7 +210,7 @@ def _submit(request: Request, user: User, values: dict[str, Any]) -> Response:
 
 
 @router.get("/intake/batches/{batch_id}", response_class=HTMLResponse)
-def batch_page(request: Request, batch_id: str, user: Writer) -> Response:
+def batch_page(request: Request, batch_id: str, user: EvidenceWrite) -> Response:
     with get_workspace(request).read() as conn:
         batch = conn.execute(select(batches).where(batches.c.id == batch_id)).first()
         if batch is None:
@@ -275,7 +275,7 @@ def _file_name(request: Request) -> str:
 
 
 @router.post("/intake/upload", response_class=HTMLResponse)
-async def upload_preview(request: Request, user: Writer) -> Response:
+async def upload_preview(request: Request, user: EvidenceWrite) -> Response:
     """Preview an uploaded case list (the raw file is the request body, sent by
     static/intake.js, so it never passes through a multipart parser's temporary file)."""
     name = _file_name(request)
@@ -325,7 +325,7 @@ def _preview(request: Request, user: User, upload: Upload) -> Response:
 
 @router.post("/intake/upload/commit", response_class=HTMLResponse)
 def upload_commit(
-    request: Request, user: Writer, token: Annotated[str, Form(max_length=100)]
+    request: Request, user: EvidenceWrite, token: Annotated[str, Form(max_length=100)]
 ) -> Response:
     upload = pending_uploads(request).take(token, user.id, now(request))
     if upload is None:

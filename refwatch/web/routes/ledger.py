@@ -8,25 +8,25 @@ who recorded them or why.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from refwatch.counting.ledger import LEDGER_KINDS
 from refwatch.counting.ledger_check import ledger_listing
 from refwatch.web import count_disclosure
-from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.deps import get_workspace
+from refwatch.web.roles import CountsView
 from refwatch.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Counter = Annotated[User, Depends(require("counts.view"))]
 PAGE = 50
 _ID = "L-"
 
 
 @router.get("/ledger", response_class=HTMLResponse)
-def ledger_list_page(request: Request, user: Counter) -> Response:
+def ledger_list_page(request: Request, user: CountsView) -> Response:
     """Entries newest first; `kind`, `q` (text in the question, purpose or actor) and
     `before` (an entry id, for the next page) narrow them."""
     params = request.query_params

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
+from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -26,20 +26,21 @@ from starlette.concurrency import run_in_threadpool
 from refwatch.domain.errors import ConflictError, RefWatchError
 from refwatch.linkage import Decision, decide, list_decisions, review_queue, undo_decision
 from refwatch.linkage.run_lock import held_elsewhere
+from refwatch.store import schema_linkage
 from refwatch.store.queries import links
 from refwatch.store.schema import table_of
-from refwatch.store.schema_linkage import LinkageRun
 from refwatch.web import evidence_format, i18n  # noqa: F401 (registers template helpers)
 from refwatch.web.caches import app_object
-from refwatch.web.deps import User, get_cipher, get_workspace, require
+from refwatch.web.deps import User, get_cipher, get_workspace
 from refwatch.web.linkage_runner import LinkageRunner, RunProgress
+from refwatch.web.roles import LinkageReview, LinkageRun
 from refwatch.web.templating import gettext, render
 
 QUEUE_LIMIT = 20
 RUNS_SHOWN = 10
 DECISIONS_SHOWN = 30
 ANSWERS: dict[str, bool | None] = {"same": True, "different": False, "skip": None}
-runs = table_of(LinkageRun)
+runs = table_of(schema_linkage.LinkageRun)
 
 
 @asynccontextmanager
@@ -54,8 +55,6 @@ async def _stop_runs_at_shutdown(app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(include_in_schema=False, lifespan=_stop_runs_at_shutdown)
-Reviewer = Annotated[User, Depends(require("linkage.review"))]
-Runner = Annotated[User, Depends(require("linkage.run"))]
 
 
 def runner_of(request: Request) -> LinkageRunner:
@@ -212,12 +211,12 @@ def _page(
 
 
 @router.get("/linkage", response_class=HTMLResponse)
-def linkage_page(request: Request, user: Reviewer) -> Response:
+def linkage_page(request: Request, user: LinkageReview) -> Response:
     return _page(request, user)
 
 
 @router.get("/linkage/status", response_class=HTMLResponse)
-def linkage_status(request: Request, user: Reviewer, watch: int | None = None) -> Response:
+def linkage_status(request: Request, user: LinkageReview, watch: int | None = None) -> Response:
     """The run's status (polled every second while it runs).
 
     `watch` is the number of the run the polling page showed running: once that run has
@@ -237,7 +236,7 @@ def _is_htmx(request: Request) -> bool:
 
 
 @router.post("/linkage/run", response_class=HTMLResponse)
-def start_run(request: Request, user: Runner) -> Response:
+def start_run(request: Request, user: LinkageRun) -> Response:
     """Start a linkage run over the whole workspace; 409 while one is running."""
     cipher = get_cipher(request)
     message: str | None = None
@@ -260,7 +259,7 @@ def start_run(request: Request, user: Runner) -> Response:
 @router.post("/linkage/decisions", response_class=HTMLResponse)
 def answer_pair(
     request: Request,
-    user: Reviewer,
+    user: LinkageReview,
     mention_a: Annotated[str, Form(max_length=36)] = "",
     mention_b: Annotated[str, Form(max_length=36)] = "",
     answer: Annotated[str, Form(max_length=16)] = "",
@@ -290,7 +289,7 @@ def answer_pair(
 
 
 @router.post("/linkage/decisions/{decision_id}/undo", response_class=HTMLResponse)
-def undo_answer(request: Request, decision_id: str, user: Reviewer) -> Response:
+def undo_answer(request: Request, decision_id: str, user: LinkageReview) -> Response:
     """Withdraw a decision (audited by the library); the persons follow at the next run."""
     try:
         undo_decision(get_workspace(request), decision_id, user.actor)

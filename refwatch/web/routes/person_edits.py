@@ -9,9 +9,9 @@ and their reading audited, only for roles that may see names.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from refwatch.domain.errors import InputError
@@ -21,12 +21,10 @@ from refwatch.store.person_pins import PinEdit, UnknownPersonError, VersionConfl
 from refwatch.web.api_models import copied
 from refwatch.web.deps import (
     API_ERRORS,
-    User,
     audit_name_read,
     get_cipher,
     get_workspace,
     now,
-    require,
 )
 from refwatch.web.person_edit_models import (
     EditConflictOut,
@@ -36,10 +34,9 @@ from refwatch.web.person_edit_models import (
     PinOut,
     PinResult,
 )
+from refwatch.web.roles import EvidenceWrite, PersonsView
 
 router = APIRouter(prefix="/api/v1", tags=["persons"], responses=API_ERRORS)
-PersonReader = Annotated[User, Depends(require("persons.view"))]
-EvidenceWriter = Annotated[User, Depends(require("evidence.write"))]
 
 READ_ANSWERS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}}
 EDIT_ANSWERS: dict[int | str, dict[str, Any]] = {
@@ -60,7 +57,7 @@ def _pin_out(edit: PinEdit, cipher: FieldCipher | None) -> PinOut:
 
 
 @router.get("/persons/{person_id}/pin", response_model=PersonPinOut, responses=READ_ANSWERS)
-def get_pin(request: Request, person_id: str, user: PersonReader) -> PersonPinOut:
+def get_pin(request: Request, person_id: str, user: PersonsView) -> PersonPinOut:
     """The person's version (send it back with a change), the pin in force and its history."""
     with get_workspace(request).read() as conn:
         state = person_pins.pin_state(conn, person_id)
@@ -82,7 +79,7 @@ def get_pin(request: Request, person_id: str, user: PersonReader) -> PersonPinOu
 
 @router.patch("/persons/{person_id}", response_model=PinResult, responses=EDIT_ANSWERS)
 def edit_person(
-    request: Request, person_id: str, change: PinChange, user: EvidenceWriter
+    request: Request, person_id: str, change: PinChange, user: EvidenceWrite
 ) -> PinResult | JSONResponse:
     """Pin the person's status (or remove the pin) if they are still at `version`.
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -42,16 +42,14 @@ from refwatch.store.schema import Mention, Source, table_of
 from refwatch.store.workspace import Workspace
 from refwatch.web import evidence_format, i18n  # noqa: F401 (registers template helpers)
 from refwatch.web.caches import name_index, names_of_persons, snapshot, today
-from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
+from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace
 from refwatch.web.person_names import main_name, person_names
 from refwatch.web.responses import download, page_count, pager_query
+from refwatch.web.roles import LinkageReview, NamesView, PersonsView
 from refwatch.web.routes.casefiles import consent_panel
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
-Reader = Annotated[User, Depends(require("persons.view"))]
-NameReader = Annotated[User, Depends(require("names.view"))]
-LinkageReviewer = Annotated[User, Depends(require("linkage.review"))]
 PAGE_SIZE = 50
 SEARCH_LIMIT = 200
 MAX_QUERY = 100
@@ -113,7 +111,7 @@ def _list_page(
 
 
 @router.get("/persons", response_class=HTMLResponse)
-def persons_list(request: Request, user: Reader, page: Page = 1) -> Response:
+def persons_list(request: Request, user: PersonsView, page: Page = 1) -> Response:
     snap = snapshot(request)
     try:
         chosen = parse_filter(request.query_params, request.query_params.getlist("flag"))
@@ -124,7 +122,7 @@ def persons_list(request: Request, user: Reader, page: Page = 1) -> Response:
 
 
 @router.post("/persons", response_class=HTMLResponse)
-async def persons_search(request: Request, user: NameReader) -> Response:
+async def persons_search(request: Request, user: NamesView) -> Response:
     """Search by name (any script) within the filters; names stay out of the URL."""
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -172,7 +170,7 @@ CSV_COLUMNS = (
 
 
 @router.get("/persons.csv")
-def persons_csv(request: Request, user: Reader) -> Response:
+def persons_csv(request: Request, user: PersonsView) -> Response:
     """The filtered list as CSV: pseudonymous ids and structured facts, never a name.
     Every cell passes `neutral_row` (a source called `=HYPERLINK(...)` stays text)."""
     snap = snapshot(request)
@@ -211,7 +209,7 @@ def persons_csv(request: Request, user: Reader) -> Response:
 
 
 @router.get("/persons/{person_id}", response_class=HTMLResponse)
-def person_page(request: Request, person_id: str, user: Reader) -> Response:
+def person_page(request: Request, person_id: str, user: PersonsView) -> Response:
     return _person_response(request, person_id, user)
 
 
@@ -323,8 +321,8 @@ def _edited(
 def merge_person(
     request: Request,
     person_id: str,
-    reader: Reader,
-    user: LinkageReviewer,
+    reader: PersonsView,
+    user: LinkageReview,
     other: Annotated[str, Form(max_length=32)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -352,8 +350,8 @@ def merge_person(
 def split_off(
     request: Request,
     person_id: str,
-    reader: Reader,
-    user: LinkageReviewer,
+    reader: PersonsView,
+    user: LinkageReview,
     mention: Annotated[list[str] | None, Form()] = None,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:

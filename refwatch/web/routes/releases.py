@@ -17,21 +17,21 @@ import io
 import zipfile
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from refwatch.counting.query import make_query
 from refwatch.domain.errors import DateError, InputError
 from refwatch.publish import artifacts
 from refwatch.publish.disclosure import DEFAULT_THRESHOLD
-from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.deps import get_workspace
 from refwatch.web.responses import download, or_404
+from refwatch.web.roles import FactsheetsMake
 from refwatch.web.routes.counts import engine_message
 from refwatch.web.routes.factsheets import check_public_threshold, checked_threshold
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
-Maker = Annotated[User, Depends(require("factsheets.make"))]
 
 FORMATS = ("csv", "json", "sqlite")
 
@@ -58,7 +58,7 @@ def _page(
 
 
 @router.get("/releases", response_class=HTMLResponse)
-def releases_page(request: Request, user: Maker) -> Response:
+def releases_page(request: Request, user: FactsheetsMake) -> Response:
     """The form, and the releases made lately."""
     return _page(request, {"threshold": str(DEFAULT_THRESHOLD), "formats": list(FORMATS)})
 
@@ -79,7 +79,7 @@ def _checked(request: Request, values: dict[str, Any]) -> int:
 @router.post("/releases", response_class=HTMLResponse)
 def make_release(
     request: Request,
-    user: Maker,
+    user: FactsheetsMake,
     period_from: Annotated[str, Form(alias="from", max_length=200)] = "",
     period_to: Annotated[str, Form(alias="to", max_length=200)] = "",
     as_of: Annotated[str, Form(max_length=200)] = "",
@@ -122,7 +122,7 @@ def _opened(request: Request, release_id: str) -> dict[str, Any]:
 
 # The download comes before the page so "/releases/<id>.zip" is never read as an id.
 @router.get("/releases/{release_id}.zip")
-def release_zip(request: Request, release_id: str, user: Maker) -> Response:
+def release_zip(request: Request, release_id: str, user: FactsheetsMake) -> Response:
     """Every file of the release in one zip."""
     release = _opened(request, release_id)
     buffer = io.BytesIO()
@@ -135,6 +135,6 @@ def release_zip(request: Request, release_id: str, user: Maker) -> Response:
 
 
 @router.get("/releases/{release_id}", response_class=HTMLResponse)
-def release_page(request: Request, release_id: str, user: Maker) -> Response:
+def release_page(request: Request, release_id: str, user: FactsheetsMake) -> Response:
     """What the release holds: files, suppressed cells, ledger entries, the download."""
     return render(request, "releases_one.html", {"release": _opened(request, release_id)})

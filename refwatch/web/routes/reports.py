@@ -7,9 +7,9 @@ dates, the person it is linked to and the events it claims.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from refwatch.domain.dates import parse_optional_date
@@ -24,14 +24,13 @@ from refwatch.intake.reports import ReportFilter, report_detail, report_page
 from refwatch.intake.sources import source_rows
 from refwatch.persons.report_reading import open_report
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
-from refwatch.web.deps import Page, User, audit_name_read, get_cipher, get_workspace, require
+from refwatch.web.deps import Page, audit_name_read, get_cipher, get_workspace
 from refwatch.web.responses import download, or_404, page_count, pager_query
+from refwatch.web.roles import ReportsText, ReportsView
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
-Reader = Annotated[User, Depends(require("reports.view"))]
 # Attachments are read like report text: researchers and admins; others get 404.
-TextReader = Annotated[User, Depends(require("reports.text"))]
 PAGE_SIZE = 50
 
 
@@ -48,7 +47,7 @@ def parse_report_filter(params: Any) -> ReportFilter:
 
 
 @router.get("/reports", response_class=HTMLResponse)
-def reports_list(request: Request, user: Reader, page: Page = 1) -> Response:
+def reports_list(request: Request, user: ReportsView, page: Page = 1) -> Response:
     error = None
     try:
         chosen = parse_report_filter(request.query_params)
@@ -82,7 +81,7 @@ def found_report(request: Request, report_id: str) -> dict[str, Any]:
 
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
-def report_view(request: Request, report_id: str, user: Reader) -> Response:
+def report_view(request: Request, report_id: str, user: ReportsView) -> Response:
     detail = found_report(request, report_id)
     report = detail["report"]
     cipher = get_cipher(request)
@@ -104,7 +103,7 @@ def report_view(request: Request, report_id: str, user: Reader) -> Response:
 
 @router.get("/reports/{report_id}/attachments/{attachment_id}")
 def report_attachment(
-    request: Request, report_id: str, attachment_id: str, user: TextReader
+    request: Request, report_id: str, attachment_id: str, user: ReportsText
 ) -> Response:
     """One attachment as a download: never shown inline, never sniffed, and a type that
     could run script (text/html, image/svg+xml) is served as application/octet-stream.

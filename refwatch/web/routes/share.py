@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -40,13 +40,12 @@ from refwatch.share.link import LinkResult, link_files
 from refwatch.share.workspace import encode_workspace
 from refwatch.store import audit
 from refwatch.store.workspace import Workspace
-from refwatch.web.deps import User, get_cipher, get_workspace, require
+from refwatch.web.deps import User, get_cipher, get_workspace
 from refwatch.web.responses import download, or_404
+from refwatch.web.roles import ShareEncode, ShareLink
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
-Encoder = Annotated[User, Depends(require("share.encode"))]
-Linker = Annotated[User, Depends(require("share.link"))]
 
 FOLDER = "shares"
 META = "encoding.json"
@@ -133,7 +132,7 @@ def _page(
 
 
 @router.get("/share", response_class=HTMLResponse)
-def share_page(request: Request, user: Linker) -> Response:
+def share_page(request: Request, user: ShareLink) -> Response:
     """The link form (and, for admins, the encode form and the encodings made lately)."""
     return _page(request, user)
 
@@ -141,7 +140,7 @@ def share_page(request: Request, user: Linker) -> Response:
 @router.post("/share/encode", response_class=HTMLResponse)
 def make_encoding(
     request: Request,
-    user: Encoder,
+    user: ShareEncode,
     organisation: Annotated[str, Form(max_length=200)] = "",
     shared_secret: Annotated[str, Form(max_length=5000)] = "",
     salt: Annotated[str, Form(max_length=10)] = "",
@@ -193,7 +192,7 @@ def _opened(request: Request, encoding_id: str) -> dict[str, Any]:
 
 # The download comes before the page so "/share/encodings/<id>.jsonl" is never an id.
 @router.get("/share/encodings/{encoding_id}.jsonl")
-def encoding_file(request: Request, encoding_id: str, user: Encoder) -> Response:
+def encoding_file(request: Request, encoding_id: str, user: ShareEncode) -> Response:
     """The encoding file, as an attachment (audited: it leaves the workspace)."""
     info = _opened(request, encoding_id)
     workspace = get_workspace(request)
@@ -210,7 +209,7 @@ def encoding_file(request: Request, encoding_id: str, user: Encoder) -> Response
 
 
 @router.get("/share/encodings/{encoding_id}", response_class=HTMLResponse)
-def encoding_page(request: Request, encoding_id: str, user: Encoder) -> Response:
+def encoding_page(request: Request, encoding_id: str, user: ShareEncode) -> Response:
     return render(request, "share_encoding.html", {"encoding": _opened(request, encoding_id)})
 
 
@@ -231,7 +230,7 @@ def _upload_name(upload: UploadFile, index: int) -> str:
 
 
 @router.post("/share/link", response_class=HTMLResponse)
-async def link_uploads(request: Request, user: Linker) -> Response:
+async def link_uploads(request: Request, user: ShareLink) -> Response:
     """Link the uploaded files and show histories, quality and the estimate (a fragment
     the page swaps in)."""
     uploads: list[tuple[str, bytes]] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from refwatch.domain.errors import InputError
@@ -17,19 +17,17 @@ from refwatch.intake import sources
 from refwatch.intake.reports import ReportFilter, report_page
 from refwatch.intake.sources import GRADES, MAX_CONTACT, UnknownSource, source_row, source_rows
 from refwatch.web import evidence_format  # noqa: F401 (registers template helpers)
-from refwatch.web.deps import Page, User, audit_name_read, get_workspace, require
+from refwatch.web.deps import Page, User, audit_name_read, get_workspace
 from refwatch.web.responses import page_count
+from refwatch.web.roles import EvidenceWrite, SourcesContacts, SourcesView
 from refwatch.web.templating import gettext, render
 
 router = APIRouter(include_in_schema=False)
-Reader = Annotated[User, Depends(require("sources.view"))]
-Writer = Annotated[User, Depends(require("evidence.write"))]
-ContactReader = Annotated[User, Depends(require("sources.contacts"))]
 PAGE_SIZE = 50
 
 
 @router.get("/sources", response_class=HTMLResponse)
-def sources_list(request: Request, user: Reader) -> Response:
+def sources_list(request: Request, user: SourcesView) -> Response:
     with get_workspace(request).read() as conn:
         rows = source_rows(conn)
     return render(request, "sources.html", {"sources": rows, "grades": GRADES})
@@ -70,7 +68,7 @@ def _source_page(
 
 
 @router.get("/sources/{source_id}", response_class=HTMLResponse)
-def source_page(request: Request, source_id: str, user: Reader, page: Page = 1) -> Response:
+def source_page(request: Request, source_id: str, user: SourcesView, page: Page = 1) -> Response:
     return _source_page(request, user, source_id, page)
 
 
@@ -78,7 +76,7 @@ def source_page(request: Request, source_id: str, user: Reader, page: Page = 1) 
 def set_reliability(
     request: Request,
     source_id: str,
-    user: Writer,
+    user: EvidenceWrite,
     grade: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     try:
@@ -94,7 +92,7 @@ def set_reliability(
 def set_contact(
     request: Request,
     source_id: str,
-    user: ContactReader,
+    user: SourcesContacts,
     contact: Annotated[str, Form(max_length=MAX_CONTACT)] = "",
 ) -> Response:
     if not user.can("evidence.write"):

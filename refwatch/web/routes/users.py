@@ -5,21 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from refwatch.accounts import accounts, tokens
 from refwatch.domain.errors import RefWatchError
 from refwatch.domain.roles import Role
 from refwatch.store.workspace import Workspace
-from refwatch.web.deps import User, get_workspace, require
+from refwatch.web.deps import get_workspace
 from refwatch.web.i18n import error_text
 from refwatch.web.responses import or_404
+from refwatch.web.roles import UsersManage
 from refwatch.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-Admin = Annotated[User, Depends(require("users.manage"))]
 RoleField = Annotated[Role, Form()]
 
 
@@ -59,14 +59,14 @@ def _changed(request: Request, change: Callable[[Workspace], object]) -> Respons
 
 
 @router.get("/users", response_class=HTMLResponse)
-def list_users(request: Request, admin: Admin) -> Response:
+def list_users(request: Request, admin: UsersManage) -> Response:
     return users_page(request)
 
 
 @router.post("/users", response_class=HTMLResponse)
 def create_user(
     request: Request,
-    admin: Admin,
+    admin: UsersManage,
     username: Annotated[str, Form(max_length=100)],
     role: RoleField,
     password: Annotated[str, Form(max_length=2000)],
@@ -86,19 +86,19 @@ def _known(request: Request, user_id: str) -> accounts.Account:
 
 
 @router.post("/users/{user_id}/role", response_class=HTMLResponse)
-def set_role(request: Request, admin: Admin, user_id: str, role: RoleField) -> Response:
+def set_role(request: Request, admin: UsersManage, user_id: str, role: RoleField) -> Response:
     _known(request, user_id)
     return _changed(request, lambda ws: accounts.set_role(ws, user_id, role, actor=admin.actor))
 
 
 @router.post("/users/{user_id}/disable", response_class=HTMLResponse)
-def disable(request: Request, admin: Admin, user_id: str) -> Response:
+def disable(request: Request, admin: UsersManage, user_id: str) -> Response:
     _known(request, user_id)
     return _changed(request, lambda ws: accounts.set_disabled(ws, user_id, True, actor=admin.actor))
 
 
 @router.post("/users/{user_id}/enable", response_class=HTMLResponse)
-def enable(request: Request, admin: Admin, user_id: str) -> Response:
+def enable(request: Request, admin: UsersManage, user_id: str) -> Response:
     _known(request, user_id)
     accounts.set_disabled(get_workspace(request), user_id, False, actor=admin.actor)
     return done()
@@ -107,7 +107,7 @@ def enable(request: Request, admin: Admin, user_id: str) -> Response:
 @router.post("/users/{user_id}/password", response_class=HTMLResponse)
 def reset_password(
     request: Request,
-    admin: Admin,
+    admin: UsersManage,
     user_id: str,
     password: Annotated[str, Form(max_length=2000)],
 ) -> Response:
@@ -124,7 +124,7 @@ def reset_password(
 @router.post("/users/{user_id}/tokens", response_class=HTMLResponse)
 def issue_token(
     request: Request,
-    admin: Admin,
+    admin: UsersManage,
     user_id: str,
     role: RoleField,
     label: Annotated[str, Form(max_length=100)] = "",
@@ -140,7 +140,7 @@ def issue_token(
 
 
 @router.post("/users/tokens/{token_id}/revoke", response_class=HTMLResponse)
-def revoke_token(request: Request, admin: Admin, token_id: str) -> Response:
+def revoke_token(request: Request, admin: UsersManage, token_id: str) -> Response:
     if tokens.token_owner(get_workspace(request), token_id) is None:
         raise HTTPException(404)
     return _changed(request, lambda ws: tokens.revoke_token(ws, token_id, actor=admin.actor))
