@@ -1,4 +1,5 @@
-"""Options that commands of several areas take: declared once, with one help text."""
+"""What commands of several areas declare alike: options, with one help text each, and
+command groups."""
 
 from __future__ import annotations
 
@@ -17,3 +18,11 @@ AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="Date the status refers to (default: today).")
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Write over an existing file.")]
+
+
+def command_group(name: str, about: str, *, parent: typer.Typer) -> typer.Typer:
+    """A group of commands, `refwatch … NAME SUBCOMMAND`, added to `parent`: called bare,
+    it shows its help."""
+    group = typer.Typer(help=about, no_args_is_help=True)
+    parent.add_typer(group, name=name)
+    return group

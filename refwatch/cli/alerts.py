@@ -17,6 +17,7 @@ import typer
 from rich.markup import escape
 
 from refwatch.alerts import hooks
+from refwatch.cli._options import command_group
 from refwatch.cli.app import (
     JsonOpt,
     app,
@@ -35,8 +36,7 @@ alerts_app = typer.Typer(
     help="Urgent action: an alert for every person still held, and their delivery.",
     invoke_without_command=True,
 )
-channel_app = typer.Typer(help="Delivery channels (email, webhook).", no_args_is_help=True)
-alerts_app.add_typer(channel_app, name="channel")
+channel_app = command_group("channel", "Delivery channels (email, webhook).", parent=alerts_app)
 app.add_typer(alerts_app, name="alerts")
 
 SECRET_ENV = "REFWATCH_CHANNEL_SECRET"  # noqa: S105 - the variable's name

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from refwatch.cli._options import command_group
 from refwatch.domain.errors import RefWatchError
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.keys import Secret
@@ -33,8 +34,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
+audit_app = command_group("audit", "The audit trail.", parent=app)
 err = Console(stderr=True)
 out = Console()
 

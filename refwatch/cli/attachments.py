@@ -15,13 +15,12 @@ from typing import Annotated
 
 import typer
 
-from refwatch.cli._options import ForceOpt
+from refwatch.cli._options import ForceOpt, command_group
 from refwatch.cli.app import JsonOpt, app, cipher_from, emit, guarded, open_from, settings_of
 
-attachments_app = typer.Typer(
-    help="Files that came with field-form submissions (sealed at rest).", no_args_is_help=True
+attachments_app = command_group(
+    "attachments", "Files that came with field-form submissions (sealed at rest).", parent=app
 )
-app.add_typer(attachments_app, name="attachments")
 
 
 @attachments_app.command("list")

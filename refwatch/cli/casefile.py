@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from refwatch.cli._options import AsOfOpt
+from refwatch.cli._options import AsOfOpt, command_group
 from refwatch.cli.app import (
     JsonOpt,
     app,
@@ -28,11 +28,11 @@ from refwatch.cli.app import (
     settings_of,
 )
 
-consent_app = typer.Typer(
-    help="Consent: what may be done with a person's record (no_use … publication).",
-    no_args_is_help=True,
+consent_app = command_group(
+    "consent",
+    "Consent: what may be done with a person's record (no_use … publication).",
+    parent=app,
 )
-app.add_typer(consent_app, name="consent")
 
 
 @app.command("casefile")

@@ -16,15 +16,13 @@ from typing import Annotated
 
 import typer
 
-from refwatch.cli._options import FromOpt, ToOpt
+from refwatch.cli._options import FromOpt, ToOpt, command_group
 from refwatch.cli.app import JsonOpt, app, cipher_from, emit, guarded, open_from, settings_of
 from refwatch.domain.errors import InputError
 
-claims_app = typer.Typer(
-    help="Figures other organisations published, kept beside our evidence.",
-    no_args_is_help=True,
+claims_app = command_group(
+    "claims", "Figures other organisations published, kept beside our evidence.", parent=app
 )
-app.add_typer(claims_app, name="claims")
 
 MAX_REVIEWED_BYTES = 20 * 1024 * 1024
 """A reviewed proposal file: a few hundred kilobytes for a long release. Larger is refused

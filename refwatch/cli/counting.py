@@ -7,17 +7,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 
-from refwatch.cli._options import AsOfOpt, FromOpt, FromRequired, ToOpt, ToRequired
+from refwatch.cli._options import AsOfOpt, FromOpt, FromRequired, ToOpt, ToRequired, command_group
 from refwatch.cli.app import JsonOpt, app, emit, guarded, open_from, settings_of
 from refwatch.store.workspace import Workspace
 
 if TYPE_CHECKING:
     from refwatch.counting.count import CountResult
 
-ledger_app = typer.Typer(
-    help="The number ledger: every published number, reproducible.", no_args_is_help=True
+ledger_app = command_group(
+    "ledger", "The number ledger: every published number, reproducible.", parent=app
 )
-app.add_typer(ledger_app, name="ledger")
 
 EventOpt = Annotated[
     str | None,

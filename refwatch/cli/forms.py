@@ -13,13 +13,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from refwatch.cli._options import ForceOpt
+from refwatch.cli._options import ForceOpt, command_group
 from refwatch.cli.app import JsonOpt, app, emit, guarded
 
-form_app = typer.Typer(
-    help="Field forms (KoBoToolbox, ODK) for the case list.", no_args_is_help=True
-)
-app.add_typer(form_app, name="form")
+form_app = command_group("form", "Field forms (KoBoToolbox, ODK) for the case list.", parent=app)
 
 
 @form_app.command("xlsform")

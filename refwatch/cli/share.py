@@ -14,13 +14,12 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from refwatch.cli._options import command_group
 from refwatch.cli.app import JsonOpt, app, cipher_from, emit, fail, guarded, open_from, settings_of
 
-share_app = typer.Typer(
-    help="Privacy-preserving linkage between organisations (no names leave).",
-    no_args_is_help=True,
+share_app = command_group(
+    "share", "Privacy-preserving linkage between organisations (no names leave).", parent=app
 )
-app.add_typer(share_app, name="share")
 
 SECRET_ENV = "REFWATCH_SHARE_SECRET"  # noqa: S105 - the name of a variable, not a secret
 

@@ -14,10 +14,10 @@ from typing import Annotated
 
 import typer
 
+from refwatch.cli._options import command_group
 from refwatch.cli.app import JsonOpt, app, cipher_from, emit, fail, guarded, open_from, settings_of
 
-sources_app = typer.Typer(help="Sources: reliability grades and contacts.", no_args_is_help=True)
-app.add_typer(sources_app, name="sources")
+sources_app = command_group("sources", "Sources: reliability grades and contacts.", parent=app)
 
 SourceArg = Annotated[str, typer.Argument(help="The source's id (see `refwatch sources list`).")]
 

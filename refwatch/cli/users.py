@@ -12,11 +12,11 @@ from typing import Annotated
 import typer
 
 from refwatch.accounts import accounts, tokens
+from refwatch.cli._options import command_group
 from refwatch.cli.app import JsonOpt, app, asked_secret, emit, fail, guarded, open_from, settings_of
 from refwatch.domain.roles import Role
 
-users_app = typer.Typer(help="Web app users, roles and API tokens.", no_args_is_help=True)
-app.add_typer(users_app, name="users")
+users_app = command_group("users", "Web app users, roles and API tokens.", parent=app)
 
 PASSWORD_ENV = "REFWATCH_USER_PASSWORD"  # noqa: S105 (the name of a variable)
 RoleOpt = Annotated[str, typer.Option("--role", "-r", help="viewer, analyst, researcher or admin.")]
