@@ -72,25 +72,16 @@ def counts(
     by: Annotated[list[str] | None, Query(description="Breakdown dimension(s)")] = None,
 ) -> CountOut:
     """Count persons with bounds, optionally broken down (`by=month`, `by=place`, …)."""
+    filter_params = dict(locals())
     if count_disclosure.names_a_source(source, by) and not count_disclosure.may_name_sources(user):
         raise HTTPException(403, count_disclosure.SOURCE_REFUSED)
     recording = count_disclosure.may_record(user)
     try:
         result = count_persons(
             get_workspace(request),
-            CountFilter(
-                event=event,
-                period_from=period_from,
-                period_to=period_to,
-                place=place,
-                sex=sex,
-                age_band=age_band,
-                flags=tuple(flag or ()),
-                source=source,
-                source_type=source_type,
-                status=status,
-                as_of=as_of,
-            ),
+            # The query parameters are named as the filter's attributes, as the CLI's
+            # options are (`trend`, `count`); `by`, `request` and `user` are not read.
+            CountFilter.from_params(filter_params),
             by=by or None,
             record=recording,
             actor=user.actor,
