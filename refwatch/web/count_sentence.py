@@ -12,8 +12,7 @@ from __future__ import annotations
 import math
 
 from refwatch.counting.count import CountResult
-from refwatch.counting.days import NEG, POS, from_day
-from refwatch.counting.describe import sentence, width_text
+from refwatch.counting.describe import period_phrase, sentence, width_text
 from refwatch.counting.dimensions import UNKNOWN_CELL
 from refwatch.counting.identity import Width
 from refwatch.counting.query import CountQuery
@@ -39,25 +38,13 @@ def _event_ko(event: str) -> str:
     return EVENTS_KO.get(event) or f"{label(event, 'ko', 'event')} 기록이 있는"
 
 
-def _period_ko(query: CountQuery) -> str:
-    start = None if query.start <= NEG else from_day(query.start).isoformat()
-    end = None if query.end >= POS else from_day(query.end).isoformat()
-    if start and end:
-        return f"{start}부터 {end}까지"
-    if start:
-        return f"{start} 이후"
-    if end:
-        return f"{end}까지"
-    return ""
-
-
 def sentence_ko(query: CountQuery, at_least: int, at_most: int) -> str:
     """The count sentence in Korean, e.g.
     "2017-07-01부터 2017-08-31까지 체포된 인물: 최소 41명 (최대 45명)."
     """
     head: list[str] = []
     if query.event is not None:
-        period = _period_ko(query)
+        period = period_phrase(query, "ko")
         if period:
             head.append(period)
         head.append(_event_ko(query.event))
@@ -163,7 +150,7 @@ def trend_sentence_ko(found: TrendResult) -> str:
     """
     span = _span_ko(found.months)
     return (
-        f"{_period_ko(found.current.query)} {span} 동안 {_bounds_ko(found.current)}, "
+        f"{period_phrase(found.current.query, 'ko')} {span} 동안 {_bounds_ko(found.current)}, "
         f"그 전 12개월 동안 {_bounds_ko(found.year_before)}: "
         f"전년 대비 월 비율 {_ratio_ko(found.rate_versus_year)}; "
         f"직전 {span} 동안 {_bounds_ko(found.previous)} "
