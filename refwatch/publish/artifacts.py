@@ -21,7 +21,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from refwatch.domain.errors import InputError
 from refwatch.publish.disclosure import DEFAULT_K, DEFAULT_THRESHOLD
@@ -110,16 +110,20 @@ def sheets_root(workspace: Workspace) -> Path:
     return workspace.path / SHEETS
 
 
+class SheetRequest(TypedDict):
+    """What a fact sheet is made as: its period, edition, status date, the threshold below
+    which a number is withheld, and who made it; its record keeps the same."""
+
+    period_from: str
+    period_to: str
+    public: bool
+    as_of: str | None
+    threshold: int
+    actor: str
+
+
 def make_factsheet(
-    workspace: Workspace,
-    *,
-    period_from: str,
-    period_to: str,
-    public: bool,
-    as_of: str | None,
-    threshold: int,
-    actor: str,
-    copy_to: Path | None = None,
+    workspace: Workspace, *, copy_to: Path | None = None, **request: Unpack[SheetRequest]
 ) -> SavedSheet:
     """Build a fact sheet into a new folder of the workspace, record it and audit it.
 
@@ -128,27 +132,13 @@ def make_factsheet(
     """
     sheet_id, folder = saved.new_folder(sheets_root(workspace))
     try:
-        sheet = build_factsheet(
-            workspace,
-            period_from=period_from,
-            period_to=period_to,
-            out_dir=folder,
-            public=public,
-            as_of=as_of,
-            threshold=threshold,
-            actor=actor,
-        )
+        sheet = build_factsheet(workspace, out_dir=folder, **request)
         info = SheetInfo(
             id=sheet_id,
-            public=public,
-            period_from=period_from,
-            period_to=period_to,
-            as_of=as_of,
-            threshold=threshold,
             created_at=saved.now_text(),
-            actor=actor,
             ledger_ids=sheet.ledger_ids,
             headlines=sheet.headlines,
+            **request,
         )
         text = json.dumps(info.as_json(), ensure_ascii=False)
         (folder / SHEET_META).write_text(text, encoding="utf-8")
@@ -161,7 +151,7 @@ def make_factsheet(
         shutil.rmtree(folder, ignore_errors=True)
         raise
     workspace.audit_log(
-        actor,
+        info.actor,
         "factsheet.make",
         record_id=sheet_id,
         details={
