@@ -135,3 +135,30 @@ def test_hostile_uploads_are_refused_with_the_file_and_line(web: WebEnv, tmp_pat
     ).status_code in (400, 403)
     viewer = web.sign_in("viewer")
     assert _upload(viewer, [(good.name, data), (other.name, other.read_bytes())]).status_code == 403
+
+
+def test_an_encoding_id_that_is_not_an_id_never_reaches_the_file_system(web: WebEnv) -> None:
+    """A folder planted beside the encodings, a path trick or a made-up id: 404, never
+    the planted record, whichever way the id is spelled (a bare ".." is resolved by the
+    client to /share itself, so only its encoded spellings reach the route)."""
+    root = shares_root(web.workspace)
+    planted = root / "ABCDEF0123456789abcdef01"
+    planted.mkdir(parents=True)
+    (planted / "encoding.json").write_text(
+        json.dumps({"id": "planted", "created_at": "2026-01-01 00:00:00 UTC"}), "utf-8"
+    )
+    (root.parent / "encoding.json").write_text(json.dumps({"id": "outside"}), "utf-8")
+    admin = web.sign_in("admin")
+    for wrong in (
+        "ABCDEF0123456789abcdef01",
+        "%2e%2e",
+        "..%2fshares",
+        "0" * 23,
+        "0" * 25,
+        "0" * 24,
+    ):
+        for suffix in ("", ".jsonl"):
+            answer = admin.get(f"/share/encodings/{wrong}{suffix}")
+            assert answer.status_code == 404, (wrong, suffix)
+            assert "planted" not in answer.text and "outside" not in answer.text
+    assert "planted" not in admin.get("/share").text

@@ -20,10 +20,7 @@ from __future__ import annotations
 
 import io
 import json
-import re
-import secrets
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,7 +35,7 @@ from refwatch.share.encoding import default_schema
 from refwatch.share.errors import ShareError
 from refwatch.share.link import LinkResult, link_files
 from refwatch.share.workspace import encode_workspace
-from refwatch.store import audit
+from refwatch.store import audit, saved
 from refwatch.store.workspace import Workspace
 from refwatch.web.deps import User, get_cipher, get_workspace
 from refwatch.web.responses import download, or_404
@@ -50,9 +47,7 @@ router = APIRouter(include_in_schema=False)
 FOLDER = "shares"
 META = "encoding.json"
 DATA = "encoding.jsonl"
-ENCODING_ID = re.compile(r"^[0-9a-f]{24}$")
 MAX_FILES = 15
-LISTED = 20
 NBOOT = 200
 
 MESSAGES = {
@@ -73,23 +68,11 @@ def shares_root(workspace: Workspace) -> Path:
 
 
 def load_encoding(workspace: Workspace, encoding_id: str) -> dict[str, Any] | None:
-    if not ENCODING_ID.match(encoding_id):
-        return None
-    meta = shares_root(workspace) / encoding_id / META
-    if not meta.is_file():
-        return None
-    data = json.loads(meta.read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else None
+    return saved.load_record(shares_root(workspace), encoding_id, META)
 
 
 def recent_encodings(workspace: Workspace) -> list[dict[str, Any]]:
-    root = shares_root(workspace)
-    if not root.is_dir():
-        return []
-    found = [load_encoding(workspace, folder.name) for folder in root.iterdir()]
-    listed = [r for r in found if r is not None]
-    listed.sort(key=lambda r: str(r["created_at"]), reverse=True)
-    return listed[:LISTED]
+    return saved.recent_records(shares_root(workspace), META)
 
 
 def share_message(request: Request, exc: ShareError) -> str:
@@ -152,8 +135,6 @@ def make_encoding(
     if cipher is None:
         raise HTTPException(503, gettext(request, "The server was started without the key."))
     workspace = get_workspace(request)
-    encoding_id = secrets.token_hex(12)
-    folder = shares_root(workspace) / encoding_id
     try:
         made = encode_workspace(
             workspace,
@@ -166,8 +147,7 @@ def make_encoding(
     except ShareError as exc:
         return _page(request, user, values=values, error=share_message(request, exc),
                      status_code=422)  # fmt: skip
-    shares_root(workspace).mkdir(mode=0o700, exist_ok=True)
-    folder.mkdir(mode=0o700)
+    encoding_id, folder = saved.new_folder(shares_root(workspace))
     try:
         fileformat.write(made, folder / DATA)
         info = {
@@ -176,7 +156,7 @@ def make_encoding(
             "persons": len(made),
             "key_check": made.key_check,
             "salted": bool(salt),
-            "created_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "created_at": saved.now_text(),
             "actor": user.actor,
         }
         (folder / META).write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
