@@ -22,11 +22,14 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator
 
-SETTINGS_VERSION = 7
-"""Version 7 (issue 12): the name frequencies that weigh "same Hangul name" and "same name
-under every spelling" count only the pairs that can reach each level
-(`model.level_shares`, `LinkageConfig.tf_pair_shares`), and the clustering threshold is
-0.45; runs saved before read with `tf_pair_shares` False and keep their own threshold.
+SETTINGS_VERSION = 8
+"""Version 8 (issue 12): a name whose family name could be first or last is compared in
+its other reading also when one side has no apprehension date (four blocking rules);
+runs saved before keep their own rules. Version 7 (issue 12): the name frequencies that
+weigh "same Hangul name" and "same name under every spelling" count only the pairs that
+can reach each level (`model.level_shares`, `LinkageConfig.tf_pair_shares`), and the
+clustering threshold is 0.45; runs saved before read with `tf_pair_shares` False and
+keep their own threshold.
 Version 6 (issue 12): group co-membership as evidence, a step between scoring and
 clustering (`groups`, `LinkageConfig.group_bar`); runs saved before have no `group_bar`
 and read as None (the step off). Version 5 (issue 12, recall at scale): two pieces of
@@ -60,6 +63,13 @@ BLOCKING_RULES: tuple[str, ...] = (
     # A name whose family name could be first or last, in the other reading.
     f"l.name_key = r.name_key_alt AND {_OVERLAP}",
     f"l.name_key_alt = r.name_key AND {_OVERLAP}",
+    # The same when one side's date is unknown (since version 8): "Young Sook Park", read
+    # the other way, is "Pak Young Suk" whatever the dates. Few pairs: 1,180 more
+    # candidates than version 7's 978,224 on the world of 100,000 persons of seed 7.
+    "l.appr_lo IS NULL AND l.name_key = r.name_key_alt",
+    "r.appr_lo IS NULL AND l.name_key = r.name_key_alt",
+    "l.appr_lo IS NULL AND l.name_key_alt = r.name_key",
+    "r.appr_lo IS NULL AND l.name_key_alt = r.name_key",
     # Names a typing error, a glued word or another order split (since settings version
     # 2): the same letters of the sound key in any order; the whole sound key in the
     # other order; the same given name; the same family name and the same first or last
