@@ -34,6 +34,7 @@ from pathlib import Path
 from refwatch.linkage.quality import Quality, evaluate
 from refwatch.simulate.world import NOISE_PRESETS, simulate_world
 
+THIS_TREE = Path(__file__).resolve().parents[1]
 PASSPHRASE = "benchmark passphrase"
 _INIT = (
     "import sys; from pathlib import Path; "
@@ -75,7 +76,9 @@ def chain(world: Path, case_lists: list[Path], tree: Path | None, folder: Path) 
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
     else:
-        env.pop("PYTHONPATH", None)
+        # This checkout, not whatever the environment installed: a worktree's venv
+        # link points at another checkout, whose code the "new" side would run.
+        env["PYTHONPATH"] = str(THIS_TREE)
     _child([python, "-c", _INIT, str(folder), PASSPHRASE], env)
     _child([refwatch, "import", *map(str, case_lists), "--json"], env)
     start = time.perf_counter()

@@ -39,6 +39,7 @@ from refwatch.store.keys import Secret
 from refwatch.store.queries import current_mentions
 from refwatch.store.workspace import init_workspace, open_workspace
 
+THIS_TREE = Path(__file__).resolve().parents[1]
 PASSPHRASE = "benchmark passphrase"
 MENTIONS_PER_PERSON = 1.02  # what simulate_world's four sources give at these sizes
 
@@ -120,7 +121,9 @@ def main() -> None:
                 if tree is not None:
                     base_env["PYTHONPATH"] = str(tree)
                 else:
-                    base_env.pop("PYTHONPATH", None)
+                    # This checkout, not whatever the environment installed: a worktree's venv
+                    # link points at another checkout, whose code the "new" side would run.
+                    base_env["PYTHONPATH"] = str(THIS_TREE)
                 baseline, _, _ = run_child(
                     [refwatch, "export", "mentions", "--format", "csv", "--out", os.devnull],
                     base_env,
