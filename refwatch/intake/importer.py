@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypedDict, Unpack
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
@@ -147,45 +147,55 @@ def read_records(
     return records
 
 
-class ImportOptions(TypedDict, total=False):
-    """How a file is imported: its columns renamed by `mapping` (none), written as
-    `actor` ("cli"), its rows reported to `progress` (not), read by the reader `fmt`
-    (found by the registry) with the `mapping_file` a reader may need (none)."""
-
-    mapping: Mapping[str, str] | None
-    actor: str
-    progress: Progress | None
-    fmt: str | None
-    mapping_file: Path | None
-
-
 def import_files(
     workspace: Workspace,
     cipher: FieldCipher,
     paths: Sequence[Path],
-    **options: Unpack[ImportOptions],
+    *,
+    mapping: Mapping[str, str] | None = None,
+    actor: str = "cli",
+    progress: Progress | None = None,
+    fmt: str | None = None,
+    mapping_file: Path | None = None,
 ) -> ImportSummary:
     """Import each file in its own transaction; stop at the first file with an error
     (files before it stay imported, as their summaries said)."""
     summary = ImportSummary()
     for path in paths:
-        summary.files.append(import_file(workspace, cipher, path, **options))
+        summary.files.append(
+            import_file(
+                workspace,
+                cipher,
+                path,
+                mapping=mapping,
+                actor=actor,
+                progress=progress,
+                fmt=fmt,
+                mapping_file=mapping_file,
+            )
+        )
     return summary
 
 
 def import_file(
-    workspace: Workspace, cipher: FieldCipher, path: Path, **options: Unpack[ImportOptions]
+    workspace: Workspace,
+    cipher: FieldCipher,
+    path: Path,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    actor: str = "cli",
+    progress: Progress | None = None,
+    fmt: str | None = None,
+    mapping_file: Path | None = None,
 ) -> FileSummary:
     """Import one file in one transaction. A format with its own import (one whose files
     carry report texts or attachments, refwatch.intake.registry) does it instead."""
-    mapping, mapping_file = options.get("mapping"), options.get("mapping_file")
-    fmt, actor, progress = options.get("fmt"), options.get("actor", "cli"), options.get("progress")
     if not path.is_file():
         raise InputError("no such file", file=str(path))
     chosen = find_reader(path, fmt)
     if chosen.import_file is not None:
-        read = ReadOptions(columns=mapping or {}, mapping_file=mapping_file)
-        done = chosen.import_file(ImportJob(workspace, cipher, path, read, actor, progress))
+        options = ReadOptions(columns=mapping or {}, mapping_file=mapping_file)
+        done = chosen.import_file(ImportJob(workspace, cipher, path, options, actor, progress))
         assert isinstance(done, FileSummary)
         return done
     with gc_paused():
