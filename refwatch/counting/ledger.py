@@ -29,7 +29,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select, text
 
@@ -353,24 +353,19 @@ def read_entry(workspace: Workspace, entry_id: str) -> dict[str, Any]:
 LEDGER_KINDS = ("count", "breakdown", "estimate")
 
 
-class EntryFilters(TypedDict, total=False):
-    """Which ledger entries a list shows: of one `kind` (any), matching `search` (any),
-    older than the entry `before` (none), at most `limit` (50)."""
-
-    kind: str | None
-    search: str | None
-    before: str | None
-    limit: int
-
-
-def list_entries(workspace: Workspace, **filters: Unpack[EntryFilters]) -> list[dict[str, Any]]:
+def list_entries(
+    workspace: Workspace,
+    *,
+    kind: str | None = None,
+    search: str | None = None,
+    before: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
     """Ledger entries, newest first, as `read_entry` gives them.
 
     `search` matches the question (as stored), the purpose and the actor, ignoring case;
     `before` pages back from an entry id. An unknown `kind` is an input error.
     """
-    kind, search, before = filters.get("kind"), filters.get("search"), filters.get("before")
-    limit = filters.get("limit", 50)
     if kind is not None and kind not in LEDGER_KINDS:
         raise InputError(f"kind: one of {', '.join(LEDGER_KINDS)}, not {kind!r}")
     statement = select(ledger_table.c.id).order_by(

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Unpack
+from typing import Any
 
 from refwatch.counting.count import CountResult, run_query
 from refwatch.counting.describe import bounds_text
 from refwatch.counting.evidence import RULES_VERSION
-from refwatch.counting.ledger import EntryFilters, list_entries, read_entry, result_numbers
+from refwatch.counting.ledger import list_entries, read_entry, result_numbers
 from refwatch.counting.query import CountQuery
 from refwatch.domain.errors import InputError
 from refwatch.store.workspace import Workspace
@@ -123,9 +123,16 @@ def number_text(entry: dict[str, Any]) -> str:
     return bounds_text(int(entry["at_least"]), int(entry["at_most"]))
 
 
-def ledger_listing(workspace: Workspace, **filters: Unpack[EntryFilters]) -> list[dict[str, Any]]:
+def ledger_listing(
+    workspace: Workspace,
+    *,
+    kind: str | None = None,
+    search: str | None = None,
+    before: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
     """`ledger.list_entries`, each entry with `same_today` (see `still_holds`)."""
-    entries = list_entries(workspace, **filters)
+    entries = list_entries(workspace, kind=kind, search=search, before=before, limit=limit)
     return [
         {**entry, "same_today": still_holds(workspace, entry), "number": number_text(entry)}
         for entry in entries
