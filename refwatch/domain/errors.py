@@ -105,6 +105,11 @@ class RefWatchError(Exception):
     """
 
     def __init__(self, message: str | None = None, **details: Unpack[ErrorDetails]) -> None:
+        # `Unpack` is checked by mypy only: a misspelt keyword would otherwise drop the
+        # field or the code without a word.
+        unknown = details.keys() - ErrorDetails.__annotations__.keys()
+        if unknown:
+            raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
         self.code = code = details.get("code")
         self.field = details.get("field")
         self.params: dict[str, object] = dict(details.get("params") or {})
