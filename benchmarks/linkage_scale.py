@@ -145,6 +145,14 @@ def main() -> None:
                     + f"; load average {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
+                stages = summary.get("stages", {})  # older codes' summaries have none
+                if stages:
+                    print(
+                        " " * 9
+                        + "steps: "
+                        + "; ".join(f"{k} {v:.1f} s" for k, v in stages.items()),
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

@@ -88,6 +88,8 @@ class LinkageSummary:
     threshold: float
     seconds: float
     training: list[str] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in each step, in the order the steps ran: where a slow run's time went."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -297,11 +299,12 @@ def run_linkage(
     session `refwatch.linkage.spark.spark_session` gives; see docs/linkage.md).
     """
     config = config or LinkageConfig()
-    started = time.perf_counter()
     done = 0
+    clock = StageClock()
 
     def step(what: str) -> None:
         nonlocal done
+        clock.start(what)
         done = STEPS if what == "done" else min(done + 1, STEPS - 1)
         if progress is not None:
             progress(what, done, STEPS)
@@ -309,7 +312,7 @@ def run_linkage(
     with linkage_lock(workspace), gc_paused():
         run_id = _start(workspace, actor, backend, config)
         try:
-            return _run(workspace, cipher, actor, config, backend, run_id, step, started)
+            return _run(workspace, cipher, actor, config, backend, run_id, step, clock)
         except BaseException as exc:
             _fail(workspace, run_id, type(exc).__name__)
             raise
@@ -323,7 +326,7 @@ def _run(
     backend: str,
     run_id: str,
     step: Callable[[str], None],
-    started: float,
+    clock: StageClock,
 ) -> LinkageSummary:
     step("reading mentions")
     with workspace.read() as conn:
@@ -389,12 +392,36 @@ def _run(
             pairs_scored=len(scores),
             pairs_kept=kept,
             threshold=config.threshold,
-            seconds=round(time.perf_counter() - started, 2),
+            seconds=clock.total(),
             training=scores.training,
+            stages=clock.stages(),
         )
         _record_run(conn, actor, config, scores, summary)
     step("done")
     return summary
+
+
+class StageClock:
+    """Wall time per step of a run, for its summary (`stages`) and the run's record."""
+
+    def __init__(self) -> None:
+        self._started = time.perf_counter()
+        self._marks: list[tuple[str, float]] = []
+
+    def start(self, what: str) -> None:
+        self._marks.append((what, time.perf_counter()))
+
+    def stages(self) -> dict[str, float]:
+        """Each step's seconds so far; the step still going counts until now."""
+        ends = [at for _, at in self._marks[1:]] + [time.perf_counter()]
+        return {
+            what: round(end - began, 2)
+            for (what, began), end in zip(self._marks, ends, strict=True)
+            if what != "done"
+        }
+
+    def total(self) -> float:
+        return round(time.perf_counter() - self._started, 2)
 
 
 def _audit_reading(workspace: Workspace, actor: str, run_id: str, mentions: Any) -> None:

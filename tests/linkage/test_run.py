@@ -55,6 +55,21 @@ def test_a_run_joins_mentions_into_fewer_persons_and_every_link_gets_a_probabili
     assert run.status == "done" and run.mentions == world.rows
 
 
+def test_a_run_says_where_its_time_went_step_by_step(
+    workspace: Workspace, cipher: FieldCipher, make_world: WorldFactory
+) -> None:
+    make_world(workspace, cipher)
+    steps: list[str] = []
+    summary = run_linkage(workspace, cipher, "tester", lambda what, _d, _t: steps.append(what))
+    assert list(summary.stages) == steps[:-1] and steps[-1] == "done"
+    assert {"reading mentions", "scoring candidate pairs", "writing persons"} <= set(steps)
+    assert all(seconds >= 0 for seconds in summary.stages.values())
+    assert sum(summary.stages.values()) == pytest.approx(summary.seconds, abs=0.1)
+    with workspace.read() as conn:
+        saved = json.loads(conn.execute(select(runs.c.summary)).scalar_one())
+    assert saved["stages"] == summary.stages
+
+
 def test_the_persons_found_are_mostly_the_true_persons(
     workspace: Workspace, cipher: FieldCipher, make_world: WorldFactory
 ) -> None:
