@@ -412,13 +412,14 @@ class StageClock:
         self._marks.append((what, time.perf_counter()))
 
     def stages(self) -> dict[str, float]:
-        """Each step's seconds so far; the step still going counts until now."""
+        """Each step's seconds so far (a step named twice, both times); the step still
+        going counts until now."""
         ends = [at for _, at in self._marks[1:]] + [time.perf_counter()]
-        return {
-            what: round(end - began, 2)
-            for (what, began), end in zip(self._marks, ends, strict=True)
-            if what != "done"
-        }
+        spent: dict[str, float] = {}
+        for (what, began), end in zip(self._marks, ends, strict=True):
+            if what != "done":
+                spent[what] = spent.get(what, 0.0) + end - began
+        return {what: round(seconds, 2) for what, seconds in spent.items()}
 
     def total(self) -> float:
         return round(time.perf_counter() - self._started, 2)

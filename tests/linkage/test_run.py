@@ -6,6 +6,7 @@ import csv
 import gc
 import io
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from refwatch.linkage.features import load_mentions
 from refwatch.linkage.groups import group_weight
 from refwatch.linkage.model import register_term_frequencies
 from refwatch.linkage.names import name_features
-from refwatch.linkage.run import duckdb_connection
+from refwatch.linkage.run import StageClock, duckdb_connection
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import AuditEntry, Person, table_of
 from refwatch.store.schema_linkage import LinkagePair, LinkageRun, PersonRetirement
@@ -360,3 +361,12 @@ def test_collector_paused_restores_the_collector_when_the_run_fails() -> None:
         assert not gc.isenabled()
         raise RuntimeError("boom")
     assert gc.isenabled()
+
+
+def test_a_step_named_twice_counts_both_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    ticks = iter([0.0, 1.0, 3.0, 7.0, 15.0, 31.0])
+    monkeypatch.setattr(time, "perf_counter", lambda: next(ticks))
+    clock = StageClock()  # 0
+    for what in ("reading mentions", "scoring candidate pairs", "reading mentions", "done"):
+        clock.start(what)  # 1, 3, 7, 15
+    assert clock.stages() == {"reading mentions": 2.0 + 8.0, "scoring candidate pairs": 4.0}
