@@ -404,17 +404,18 @@ def _run(
 class StageClock:
     """Wall time per step of a run, for its summary (`stages`) and the run's record."""
 
-    def __init__(self) -> None:
-        self._started = time.perf_counter()
+    def __init__(self, now: Callable[[], float] = time.perf_counter) -> None:
+        self._now = now
+        self._started = now()
         self._marks: list[tuple[str, float]] = []
 
     def start(self, what: str) -> None:
-        self._marks.append((what, time.perf_counter()))
+        self._marks.append((what, self._now()))
 
     def stages(self) -> dict[str, float]:
         """Each step's seconds so far (a step named twice, both times); the step still
         going counts until now."""
-        ends = [at for _, at in self._marks[1:]] + [time.perf_counter()]
+        ends = [at for _, at in self._marks[1:]] + [self._now()]
         spent: dict[str, float] = {}
         for (what, began), end in zip(self._marks, ends, strict=True):
             if what != "done":
@@ -422,7 +423,7 @@ class StageClock:
         return {what: round(seconds, 2) for what, seconds in spent.items()}
 
     def total(self) -> float:
-        return round(time.perf_counter() - self._started, 2)
+        return round(self._now() - self._started, 2)
 
 
 def _audit_reading(workspace: Workspace, actor: str, run_id: str, mentions: Any) -> None:

@@ -6,7 +6,6 @@ import csv
 import gc
 import io
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -65,7 +64,7 @@ def test_a_run_says_where_its_time_went_step_by_step(
     assert list(summary.stages) == steps[:-1] and steps[-1] == "done"
     assert {"reading mentions", "scoring candidate pairs", "writing persons"} <= set(steps)
     assert all(seconds >= 0 for seconds in summary.stages.values())
-    assert sum(summary.stages.values()) == pytest.approx(summary.seconds, abs=0.1)
+    assert sum(summary.stages.values()) <= summary.seconds + 0.05  # each rounded to 0.01 s
     with workspace.read() as conn:
         saved = json.loads(conn.execute(select(runs.c.summary)).scalar_one())
     assert saved["stages"] == summary.stages
@@ -363,10 +362,10 @@ def test_collector_paused_restores_the_collector_when_the_run_fails() -> None:
     assert gc.isenabled()
 
 
-def test_a_step_named_twice_counts_both_times(monkeypatch: pytest.MonkeyPatch) -> None:
-    ticks = iter([0.0, 1.0, 3.0, 7.0, 15.0, 31.0])
-    monkeypatch.setattr(time, "perf_counter", lambda: next(ticks))
-    clock = StageClock()  # 0
+def test_a_step_named_twice_counts_both_times() -> None:
+    ticks = iter([0.0, 1.0, 3.0, 7.0, 15.0, 31.0, 63.0])
+    clock = StageClock(now=lambda: next(ticks))  # 0
     for what in ("reading mentions", "scoring candidate pairs", "reading mentions", "done"):
         clock.start(what)  # 1, 3, 7, 15
     assert clock.stages() == {"reading mentions": 2.0 + 8.0, "scoring candidate pairs": 4.0}
+    assert clock.total() == 63.0
