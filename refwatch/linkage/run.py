@@ -348,17 +348,7 @@ def _run(
             table, scores, config.group_bar, constraints.different, keys=keys
         )
     step("clustering")
-    clustering: Clustering = cluster(
-        n,
-        scores.a,
-        scores.b,
-        scores.weight,
-        keys=keys,
-        threshold_weight=weight_of(config.threshold),
-        unseen_weight=weight_of(config.keep_pairs_min),
-        same=constraints.same,
-        different=constraints.different,
-    )
+    clustering = _cluster(n, scores, keys, config, constraints)
     labels = np.asarray(clustering.labels, dtype=np.int64)
     probabilities = link_probabilities(labels, scores, constraints.must_rows)
     step("writing persons")
@@ -470,6 +460,23 @@ def _score(
         from splink import DuckDBAPI
 
         return score(DuckDBAPI(con), table.table, config, labels=constraints.same, step=step)
+
+
+def _cluster(
+    n: int, scores: Scores, keys: np.ndarray, config: LinkageConfig, constraints: Constraints
+) -> Clustering:
+    """The scored pairs clustered at the run's threshold, obeying active decisions."""
+    return cluster(
+        n,
+        scores.a,
+        scores.b,
+        scores.weight,
+        keys=keys,
+        threshold_weight=weight_of(config.threshold),
+        unseen_weight=weight_of(config.keep_pairs_min),
+        same=constraints.same,
+        different=constraints.different,
+    )
 
 
 def _link_rows(
