@@ -7,11 +7,17 @@ them: `names` (names.view), `text` (reports.text), `contact` (sources.contacts).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+from refwatch.store.timeutil import utc
 
 Out = TypeVar("Out", bound=BaseModel)
+
+UtcDateTime = Annotated[datetime, AfterValidator(utc)]
+"""A moment as the API gives it: always with its offset (RFC 3339), though SQLite hands
+back stored datetimes without one."""
 
 
 def copied(model: type[Out], view: Any, **computed: Any) -> Out:
@@ -163,7 +169,7 @@ class ReportOut(BaseModel):
     reported_on: str | None
     reported_earliest: date | None
     reported_latest: date | None
-    received_at: datetime
+    received_at: UtcDateTime
     supersedes_id: str | None
     language: str | None
     has_text: bool

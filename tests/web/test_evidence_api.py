@@ -164,3 +164,26 @@ def test_the_events_api_gives_the_act_code_of_the_vocabulary_even_where_the_row_
     assert codes["disappearance"] == "030103" and codes["apprehension"] == "030101"
     person = analyst.get("/api/v1/events?person=P-000001").json()["events"]
     assert {e["esf_code"] for e in person} >= {"030103", "030101"}
+
+
+def test_a_report_received_at_carries_its_offset_however_it_was_stored(
+    web: WebEnv, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    """RFC 3339 date-time, as the schema says: SQLite hands stored moments back without
+    an offset, and a client parsing them would read them as its own local time."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from refwatch.store.schema import Report, table_of
+    from tests.conftest import row
+
+    load_rows(web, cipher, tmp_path, [row(source="S", record_id="D-1", status="detained")])
+    moment = datetime(2026, 12, 7, 8, 0, 51, 993658, tzinfo=UTC)
+    with web.workspace.write() as conn:  # stored through SQLAlchemy, as a form's edit is
+        conn.execute(update(table_of(Report)).values(received_at=moment))
+    analyst = web.sign_in("analyst")
+    listed = analyst.get("/api/v1/reports").json()["reports"]
+    assert [r["received_at"] for r in listed] == ["2026-12-07T08:00:51.993658Z"]
+    one = analyst.get(f"/api/v1/reports/{listed[0]['id']}").json()
+    assert datetime.fromisoformat(one["received_at"]) == moment
