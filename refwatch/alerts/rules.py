@@ -103,10 +103,9 @@ def _day_or_none(day: int) -> date | None:
 def _groups(conn: Connection) -> dict[str, set[str]]:
     """Group ids per person (current mentions only)."""
     cm = current_mentions().subquery()
-    # All at once (fetchall): row by row, half a million groups cost seconds more.
     rows = conn.execute(
         select(cm.c.person_id, cm.c.group_id).where(cm.c.group_id.is_not(None)).distinct()
-    ).all()
+    )
     out: dict[str, set[str]] = defaultdict(set)
     for person, group in rows:
         out[str(person)].add(str(group))

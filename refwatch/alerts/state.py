@@ -30,7 +30,6 @@ from refwatch.alerts.wording import reason_text
 from refwatch.counting import load_snapshot
 from refwatch.counting.status import resolve_status
 from refwatch.store.base import table_of
-from refwatch.store.bulk import bulk_insert
 from refwatch.store.person_pins import current_pins
 from refwatch.store.queries import from_row
 from refwatch.store.schema import WorkspaceMeta
@@ -55,16 +54,15 @@ class EvaluationResult:
         return {**asdict(self), "as_of": self.as_of.isoformat()}
 
 
-def fingerprint(view: AlertView, factors: list[dict[str, Any]] | None = None) -> str:
-    """What makes an alert different: kind, severity, dates and factors (`factors`: the
-    view's `factors_json()`, when the caller has it already)."""
+def fingerprint(view: AlertView) -> str:
+    """What makes an alert different: kind, severity, dates and factors."""
     text = json.dumps(
         [
             view.kind,
             view.severity,
             view.since,
             view.last_confirmed,
-            view.factors_json() if factors is None else factors,
+            view.factors_json(),
         ],
         sort_keys=True,
         default=str,
@@ -104,15 +102,14 @@ def alert_payload(row: Any, link_base: str, event: str) -> dict[str, Any]:
 
 
 def _values(view: AlertView, day: date) -> dict[str, Any]:
-    factors = view.factors_json()
     return {
         "kind": view.kind,
         "severity": view.severity,
         "severity_rank": view.severity_rank,
         "since": view.since,
         "last_confirmed": view.last_confirmed,
-        "factors": json.dumps(factors, sort_keys=True),
-        "fingerprint": fingerprint(view, factors),
+        "factors": json.dumps(view.factors_json(), sort_keys=True),
+        "fingerprint": fingerprint(view),
         "as_of": day,
     }
 
@@ -205,9 +202,8 @@ def _store(workspace: Workspace, day: date, views: list[AlertView], key: str) ->
             else:
                 updated += 1
         gone = [r for pid, r in current.items() if pid not in wanted]
-        # A first evaluation, or one after a run that gave persons new ids, opens an
-        # alert for every person held: half a million rows in a million-mention world.
-        bulk_insert(conn, alerts, inserts)
+        if inserts:
+            conn.execute(alerts.insert(), inserts)
         if changes:
             fields = [k for k in changes[0] if k != "alert"]
             conn.execute(
