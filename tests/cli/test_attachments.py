@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,8 @@ def test_list_shows_ids_types_and_sizes_and_names_only_when_asked(
     (item,) = json.loads(out)["attachments"]
     assert (item["id"], item["media_type"], item["size"]) == (letter.id, "image/png", len(PNG))
     assert item["field"] == "document"
+    # The moment with its offset on both engines (SQLite hands it back without one).
+    assert datetime.fromisoformat(item["received_at"]).utcoffset() == timedelta(0)
     assert _actions(workspace, "names.read") == []
     code, out, err = invoke("attachments", "list", "--report", letter.report_id, "--names")
     assert code == 0, err
