@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import String, cast, select
@@ -10,6 +10,7 @@ from sqlalchemy import String, cast, select
 from refwatch.store.base import table_of
 from refwatch.store.bulk import bulk_insert
 from refwatch.store.schema_alerts import Alert
+from refwatch.store.timeutil import utc
 from refwatch.store.workspace import Workspace
 
 alerts = table_of(Alert)
@@ -73,3 +74,17 @@ def test_bulk_insert_converts_each_row_not_only_the_first(workspace: Workspace) 
     with workspace.read() as conn:
         got = {r.id: r.since for r in conn.execute(select(alerts.c.id, alerts.c.since))}
     assert got == {row["id"]: row["since"] for row in rows}
+
+
+def test_a_moment_in_another_time_zone_is_stored_as_the_same_instant(
+    workspace: Workspace,
+) -> None:
+    """A backup made from a PostgreSQL session in Seoul carries +09:00; restored into
+    SQLite (which keeps digits, not offsets) it must still be the same moment."""
+    seoul = timezone(timedelta(hours=9))
+    moment = datetime(2026, 12, 7, 17, 38, 4, 123456, tzinfo=seoul)
+    with workspace.write() as conn:
+        bulk_insert(conn, alerts, [_row("seoul", opened_at=moment, updated_at=moment)])
+    read, _ = _stored(workspace, "seoul")
+    assert utc(read["opened_at"]) == moment
+    assert utc(read["opened_at"]).hour == 8
