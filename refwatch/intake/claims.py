@@ -32,6 +32,7 @@ from refwatch.store.ids import new_id
 from refwatch.store.queries import from_row
 from refwatch.store.schema import table_of
 from refwatch.store.schema_claims import ClaimEntry
+from refwatch.store.timeutil import utc
 
 claims_table = table_of(ClaimEntry)
 
@@ -432,7 +433,16 @@ def list_claims(conn: Connection, cipher: FieldCipher | None = None) -> list[Cla
         if cipher is not None:
             text = cipher.open("claims", "text", row.id, row.text_enc) or ""
         flags = tuple(f for f in row.flags.split(";") if f)
-        out.append(from_row(ClaimRecord, row, source=row.source_name, flags=flags, text=text))
+        out.append(
+            from_row(
+                ClaimRecord,
+                row,
+                source=row.source_name,
+                flags=flags,
+                text=text,
+                recorded_at=utc(row.recorded_at),
+            )
+        )
     return out
 
 

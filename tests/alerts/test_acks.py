@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -24,6 +26,9 @@ def test_an_acknowledgement_is_recorded_audited_and_its_note_sealed(
     )
     handled = {a.id: a for a in stored_alerts(workspace)}[alert.id]
     assert [(h["actor"], h["action"]) for h in handled.acks] == [("researcher", "un_appeal_sent")]
+    shown = handled.as_dict()  # moments with their offset on both engines (SQLite drops it)
+    for moment in (shown["opened_at"], shown["acknowledgements"][0]["at"]):
+        assert datetime.fromisoformat(moment).utcoffset() == timedelta(0)
     acks = table_of(AlertAck)
     entries = table_of(AuditEntry)
     with workspace.read() as conn:

@@ -4,6 +4,8 @@ or hosts. Secrets are sealed and never listed."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -99,6 +101,7 @@ def test_a_secret_is_sealed_never_listed_and_changes_are_audited(
     listed = [c.as_dict() for c in list_channels(workspace)]
     assert secret not in repr(listed)
     assert listed[0]["has_secret"] is True
+    assert datetime.fromisoformat(listed[0]["created_at"]).utcoffset() == timedelta(0)
     channels = table_of(AlertChannel)
     with workspace.read() as conn:
         sealed = conn.execute(select(channels.c.secret_enc)).scalar_one()

@@ -4,6 +4,7 @@ record/list/delete round trip, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -192,6 +193,8 @@ def test_a_claim_is_listed_and_shown_as_a_reader_says_it(
     (y,) = [c for c in sealed if c.source == "Organisation Y"]
     assert y.place_id == "cn-jilin-changbai"
     assert y.as_dict()["place"] == y.place_id and "text" not in y.as_dict()
+    # When it was recorded, with its offset on both engines (SQLite drops it).
+    assert datetime.fromisoformat(y.as_dict()["recorded_at"]).utcoffset() == timedelta(0)
 
 
 def test_deleting_a_claim_is_audited_and_an_unknown_id_is_refused(
