@@ -22,7 +22,7 @@ from refwatch.store import audit
 from refwatch.store.ids import new_id
 from refwatch.store.schema import table_of
 from refwatch.store.schema_web import ApiToken, User, WebSession
-from refwatch.store.timeutil import now_utc, utc
+from refwatch.store.timeutil import now_utc
 from refwatch.store.workspace import Workspace
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -53,7 +53,7 @@ class Account:
             role=Role(str(m["role"])),
             disabled=bool(m["disabled"]),
             totp_enabled=m["totp_secret"] is not None,
-            created_at=utc(m["created_at"]),
+            created_at=m["created_at"],
         )
 
 

@@ -23,7 +23,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from refwatch.store.schema import table_of
 from refwatch.store.schema_web import LoginThrottle
-from refwatch.store.timeutil import utc
 
 FREE_FAILURES = 5
 FIRST_BLOCK = timedelta(seconds=30)
@@ -44,7 +43,7 @@ def blocked_until(conn: Connection, username: str, now: datetime) -> datetime | 
     ).first()
     if row is None or row.blocked_until is None:
         return None
-    until = utc(row.blocked_until)
+    until: datetime = row.blocked_until
     return until if until > now else None
 
 
@@ -90,7 +89,7 @@ def begin_attempt(conn: Connection, username: str, now: datetime) -> Reservation
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
     row = conn.execute(query).one()
-    before = None if row.blocked_until is None else utc(row.blocked_until)
+    before = row.blocked_until
     if before is not None and before > now:
         return None
     failures = int(row.failures) + 1
@@ -117,7 +116,7 @@ def refund(conn: Connection, username: str, reservation: Reservation) -> None:
     if row is None:
         return
     values: dict[str, object] = {"failures": max(int(row.failures) - 1, 0)}
-    current = None if row.blocked_until is None else utc(row.blocked_until)
+    current = row.blocked_until
     if reservation.blocked_set is not None and current == reservation.blocked_set:
         values["blocked_until"] = reservation.blocked_before
     conn.execute(update(throttle_table).where(throttle_table.c.username == key).values(**values))

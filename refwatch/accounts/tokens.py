@@ -21,7 +21,7 @@ from refwatch.store import audit
 from refwatch.store.ids import new_id
 from refwatch.store.schema import table_of
 from refwatch.store.schema_web import ApiToken, User
-from refwatch.store.timeutil import now_utc, utc
+from refwatch.store.timeutil import now_utc
 from refwatch.store.workspace import Workspace
 
 PREFIX = "rwt_"
@@ -124,7 +124,7 @@ def find_token(conn: Connection, raw: str) -> TokenUse | None:
         user_id=row.user_id,
         username=row.username,
         role=lower_of(Role(row.role), Role(row.user_role)),
-        last_used_at=None if row.last_used_at is None else utc(row.last_used_at),
+        last_used_at=row.last_used_at,
     )
 
 
@@ -161,8 +161,8 @@ def list_tokens(workspace: Workspace, user_id: str | None = None) -> list[TokenI
             username=r.username,
             role=Role(r.role),
             label=r.label,
-            created_at=utc(r.created_at),
-            last_used_at=None if r.last_used_at is None else utc(r.last_used_at),
+            created_at=r.created_at,
+            last_used_at=r.last_used_at,
             revoked=r.revoked_at is not None,
         )
         for r in rows

@@ -18,7 +18,6 @@ from sqlalchemy import Connection, delete, insert, select, update
 from refwatch.domain.roles import Role
 from refwatch.store.schema import table_of
 from refwatch.store.schema_web import User, WebSession
-from refwatch.store.timeutil import utc
 
 STAGE_FULL = "full"
 STAGE_TOTP = "totp"
@@ -93,8 +92,8 @@ def find_session(
     ).first()
     if row is None or row.disabled:
         return None
-    last_seen = utc(row.last_seen_at)
-    if utc(row.expires_at) <= now or last_seen + policy.idle <= now:
+    last_seen: datetime = row.last_seen_at
+    if row.expires_at <= now or last_seen + policy.idle <= now:
         return None
     return OpenSession(
         id_hash=row.id_hash,

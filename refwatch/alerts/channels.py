@@ -33,7 +33,6 @@ from refwatch.store.base import table_of
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.queries import from_row
 from refwatch.store.schema_alerts import AlertChannel
-from refwatch.store.timeutil import utc
 from refwatch.store.workspace import Workspace
 
 channels = table_of(AlertChannel)
@@ -75,7 +74,7 @@ class Channel:
             "settings": self.settings,
             "has_secret": self.has_secret,
             "created_by": self.created_by,
-            "created_at": utc(self.created_at).isoformat(),
+            "created_at": self.created_at.isoformat(),
         }
 
 

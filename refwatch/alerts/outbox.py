@@ -44,11 +44,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def aware(value: datetime) -> datetime:
-    """SQLite gives back naive datetimes for timezone-aware columns: they are UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def active_channels(conn: Connection, modes: Sequence[str]) -> list[Any]:
     return list(
         conn.execute(

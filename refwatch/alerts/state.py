@@ -34,7 +34,6 @@ from refwatch.store.person_pins import current_pins
 from refwatch.store.queries import from_row
 from refwatch.store.schema import WorkspaceMeta
 from refwatch.store.schema_alerts import Alert, AlertAck
-from refwatch.store.timeutil import utc
 from refwatch.store.workspace import Workspace
 
 alerts = table_of(Alert)
@@ -298,8 +297,8 @@ class StoredAlert(AlertFacts):
             "reason": self.reason,
             "factors": self.factors,
             "as_of": self.as_of.isoformat(),
-            "opened_at": utc(self.opened_at).isoformat(),
-            "closed_at": utc(self.closed_at).isoformat() if self.closed_at else None,
+            "opened_at": self.opened_at.isoformat(),
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
             "acknowledgements": self.acks,
         }
 
@@ -314,7 +313,7 @@ def stored_alerts(workspace: Workspace, *, include_closed: bool = False) -> list
         handled: dict[str, list[dict[str, Any]]] = {}
         for a in conn.execute(select(acks).order_by(acks.c.acked_at)):
             handled.setdefault(a.alert_id, []).append(
-                {"actor": a.actor, "action": a.action, "at": utc(a.acked_at).isoformat()}
+                {"actor": a.actor, "action": a.action, "at": a.acked_at.isoformat()}
             )
     out = [
         from_row(StoredAlert, r, factors=json.loads(r.factors), acks=handled.get(r.id, []))

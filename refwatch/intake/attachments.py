@@ -35,7 +35,6 @@ from refwatch.store import audit
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.schema import Report, table_of
 from refwatch.store.schema_attachments import Attachment
-from refwatch.store.timeutil import utc
 from refwatch.store.workspace import Workspace
 
 attachments_table = table_of(Attachment)
@@ -84,7 +83,7 @@ def _info(row: Any, cipher: FieldCipher | None) -> AttachmentInfo:
     if cipher is not None:
         name = cipher.open("attachments", "file_name", row.id, row.file_name_enc)
     return AttachmentInfo(
-        row.id, row.report_id, row.field, row.media_type, row.size, utc(row.received_at), name
+        row.id, row.report_id, row.field, row.media_type, row.size, row.received_at, name
     )
 
 

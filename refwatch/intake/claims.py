@@ -32,7 +32,6 @@ from refwatch.store.ids import new_id
 from refwatch.store.queries import from_row
 from refwatch.store.schema import table_of
 from refwatch.store.schema_claims import ClaimEntry
-from refwatch.store.timeutil import utc
 
 claims_table = table_of(ClaimEntry)
 
@@ -440,7 +439,7 @@ def list_claims(conn: Connection, cipher: FieldCipher | None = None) -> list[Cla
                 source=row.source_name,
                 flags=flags,
                 text=text,
-                recorded_at=utc(row.recorded_at),
+                recorded_at=row.recorded_at,
             )
         )
     return out

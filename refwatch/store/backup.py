@@ -33,7 +33,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Connection, Date, DateTime, LargeBinary, Table, inspect, select
+from sqlalchemy import Connection, Date, LargeBinary, Table, inspect, select
 
 from refwatch.domain.errors import RefWatchError, WorkspaceError
 from refwatch.store import audit, migrate
@@ -41,6 +41,7 @@ from refwatch.store.bulk import bulk_insert
 from refwatch.store.database import check_schema_name, create_pg_schema, is_sqlite, sqlite_url
 from refwatch.store.keys import KeyRing, Secret
 from refwatch.store.schema import Base, DataKey, table_of
+from refwatch.store.timeutil import is_moment
 from refwatch.store.workspace import (
     CONFIG_FILE,
     SQLITE_FILE,
@@ -94,7 +95,7 @@ def _decoder(table: Table) -> dict[str, Any]:
     for column in table.columns:
         if isinstance(column.type, LargeBinary):
             decoders[column.name] = lambda v: base64.b64decode(v["b64"])
-        elif isinstance(column.type, DateTime):
+        elif is_moment(column):
             decoders[column.name] = datetime.fromisoformat
         elif isinstance(column.type, Date):
             decoders[column.name] = date.fromisoformat

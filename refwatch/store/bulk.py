@@ -9,13 +9,10 @@ the stored form is exactly what SQLAlchemy would have written (and reads back th
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, Dialect, LargeBinary, Table, insert
-
-from refwatch.store.timeutil import utc
+from sqlalchemy import Column, Connection, Dialect, LargeBinary, Table, insert
 
 CHUNK = 5000
 
@@ -60,13 +57,10 @@ def _bind_processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], An
     has one. Asked of the generic type, datetimes went to the driver as they were and were
     stored in its form ("2026-12-07 07:38:04.123456+00:00"), not SQLAlchemy's
     ("2026-12-07 07:38:04.123456"), so bulk-written rows compared apart from the others.
+    The store's moments are `UtcDateTime`, whose converter makes each value UTC first
+    (SQLite would keep the digits of a moment from another zone and drop its offset).
     """
-    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if processor is None or not isinstance(column.type, DateTime):
-        return processor
-    # SQLite keeps the wall-clock digits and drops the offset: a moment read from a
-    # PostgreSQL session in another time zone (a backup restored here) is made UTC first.
-    return lambda value: processor(utc(value) if isinstance(value, datetime) else value)
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _convert(values: Sequence[Any], processor: Callable[[Any], Any]) -> list[Any]:

@@ -33,7 +33,7 @@ from refwatch.store.queries import current_mentions, latest_of_each, links, ment
 from refwatch.store.schema import Person, Report, table_of
 from refwatch.store.schema_consent import ConsentEntry
 from refwatch.store.schema_linkage import PersonRetirement
-from refwatch.store.timeutil import now_utc, utc
+from refwatch.store.timeutil import now_utc
 from refwatch.store.workspace import Workspace
 
 TEXT_MAX = 2000
@@ -63,7 +63,7 @@ def _record_of(row: Mapping[Any, Any]) -> ConsentRecord:
             None if row["exception_level"] is None else ConsentLevel(row["exception_level"])
         ),
         recorded_by=str(row["recorded_by"]),
-        recorded_at=utc(row["recorded_at"]),
+        recorded_at=row["recorded_at"],
         basis_enc=None if row["basis_enc"] is None else bytes(row["basis_enc"]),
         exception_enc=None if row["exception_enc"] is None else bytes(row["exception_enc"]),
     )

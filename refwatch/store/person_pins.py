@@ -36,7 +36,7 @@ from refwatch.store.ids import new_id
 from refwatch.store.queries import latest_of_each
 from refwatch.store.schema import Person, table_of
 from refwatch.store.schema_person_edits import PersonEdit
-from refwatch.store.timeutil import now_utc, utc
+from refwatch.store.timeutil import now_utc
 from refwatch.store.workspace import Workspace
 
 REASON_MAX = 1000
@@ -94,7 +94,7 @@ def _edit_of(r: Mapping[Any, Any]) -> PinEdit:
         as_of_latest=r["as_of_latest"],
         reason_enc=bytes(r["reason_enc"]),
         actor=r["actor"],
-        edited_at=utc(r["edited_at"]),
+        edited_at=r["edited_at"],
     )
 
 

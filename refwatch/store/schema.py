@@ -14,7 +14,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -27,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from refwatch.store.base import ID, NAMING, Base, table_of
+from refwatch.store.timeutil import UtcDateTime
 
 
 class WorkspaceMeta(Base):
@@ -44,7 +44,7 @@ class DataKey(Base):
     kek_kind: Mapped[str] = mapped_column(String(16))
     kdf_salt: Mapped[bytes] = mapped_column(LargeBinary)
     kdf_params: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Source(Base):
@@ -57,7 +57,7 @@ class Source(Base):
     source_type: Mapped[str | None] = mapped_column(String(16))
     reliability: Mapped[str | None] = mapped_column(String(1))
     contact_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ImportBatch(Base):
@@ -65,7 +65,7 @@ class ImportBatch(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     file_name: Mapped[str] = mapped_column(String(255))
     file_sha256: Mapped[str] = mapped_column(String(64))
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor: Mapped[str] = mapped_column(String(100))
     rows: Mapped[int] = mapped_column(Integer)
     new: Mapped[int] = mapped_column(Integer)
@@ -90,7 +90,7 @@ class Report(Base):
     supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("reports.id"))
     batch_id: Mapped[str | None] = mapped_column(ForeignKey("import_batches.id"))
     row_number: Mapped[int | None] = mapped_column(Integer)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (
         Index("ix_reports_source_record", "source_id", "record_id"),
@@ -104,7 +104,7 @@ class Person(Base):
 
     __tablename__ = "persons"
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
@@ -164,7 +164,7 @@ class PersonLink(Base):
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"))
     match_probability: Mapped[float | None] = mapped_column(Float)
     run_id: Mapped[str | None] = mapped_column(String(36))
-    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_person_links_person", "person_id"),)
 
@@ -220,7 +220,7 @@ class Observation(Base):
     value: Mapped[float | None] = mapped_column(Float)
     unit: Mapped[str | None] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class AuditEntry(Base):

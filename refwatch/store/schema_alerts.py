@@ -30,7 +30,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -41,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from refwatch.store.base import ID, Base
+from refwatch.store.timeutil import UtcDateTime
 
 
 class Alert(Base):
@@ -58,9 +58,9 @@ class Alert(Base):
     factors: Mapped[str] = mapped_column(Text)
     fingerprint: Mapped[str] = mapped_column(String(64))
     as_of: Mapped[date] = mapped_column(Date)
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_alerts_person", "person_id"),)
 
@@ -74,7 +74,7 @@ class AlertAck(Base):
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(32))
     note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    acked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acked_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_alert_acks_alert", "alert_id"),)
 
@@ -92,8 +92,8 @@ class AlertChannel(Base):
     mode: Mapped[str] = mapped_column(String(16))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class OutboxMessage(Base):
@@ -108,12 +108,12 @@ class OutboxMessage(Base):
     payload: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (
         Index("ix_alert_outbox_state_next", "state", "next_attempt_at"),

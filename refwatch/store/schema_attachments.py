@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from refwatch.store.base import ID, Base
+from refwatch.store.timeutil import UtcDateTime
 
 
 class Attachment(Base):
@@ -26,4 +27,4 @@ class Attachment(Base):
     media_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     content_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from refwatch.store.base import ID, Base
+from refwatch.store.timeutil import UtcDateTime
 
 
 class ClaimEntry(Base):
@@ -43,6 +44,6 @@ class ClaimEntry(Base):
     text_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     fingerprint: Mapped[str] = mapped_column(String(64))
     recorded_by: Mapped[str] = mapped_column(String(100))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (UniqueConstraint("source_id", "fingerprint"),)

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from refwatch.store.base import ID, Base
+from refwatch.store.timeutil import UtcDateTime
 
 
 class ConsentEntry(Base):
@@ -35,7 +36,7 @@ class ConsentEntry(Base):
     basis_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     exception_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     recorded_by: Mapped[str] = mapped_column(String(100))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (
         UniqueConstraint("subject", "revision"),

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from refwatch.store.base import Base
+from refwatch.store.timeutil import UtcDateTime
 
 
 class ReportDeletion(Base):
@@ -21,5 +22,5 @@ class ReportDeletion(Base):
     report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), primary_key=True)
     reason: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(100))
-    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime] = mapped_column(UtcDateTime())
     persons: Mapped[str] = mapped_column(Text)

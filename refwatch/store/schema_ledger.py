@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from refwatch.store.base import Base
+from refwatch.store.timeutil import UtcDateTime
 
 PERSONS_SAME_AS = "same_as"
 """Key of a `persons` value that refers to an earlier entry's list instead of holding one."""
@@ -39,7 +40,7 @@ class LedgerEntry(Base):
     persons: Mapped[str] = mapped_column(Text)
     purpose: Mapped[str | None] = mapped_column(String(200))
     actor: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_ledger_entries_created_at", "created_at"),)
 

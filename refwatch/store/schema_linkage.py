@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from refwatch.store.base import ID, Base
+from refwatch.store.timeutil import UtcDateTime
 
 
 class LinkageRun(Base):
@@ -24,8 +25,8 @@ class LinkageRun(Base):
 
     __tablename__ = "linkage_runs"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     actor: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(16))
     backend: Mapped[str] = mapped_column(String(16))
@@ -69,11 +70,11 @@ class LinkageDecision(Base):
     mention_b: Mapped[str] = mapped_column(ForeignKey("mentions.id"))
     kind: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(100))
-    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime())
     reason_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     run_id: Mapped[str | None] = mapped_column(String(36))
     operation_id: Mapped[str | None] = mapped_column(String(36))
-    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    undone_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     undone_by: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (
@@ -91,7 +92,7 @@ class PersonRetirement(Base):
 
     __tablename__ = "person_retirements"
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), primary_key=True)
-    retired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime] = mapped_column(UtcDateTime())
     run_id: Mapped[str | None] = mapped_column(String(36))
     successor_id: Mapped[str | None] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(32))

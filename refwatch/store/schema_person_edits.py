@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from refwatch.store.base import ID, Base
+from refwatch.store.timeutil import UtcDateTime
 
 
 class PersonEdit(Base):
@@ -32,6 +33,6 @@ class PersonEdit(Base):
     as_of_latest: Mapped[date | None] = mapped_column(Date)
     reason_enc: Mapped[bytes] = mapped_column(LargeBinary)
     actor: Mapped[str] = mapped_column(String(100))
-    edited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    edited_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (UniqueConstraint("person_id", "version"),)

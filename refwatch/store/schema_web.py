@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from refwatch.store.base import ID, Base
+from refwatch.store.timeutil import UtcDateTime
 
 
 class User(Base):
@@ -27,8 +28,8 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class WebSession(Base):
@@ -39,9 +40,9 @@ class WebSession(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     stage: Mapped[str] = mapped_column(String(8))
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_web_sessions_user", "user_id"),)
 
@@ -55,9 +56,9 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     label: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_api_tokens_user", "user_id"),)
 
@@ -68,8 +69,8 @@ class LoginThrottle(Base):
     __tablename__ = "login_throttle"
     username: Mapped[str] = mapped_column(String(100), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer)
-    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 __all__ = ["ApiToken", "LoginThrottle", "User", "WebSession"]

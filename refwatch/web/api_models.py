@@ -7,17 +7,12 @@ them: `names` (names.view), `text` (reports.text), `contact` (sources.contacts).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, Field
-
-from refwatch.store.timeutil import utc
+from pydantic import BaseModel, Field
 
 Out = TypeVar("Out", bound=BaseModel)
 
-UtcDateTime = Annotated[datetime, AfterValidator(utc)]
-"""A moment as the API gives it: always with its offset (RFC 3339), though SQLite hands
-back stored datetimes without one."""
 
 
 def copied(model: type[Out], view: Any, **computed: Any) -> Out:
@@ -169,7 +164,7 @@ class ReportOut(BaseModel):
     reported_on: str | None
     reported_earliest: date | None
     reported_latest: date | None
-    received_at: UtcDateTime
+    received_at: datetime
     supersedes_id: str | None
     language: str | None
     has_text: bool

@@ -63,11 +63,9 @@ def runner_of(request: Request) -> LinkageRunner:
 
 
 def when(moment: datetime | None) -> str:
-    """A stored time as "2024-05-01 14:03", in UTC (SQLite hands back naive UTC times)."""
+    """A moment (aware: the store reads them as UTC) as "2024-05-01 14:03" in UTC."""
     if moment is None:
         return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
