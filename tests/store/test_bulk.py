@@ -11,29 +11,9 @@ from refwatch.store.base import table_of
 from refwatch.store.bulk import bulk_insert
 from refwatch.store.schema_alerts import Alert
 from refwatch.store.workspace import Workspace
+from tests.store.alert_rows import alert_row
 
 alerts = table_of(Alert)
-
-
-def _row(alert_id: str, **values: Any) -> dict[str, Any]:
-    return {
-        "id": alert_id,
-        "person_id": "P-000001",
-        "open_key": alert_id,
-        "kind": "held",
-        "severity": "high",
-        "severity_rank": 3,
-        "since": date(2017, 7, 1),
-        "last_confirmed": None,
-        "factors": '[{"code": "stale"}]',
-        "fingerprint": "f" * 64,
-        "as_of": date(2026, 12, 7),
-        # Microseconds and none: the driver's own form drops ".000000", SQLAlchemy's not.
-        "opened_at": datetime(2026, 12, 7, 7, 38, 4, 123456, tzinfo=UTC),
-        "updated_at": datetime(2026, 12, 7, 7, 38, 4, tzinfo=UTC),
-        "closed_at": None,
-        **values,
-    }
 
 
 def _stored(workspace: Workspace, alert_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -52,8 +32,8 @@ def test_bulk_rows_are_stored_and_read_back_as_sqlalchemy_writes_them(
     workspace: Workspace,
 ) -> None:
     with workspace.write() as conn:
-        conn.execute(alerts.insert(), [_row("by-sqlalchemy")])
-        bulk_insert(conn, alerts, [_row("by-bulk")])
+        conn.execute(alerts.insert(), [alert_row("by-sqlalchemy")])
+        bulk_insert(conn, alerts, [alert_row("by-bulk")])
     read_a, text_a = _stored(workspace, "by-sqlalchemy")
     read_b, text_b = _stored(workspace, "by-bulk")
     for column in ("id", "open_key"):
@@ -65,8 +45,8 @@ def test_bulk_rows_are_stored_and_read_back_as_sqlalchemy_writes_them(
 def test_bulk_insert_converts_each_row_not_only_the_first(workspace: Workspace) -> None:
     """Values are converted once per distinct value: every row still gets its own."""
     days = [date(2017, 7, d) for d in range(1, 6)]
-    rows = [_row(f"a{d.day}", open_key=f"k{d.day}", since=d) for d in days]
-    rows.append(_row("a-none", open_key="k-none", since=None))
+    rows = [alert_row(f"a{d.day}", open_key=f"k{d.day}", since=d) for d in days]
+    rows.append(alert_row("a-none", open_key="k-none", since=None))
     with workspace.write() as conn:
         bulk_insert(conn, alerts, rows)
         bulk_insert(conn, alerts, [])  # nothing to write is no error
@@ -83,7 +63,7 @@ def test_a_moment_in_another_time_zone_is_stored_as_the_same_instant(
     seoul = timezone(timedelta(hours=9))
     moment = datetime(2026, 12, 7, 17, 38, 4, 123456, tzinfo=seoul)
     with workspace.write() as conn:
-        bulk_insert(conn, alerts, [_row("seoul", opened_at=moment, updated_at=moment)])
+        bulk_insert(conn, alerts, [alert_row("seoul", opened_at=moment, updated_at=moment)])
     read, _ = _stored(workspace, "seoul")
     assert read["opened_at"] == moment
     assert read["opened_at"].tzinfo is UTC and read["opened_at"].hour == 8

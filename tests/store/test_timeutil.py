@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import DateTime, String, cast, select
 
@@ -11,6 +11,7 @@ from refwatch.store.schema import Base
 from refwatch.store.schema_alerts import Alert
 from refwatch.store.timeutil import UtcDateTime, is_moment
 from refwatch.store.workspace import Workspace
+from tests.store.alert_rows import alert_row
 
 alerts = table_of(Alert)
 SEOUL = timezone(timedelta(hours=9))
@@ -18,23 +19,8 @@ SEOUL = timezone(timedelta(hours=9))
 MOMENT = datetime(2026, 12, 7, 17, 38, 4, 123456, tzinfo=SEOUL)
 
 
-def _alert(alert_id: str, opened_at: datetime) -> dict[str, object]:
-    return {
-        "id": alert_id,
-        "person_id": "P-000001",
-        "open_key": alert_id,
-        "kind": "held",
-        "severity": "high",
-        "severity_rank": 3,
-        "since": date(2017, 7, 1),
-        "last_confirmed": None,
-        "factors": "[]",
-        "fingerprint": "f" * 64,
-        "as_of": date(2026, 12, 7),
-        "opened_at": opened_at,
-        "updated_at": opened_at,
-        "closed_at": None,
-    }
+def _at(alert_id: str, moment: datetime) -> dict[str, object]:
+    return alert_row(alert_id, opened_at=moment, updated_at=moment)
 
 
 def _opened(workspace: Workspace, alert_id: str, zone: str | None = None) -> datetime:
@@ -51,7 +37,7 @@ def test_a_moment_from_another_zone_reads_back_as_the_same_instant_in_utc(
     workspace: Workspace,
 ) -> None:
     with workspace.write() as conn:
-        conn.execute(alerts.insert(), [_alert("seoul", MOMENT)])
+        conn.execute(alerts.insert(), [_at("seoul", MOMENT)])
     got = _opened(workspace, "seoul")
     assert got == MOMENT
     assert got.tzinfo is UTC and got.hour == 8
@@ -60,14 +46,14 @@ def test_a_moment_from_another_zone_reads_back_as_the_same_instant_in_utc(
 def test_a_session_in_another_zone_still_reads_utc(workspace: Workspace) -> None:
     """PostgreSQL hands moments back in the session's zone; the reader gets UTC."""
     with workspace.write() as conn:
-        conn.execute(alerts.insert(), [_alert("zoned", MOMENT)])
+        conn.execute(alerts.insert(), [_at("zoned", MOMENT)])
     got = _opened(workspace, "zoned", zone="Asia/Seoul")
     assert got.tzinfo is UTC and got == MOMENT
 
 
 def test_a_naive_moment_is_taken_as_utc(workspace: Workspace) -> None:
     with workspace.write() as conn:
-        conn.execute(alerts.insert(), [_alert("naive", datetime(2026, 12, 7, 8, 38, 4))])
+        conn.execute(alerts.insert(), [_at("naive", datetime(2026, 12, 7, 8, 38, 4))])
     assert _opened(workspace, "naive") == datetime(2026, 12, 7, 8, 38, 4, tzinfo=UTC)
 
 
@@ -77,7 +63,7 @@ def test_sql_compares_moments_as_instants_whatever_zone_they_were_given_in(
     """SQLite compares the stored digits: a moment kept in its own zone's digits would
     sort nine hours late against a UTC bound."""
     with workspace.write() as conn:
-        conn.execute(alerts.insert(), [_alert("seoul", MOMENT)])
+        conn.execute(alerts.insert(), [_at("seoul", MOMENT)])
     before = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # 18:00 in Seoul: after the moment
     after = datetime(2026, 12, 7, 17, 0, tzinfo=SEOUL)  # 08:00 UTC: before it
     with workspace.read() as conn:
