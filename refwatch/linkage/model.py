@@ -183,7 +183,9 @@ def train(
         def em(rule: tuple[str, ...] = rule) -> None:
             with one_thread(linker):  # sums of floats in one order: the same m every run
                 training.estimate_parameters_using_expectation_maximisation(
-                    block_on(*rule), max_pairs=config.em_max_pairs if large else None
+                    block_on(*rule),
+                    max_pairs=config.em_max_pairs if large else None,
+                    estimate_without_term_frequencies=config.em_without_tf,
                 )
 
         failed = _guarded(linker, em)

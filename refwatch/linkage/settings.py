@@ -22,8 +22,12 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator
 
-SETTINGS_VERSION = 8
-"""Version 8 (issue 12): a name whose family name could be first or last is compared in
+SETTINGS_VERSION = 9
+"""Version 9 (issue 12, time at a million mentions): expectation maximisation iterates
+over the counts of each agreement pattern, not over every sampled pair, leaving term
+frequencies out of its expectation step as Splink's `estimate_without_term_frequencies`
+does (`LinkageConfig.em_without_tf`); runs saved before read with it False.
+Version 8 (issue 12): a name whose family name could be first or last is compared in
 its other reading also when one side has no apprehension date (four blocking rules);
 runs saved before keep their own rules. Version 7 (issue 12): the name frequencies that
 weigh "same Hangul name" and "same name under every spelling" count only the pairs that
@@ -147,6 +151,9 @@ class LinkageConfig:
       reported together) have other members linked across at this match probability or
       more gains the group evidence (`refwatch.linkage.groups`); None: off (runs saved
       before version 6).
+    - `em_without_tf`: since settings version 9, EM's iterations run over the counts of
+      each agreement pattern, term frequencies left out of the expectation step (they
+      still weigh every scored pair); False for runs saved before.
     - `blocking`: which pairs are scored at all (SQL over the two sides, l and r).
     """
 
@@ -170,6 +177,7 @@ class LinkageConfig:
     tf_own_mentions: float = 2.0
     tf_pair_shares: bool = True
     group_bar: float | None = 0.9
+    em_without_tf: bool = True
     blocking: tuple[str, ...] = field(default_factory=lambda: BLOCKING_RULES)
 
     def as_dict(self) -> dict[str, Any]:
@@ -187,6 +195,8 @@ class LinkageConfig:
             values.setdefault("group_bar", None)  # no group evidence before version 6
         if int(data.get("settings_version") or 0) < 7:
             values.setdefault("tf_pair_shares", False)  # frequencies as they were
+        if int(data.get("settings_version") or 0) < 9:
+            values.setdefault("em_without_tf", False)  # EM over every pair, as it was
         if "blocking" in values:
             values["blocking"] = tuple(values["blocking"])
         return cls(**values)
