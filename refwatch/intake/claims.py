@@ -432,16 +432,7 @@ def list_claims(conn: Connection, cipher: FieldCipher | None = None) -> list[Cla
         if cipher is not None:
             text = cipher.open("claims", "text", row.id, row.text_enc) or ""
         flags = tuple(f for f in row.flags.split(";") if f)
-        out.append(
-            from_row(
-                ClaimRecord,
-                row,
-                source=row.source_name,
-                flags=flags,
-                text=text,
-                recorded_at=row.recorded_at,
-            )
-        )
+        out.append(from_row(ClaimRecord, row, source=row.source_name, flags=flags, text=text))
     return out
 
 

@@ -14,7 +14,6 @@ from pydantic import BaseModel, Field
 Out = TypeVar("Out", bound=BaseModel)
 
 
-
 def copied(model: type[Out], view: Any, **computed: Any) -> Out:
     """The model of an API answer filled from a view's attributes of the same names (a
     tuple becomes a list), with the fields `computed` here added or replaced."""
