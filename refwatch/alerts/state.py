@@ -30,6 +30,7 @@ from refwatch.alerts.wording import reason_text
 from refwatch.counting import load_snapshot
 from refwatch.counting.status import resolve_status
 from refwatch.store.base import table_of
+from refwatch.store.bulk import bulk_insert
 from refwatch.store.person_pins import current_pins
 from refwatch.store.queries import from_row
 from refwatch.store.schema import WorkspaceMeta
@@ -54,19 +55,17 @@ class EvaluationResult:
         return {**asdict(self), "as_of": self.as_of.isoformat()}
 
 
-def fingerprint(view: AlertView) -> str:
-    """What makes an alert different: kind, severity, dates and factors."""
-    text = json.dumps(
-        [
-            view.kind,
-            view.severity,
-            view.since,
-            view.last_confirmed,
-            view.factors_json(),
-        ],
-        sort_keys=True,
-        default=str,
-    )
+def fingerprint(view: AlertView, factors_text: str | None = None) -> str:
+    """What makes an alert different: kind, severity, dates and factors.
+
+    The text hashed is the JSON list of the four and the factors; `factors_text`, the
+    factors' JSON as stored (`_values`), is spliced in rather than encoded a second time
+    (a sixth of a first evaluation's store at a million persons held). The hash stays the
+    one earlier versions stored, so an upgrade reopens no alert."""
+    if factors_text is None:
+        factors_text = json.dumps(view.factors_json(), sort_keys=True, default=str)
+    head = json.dumps([view.kind, view.severity, view.since, view.last_confirmed], default=str)
+    text = f"{head[:-1]}, {factors_text}]"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -102,14 +101,15 @@ def alert_payload(row: Any, link_base: str, event: str) -> dict[str, Any]:
 
 
 def _values(view: AlertView, day: date) -> dict[str, Any]:
+    factors = json.dumps(view.factors_json(), sort_keys=True, default=str)
     return {
         "kind": view.kind,
         "severity": view.severity,
         "severity_rank": view.severity_rank,
         "since": view.since,
         "last_confirmed": view.last_confirmed,
-        "factors": json.dumps(view.factors_json(), sort_keys=True),
-        "fingerprint": fingerprint(view),
+        "factors": factors,
+        "fingerprint": fingerprint(view, factors),
         "as_of": day,
     }
 
@@ -169,7 +169,12 @@ def _store(workspace: Workspace, day: date, views: list[AlertView], key: str) ->
             conn.execute(select(func.pg_advisory_xact_lock(_lock_id(workspace))))
         base = read_settings(conn).base_url
         listening = bool(active_channels(conn, ("immediate", "both")))
-        current = {r.person_id: r for r in conn.execute(select(alerts).where(_open()))}
+        # What the comparison needs, not whole rows: reading every open alert's dates
+        # and factors cost as much as the rest of an evaluation that changes nothing.
+        compared = select(
+            alerts.c.id, alerts.c.person_id, alerts.c.fingerprint, alerts.c.severity_rank
+        )
+        current = {r.person_id: r for r in conn.execute(compared.where(_open()))}
         wanted = {v.person_id: v for v in views}
         for person_id, view in wanted.items():
             row = current.get(person_id)
@@ -202,8 +207,7 @@ def _store(workspace: Workspace, day: date, views: list[AlertView], key: str) ->
             else:
                 updated += 1
         gone = [r for pid, r in current.items() if pid not in wanted]
-        if inserts:
-            conn.execute(alerts.insert(), inserts)
+        bulk_insert(conn, alerts, inserts)
         if changes:
             fields = [k for k in changes[0] if k != "alert"]
             conn.execute(
@@ -214,22 +218,32 @@ def _store(workspace: Workspace, day: date, views: list[AlertView], key: str) ->
             )
         if gone:
             statuses = _statuses(workspace, day)
+            closing_rows = _rows(conn, [r.id for r in gone]) if listening else []
             conn.execute(
                 update(alerts)
                 .where(alerts.c.id == bindparam("alert"))
                 .values(open_key=None, closed_at=now, updated_at=now, as_of=day),
                 [{"alert": r.id} for r in gone],
             )
-            if listening:
-                for r in gone:
-                    closing = SimpleNamespace(**{**r._mapping, "as_of": day})
-                    key, kind, payload, alert_id = _message(closing, "closed", base)
-                    payload["status"] = statuses.get(r.person_id, "unknown")
-                    messages.append((key, kind, payload, alert_id))
+            for r in closing_rows:
+                closing = SimpleNamespace(**{**r._mapping, "as_of": day})
+                key, kind, payload, alert_id = _message(closing, "closed", base)
+                payload["status"] = statuses.get(r.person_id, "unknown")
+                messages.append((key, kind, payload, alert_id))
         queued = enqueue_all(conn, messages, now) if messages else 0
         conn.execute(delete(meta).where(meta.c.key == INPUTS_KEY))
         conn.execute(meta.insert().values(key=INPUTS_KEY, value=key))
     return EvaluationResult(day, len(views), len(inserts), escalated, updated, len(gone), queued)
+
+
+def _rows(conn: Connection, ids: list[str]) -> list[Any]:
+    """Whole alert rows by id, in the order given (a chunk at a time: bound-parameter
+    limits)."""
+    found: dict[str, Any] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update((r.id, r) for r in conn.execute(select(alerts).where(alerts.c.id.in_(chunk))))
+    return [found[i] for i in ids]
 
 
 def _lock_id(workspace: Workspace) -> int:

@@ -195,23 +195,8 @@ def load_evidence(conn: Connection) -> Evidence:
             cm.c.flags,
         ).order_by(cm.c.id),
     )
-    numbered = select(
-        cm.c.id, (func.row_number().over(order_by=cm.c.id) - 1).label("idx")
-    ).subquery("numbered")
-    ev = events_table
-    event_rows = _fetch(
-        conn,
-        select(
-            numbered.c.idx,
-            case(EVENT_CODES, value=ev.c.event_type, else_=-1),
-            _day(ev.c.date_earliest, dialect),
-            _day(ev.c.date_latest, dialect),
-            ev.c.place_id,
-            ev.c.facility_id,
-        )
-        .join(numbered, numbered.c.id == ev.c.mention_id)
-        .order_by(ev.c.id),
-    )
+    mention_ids = [str(r[0]) for r in mention_rows]
+    event_rows = _current_events(conn, mention_ids)
     source_rows = conn.execute(
         select(sources.c.id, sources.c.name, sources.c.source_type, sources.c.reliability).order_by(
             sources.c.id
@@ -220,7 +205,6 @@ def load_evidence(conn: Connection) -> Evidence:
     runs = conn.execute(
         select(links_table.c.run_id).where(links_table.c.run_id.is_not(None)).distinct()
     ).scalars()
-    mention_ids = [str(r[0]) for r in mention_rows]
     chains = load_chains(conn)
     run_ids = select(runs_table.c.id)
     held = conn.execute(
@@ -237,6 +221,35 @@ def load_evidence(conn: Connection) -> Evidence:
         pair_rows=_stored_pairs(conn, mention_ids, chains),
         constraints=row_constraints(conn, mention_ids, chains),
     )
+
+
+def _current_events(conn: Connection, mention_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    """Events of the current mentions, each with its mention's row, in event-id order.
+
+    Why rows are matched here and not by a join on a numbered copy of the current
+    mentions: that made the database work out which mentions are current a second time
+    and number them with a window, which took longer than reading every event (a third of
+    the load at a million mentions); a dictionary lookup per event costs far less."""
+    ev = events_table
+    dialect = conn.dialect.name
+    row_of = {mention_id: row for row, mention_id in enumerate(mention_ids)}
+    fetched = _fetch(
+        conn,
+        select(
+            ev.c.mention_id,
+            case(EVENT_CODES, value=ev.c.event_type, else_=-1),
+            _day(ev.c.date_earliest, dialect),
+            _day(ev.c.date_latest, dialect),
+            ev.c.place_id,
+            ev.c.facility_id,
+        ).order_by(ev.c.id),
+    )
+    out: list[tuple[Any, ...]] = []
+    for mention_id, *rest in fetched:
+        row = row_of.get(str(mention_id))
+        if row is not None:
+            out.append((row, *rest))
+    return out
 
 
 def _stored_pairs(

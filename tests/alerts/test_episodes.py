@@ -3,6 +3,7 @@ person is no longer held; each step queues one message, an unchanged run queues 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 
@@ -10,8 +11,9 @@ from sqlalchemy import select
 
 from refwatch.alerts.channels import add_channel
 from refwatch.alerts.outbox import outbox
+from refwatch.alerts.rules import AlertView, Factor, compute_alerts
 from refwatch.alerts.settings import save_settings
-from refwatch.alerts.state import evaluate, stored_alerts
+from refwatch.alerts.state import evaluate, fingerprint, stored_alerts
 from refwatch.domain.enums import Status
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.person_pins import person_version, pin_status
@@ -56,6 +58,7 @@ def test_open_escalate_close_each_queue_one_message(
     assert (fall.escalated, fall.queued) == (0, 0)  # a lower severity sends nothing
 
     child = scenario["A-3"]
+    held = {a.person_id: a for a in stored_alerts(workspace)}[child]
     with workspace.read() as conn:
         version = person_version(conn, child)
     assert version is not None
@@ -76,6 +79,9 @@ def test_open_escalate_close_each_queue_one_message(
     alert = last["alert"]
     assert isinstance(alert, dict)
     assert alert["person_id"] == child and alert["reason"] == "no longer held as of 2017-09-30"
+    # The message describes the alert as it stood before it closed (read before the close).
+    assert (alert["id"], alert["kind"], alert["severity"]) == (held.id, held.kind, held.severity)
+    assert alert["since"] == held.since.isoformat() and alert["factors"] == held.factors
     assert "relative" not in json.dumps(_payloads(workspace))
 
 
@@ -103,3 +109,36 @@ def test_racing_evaluations_open_each_alert_once(
     assert errors == []
     persons = [a.person_id for a in stored_alerts(workspace)]
     assert len(persons) == len(set(persons)) == 3
+
+
+def test_fingerprints_are_the_ones_stored_before(
+    workspace: Workspace, scenario: dict[str, str]
+) -> None:
+    """An alert's fingerprint is spliced from its factors' stored JSON; it must equal the
+    hash earlier versions stored (one JSON list, hashed), or an upgrade would rewrite
+    every open alert as changed."""
+    _, views = compute_alerts(workspace, DAY)
+    crafted = AlertView(
+        person_id="P-000009",
+        kind="held",
+        severity="standard",
+        severity_rank=1,
+        since=None,
+        last_confirmed=date(2017, 1, 2),
+        factors=(
+            Factor("stale", {"days": None, "threshold": 30}),
+            Factor("pre_return_facility", {"facilities": ["F-2", "F-1"], "returned": 2}),
+            Factor("possibly_held"),
+        ),
+    )
+    assert len(views) == 3
+    for view in [*views, crafted]:
+        before = json.dumps(
+            [view.kind, view.severity, view.since, view.last_confirmed, view.factors_json()],
+            sort_keys=True,
+            default=str,
+        )
+        assert fingerprint(view) == hashlib.sha256(before.encode()).hexdigest()
+        stored = json.dumps(view.factors_json(), sort_keys=True)
+        assert fingerprint(view, stored) == fingerprint(view)
+    assert fingerprint(crafted) != fingerprint(views[0])

@@ -6,10 +6,15 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from refwatch.counting import count_persons
+from refwatch.counting.days import from_day
+from refwatch.counting.evidence import EVENT_CODES
 from refwatch.counting.snapshot import forget, load_snapshot
+from refwatch.intake.deletion import delete_report
 from refwatch.store.crypto import FieldCipher
+from refwatch.store.queries import current_mentions
 from refwatch.store.workspace import Workspace
 from tests.conftest import row
 from tests.counting.conftest import import_rows, link_by_truth
@@ -141,3 +146,38 @@ def test_reading_names_or_reasons_for_review_does_not_count_as_an_evidence_chang
         assert not changes_evidence(action), action
     for action in ("linkage.run", "linkage.decide", "import", "mention.create"):
         assert changes_evidence(action), action
+
+
+def test_only_current_mentions_bring_their_events(
+    workspace: Workspace, cipher: FieldCipher, tmp_path: Path
+) -> None:
+    """Each event sits on its own mention's row; a corrected row's old version and a
+    deleted report bring none (the events are matched to current mentions in Python, not
+    by a join, since the load at a million mentions)."""
+    first = [
+        row(**SDC, record_id="1", apprehended_on="2017-07", status="detained"),
+        row(**SDC, record_id="2", apprehended_on="2017-08", status="detained"),
+        row(**SDC, record_id="3", apprehended_on="2016-01", status="detained"),
+    ]
+    import_rows(workspace, cipher, tmp_path, first)
+    corrected = [dict(first[0], apprehended_on="2018-03"), first[1], first[2]]
+    import_rows(workspace, cipher, tmp_path / "2", corrected)
+    with workspace.read() as conn:
+        cm = current_mentions().subquery()
+        current = dict(conn.execute(select(cm.c.record_id, cm.c.report_id)).all())
+    delete_report(workspace, current["3"], "request R-1", "admin")
+
+    ev = load_snapshot(workspace, fresh=True).evidence
+    with workspace.read() as conn:
+        cm = current_mentions().subquery()
+        record_of = dict(conn.execute(select(cm.c.id, cm.c.record_id)).all())
+    apprehended = ev.e_type == EVENT_CODES["apprehension"]
+    seen = {
+        record_of[ev.mention_ids[m]]: str(lo)
+        for m, lo in zip(ev.e_mention[apprehended], ev.e_lo[apprehended], strict=True)
+    }
+    assert {k: from_day(int(v)).isoformat()[:7] for k, v in seen.items()} == {
+        "1": "2018-03",
+        "2": "2017-08",
+    }
+    assert int(ev.e_mention.max()) < ev.mentions
