@@ -229,7 +229,7 @@ def _current_events(conn: Connection, mention_ids: Sequence[str]) -> list[tuple[
     Why rows are matched here and not by a join on a numbered copy of the current
     mentions: that made the database work out which mentions are current a second time
     and number them with a window, which took longer than reading every event (a third of
-    the load at a million mentions); a dictionary lookup per event costs far less."""
+    the load at 100,000 mentions); a dictionary lookup per event costs far less."""
     ev = events_table
     dialect = conn.dialect.name
     row_of = {mention_id: row for row, mention_id in enumerate(mention_ids)}
