@@ -236,12 +236,16 @@ def _store(workspace: Workspace, day: date, views: list[AlertView], key: str) ->
     return EvaluationResult(day, len(views), len(inserts), escalated, updated, len(gone), queued)
 
 
+ROWS_AT_ONCE = 500
+"""Alert ids per `IN (...)` when whole rows are read back (bound-parameter limits)."""
+
+
 def _rows(conn: Connection, ids: list[str]) -> list[Any]:
     """Whole alert rows by id, in the order given (a chunk at a time: bound-parameter
     limits)."""
     found: dict[str, Any] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for start in range(0, len(ids), ROWS_AT_ONCE):
+        chunk = ids[start : start + ROWS_AT_ONCE]
         found.update((r.id, r) for r in conn.execute(select(alerts).where(alerts.c.id.in_(chunk))))
     return [found[i] for i in ids]
 

@@ -7,8 +7,10 @@ import hashlib
 import json
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
+from refwatch.alerts import state
 from refwatch.alerts.channels import add_channel
 from refwatch.alerts.outbox import outbox
 from refwatch.alerts.rules import AlertView, Factor, compute_alerts
@@ -142,3 +144,42 @@ def test_fingerprints_are_the_ones_stored_before(
         stored = json.dumps(view.factors_json(), sort_keys=True)
         assert fingerprint(view, stored) == fingerprint(view)
     assert fingerprint(crafted) != fingerprint(views[0])
+
+
+def test_every_closing_alert_is_described_as_it_stood(
+    workspace: Workspace,
+    cipher: FieldCipher,
+    scenario: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When many alerts close at once their rows are read back in chunks; each message
+    still carries its own alert's kind, severity, dates and factors."""
+    monkeypatch.setattr(state, "ROWS_AT_ONCE", 2)  # three alerts: two chunks
+    add_channel(
+        workspace,
+        cipher,
+        name="hook",
+        kind="webhook",
+        target="https://hooks.example.org/x",
+        actor="admin",
+    )
+    assert evaluate(workspace, DAY).opened == 3
+    held = {a.id: a for a in stored_alerts(workspace)}
+    before = date(2016, 1, 1)  # before anyone was caught: no one held, every alert closes
+    closed = evaluate(workspace, before)
+    assert (closed.held, closed.closed, closed.queued) == (0, 3, 3)
+    messages = [m for m in _payloads(workspace) if m["type"] == "alert.closed"]
+    assert len(messages) == 3
+    for message in messages:
+        alert = message["alert"]
+        assert isinstance(alert, dict)
+        stood = held[str(alert["id"])]
+        assert (alert["person_id"], alert["kind"], alert["severity"]) == (
+            stood.person_id,
+            stood.kind,
+            stood.severity,
+        )
+        assert alert["factors"] == stood.factors
+        assert alert["since"] == (stood.since.isoformat() if stood.since else None)
+        assert alert["reason"] == "no longer held as of 2016-01-01"
+    assert stored_alerts(workspace) == []
