@@ -30,9 +30,8 @@ def _payloads(workspace: Workspace) -> list[dict[str, object]]:
         return [json.loads(r) for r in rows]
 
 
-def test_open_escalate_close_each_queue_one_message(
-    workspace: Workspace, cipher: FieldCipher, scenario: dict[str, str]
-) -> None:
+def _listen(workspace: Workspace, cipher: FieldCipher) -> None:
+    """A webhook channel, so that each step queues its message."""
     add_channel(
         workspace,
         cipher,
@@ -41,6 +40,12 @@ def test_open_escalate_close_each_queue_one_message(
         target="https://hooks.example.org/x",
         actor="admin",
     )
+
+
+def test_open_escalate_close_each_queue_one_message(
+    workspace: Workspace, cipher: FieldCipher, scenario: dict[str, str]
+) -> None:
+    _listen(workspace, cipher)
     first = evaluate(workspace, DAY)
     assert first.opened == first.queued == 3
     assert evaluate(workspace, DAY).queued == 0  # nothing changed, nothing sent
@@ -155,14 +160,7 @@ def test_every_closing_alert_is_described_as_it_stood(
     """When many alerts close at once their rows are read back in chunks; each message
     still carries its own alert's kind, severity, dates and factors."""
     monkeypatch.setattr(state, "ROWS_AT_ONCE", 2)  # three alerts: two chunks
-    add_channel(
-        workspace,
-        cipher,
-        name="hook",
-        kind="webhook",
-        target="https://hooks.example.org/x",
-        actor="admin",
-    )
+    _listen(workspace, cipher)
     assert evaluate(workspace, DAY).opened == 3
     held = {a.id: a for a in stored_alerts(workspace)}
     before = date(2016, 1, 1)  # before anyone was caught: no one held, every alert closes
