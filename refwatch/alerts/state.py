@@ -18,9 +18,9 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from refwatch.alerts.outbox import active_channels, enqueue_all
@@ -30,7 +30,7 @@ from refwatch.alerts.wording import reason_text
 from refwatch.counting import load_snapshot
 from refwatch.counting.status import resolve_status
 from refwatch.store.base import table_of
-from refwatch.store.bulk import bulk_insert
+from refwatch.store.bulk import bulk_insert, bulk_update, fetch_tuples
 from refwatch.store.person_pins import current_pins
 from refwatch.store.queries import from_row
 from refwatch.store.schema import WorkspaceMeta
@@ -55,6 +55,12 @@ class EvaluationResult:
         return {**asdict(self), "as_of": self.as_of.isoformat()}
 
 
+FACTORS_JSON = json.JSONEncoder(sort_keys=True, default=str)
+"""The stored factors' encoding: `json.dumps(..., sort_keys=True, default=str)`, made once
+(`json.dumps` with options builds an encoder per call, a second per alert at a million)."""
+HEAD_JSON = json.JSONEncoder(default=str)
+
+
 def fingerprint(view: AlertView, factors_text: str | None = None) -> str:
     """What makes an alert different: kind, severity, dates and factors.
 
@@ -63,8 +69,8 @@ def fingerprint(view: AlertView, factors_text: str | None = None) -> str:
     (a sixth of a first evaluation's store at a million persons held). The hash stays the
     one earlier versions stored, so an upgrade reopens no alert."""
     if factors_text is None:
-        factors_text = json.dumps(view.factors_json(), sort_keys=True, default=str)
-    head = json.dumps([view.kind, view.severity, view.since, view.last_confirmed], default=str)
+        factors_text = FACTORS_JSON.encode(view.factors_json())
+    head = HEAD_JSON.encode([view.kind, view.severity, view.since, view.last_confirmed])
     text = f"{head[:-1]}, {factors_text}]"
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -101,7 +107,7 @@ def alert_payload(row: Any, link_base: str, event: str) -> dict[str, Any]:
 
 
 def _values(view: AlertView, day: date) -> dict[str, Any]:
-    factors = json.dumps(view.factors_json(), sort_keys=True, default=str)
+    factors = FACTORS_JSON.encode(view.factors_json())
     return {
         "kind": view.kind,
         "severity": view.severity,
@@ -155,6 +161,15 @@ def inputs_key(workspace: Workspace, day: date) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+class OpenAlert(NamedTuple):
+    """What `_store` compares of an open alert."""
+
+    id: str
+    person_id: str
+    fingerprint: str
+    severity_rank: int
+
+
 def _store(workspace: Workspace, day: date, views: list[AlertView], key: str) -> EvaluationResult:
     """Compare with the open alerts and write the differences in bulk (one statement per
     kind of change, not per person: a first run on 100,000 persons held stays seconds)."""
@@ -174,7 +189,7 @@ def _store(workspace: Workspace, day: date, views: list[AlertView], key: str) ->
         compared = select(
             alerts.c.id, alerts.c.person_id, alerts.c.fingerprint, alerts.c.severity_rank
         )
-        current = {r.person_id: r for r in conn.execute(compared.where(_open()))}
+        current = {r[1]: OpenAlert._make(r) for r in fetch_tuples(conn, compared.where(_open()))}
         wanted = {v.person_id: v for v in views}
         for person_id, view in wanted.items():
             row = current.get(person_id)
@@ -198,7 +213,7 @@ def _store(workspace: Workspace, day: date, views: list[AlertView], key: str) ->
                 continue
             if row.fingerprint == values["fingerprint"]:
                 continue
-            changes.append({"alert": row.id, "updated_at": now, **values})
+            changes.append({"id": row.id, "updated_at": now, **values})
             if view.severity_rank > row.severity_rank:
                 escalated += 1
                 if listening:
@@ -208,23 +223,14 @@ def _store(workspace: Workspace, day: date, views: list[AlertView], key: str) ->
                 updated += 1
         gone = [r for pid, r in current.items() if pid not in wanted]
         bulk_insert(conn, alerts, inserts)
-        if changes:
-            fields = [k for k in changes[0] if k != "alert"]
-            conn.execute(
-                update(alerts)
-                .where(alerts.c.id == bindparam("alert"))
-                .values({k: bindparam(k) for k in fields}),
-                changes,
-            )
+        bulk_update(conn, alerts, "id", changes)
         if gone:
-            statuses = _statuses(workspace, day)
             closing_rows = _rows(conn, [r.id for r in gone]) if listening else []
-            conn.execute(
-                update(alerts)
-                .where(alerts.c.id == bindparam("alert"))
-                .values(open_key=None, closed_at=now, updated_at=now, as_of=day),
-                [{"alert": r.id} for r in gone],
-            )
+            # What became of each person is said only in a message: with no channel
+            # listening, resolving every person's status (seconds at a million) is waste.
+            statuses = _statuses(workspace, day) if closing_rows else {}
+            closed = {"open_key": None, "closed_at": now, "updated_at": now, "as_of": day}
+            bulk_update(conn, alerts, "id", [{"id": r.id, **closed} for r in gone])
             for r in closing_rows:
                 closing = SimpleNamespace(**{**r._mapping, "as_of": day})
                 key, kind, payload, alert_id = _message(closing, "closed", base)

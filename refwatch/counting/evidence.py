@@ -14,7 +14,7 @@ same evidence and the same person links.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,7 +25,8 @@ from sqlalchemy import Connection, Integer, case, cast, func, literal_column, se
 from refwatch.counting.days import NEG, POS, Days
 from refwatch.domain.enums import EventType, Flag, Status
 from refwatch.linkage.chains import Chains, load_chains
-from refwatch.linkage.constraints import Constraints, row_constraints
+from refwatch.linkage.constraints import Constraints, row_constraints, rows_by_id
+from refwatch.store.bulk import fetch_tuples
 from refwatch.store.queries import current_mentions, sources
 from refwatch.store.schema import Event, PersonLink, table_of
 from refwatch.store.schema_linkage import LinkagePair, LinkageRun
@@ -161,22 +162,11 @@ def _day(column: Any, dialect: str) -> Any:
     return cast(column - literal_column("DATE '1970-01-01'"), Integer)
 
 
-def _fetch(conn: Connection, statement: Any) -> list[tuple[Any, ...]]:
-    """All rows as plain tuples, straight from the driver (no per-row Row objects)."""
-    sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
 def load_evidence(conn: Connection) -> Evidence:
     """Read the current evidence and person links into arrays (one transaction)."""
     dialect = conn.dialect.name
     cm = current_mentions().subquery("cm")
-    mention_rows = _fetch(
+    mention_rows = fetch_tuples(
         conn,
         select(
             cm.c.id,
@@ -195,14 +185,14 @@ def load_evidence(conn: Connection) -> Evidence:
             cm.c.flags,
         ).order_by(cm.c.id),
     )
-    mention_ids = [str(r[0]) for r in mention_rows]
-    event_rows = _current_events(conn, mention_ids)
+    row_of = rows_by_id(str(r[0]) for r in mention_rows)
+    event_rows = _current_events(conn, row_of)
     source_rows = conn.execute(
         select(sources.c.id, sources.c.name, sources.c.source_type, sources.c.reliability).order_by(
             sources.c.id
         )
     ).all()
-    identity = _identity_inputs(conn, mention_ids)
+    identity = _identity_inputs(conn, row_of)
     return build_evidence(
         mention_rows,
         event_rows,
@@ -225,7 +215,7 @@ class _IdentityInputs:
     constraints: Constraints
 
 
-def _identity_inputs(conn: Connection, mention_ids: Sequence[str]) -> _IdentityInputs:
+def _identity_inputs(conn: Connection, row_of: Mapping[str, int]) -> _IdentityInputs:
     runs = conn.execute(
         select(links_table.c.run_id).where(links_table.c.run_id.is_not(None)).distinct()
     ).scalars()
@@ -239,8 +229,8 @@ def _identity_inputs(conn: Connection, mention_ids: Sequence[str]) -> _IdentityI
     return _IdentityInputs(
         tuple(sorted(str(r) for r in runs)),
         set(map(str, held)),
-        _stored_pairs(conn, mention_ids, chains),
-        row_constraints(conn, mention_ids, chains),
+        _stored_pairs(conn, row_of, chains),
+        row_constraints(conn, row_of, chains),
     )
 
 
@@ -254,10 +244,9 @@ def relink(conn: Connection, evidence: Evidence) -> Evidence | None:
     is the one a full load gives (`tests/counting/test_relink.py`). Every current mention
     has a link (an import gives each its own person), so the current mentions are the
     same set."""
-    mention_ids = [str(m) for m in evidence.mention_ids]
-    row_of = {mention_id: row for row, mention_id in enumerate(mention_ids)}
-    person_of: list[Any] = [None] * len(mention_ids)
-    for mention_id, person_id in _fetch(
+    row_of = rows_by_id(str(m) for m in evidence.mention_ids)
+    person_of: list[Any] = [None] * len(row_of)
+    for mention_id, person_id in fetch_tuples(
         conn, select(links_table.c.mention_id, links_table.c.person_id)
     ):
         row = row_of.get(str(mention_id))
@@ -265,7 +254,7 @@ def relink(conn: Connection, evidence: Evidence) -> Evidence | None:
             person_of[row] = person_id
     if any(person is None for person in person_of):
         return None
-    identity = _identity_inputs(conn, mention_ids)
+    identity = _identity_inputs(conn, row_of)
     relinked = replace(
         evidence,
         **_identity_columns(
@@ -309,7 +298,7 @@ def _identity_columns(
     }
 
 
-def _current_events(conn: Connection, mention_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+def _current_events(conn: Connection, row_of: Mapping[str, int]) -> list[tuple[Any, ...]]:
     """Events of the current mentions, each with its mention's row, in event-id order.
 
     Why rows are matched here and not by a join on a numbered copy of the current
@@ -318,8 +307,7 @@ def _current_events(conn: Connection, mention_ids: Sequence[str]) -> list[tuple[
     the load at 100,000 mentions); a dictionary lookup per event costs far less."""
     ev = events_table
     dialect = conn.dialect.name
-    row_of = {mention_id: row for row, mention_id in enumerate(mention_ids)}
-    fetched = _fetch(
+    fetched = fetch_tuples(
         conn,
         select(
             ev.c.mention_id,
@@ -339,15 +327,14 @@ def _current_events(conn: Connection, mention_ids: Sequence[str]) -> list[tuple[
 
 
 def _stored_pairs(
-    conn: Connection, mention_ids: Sequence[str], chains: Chains
+    conn: Connection, row_of: Mapping[str, int], chains: Chains
 ) -> list[tuple[int, int, float]]:
     """The latest run's stored pairs as (row, row, probability) of current mentions; a
     corrected mention's pairs pass to its current version."""
-    row_of = {mention_id: row for row, mention_id in enumerate(mention_ids)}
     out: list[tuple[int, int, float]] = []
     pairs = pairs_table.c
     query = select(pairs.mention_a, pairs.mention_b, pairs.match_probability)
-    for a, b, probability in _fetch(conn, query):
+    for a, b, probability in fetch_tuples(conn, query):
         left = row_of.get(chains.current_of(str(a)))
         right = row_of.get(chains.current_of(str(b)))
         if left is not None and right is not None and left != right:

@@ -203,8 +203,7 @@ def _decisions(
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Active "same" and "not the same" decisions as row pairs, corrections followed
     forward (the rule of a linkage run's constraints)."""
-    ids = sorted(row_of, key=row_of.__getitem__)
-    decided = row_constraints(conn, ids, load_chains(conn))
+    decided = row_constraints(conn, row_of, load_chains(conn))
     return decided.same, decided.different
 
 

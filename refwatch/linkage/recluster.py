@@ -20,7 +20,7 @@ from sqlalchemy import Connection, select
 
 from refwatch.linkage.chains import load_chains
 from refwatch.linkage.cluster import cluster, weight_of
-from refwatch.linkage.constraints import row_constraints
+from refwatch.linkage.constraints import row_constraints, rows_by_id
 from refwatch.store.queries import current_mentions
 from refwatch.store.schema import table_of
 from refwatch.store.schema_linkage import LinkagePair
@@ -41,7 +41,7 @@ def recluster(conn: Connection, threshold: float) -> dict[str, str]:
     ordered = sorted(rows, key=lambda r: str(r["id"]))
     mention_ids = [str(r["id"]) for r in ordered]
     person_now = {str(r["id"]): str(r["person_id"]) for r in ordered}
-    row_of = {mention_id: i for i, mention_id in enumerate(mention_ids)}
+    row_of = rows_by_id(mention_ids)
     a: list[int] = []
     b: list[int] = []
     weights: list[float] = []
@@ -52,7 +52,7 @@ def recluster(conn: Connection, threshold: float) -> dict[str, str]:
         a.append(left)
         b.append(right)
         weights.append(float(pair.match_weight))
-    decided = row_constraints(conn, mention_ids, load_chains(conn))
+    decided = row_constraints(conn, row_of, load_chains(conn))
     line = weight_of(threshold)
     clustering = cluster(
         len(mention_ids),

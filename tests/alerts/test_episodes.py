@@ -42,6 +42,23 @@ def _listen(workspace: Workspace, cipher: FieldCipher) -> None:
     )
 
 
+def _release(workspace: Workspace, cipher: FieldCipher, person_id: str, reason: str) -> None:
+    """A researcher pins the person as released two days before the day evaluated."""
+    with workspace.read() as conn:
+        version = person_version(conn, person_id)
+    assert version is not None
+    pin_status(
+        workspace,
+        cipher,
+        person_id,
+        expected_version=version,
+        status=Status.RELEASED,
+        as_of="2017-09-28",
+        reason=reason,
+        actor="researcher",
+    )
+
+
 def test_open_escalate_close_each_queue_one_message(
     workspace: Workspace, cipher: FieldCipher, scenario: dict[str, str]
 ) -> None:
@@ -66,19 +83,7 @@ def test_open_escalate_close_each_queue_one_message(
 
     child = scenario["A-3"]
     held = {a.person_id: a for a in stored_alerts(workspace)}[child]
-    with workspace.read() as conn:
-        version = person_version(conn, child)
-    assert version is not None
-    pin_status(
-        workspace,
-        cipher,
-        child,
-        expected_version=version,
-        status=Status.RELEASED,
-        as_of="2017-09-28",
-        reason="released, a relative confirmed",
-        actor="researcher",
-    )
+    _release(workspace, cipher, child, "released, a relative confirmed")
     closed = evaluate(workspace, DAY)
     assert (closed.closed, closed.queued) == (1, 1)
     last = _payloads(workspace)[-1]
@@ -90,6 +95,27 @@ def test_open_escalate_close_each_queue_one_message(
     assert (alert["id"], alert["kind"], alert["severity"]) == (held.id, held.kind, held.severity)
     assert alert["since"] == held.since.isoformat() and alert["factors"] == held.factors
     assert "relative" not in json.dumps(_payloads(workspace))
+
+
+def test_an_alert_closes_without_resolving_statuses_when_no_channel_listens(
+    workspace: Workspace,
+    cipher: FieldCipher,
+    scenario: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The closing status is for a message only: with no channel, nothing resolves it."""
+    evaluate(workspace, DAY)
+    child = scenario["A-3"]
+    _release(workspace, cipher, child, "released")
+
+    def resolved(*_: object) -> dict[str, str]:
+        raise AssertionError("statuses resolved with no channel listening")
+
+    monkeypatch.setattr(state, "_statuses", resolved)
+    closed = evaluate(workspace, DAY)
+    assert (closed.closed, closed.queued) == (1, 0)
+    assert child not in {a.person_id for a in stored_alerts(workspace)}
+    assert _payloads(workspace) == []
 
 
 def test_racing_evaluations_open_each_alert_once(

@@ -1,14 +1,16 @@
-"""Bulk inserts store exactly what SQLAlchemy's own insert stores, on both engines."""
+"""Bulk inserts and updates store exactly what SQLAlchemy's own statements store, on both
+engines."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import String, cast, select
+import pytest
+from sqlalchemy import String, bindparam, cast, select, update
 
 from refwatch.store.base import table_of
-from refwatch.store.bulk import bulk_insert
+from refwatch.store.bulk import bulk_insert, bulk_update
 from refwatch.store.schema_alerts import Alert
 from refwatch.store.workspace import Workspace
 from tests.store.alert_rows import alert_row
@@ -67,3 +69,51 @@ def test_a_moment_in_another_time_zone_is_stored_as_the_same_instant(
     read, _ = _stored(workspace, "seoul")
     assert read["opened_at"] == moment
     assert read["opened_at"].tzinfo is UTC and read["opened_at"].hour == 8
+
+
+def test_bulk_updates_store_what_sqlalchemys_update_stores_and_touch_only_their_rows(
+    workspace: Workspace,
+) -> None:
+    seoul = timezone(timedelta(hours=9))
+    closed = {
+        "open_key": None,
+        "closed_at": datetime(2026, 12, 8, 9, 0, 0, 250000, tzinfo=seoul),
+        "as_of": date(2026, 12, 8),
+        "severity_rank": 1,
+    }
+    ids = ["by-sqlalchemy", "by-bulk", "by-bulk-2", "untouched"]
+    with workspace.write() as conn:
+        bulk_insert(conn, alerts, [alert_row(i) for i in ids])
+        conn.execute(
+            update(alerts)
+            .where(alerts.c.id == bindparam("alert"))
+            .values({k: bindparam(k) for k in closed}),
+            [{"alert": "by-sqlalchemy", **closed}],
+        )
+        bulk_update(conn, alerts, "id", [{"id": i, **closed} for i in ids[1:3]])
+        bulk_update(conn, alerts, "id", [])  # nothing to write is no error
+    read_a, text_a = _stored(workspace, "by-sqlalchemy")
+    untouched, _ = _stored(workspace, "untouched")
+    for alert_id in ids[1:3]:
+        read_b, text_b = _stored(workspace, alert_id)
+        for row in (read_b, text_b):
+            assert row.pop("id") == alert_id
+        # The same stored form as SQLAlchemy's update, so SQL compares them alike.
+        assert text_b == {k: v for k, v in text_a.items() if k != "id"}
+        assert read_b == {k: v for k, v in read_a.items() if k != "id"}
+    assert read_a["closed_at"].hour == 0 and read_a["open_key"] is None  # 09:00 in Seoul
+    assert untouched == alert_row("untouched")
+
+
+def test_a_bulk_update_row_without_its_key_is_refused_and_nothing_is_written(
+    workspace: Workspace,
+) -> None:
+    with workspace.write() as conn:
+        bulk_insert(conn, alerts, [alert_row("a1")])
+        bulk_update(conn, alerts, "id", [{"id": "a1", "severity_rank": 1}])
+    read, _ = _stored(workspace, "a1")
+    assert read["severity_rank"] == 1 and read["id"] == "a1"
+    with pytest.raises(KeyError), workspace.write() as conn:
+        bulk_update(conn, alerts, "id", [{"id": "a1", "severity_rank": 2}, {"severity_rank": 3}])
+    read, _ = _stored(workspace, "a1")
+    assert read["severity_rank"] == 1
