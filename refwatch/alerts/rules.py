@@ -41,6 +41,7 @@ from refwatch.counting.facts import CONFLICT_NAMES, DETENTION, RETURN, PersonFac
 from refwatch.counting.query import status_day
 from refwatch.counting.status import StatusSets, status_sets
 from refwatch.linkage.constraints import rows_by_id
+from refwatch.store.bulk import fetch_tuples
 from refwatch.store.person_pins import PinEdit, current_pins
 from refwatch.store.queries import mentions
 from refwatch.store.workspace import Workspace
@@ -111,7 +112,7 @@ def _groups(conn: Connection, ev: Evidence) -> dict[str, set[str]]:
     person_of = ev.m_person.tolist()
     out: dict[str, set[str]] = defaultdict(set)
     grouped = select(mentions.c.id, mentions.c.group_id).where(mentions.c.group_id.is_not(None))
-    for mention_id, group in conn.execute(grouped):
+    for mention_id, group in fetch_tuples(conn, grouped):
         row = row_of.get(str(mention_id))
         if row is not None:
             out[ev.person_ids[person_of[row]]].add(str(group))
@@ -181,7 +182,9 @@ def _recent_returns(
     """Facilities from which someone was (possibly) returned recently, per (person,
     facility) pair, not counting the person themself (vectorised: a pass over every pair):
     each pair's facility code, the others returned from it, and where each person's pairs
-    start."""
+    start. Only pairs with others returned are kept, so that the many persons with none
+    cost the rules one comparison (a pass over each person's pairs, most of them quiet,
+    took a quarter of the rules at a million persons held)."""
     returned = facts.has[RETURN] & (facts.lo[RETURN] <= day)
     recent_return = returned & (facts.hi[RETURN] >= day - recent_days)
     fac_person, fac_code = facts.facility_person, facts.facility_code
@@ -189,8 +192,30 @@ def _recent_returns(
         fac_code[recent_return[fac_person]], minlength=max(len(ev.places), 1)
     ).astype(np.int64)
     others_returned = returns_at[fac_code] - recent_return[fac_person].astype(np.int64)
-    pair_at = np.searchsorted(fac_person, np.arange(ev.persons + 1))
-    return fac_code.tolist(), others_returned.tolist(), pair_at.tolist()
+    hot = others_returned > 0
+    pair_at = np.searchsorted(fac_person[hot], np.arange(ev.persons + 1))
+    return fac_code[hot].tolist(), others_returned[hot].tolist(), pair_at.tolist()
+
+
+def _exposed(
+    ev: Evidence, sets: StatusSets, groups: dict[str, set[str]]
+) -> dict[str, list[set[str]]]:
+    """Per person, the (possibly) returned members of each of their groups that has any;
+    persons with none are left out.
+
+    Why once per group: asked per person held, "who of my groups was returned" walked
+    every member of every group again for each of its members held."""
+    returned = {ev.person_ids[i] for i in np.flatnonzero(sets.maybe("returned")).tolist()}
+    returned_in: dict[str, set[str]] = defaultdict(set)
+    for person_id in returned.intersection(groups):
+        for group in groups[person_id]:
+            returned_in[group].add(person_id)
+    out: dict[str, list[set[str]]] = {}
+    for person_id, person_groups in groups.items():
+        found = [returned_in[g] for g in person_groups if g in returned_in]
+        if found:
+            out[person_id] = found
+    return out
 
 
 @dataclass(frozen=True)
@@ -200,9 +225,7 @@ class _People:
 
     ev: Evidence
     day: int
-    groups: dict[str, set[str]]
-    members: dict[str, set[str]]
-    returned_ids: set[str]
+    exposed: dict[str, list[set[str]]]
     flags_of: list[int]
     age_lo_of: list[int]
     age_hi_of: list[int]
@@ -227,20 +250,12 @@ class _People:
         day: int,
         settings: AlertSettings,
     ) -> _People:
-        members: dict[str, set[str]] = defaultdict(set)
-        for person_id, person_groups in groups.items():
-            for group in person_groups:
-                members[group].add(person_id)
         news_of, confirmed_of = _last_news(ev, day)
         pair_code, pair_others, pair_start = _recent_returns(ev, facts, day, settings.recent_days)
         return cls(
             ev=ev,
             day=day,
-            groups=groups,
-            members=members,
-            returned_ids={
-                ev.person_ids[i] for i in np.flatnonzero(sets.maybe("returned")).tolist()
-            },
+            exposed=_exposed(ev, sets, groups),
             flags_of=facts.flags.tolist(),
             age_lo_of=facts.age_lo.tolist(),
             age_hi_of=facts.age_hi.tolist(),
@@ -263,12 +278,16 @@ class _People:
         if kinds:
             factors.append(Factor("vulnerable", {"kinds": kinds}))
         factors += self.record_factors(i, settings)
-        score = sum(WEIGHTS[f.code] for f in factors)
+        # The score and the weightiest factor (the first of equals) in one pass.
+        score, kind, top = 0, "held", 0
+        for factor in factors:
+            weight = WEIGHTS[factor.code]
+            score += weight
+            if weight > top:
+                kind, top = factor.code, weight
         if len(kinds) >= 2:
             score += 1
         severity, rank = severity_of(score)
-        top = max(factors, key=lambda f: WEIGHTS[f.code], default=None)
-        kind = "held" if top is None or WEIGHTS[top.code] == 0 else top.code
         since = _day_or_none(self.start_lo_of[i]) or _day_or_none(self.start_hi_of[i])
         return AlertView(
             person_id=person_id,
@@ -283,12 +302,11 @@ class _People:
     def danger_factors(self, i: int, person_id: str, settings: AlertSettings) -> list[Factor]:
         """Returns nearby: from the person's facilities, and of their group."""
         factors: list[Factor] = []
-        hot = sorted(
-            (self.ev.places[self.pair_code[k]], self.pair_others[k])
-            for k in range(self.pair_start[i], self.pair_start[i + 1])
-            if self.pair_others[k] > 0
-        )
-        if hot:
+        start, end = self.pair_start[i], self.pair_start[i + 1]
+        if start < end:
+            hot = sorted(
+                (self.ev.places[self.pair_code[k]], self.pair_others[k]) for k in range(start, end)
+            )
             factors.append(
                 Factor(
                     "pre_return_facility",
@@ -299,16 +317,8 @@ class _People:
                     },
                 )
             )
-        group_returned = (
-            {
-                other
-                for group in self.groups[person_id]
-                for other in self.members[group]
-                if other != person_id and other in self.returned_ids
-            }
-            if person_id in self.groups
-            else None
-        )
+        exposed = self.exposed.get(person_id)
+        group_returned = set().union(*exposed) - {person_id} if exposed else None
         if group_returned:
             factors.append(Factor("group_returned", {"returned": len(group_returned)}))
         return factors

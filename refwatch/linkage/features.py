@@ -357,7 +357,8 @@ def _arrow_table(out: list[tuple[Any, ...]], rare_name_cap: int, key_cap: int) -
         field.name: values for field, values in zip(SCHEMA, columns, strict=True)
     }
     data["ph_known"] = known_names(data["ph"], data["ph_rev"], data["hangul"])
-    data["ph_flat"] = [None if p is None else canonical_key(p) for p in data["ph"]]
+    flat = _memo(canonical_key)  # sound keys repeat: each distinct one once
+    data["ph_flat"] = [None if p is None else flat(p) for p in data["ph"]]
     table = pa.Table.from_pydict(data, schema=SCHEMA)
     index = SCHEMA.get_field_index("name_key_rare")
     table = table.set_column(

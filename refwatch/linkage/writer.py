@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select, update
 
 from refwatch.linkage.persons import person_number
-from refwatch.store.bulk import bulk_insert
+from refwatch.store.bulk import bulk_insert, fetch_tuples
 from refwatch.store.schema import Person, PersonLink, table_of
 from refwatch.store.schema_linkage import LinkagePair, PersonRetirement
 
@@ -83,7 +83,7 @@ def rewrite_links(
     rewritten = {mention_id for mention_id, _, _ in rows}
     others = [
         mention_id
-        for mention_id in conn.execute(select(links.c.mention_id)).scalars()
+        for (mention_id,) in fetch_tuples(conn, select(links.c.mention_id))
         if mention_id not in rewritten
     ]
     kept: list[dict[str, Any]] = []

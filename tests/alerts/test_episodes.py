@@ -13,7 +13,7 @@ from sqlalchemy import select
 from refwatch.alerts import state
 from refwatch.alerts.channels import add_channel
 from refwatch.alerts.outbox import outbox
-from refwatch.alerts.rules import AlertView, Factor, compute_alerts
+from refwatch.alerts.rules import KIND_ORDER, SEVERITIES, AlertView, Factor, compute_alerts
 from refwatch.alerts.settings import save_settings
 from refwatch.alerts.state import evaluate, fingerprint, stored_alerts
 from refwatch.domain.enums import Status
@@ -175,6 +175,21 @@ def test_fingerprints_are_the_ones_stored_before(
         stored = json.dumps(view.factors_json(), sort_keys=True)
         assert fingerprint(view, stored) == fingerprint(view)
     assert fingerprint(crafted) != fingerprint(views[0])
+
+
+def test_the_written_out_head_is_the_json_one_for_every_kind_severity_and_day() -> None:
+    """`fingerprint_head` writes the JSON by hand; every code the rules can give, with and
+    without days, must hash as `json.dumps` of the whole list did."""
+    days = (None, date(2017, 6, 1), date(1999, 12, 31))
+    for kind in (*KIND_ORDER, "held"):
+        for rank, severity in enumerate(SEVERITIES, start=1):
+            for since in days:
+                for confirmed in days:
+                    view = AlertView("P-1", kind, severity, rank, since, confirmed, ())
+                    before = json.dumps(
+                        [kind, severity, since, confirmed, []], sort_keys=True, default=str
+                    )
+                    assert fingerprint(view) == hashlib.sha256(before.encode()).hexdigest()
 
 
 def test_every_closing_alert_is_described_as_it_stood(
