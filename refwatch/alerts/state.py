@@ -58,7 +58,6 @@ class EvaluationResult:
 FACTORS_JSON = json.JSONEncoder(sort_keys=True, default=str)
 """The stored factors' encoding: `json.dumps(..., sort_keys=True, default=str)`, made once
 (`json.dumps` with options builds an encoder per call, a second per alert at a million)."""
-HEAD_JSON = json.JSONEncoder(default=str)
 
 
 def fingerprint(view: AlertView, factors_text: str | None = None) -> str:
@@ -70,12 +69,12 @@ def fingerprint(view: AlertView, factors_text: str | None = None) -> str:
     one earlier versions stored, so an upgrade reopens no alert."""
     if factors_text is None:
         factors_text = FACTORS_JSON.encode(view.factors_json())
-    text = f"{fingerprint_head(view)}, {factors_text}]"
+    text = f"{_fingerprint_head(view)}, {factors_text}]"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def fingerprint_head(view: AlertFacts) -> str:
-    """`HEAD_JSON.encode([kind, severity, since, last_confirmed])` without its closing
+def _fingerprint_head(view: AlertFacts) -> str:
+    """`json.dumps([kind, severity, since, last_confirmed], default=str)` without its closing
     bracket, written out: kind and severity are codes (letters and underscores, which JSON
     writes as they are) and the days ISO dates or null. An encoder call per alert was a
     tenth of storing an evaluation at a million persons held; `tests/alerts/test_episodes.py`

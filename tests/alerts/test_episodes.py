@@ -178,7 +178,7 @@ def test_fingerprints_are_the_ones_stored_before(
 
 
 def test_the_written_out_head_is_the_json_one_for_every_kind_severity_and_day() -> None:
-    """`fingerprint_head` writes the JSON by hand; every code the rules can give, with and
+    """The fingerprint's head is JSON written by hand; every code the rules can give, with and
     without days, must hash as `json.dumps` of the whole list did."""
     days = (None, date(2017, 6, 1), date(1999, 12, 31))
     for kind in (*KIND_ORDER, "held"):
