@@ -156,7 +156,7 @@ def main() -> None:
                     f"{label:>8} {summary['mentions']:>9,} mentions: refwatch link "
                     f"{elapsed:7.1f} s, peak memory {peak / 2**30:5.2f} GiB, "
                     f"{elapsed / baseline:5.1f}x a full export ({baseline:.1f} s); "
-                    f"pairs kept {summary['pairs_scored']:,}; "
+                    f"pairs scored {summary['pairs_scored']:,}, kept {summary['pairs_kept']:,}; "
                     f"persons found {summary['persons']:,} vs true {scores['persons_true']:,}; "
                     f"pairwise P {scores['pairwise_precision']:.4f} "
                     f"R {scores['pairwise_recall']:.4f} F1 {scores['pairwise_f1']:.4f}; "

@@ -74,20 +74,48 @@ class Scores:
         return len(self.a)
 
     def details(self, rows: np.ndarray) -> list[str]:
-        """ "level:weight;…" per comparison, for these pairs (see LinkagePair.detail)."""
+        """ "level:weight;…" per comparison, for these pairs (see LinkagePair.detail).
+
+        A run keeps over a million pairs at a million mentions, but their weights take few
+        values (one per level, and one per name frequency where that adjusts them): each
+        distinct weight, then each distinct combination of them, is written out once."""
         levels = LevelOf(self.model)
-        columns = []
+        columns: list[tuple[np.ndarray, list[str]]] = []
         for j in range(self.parts.shape[1]):
-            values = self.parts[rows, j]
+            values, codes = _distinct(self.parts[rows, j])
             gammas = levels.vector(j, values)
-            columns.append(
-                [f"{g}:{v:.2f}" for g, v in zip(gammas.tolist(), values.tolist(), strict=True)]
-            )
+            texts = [f"{g}:{v:.2f}" for g, v in zip(gammas.tolist(), values.tolist(), strict=True)]
+            columns.append((codes, texts))
         if self.group is not None:
             # One more part after the comparisons: level 0 when group-mates are linked
             # across (explain.RunModel labels it), -1 when not.
-            columns.append([f"{0 if v > 0 else -1}:{v:.2f}" for v in self.group[rows].tolist()])
-        return [";".join(items) for items in zip(*columns, strict=True)] if columns else []
+            values, codes = _distinct(self.group[rows])
+            columns.append((codes, [f"{0 if v > 0 else -1}:{v:.2f}" for v in values.tolist()]))
+        return _joined(columns, len(rows)) if columns else []
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values and each value's index among them, told apart by their bits (so
+    -0.0 and 0.0 stay apart, as they print apart)."""
+    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
+    distinct, codes = np.unique(bits, return_inverse=True)
+    return distinct.view(np.float64), codes.reshape(-1)
+
+
+def _joined(columns: Sequence[tuple[np.ndarray, list[str]]], n: int) -> list[str]:
+    """Each row's texts of every column joined with ";", each distinct row joined once."""
+    pattern = np.zeros(n, dtype=np.int64)
+    span = 1
+    for codes, texts in columns:
+        if span * len(texts) >= 2**62:
+            _, pattern = np.unique(pattern, return_inverse=True)
+            pattern = pattern.reshape(-1)
+            span = int(pattern.max(initial=0)) + 1
+        pattern = pattern * len(texts) + codes
+        span *= len(texts)
+    _, first, inverse = np.unique(pattern, return_index=True, return_inverse=True)
+    joined = [";".join(texts[codes[i]] for codes, texts in columns) for i in first.tolist()]
+    return np.asarray(joined, dtype=object)[inverse.reshape(-1)].tolist()  # type: ignore[no-any-return]
 
 
 def comparison_names(model: dict[str, Any]) -> list[str]:

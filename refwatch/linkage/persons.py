@@ -58,24 +58,12 @@ def assign_ids(
     clusters: dict[int, list[int]] = defaultdict(list)
     for row, label in enumerate(labels):
         clusters[label].append(row)
-    first_key: dict[int, str] = {}
-    claims: list[tuple[int, str, str, int]] = []
-    for label, rows in clusters.items():
-        if len(rows) == 1:
-            first = first_key[label] = order_keys[rows[0]]
-            claims.append((-1, old_person[rows[0]], first, label))
-            continue
-        first = first_key[label] = min(order_keys[r] for r in rows)
-        for old, count in Counter(old_person[r] for r in rows).items():
-            claims.append((-count, old, first, label))
-    claims.sort()
-    taken: dict[int, str] = {}
-    used: set[str] = set()
-    for _count, old, _key, label in claims:
-        if label in taken or old in used:
-            continue
-        taken[label] = old
-        used.add(old)
+    first_key = {
+        label: order_keys[rows[0]] if len(rows) == 1 else min(order_keys[r] for r in rows)
+        for label, rows in clusters.items()
+    }
+    taken = _claimed(clusters, labels, old_person, first_key)
+    label_of = {old: label for label, old in taken.items()}
     result = Assignment(person_of=[""] * len(labels))
     for label in sorted(clusters, key=lambda lab: first_key[lab]):
         if label not in taken:
@@ -84,29 +72,85 @@ def assign_ids(
             next_number += 1
         for row in clusters[label]:
             result.person_of[row] = taken[label]
+    _kept_and_retired(result, clusters, label_of, old_person, roots)
+    return result
+
+
+def _claimed(
+    clusters: dict[int, list[int]],
+    labels: Sequence[int],
+    old_person: Sequence[str],
+    first_key: dict[int, str],
+) -> dict[int, str]:
+    """The old id each cluster takes (step 1 of the policy).
+
+    Competing claims are settled greedily in one sorted list. But a cluster none of whose
+    old persons has mentions in another cluster competes with no one: it takes its own
+    best claim. Only clusters holding a person split across clusters join the sorted
+    list, which at a million mentions is a small part of them."""
+    home: dict[str, int] = {}
+    split: set[str] = set()
+    for row, old in enumerate(old_person):
+        if home.setdefault(old, labels[row]) != labels[row]:
+            split.add(old)
+    taken: dict[int, str] = {}
+    contested: list[tuple[int, str, str, int]] = []
+    for label, rows in clusters.items():
+        if len(rows) == 1:
+            old = old_person[rows[0]]
+            if old in split:
+                contested.append((-1, old, first_key[label], label))
+            else:
+                taken[label] = old
+            continue
+        counts = Counter(old_person[r] for r in rows)
+        if split.isdisjoint(counts):
+            taken[label] = min(counts.items(), key=lambda item: (-item[1], item[0]))[0]
+        else:
+            first = first_key[label]
+            contested.extend((-count, old, first, label) for old, count in counts.items())
+    contested.sort()
+    used: set[str] = set()
+    for _count, old, _key, label in contested:
+        if label in taken or old in used:
+            continue
+        taken[label] = old
+        used.add(old)
+    return taken
+
+
+def _kept_and_retired(
+    result: Assignment,
+    clusters: dict[int, list[int]],
+    label_of: dict[str, int],
+    old_person: Sequence[str],
+    roots: Sequence[str],
+) -> None:
+    """Steps 3 and 4: which kept ids changed membership, and who succeeds a retired id
+    (both in the order of the old ids)."""
     # Kept ids: membership compared by original report. Most persons before a run are one
     # mention (imported, never linked) and most clusters too: compared without building
     # sets, which at a hundred thousand mentions took longer than the rest of the policy.
     rows_of: dict[str, list[int]] = defaultdict(list)
     for row, old in enumerate(old_person):
         rows_of[old].append(row)
-    label_of = {old: label for label, old in taken.items() if old in used}
-    for old in sorted(rows_of):
-        rows = rows_of[old]
-        if old in used:
+    retired: dict[str, str | None] = {}
+    for old, rows in rows_of.items():
+        label = label_of.get(old)
+        if label is not None:
             result.kept += 1
-            now = clusters[label_of[old]]
+            now = clusters[label]
             if len(rows) == 1 and len(now) == 1:
                 same = roots[rows[0]] == roots[now[0]]
             else:
                 same = {roots[r] for r in rows} == {roots[r] for r in now}
             if not same:
                 result.changed.append(old)
-            continue
-        if len(rows) == 1:
-            result.retired[old] = result.person_of[rows[0]]
-            continue
-        successors = Counter(result.person_of[r] for r in rows)
-        best = sorted(successors.items(), key=lambda item: (-item[1], item[0]))
-        result.retired[old] = best[0][0]
-    return result
+        elif len(rows) == 1:
+            retired[old] = result.person_of[rows[0]]
+        else:
+            successors = Counter(result.person_of[r] for r in rows)
+            best = sorted(successors.items(), key=lambda item: (-item[1], item[0]))
+            retired[old] = best[0][0]
+    result.changed.sort()
+    result.retired = dict(sorted(retired.items()))

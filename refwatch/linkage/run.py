@@ -211,26 +211,33 @@ def pairs_to_keep(
     rows = np.sort(
         np.concatenate([np.flatnonzero(same | plausible), nearest[: config.max_review_pairs]])
     )
-    ids = table.mention_ids
-    details = scores.details(rows)
-    kept = []
-    for row, detail in zip(rows.tolist(), details, strict=True):
-        tf = float(scores.tf[row])
-        # Stored and decided pairs name the smaller mention id first (rows are not in id
-        # order: `canonical_rows`).
-        first, second = sorted((ids[int(scores.a[row])], ids[int(scores.b[row])]))
-        kept.append(
-            {
-                "mention_a": first,
-                "mention_b": second,
-                "run_id": run_id,
-                "match_probability": float(scores.probability[row]),
-                "match_weight": float(scores.weight[row]),
-                "tf_weight": None if math.isnan(tf) else tf,
-                "detail": detail,
-            }
-        )
-    return kept
+    ids = np.asarray(table.mention_ids, dtype=object)
+    a, b = ids[scores.a[rows]], ids[scores.b[rows]]
+    # Stored and decided pairs name the smaller mention id first (rows are not in id
+    # order: `canonical_rows`).
+    swap = np.asarray(a > b, dtype=bool)
+    tf = scores.tf[rows]
+    columns = zip(
+        np.where(swap, b, a).tolist(),
+        np.where(swap, a, b).tolist(),
+        scores.probability[rows].tolist(),
+        scores.weight[rows].tolist(),
+        [None if math.isnan(value) else value for value in tf.tolist()],
+        scores.details(rows),
+        strict=True,
+    )
+    return [
+        {
+            "mention_a": first,
+            "mention_b": second,
+            "run_id": run_id,
+            "match_probability": probability,
+            "match_weight": weight,
+            "tf_weight": tf_weight,
+            "detail": detail,
+        }
+        for first, second, probability, weight, tf_weight, detail in columns
+    ]
 
 
 def _evidence_state(conn: Connection) -> tuple[int, ...]:
@@ -487,13 +494,13 @@ def _link_rows(
 ) -> list[tuple[str, str, float | None]]:
     """Each current mention's link to its person, and each superseded mention's link to the
     person of the mention that replaced it."""
+    link_rows = list(zip(table.mention_ids, persons, probabilities, strict=True))
+    superseded = chains.superseded()
+    if not superseded:
+        return link_rows
     person_of = dict(zip(table.mention_ids, persons, strict=True))
     probability_of = dict(zip(table.mention_ids, probabilities, strict=True))
-    link_rows = [
-        (mention_id, person_of[mention_id], probability_of[mention_id])
-        for mention_id in table.mention_ids
-    ]
-    for old in chains.superseded():
+    for old in superseded:
         current = chains.current_of(old)
         if current in person_of:
             link_rows.append((old, person_of[current], probability_of[current]))
