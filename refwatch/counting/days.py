@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,10 @@ def to_day(value: date) -> int:
     return (value - EPOCH).days
 
 
+@lru_cache(maxsize=1 << 16)
 def from_day(day: int) -> date:
+    """The date of a day number. Remembered: the alert rules turn a million days into
+    dates after a run, and a few years hold only a thousand distinct days."""
     return EPOCH + timedelta(days=int(day))
 
 
