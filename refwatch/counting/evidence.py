@@ -211,7 +211,7 @@ class _IdentityInputs:
 
     link_runs: tuple[str, ...]
     held: set[str]
-    pair_rows: list[tuple[int, int, float]]
+    pair_rows: PairRows
     constraints: Constraints
 
 
@@ -275,7 +275,7 @@ def _identity_columns(
     mention_ids: Sequence[Any],
     person_of: Sequence[Any],
     held: set[str] | None,
-    pair_rows: Sequence[tuple[int, int, float]],
+    pair_rows: PairRows | None,
     constraints: Constraints | None,
 ) -> dict[str, Any]:
     """The fields of `Evidence` that say who is whom, from each mention's person."""
@@ -283,14 +283,15 @@ def _identity_columns(
     decided = constraints or Constraints([], [], set())
     same_a, same_b = _rows(decided.same)
     diff_a, diff_b = _rows(decided.different)
+    x_a, x_b, x_p = pair_rows if pair_rows is not None else pair_rows_of([], [], [])
     count = len(mention_ids)
     return {
         "person_ids": person_ids,
         "m_person": _index(person_of, person_ids),
         "m_held": np.fromiter((m in (held or ()) for m in mention_ids), np.bool_, count=count),
-        "x_a": np.array([p[0] for p in pair_rows], dtype=np.int32),
-        "x_b": np.array([p[1] for p in pair_rows], dtype=np.int32),
-        "x_p": np.array([p[2] for p in pair_rows], dtype=np.float64),
+        "x_a": x_a,
+        "x_b": x_b,
+        "x_p": x_p,
         "same_a": same_a,
         "same_b": same_b,
         "diff_a": diff_a,
@@ -326,21 +327,40 @@ def _current_events(conn: Connection, row_of: Mapping[str, int]) -> list[tuple[A
     return out
 
 
-def _stored_pairs(
-    conn: Connection, row_of: Mapping[str, int], chains: Chains
-) -> list[tuple[int, int, float]]:
-    """The latest run's stored pairs as (row, row, probability) of current mentions; a
-    corrected mention's pairs pass to its current version."""
-    out: list[tuple[int, int, float]] = []
+def _stored_pairs(conn: Connection, row_of: Mapping[str, int], chains: Chains) -> PairRows:
+    """The latest run's stored pairs as rows of current mentions and probabilities, sorted
+    by row, row, probability; a corrected mention's pairs pass to its current version."""
+    left: list[int] = []
+    right: list[int] = []
+    probability: list[float] = []
     pairs = pairs_table.c
     query = select(pairs.mention_a, pairs.mention_b, pairs.match_probability)
-    for a, b, probability in fetch_tuples(conn, query):
-        left = row_of.get(chains.current_of(str(a)))
-        right = row_of.get(chains.current_of(str(b)))
-        if left is not None and right is not None and left != right:
-            out.append((left, right, float(probability)))
-    out.sort()
-    return out
+    # Few mentions are corrected: follow a chain only from those (a million pairs).
+    corrected, current_of = chains.successor, chains.current_of
+    for a, b, p in fetch_tuples(conn, query):
+        a, b = str(a), str(b)
+        row_a = row_of.get(current_of(a) if a in corrected else a)
+        row_b = row_of.get(current_of(b) if b in corrected else b)
+        if row_a is not None and row_b is not None and row_a != row_b:
+            left.append(row_a)
+            right.append(row_b)
+            probability.append(float(p))
+    return pair_rows_of(left, right, probability)
+
+
+PairRows = tuple[Codes, Codes, npt.NDArray[np.float64]]
+"""Stored pairs as rows of the mentions: (row a, row b, match probability)."""
+
+
+def pair_rows_of(
+    left: Sequence[int], right: Sequence[int], probability: Sequence[float]
+) -> PairRows:
+    """The pairs as arrays, in the order of (row a, row b, probability)."""
+    x_a = np.array(left, dtype=np.int32)
+    x_b = np.array(right, dtype=np.int32)
+    x_p = np.array(probability, dtype=np.float64)
+    order = np.lexsort((x_p, x_b, x_a))
+    return x_a[order], x_b[order], x_p[order]
 
 
 def _rows(pairs: Sequence[tuple[int, int]]) -> tuple[Codes, Codes]:
@@ -358,7 +378,7 @@ def build_evidence(
     link_runs: tuple[str, ...],
     *,
     held: set[str] | None = None,
-    pair_rows: Sequence[tuple[int, int, float]] = (),
+    pair_rows: PairRows | None = None,
     constraints: Constraints | None = None,
 ) -> Evidence:
     """Arrays from fetched rows: mentions sorted by id (days as numbers), events with the
