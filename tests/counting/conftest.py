@@ -9,12 +9,15 @@ this way, because linkage is another room's job and the engine must not care who
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import bindparam, select, update
 
+from refwatch.counting.evidence import Evidence
 from refwatch.intake.importer import import_files
 from refwatch.simulate.load_demo import build_demo
 from refwatch.store import audit
@@ -91,3 +94,13 @@ def linked_demo(demo_workspace: tuple[Path, Path]) -> Iterator[Workspace]:
     with open_workspace(path) as workspace:
         link_by_truth(workspace, read_truth(truth))
         yield workspace
+
+
+def assert_same_evidence(mine: Evidence, theirs: Evidence) -> None:
+    """Every field of two snapshots' evidence equal, arrays in dtype and values."""
+    for field in dataclasses.fields(Evidence):
+        left, right = getattr(mine, field.name), getattr(theirs, field.name)
+        if isinstance(left, np.ndarray):
+            assert left.dtype == right.dtype and np.array_equal(left, right), field.name
+        else:
+            assert left == right, field.name

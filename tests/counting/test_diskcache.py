@@ -15,18 +15,9 @@ from refwatch.counting.snapshot import forget, load_snapshot
 from refwatch.store.crypto import FieldCipher
 from refwatch.store.workspace import Workspace
 from tests.conftest import row
-from tests.counting.conftest import import_rows
+from tests.counting.conftest import assert_same_evidence, import_rows
 
 SDC = {"source": "Seoul Documentation Center", "source_type": "ngo_list"}
-
-
-def _same(a: Evidence, b: Evidence) -> None:
-    for field in dataclasses.fields(Evidence):
-        left, right = getattr(a, field.name), getattr(b, field.name)
-        if isinstance(left, np.ndarray):
-            assert left.dtype == right.dtype and np.array_equal(left, right), field.name
-        else:
-            assert left == right, field.name
 
 
 @pytest.fixture
@@ -57,7 +48,7 @@ def test_ids_of_any_text_and_empty_lists_read_back_as_saved(
     diskcache.save(workspace, odd, (7, "head"))
     found = diskcache.load(workspace)
     assert found is not None
-    _same(found[0], odd)
+    assert_same_evidence(found[0], odd)
     assert found[1] == (7, "head")
 
 
@@ -85,4 +76,4 @@ def test_a_file_of_another_format_or_with_lengths_that_do_not_add_up_is_not_read
     # An unreadable file costs a read of the database, nothing else.
     forget(workspace)
     monkeypatch.setattr(diskcache, "MIN_SECONDS", 1e9)
-    _same(load_snapshot(workspace).evidence, saved)
+    assert_same_evidence(load_snapshot(workspace).evidence, saved)

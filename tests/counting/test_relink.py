@@ -4,11 +4,9 @@ other change must still read everything."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from sqlalchemy import delete, select
 
@@ -24,7 +22,7 @@ from refwatch.store.crypto import FieldCipher
 from refwatch.store.queries import current_mentions, links
 from refwatch.store.workspace import Workspace
 from tests.conftest import row
-from tests.counting.conftest import import_rows
+from tests.counting.conftest import assert_same_evidence, import_rows
 
 NGO = {"source": "Seoul Documentation Center", "source_type": "ngo_list"}
 PRESS = {"source": "Press monitor", "source_type": "media"}
@@ -71,12 +69,7 @@ def _same_as_a_full_read(workspace: Workspace, evidence: Evidence) -> None:
     with workspace.engine.connect() as conn:
         full = load_evidence(conn)
     assert evidence.snapshot_hash == full.snapshot_hash
-    for field in dataclasses.fields(Evidence):
-        mine, theirs = getattr(evidence, field.name), getattr(full, field.name)
-        if isinstance(mine, np.ndarray):
-            assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), field.name
-        else:
-            assert mine == theirs, field.name
+    assert_same_evidence(evidence, full)
 
 
 def _mention(workspace: Workspace, source: str, record_id: str) -> tuple[str, str]:
