@@ -94,16 +94,20 @@ def load(workspace: Workspace) -> tuple[Evidence, tuple[int, str]] | None:
     return evidence, (int(meta["clock"][0]), str(meta["clock"][1]))
 
 
-def _packed(items: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """A list of texts as (UTF-8 bytes of them all, each one's length in characters)."""
-    text = "".join(items)
-    lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
-    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8), lengths
+def _packed(items: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """A list of ids as (UTF-8 bytes of them all, each one's length in characters).
+
+    Each id is taken as text, as the string arrays of format 1 took it; "surrogatepass"
+    lets any Python text through and back unchanged."""
+    texts = [str(item) for item in items]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    encoded = "".join(texts).encode("utf-8", "surrogatepass")
+    return np.frombuffer(encoded, dtype=np.uint8), lengths
 
 
 def _unpacked(text: np.ndarray, lengths: np.ndarray) -> list[str]:
-    """The list `_packed` was given."""
-    whole = text.tobytes().decode("utf-8")
+    """The list `_packed` was given, as texts."""
+    whole = text.tobytes().decode("utf-8", "surrogatepass")
     if len(whole) != int(lengths.sum()):
         raise ValueError("the saved ids do not match their lengths")
     ends = np.cumsum(lengths).tolist()
